@@ -1,0 +1,144 @@
+// Package stats owns what a run leaves behind: latency histograms, their percentiles and merges,
+// and the result files that every later command (plot, report, compare, export) reads. Result
+// files outlive the code that wrote them, so their field names are long, stable and documented,
+// and every file carries a format version.
+package stats
+
+import (
+	"time"
+
+	"github.com/kbench/kbench/profiles"
+)
+
+// FormatVersion is written into every result and index file; bump it only with a reader for the
+// old version.
+const FormatVersion = 1
+
+// Status says whether a point's numbers can be trusted as a whole.
+type Status string
+
+// Point statuses.
+const (
+	StatusOK         Status = "ok"         // the measured phase ran to its end and the audit drained
+	StatusIncomplete Status = "incomplete" // interrupted (Ctrl-C) or a bounded wait ran out
+	StatusFailed     Status = "failed"     // no measurement (topic refused, cluster gone ...); see Error
+)
+
+// Environment records where a number came from, so a chart can say it in its caption.
+type Environment struct {
+	KbenchVersion     string `json:"kbench_version"`
+	KbenchCommit      string `json:"kbench_commit"`
+	LibrdkafkaVersion string `json:"librdkafka_version"`
+	KafkaVersion      string `json:"kafka_version"` // as reported by the cluster (ApiVersions / broker metadata) or the local jars
+	Brokers           int    `json:"brokers"`
+	Bootstrap         string `json:"bootstrap"`
+	LocalCluster      bool   `json:"local_cluster"`
+	HostCores         int    `json:"host_cores"`
+	HostMemoryBytes   uint64 `json:"host_memory_bytes"`
+	HostOS            string `json:"host_os"`
+}
+
+// EffectiveSettings are the settings as applied and read back, not as asked for.
+type EffectiveSettings struct {
+	Topic             string                       `json:"topic"`
+	TopicConfig       map[string]string            `json:"topic_config"`       // DescribeConfigs of the topic, non-default and swept keys
+	ReplicationFactor int                          `json:"replication_factor"` // read back from metadata
+	Partitions        int                          `json:"partitions"`
+	BrokerConfig      map[string]map[string]string `json:"broker_config"`   // broker id -> swept broker keys read back
+	ProducerConfig    map[string]string            `json:"producer_config"` // as applied to librdkafka (secrets redacted)
+	ConsumerConfig    map[string]string            `json:"consumer_config"` // as applied to librdkafka (secrets redacted)
+}
+
+// LatencySummary is one latency distribution reduced to the numbers people quote, in
+// milliseconds (float, so sub-millisecond values survive).
+type LatencySummary struct {
+	Count    int64   `json:"count"`
+	MinMs    float64 `json:"min_ms"`
+	MeanMs   float64 `json:"mean_ms"`
+	P50Ms    float64 `json:"p50_ms"`
+	P75Ms    float64 `json:"p75_ms"`
+	P95Ms    float64 `json:"p95_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	P999Ms   float64 `json:"p999_ms"`
+	P9999Ms  float64 `json:"p9999_ms"`
+	MaxMs    float64 `json:"max_ms"`
+	Overflow int64   `json:"overflow"` // values above the histogram's range, clamped to its maximum
+}
+
+// Throughput is counts and rates over the measured phase.
+type Throughput struct {
+	Records          int64   `json:"records"`
+	Bytes            int64   `json:"bytes"`
+	RecordsPerSecond float64 `json:"records_per_second"`
+	MBPerSecond      float64 `json:"mb_per_second"` // MB = 1,000,000 bytes? no: MiB-free; 1 MB = 1024*1024 bytes as kafka-producer-perf-test prints
+}
+
+// Metrics are the measured phase's numbers. Names say what was measured.
+type Metrics struct {
+	MeasuredSeconds float64 `json:"measured_seconds"`
+	TargetRate      float64 `json:"target_rate"` // msgs/s over all producers; 0 = max (closed loop)
+
+	Sent     Throughput `json:"sent"`     // handed to the client
+	Acked    Throughput `json:"acked"`    // delivery report without error
+	Consumed Throughput `json:"consumed"` // received by the measuring consumers (group)
+
+	// ProduceLatency is send to delivery report. In rate mode it is measured from the scheduled
+	// send time (no coordinated omission); ProduceLatencyRaw is from the actual Produce call.
+	// At acks=0 it is enqueue-to-socket only (see ProduceLatencyKind).
+	ProduceLatency     LatencySummary `json:"produce_latency"`
+	ProduceLatencyRaw  LatencySummary `json:"produce_latency_raw"`
+	ProduceLatencyKind string         `json:"produce_latency_kind"` // "send-to-ack", "enqueue-to-socket (acks=0)"
+	EndToEndLatency    LatencySummary `json:"end_to_end_latency"`   // send time in the record to consumer receipt
+
+	FailedByError  map[string]int64 `json:"failed_by_error"` // Kafka error code name -> count
+	ConsumerLagEnd int64            `json:"consumer_lag_end"`
+	ConsumerBehind bool             `json:"consumer_behind"` // e2e latency then measures the consumer's backlog
+}
+
+// Audit is the record-level account of a point, judged by record identity (producer, sequence).
+type Audit struct {
+	Sent            int64   `json:"sent"`
+	Acked           int64   `json:"acked"`
+	Failed          int64   `json:"failed"`        // definitely not written
+	Indeterminate   int64   `json:"indeterminate"` // timed out / connection lost: may or may not be written
+	Consumed        int64   `json:"consumed"`      // unique records read back in the verification read
+	Lost            int64   `json:"lost"`          // acked but never read back
+	Duplicates      int64   `json:"duplicates"`    // a record identity at more than one offset
+	OutOfOrder      int64   `json:"out_of_order"`  // a producer's sequence went backwards within a partition
+	UnackedConsumed int64   `json:"unacked_consumed"`
+	DrainTimedOut   bool    `json:"drain_timed_out"`
+	DrainSeconds    float64 `json:"drain_seconds"`
+}
+
+// Second is one row of the per-second time series of the measured phase.
+type Second struct {
+	Offset            float64 `json:"offset_seconds"` // since the start of the measured phase
+	SentPerSecond     float64 `json:"sent_per_second"`
+	AckedPerSecond    float64 `json:"acked_per_second"`
+	ConsumedPerSecond float64 `json:"consumed_per_second"`
+	ProduceP99Ms      float64 `json:"produce_p99_ms"`
+	EndToEndP99Ms     float64 `json:"end_to_end_p99_ms"`
+	ConsumerLag       int64   `json:"consumer_lag"`
+	Errors            int64   `json:"errors"`
+}
+
+// Result is everything kbench knows about one point. One JSON file per point.
+type Result struct {
+	FormatVersion int               `json:"format_version"`
+	RunID         string            `json:"run_id"`
+	Profile       string            `json:"profile"`
+	Point         profiles.Point    `json:"point"`
+	Status        Status            `json:"status"`
+	Error         string            `json:"error,omitempty"`
+	Notes         []string          `json:"notes,omitempty"`
+	Start         time.Time         `json:"start"`
+	End           time.Time         `json:"end"`
+	Environment   Environment       `json:"environment"`
+	Effective     EffectiveSettings `json:"effective_settings"`
+	Metrics       Metrics           `json:"metrics"`
+	Audit         Audit             `json:"audit"`
+	Series        []Second          `json:"series"`
+	// Histograms holds each full-phase histogram in HdrHistogram's compressed V2 Base64 encoding,
+	// keyed "produce", "produce_raw", "end_to_end"; values in microseconds.
+	Histograms map[string]string `json:"histograms"`
+}
