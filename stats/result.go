@@ -65,12 +65,16 @@ type LatencySummary struct {
 	Overflow int64   `json:"overflow"` // values above the histogram's range, clamped to its maximum
 }
 
+// BytesPerMB is the "MB" of every MB/s kbench prints or stores: 1024*1024 bytes, the unit
+// kafka-producer-perf-test and kafka-consumer-perf-test print as "MB/sec", so numbers compare.
+const BytesPerMB = 1024 * 1024
+
 // Throughput is counts and rates over the measured phase.
 type Throughput struct {
 	Records          int64   `json:"records"`
 	Bytes            int64   `json:"bytes"`
 	RecordsPerSecond float64 `json:"records_per_second"`
-	MBPerSecond      float64 `json:"mb_per_second"` // MB = 1,000,000 bytes? no: MiB-free; 1 MB = 1024*1024 bytes as kafka-producer-perf-test prints
+	MBPerSecond      float64 `json:"mb_per_second"` // Bytes / BytesPerMB / MeasuredSeconds (MB = 1024*1024 bytes, as kafka-producer-perf-test prints)
 }
 
 // Metrics are the measured phase's numbers. Names say what was measured.
@@ -99,13 +103,14 @@ type Metrics struct {
 type Audit struct {
 	Sent            int64   `json:"sent"`
 	Acked           int64   `json:"acked"`
-	Failed          int64   `json:"failed"`        // definitely not written
-	Indeterminate   int64   `json:"indeterminate"` // timed out / connection lost: may or may not be written
-	Consumed        int64   `json:"consumed"`      // unique records read back in the verification read
-	Lost            int64   `json:"lost"`          // acked but never read back
-	Duplicates      int64   `json:"duplicates"`    // a record identity at more than one offset
-	OutOfOrder      int64   `json:"out_of_order"`  // a producer's sequence went backwards within a partition
-	UnackedConsumed int64   `json:"unacked_consumed"`
+	Failed          int64   `json:"failed"`            // definitely not written
+	Indeterminate   int64   `json:"indeterminate"`     // timed out / connection lost: may or may not be written
+	Consumed        int64   `json:"consumed"`          // unique records read back in the verification read
+	Lost            int64   `json:"lost"`              // acked but never read back
+	Duplicates      int64   `json:"duplicates"`        // a record identity at more than one offset
+	OutOfOrder      int64   `json:"out_of_order"`      // a producer's sequence went backwards within a partition
+	UnackedConsumed int64   `json:"unacked_consumed"`  // read back but never acked: failed, indeterminate or no report
+	ConsumedNotSent int64   `json:"consumed_not_sent"` // read back but not sent by this point's producers (foreign or corrupt identity)
 	DrainTimedOut   bool    `json:"drain_timed_out"`
 	DrainSeconds    float64 `json:"drain_seconds"`
 }
