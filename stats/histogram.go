@@ -122,12 +122,18 @@ const DistributionMaxPercentile = 99.999
 // half distance, as in HdrHistogram's percentile output), up to DistributionMaxPercentile, plus
 // the maximum at 100. It is what a latency-by-percentile plot draws. Empty h gives nil.
 func (h *Histogram) Distribution() []Quantile {
+	return h.distribution(5, DistributionMaxPercentile)
+}
+
+// distribution walks the percentiles with ticksPerHalfDistance ticks per half distance to 100%
+// (HdrHistogram's percentile iteration), keeping those up to maxPercentile, then adds the maximum.
+func (h *Histogram) distribution(ticksPerHalfDistance int32, maxPercentile float64) []Quantile {
 	if h.h.TotalCount() == 0 {
 		return nil
 	}
 	var out []Quantile
-	for _, b := range h.h.CumulativeDistributionWithTicks(5) {
-		if b.Quantile > DistributionMaxPercentile {
+	for _, b := range h.h.CumulativeDistributionWithTicks(ticksPerHalfDistance) {
+		if b.Quantile >= 100 || b.Quantile > maxPercentile {
 			continue
 		}
 		out = append(out, Quantile{Percentile: b.Quantile, ValueMs: microsToMs(b.ValueAt)})

@@ -1,0 +1,97 @@
+package stats
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/kbench/kbench/profiles"
+)
+
+// Produce latency kinds, the values of Metrics.ProduceLatencyKind.
+const (
+	LatencySendToAck       = "send-to-ack"
+	LatencyEnqueueToSocket = "enqueue-to-socket (acks=0)"
+)
+
+// WriteSummaryTable writes one aligned row per point with the numbers kafka-producer-perf-test
+// prints at the end (records sent, records/sec, MB/sec, produce latency avg, max, p50, p95, p99,
+// p99.9 in ms), then end-to-end p99, the audit's lost and duplicate counts, and the status. Rates
+// are of acknowledged records (perf-test counts completed sends); MB = BytesPerMB bytes. Produce
+// latency at acks=0 is only enqueue-to-socket and its row says so in the "latency" column.
+func WriteSummaryTable(w io.Writer, results []*Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "point\tlevel\trecords sent\trecords/sec\tMB/sec\tavg ms\tmax ms\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\te2e p99 ms\tlost\tduplicates\tstatus\tproduce latency\t")
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		m := r.Metrics
+		pl := m.ProduceLatency
+		label := r.Point.Label
+		if label == "" {
+			label = r.Point.ID
+		}
+		status := string(r.Status)
+		if r.Audit.DrainTimedOut {
+			status += " (drain timed out)"
+		}
+		cells := []string{
+			cleanCell(label),
+			cleanCell(r.Point.Level.Name),
+			strconv.FormatInt(m.Sent.Records, 10),
+			fmt.Sprintf("%.1f", m.Acked.RecordsPerSecond),
+			fmt.Sprintf("%.2f", m.Acked.MBPerSecond),
+			msCell(pl, pl.MeanMs),
+			msCell(pl, pl.MaxMs),
+			msCell(pl, pl.P50Ms),
+			msCell(pl, pl.P95Ms),
+			msCell(pl, pl.P99Ms),
+			msCell(pl, pl.P999Ms),
+			msCell(m.EndToEndLatency, m.EndToEndLatency.P99Ms),
+			strconv.FormatInt(r.Audit.Lost, 10),
+			strconv.FormatInt(r.Audit.Duplicates, 10),
+			cleanCell(status),
+			latencyKind(r),
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write summary table: %w", err)
+	}
+	return nil
+}
+
+// msCell formats a latency in ms, or "-" when the distribution is empty.
+func msCell(s LatencySummary, v float64) string {
+	if s.Count == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// latencyKind names what the produce latency measured; a result that does not say is judged by
+// its acks setting.
+func latencyKind(r *Result) string {
+	k := r.Metrics.ProduceLatencyKind
+	switch k {
+	case "":
+		if a := r.Point.Settings.Acks; a != nil && *a == profiles.AcksNone {
+			return "enqueue-to-socket"
+		}
+		return LatencySendToAck
+	case LatencyEnqueueToSocket:
+		return "enqueue-to-socket"
+	}
+	return cleanCell(k)
+}
+
+// cleanCell keeps a user-supplied string from breaking the table's columns.
+func cleanCell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+}
