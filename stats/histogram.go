@@ -14,8 +14,8 @@ const (
 	// of microseconds (acks=0 on loopback) to seconds (fsync per message, leader elections).
 	HistogramUnit = time.Microsecond
 	// HistogramMax is the largest value tracked exactly (one hour). A larger value is recorded as
-	// HistogramMax and counted in Overflow. At 3 significant digits the counts array is 47,104
-	// int64s, about 368 KiB per histogram: affordable for a few histograms per producer.
+	// HistogramMax and counted in Overflow. At 3 significant digits the counts array is 23,552
+	// int64s, about 184 KiB per histogram: affordable for a few histograms per producer.
 	HistogramMax = time.Hour
 	// HistogramDigits is the number of significant decimal digits kept (0.1% relative error).
 	HistogramDigits = 3
