@@ -3,11 +3,27 @@
 // directory, and breaks it on purpose (kill, pause, restart) so kbench can measure durability
 // against real failures. State lives in a directory so separate kbench invocations find the same
 // cluster.
+//
+// Controllers are kept apart from brokers on purpose: with combined nodes, killing two of three
+// brokers would also lose the metadata quorum and the cluster would stall instead of answering
+// NOT_ENOUGH_REPLICAS, which is the behaviour a durability benchmark needs to see.
 package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -32,15 +48,21 @@ type Node struct {
 	Config    string `json:"config_file"`
 }
 
+// State is what the operating system says about the node's process right now.
+func (n *Node) State() ProcState { return procState(n.PID, n.Config) }
+
 // Cluster is a local cluster as recorded in its state file.
 type Cluster struct {
 	Dir          string            `json:"dir"`
 	ClusterID    string            `json:"cluster_id"`
 	KafkaLibs    string            `json:"kafka_libs"`
 	KafkaVersion string            `json:"kafka_version"`
+	Java         string            `json:"java"`
 	Nodes        []*Node           `json:"nodes"`
-	BrokerConfig map[string]string `json:"broker_config,omitempty"` // extra broker settings given at up
+	BrokerConfig map[string]string `json:"broker_config,omitempty"` // extra broker settings in force
 	Started      time.Time         `json:"started"`
+
+	log func(format string, args ...any)
 }
 
 // ErrNotRunning is returned by Load when no cluster state exists in the directory.
@@ -51,41 +73,691 @@ type Options struct {
 	Dir          string            // state, configs, data and logs (default DefaultDir())
 	Brokers      int               // default 3
 	Controllers  int               // default 1
-	KafkaLibs    string            // folder of jars (default: the repo's .cache/kafka-libs)
+	KafkaLibs    string            // folder of jars (default DefaultKafkaLibs())
 	BrokerConfig map[string]string // extra server.properties for brokers
 	Log          func(format string, args ...any)
 }
 
-// Stubs below are replaced by the implementation; signatures are the contract.
+const stateFile = "cluster.json"
 
-// Up formats storage and starts the cluster, returning when every broker is registered and a
-// replicated topic accepts an acks=all write.
-func Up(ctx context.Context, o Options) (*Cluster, error) { return nil, errors.New("not implemented") }
+// Timeouts. A JVM start on a loaded 2-core machine takes seconds; these leave room for that.
+const (
+	startTimeout   = 120 * time.Second
+	stopTimeout    = 30 * time.Second
+	rejoinTimeout  = 120 * time.Second
+	formatTimeout  = 60 * time.Second
+	probeTimeout   = 60 * time.Second
+	metadataWait   = 5 * time.Second
+	pollInterval   = 250 * time.Millisecond
+	logLinesOnFail = 25
+)
 
-// Load reads the cluster state in dir; ErrNotRunning when there is none.
-func Load(dir string) (*Cluster, error) { return nil, ErrNotRunning }
+// DefaultDir is where the local cluster lives unless --dir says otherwise: $KBENCH_CLUSTER_DIR,
+// else .cache/cluster beside the kbench checkout the binary was built in, else the user's cache.
+func DefaultDir() string {
+	if d := os.Getenv("KBENCH_CLUSTER_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(cacheRoot(), "cluster")
+}
+
+// DefaultKafkaLibs is where `make kafka` puts the jars: $KBENCH_KAFKA_LIBS, else
+// .cache/kafka-libs of the checkout.
+func DefaultKafkaLibs() string {
+	if d := os.Getenv("KBENCH_KAFKA_LIBS"); d != "" {
+		return d
+	}
+	return filepath.Join(cacheRoot(), "kafka-libs")
+}
+
+// cacheRoot finds the checkout's .cache: beside bin/ of the running binary, or in the working
+// directory or one of its parents (go test runs in a package folder), else ~/.cache/kbench.
+func cacheRoot() string {
+	var starts []string
+	if exe, err := os.Executable(); err == nil {
+		starts = append(starts, filepath.Dir(filepath.Dir(exe)))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			starts = append(starts, d)
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+	}
+	for _, d := range starts {
+		if _, err := os.Stat(filepath.Join(d, "kafka", "pom.xml")); err == nil {
+			return filepath.Join(d, ".cache")
+		}
+	}
+	if h, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(h, "kbench")
+	}
+	return ".cache"
+}
+
+// Brokers returns the broker nodes in id order.
+func (c *Cluster) Brokers() []*Node { return c.byRole(RoleBroker) }
+
+// Controllers returns the controller nodes in id order.
+func (c *Cluster) Controllers() []*Node { return c.byRole(RoleController) }
+
+func (c *Cluster) byRole(r Role) []*Node {
+	var out []*Node
+	for _, n := range c.Nodes {
+		if n.Role == r {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Node returns the node with id, or an error naming the ids that exist.
+func (c *Cluster) Node(id int) (*Node, error) {
+	var ids []string
+	for _, n := range c.Nodes {
+		if n.ID == id {
+			return n, nil
+		}
+		ids = append(ids, fmt.Sprintf("%d (%s)", n.ID, n.Role))
+	}
+	return nil, fmt.Errorf("no node %d in the cluster in %s; nodes: %s", id, c.Dir, strings.Join(ids, ", "))
+}
 
 // Bootstrap is the bootstrap.servers string for clients.
-func (c *Cluster) Bootstrap() string { return "" }
+func (c *Cluster) Bootstrap() string {
+	var parts []string
+	for _, n := range c.Brokers() {
+		parts = append(parts, fmt.Sprintf("127.0.0.1:%d", n.Port))
+	}
+	return strings.Join(parts, ",")
+}
 
-// Down stops every process; wipe also deletes data.
-func (c *Cluster) Down(ctx context.Context, wipe bool) error { return nil }
+// Stale reports whether the state file describes a cluster none of whose processes exist any
+// more (machine rebooted, processes killed outside kbench).
+func (c *Cluster) Stale() bool {
+	for _, n := range c.Nodes {
+		if n.State() != StateDown {
+			return false
+		}
+	}
+	return true
+}
 
-// Kill sends SIGKILL to broker id.
-func (c *Cluster) Kill(id int) error { return nil }
+func (c *Cluster) logf(format string, args ...any) {
+	if c.log != nil {
+		c.log(format, args...)
+	}
+}
 
-// Pause sends SIGSTOP to broker or controller id.
-func (c *Cluster) Pause(id int) error { return nil }
+// Load reads the cluster state in dir; ErrNotRunning when there is none. A stale state (no
+// process alive) is returned too: callers check Stale and say so rather than trust it.
+func Load(dir string) (*Cluster, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s (start one with `kbench cluster up`)", ErrNotRunning, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read cluster state: %w", err)
+	}
+	var c Cluster
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("cluster state %s is damaged (%v): remove it or run `kbench cluster down --wipe --dir %s`", filepath.Join(dir, stateFile), err, dir)
+	}
+	return &c, nil
+}
 
-// Resume sends SIGCONT to node id.
-func (c *Cluster) Resume(id int) error { return nil }
+// SetLog sets where progress messages of long operations go.
+func (c *Cluster) SetLog(f func(format string, args ...any)) { c.log = f }
 
-// Restart starts node id again with the same data and ports and waits until it has rejoined.
-func (c *Cluster) Restart(ctx context.Context, id int) error { return nil }
+// save writes the state file atomically.
+func (c *Cluster) save() error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(c.Dir, stateFile+".tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write cluster state: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(c.Dir, stateFile)); err != nil {
+		return fmt.Errorf("write cluster state: %w", err)
+	}
+	return nil
+}
 
-// RollingRestart restarts every broker one at a time with extra static settings (nil: none),
-// waiting for each to rejoin, for read-only broker configs like log.flush.scheduler.interval.ms.
-func (c *Cluster) RollingRestart(ctx context.Context, extra map[string]string) error { return nil }
+var kafkaJarRE = regexp.MustCompile(`^kafka_2\.1[0-9]-(\d+\.\d+\.\d+)\.jar$`)
 
-// DefaultDir is where the local cluster lives unless --dir says otherwise.
-func DefaultDir() string { return ".cache/cluster" }
+// kafkaVersion checks libs holds a Kafka broker and returns its version, read from the jar name
+// (works for `make kafka`'s cache and for the libs/ folder of an Apache Kafka binary download).
+func kafkaVersion(libs string) (string, error) {
+	entries, err := os.ReadDir(libs)
+	if err != nil {
+		return "", fmt.Errorf("no Kafka jars in %s: run `make kafka` (fetches them from Maven Central) or pass --kafka-libs DIR (e.g. the libs/ folder of an Apache Kafka download)", libs)
+	}
+	for _, e := range entries {
+		if m := kafkaJarRE.FindStringSubmatch(e.Name()); m != nil {
+			return m[1], nil
+		}
+	}
+	return "", fmt.Errorf("no kafka_2.13-*.jar in %s: run `make kafka` (fetches them from Maven Central) or pass --kafka-libs DIR (e.g. the libs/ folder of an Apache Kafka download)", libs)
+}
+
+// newClusterID makes a Kafka cluster id (URL-safe base64 of 16 random bytes), as
+// `kafka-storage random-uuid` does, without starting a JVM for it.
+func newClusterID() (string, error) {
+	for {
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		id := base64.RawURLEncoding.EncodeToString(b[:])
+		if !strings.HasPrefix(id, "-") {
+			return id, nil
+		}
+	}
+}
+
+// Up formats storage and starts the cluster, returning when every broker is registered and a
+// topic replicated on every broker accepts an acks=all write. On failure nothing is left running.
+func Up(ctx context.Context, o Options) (*Cluster, error) {
+	if o.Dir == "" {
+		o.Dir = DefaultDir()
+	}
+	if o.Brokers == 0 {
+		o.Brokers = 3
+	}
+	if o.Controllers == 0 {
+		o.Controllers = 1
+	}
+	if o.KafkaLibs == "" {
+		o.KafkaLibs = DefaultKafkaLibs()
+	}
+	if o.Brokers < 1 || o.Brokers > 9 {
+		return nil, fmt.Errorf("--brokers %d: want 1 to 9", o.Brokers)
+	}
+	if o.Controllers < 1 || o.Controllers > 5 {
+		return nil, fmt.Errorf("--controllers %d: want 1 to 5", o.Controllers)
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	libs, err := filepath.Abs(o.KafkaLibs)
+	if err != nil {
+		return nil, err
+	}
+	if old, err := Load(dir); err == nil {
+		if !old.Stale() {
+			return nil, fmt.Errorf("a cluster is already running in %s (bootstrap %s): use it, or `kbench cluster down` first", dir, old.Bootstrap())
+		}
+		if o.Log != nil {
+			o.Log("state in %s is stale (no process of it is alive); starting a fresh cluster", dir)
+		}
+	}
+	version, err := kafkaVersion(libs)
+	if err != nil {
+		return nil, err
+	}
+	java, err := javaBinary()
+	if err != nil {
+		return nil, err
+	}
+	id, err := newClusterID()
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, ClusterID: id, KafkaLibs: libs, KafkaVersion: version, Java: java,
+		BrokerConfig: o.BrokerConfig, Started: time.Now().UTC(), log: o.Log}
+
+	ports, err := freePorts(o.Controllers + 2*o.Brokers)
+	if err != nil {
+		return nil, err
+	}
+	// A fresh cluster every time: old node folders would carry another cluster id.
+	for _, sub := range []string{"nodes"} {
+		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+			return nil, fmt.Errorf("clear %s: %w", filepath.Join(dir, sub), err)
+		}
+	}
+	for i := 0; i < o.Controllers; i++ {
+		c.Nodes = append(c.Nodes, c.newNode(controllerIDBase+i, RoleController, ports[i], 0))
+	}
+	for i := 0; i < o.Brokers; i++ {
+		c.Nodes = append(c.Nodes, c.newNode(i+1, RoleBroker, ports[o.Controllers+2*i], ports[o.Controllers+2*i+1]))
+	}
+	if err := c.writeConfigs(); err != nil {
+		return nil, err
+	}
+	c.logf("formatting storage of %d controller(s) and %d broker(s), Kafka %s", o.Controllers, o.Brokers, version)
+	if err := c.format(ctx); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			c.killAll()
+			os.Remove(filepath.Join(dir, stateFile))
+		}
+	}()
+	for _, n := range append(c.Controllers(), c.Brokers()...) {
+		if err := c.start(n); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.save(); err != nil {
+		return nil, err
+	}
+	c.logf("waiting for %d brokers to register", o.Brokers)
+	if err := c.waitRegistered(ctx); err != nil {
+		return nil, err
+	}
+	c.logf("checking that a topic with replication factor %d takes an acks=all write", o.Brokers)
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if err := probeWrite(pctx, c.Bootstrap(), o.Brokers); err != nil {
+		return nil, c.withDeadNodes(fmt.Errorf("cluster started but does not take writes: %w", err))
+	}
+	ok = true
+	return c, nil
+}
+
+func (c *Cluster) newNode(id int, role Role, port, inter int) *Node {
+	base := filepath.Join(c.Dir, "nodes", fmt.Sprintf("%s-%d", role, id))
+	return &Node{ID: id, Role: role, Port: port, InterPort: inter,
+		DataDir: filepath.Join(base, "data"), LogDir: filepath.Join(base, "logs"),
+		Config: filepath.Join(base, "server.properties")}
+}
+
+func (c *Cluster) log4jFile() string { return filepath.Join(c.Dir, "log4j2.properties") }
+
+// writeConfigs (re)writes every node's server.properties from the cluster's current settings.
+func (c *Cluster) writeConfigs() error {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.log4jFile(), []byte(log4j2Properties), 0o644); err != nil {
+		return err
+	}
+	for _, n := range c.Nodes {
+		for _, d := range []string{n.DataDir, n.LogDir} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+		}
+		props := nodeProperties(n, c.Nodes, len(c.Brokers()), c.BrokerConfig)
+		if err := os.WriteFile(n.Config, []byte(props), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", n.Config, err)
+		}
+	}
+	return nil
+}
+
+// format runs Kafka's StorageTool on every node, in parallel (each is a JVM start).
+func (c *Cluster) format(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, formatTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(c.Nodes))
+	for i, n := range c.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := append(jvmArgs(n, c.KafkaLibs, c.log4jFile()), "kafka.tools.StorageTool", "format", "-t", c.ClusterID, "-c", n.Config)
+			args[0], args[1] = "-Xmx256m", "-Xms64m"
+			out, err := commandOutput(ctx, c.Java, args...)
+			if err != nil {
+				errs[i] = fmt.Errorf("format storage of %s %d: %w\n%s", n.Role, n.ID, err, lastLines(out, logLinesOnFail))
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// start launches one node and records its pid.
+func (c *Cluster) start(n *Node) error {
+	for _, p := range []int{n.Port, n.InterPort} {
+		// A port just released by a killed node may take a moment to be bindable again.
+		deadline := time.Now().Add(5 * time.Second)
+		for p != 0 && !portFree(p) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("start %s %d: port %d on 127.0.0.1 is in use by another process", n.Role, n.ID, p)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	argv := append([]string{c.Java}, jvmArgs(n, c.KafkaLibs, c.log4jFile())...)
+	argv = append(argv, "kafka.Kafka", n.Config)
+	pid, err := startDetached(argv, filepath.Join(n.LogDir, "stdout.log"))
+	if err != nil {
+		return fmt.Errorf("start %s %d: %w", n.Role, n.ID, err)
+	}
+	n.PID = pid
+	return nil
+}
+
+// withDeadNodes adds, to an error, which nodes died and the last lines of their logs.
+func (c *Cluster) withDeadNodes(err error) error {
+	var b strings.Builder
+	for _, n := range c.Nodes {
+		if n.State() == StateDown {
+			fmt.Fprintf(&b, "\n%s %d exited; last lines of %s:\n%s", n.Role, n.ID, filepath.Join(n.LogDir, "server.log"), c.nodeLogTail(n))
+		}
+	}
+	if b.Len() == 0 {
+		return err
+	}
+	return fmt.Errorf("%w%s", err, b.String())
+}
+
+// nodeLogTail is the end of the node's server.log, or of its stdout when the JVM died before
+// logging started (bad option, missing class, port in use).
+func (c *Cluster) nodeLogTail(n *Node) string {
+	s := tail(filepath.Join(n.LogDir, "server.log"), logLinesOnFail)
+	out := tail(filepath.Join(n.LogDir, "stdout.log"), logLinesOnFail)
+	if strings.TrimSpace(out) != "" {
+		s += "\n" + out
+	}
+	if strings.Contains(s, "Address already in use") {
+		s = "port in use: another process took one of its ports\n" + s
+	}
+	return s
+}
+
+// waitRegistered waits until every broker is in the cluster metadata, failing fast with the
+// node's log when one exits.
+func (c *Cluster) waitRegistered(ctx context.Context) error {
+	want := len(c.Brokers())
+	deadline := time.Now().Add(startTimeout)
+	var last string
+	for {
+		for _, n := range c.Nodes {
+			if n.State() == StateDown {
+				return c.withDeadNodes(fmt.Errorf("%s %d exited during start", n.Role, n.ID))
+			}
+		}
+		md, err := metadata(c.Bootstrap(), metadataWait)
+		if err == nil {
+			if got := len(registeredBrokers(md)); got == want {
+				return nil
+			} else {
+				last = fmt.Sprintf("%d of %d brokers registered", got, want)
+			}
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			return c.withDeadNodes(fmt.Errorf("brokers not ready after %s: %s", startTimeout, last))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// killAll sends SIGKILL to every node (used to leave nothing behind after a failed start).
+func (c *Cluster) killAll() {
+	for _, n := range c.Nodes {
+		if n.State() != StateDown {
+			signal(n.PID, syscall.SIGCONT)
+			signal(n.PID, syscall.SIGKILL)
+			waitGone(n.PID, 10*time.Second)
+		}
+	}
+}
+
+// Down stops every process (brokers first, with a controlled shutdown while the controllers are
+// still there, then controllers); wipe also deletes the cluster directory.
+func (c *Cluster) Down(ctx context.Context, wipe bool) error {
+	var errs []error
+	for _, group := range [][]*Node{c.Brokers(), c.Controllers()} {
+		var wg sync.WaitGroup
+		for _, n := range group {
+			if n.State() == StateDown {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := c.stop(n); err != nil {
+					errs = append(errs, err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if wipe {
+		return os.RemoveAll(c.Dir)
+	}
+	return os.Remove(filepath.Join(c.Dir, stateFile))
+}
+
+// stop asks a node to shut down (SIGTERM) and kills it if it has not gone within stopTimeout.
+func (c *Cluster) stop(n *Node) error {
+	signal(n.PID, syscall.SIGCONT) // a paused JVM cannot handle SIGTERM
+	if err := signal(n.PID, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop %s %d (pid %d): %w", n.Role, n.ID, n.PID, err)
+	}
+	if waitGone(n.PID, stopTimeout) {
+		return nil
+	}
+	c.logf("%s %d did not stop within %s; killing it", n.Role, n.ID, stopTimeout)
+	signal(n.PID, syscall.SIGKILL)
+	if !waitGone(n.PID, 10*time.Second) {
+		return fmt.Errorf("%s %d (pid %d) survives SIGKILL", n.Role, n.ID, n.PID)
+	}
+	return nil
+}
+
+// Kill sends SIGKILL to node id (broker or controller) and waits until the process is gone.
+func (c *Cluster) Kill(id int) error {
+	n, err := c.Node(id)
+	if err != nil {
+		return err
+	}
+	if n.State() == StateDown {
+		return fmt.Errorf("%s %d is not running", n.Role, n.ID)
+	}
+	if err := signal(n.PID, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill %s %d: %w", n.Role, n.ID, err)
+	}
+	if !waitGone(n.PID, 10*time.Second) {
+		return fmt.Errorf("%s %d (pid %d) survives SIGKILL", n.Role, n.ID, n.PID)
+	}
+	return nil
+}
+
+// Pause sends SIGSTOP to node id: the process keeps its sockets but answers nothing, like a long
+// GC pause or a frozen VM.
+func (c *Cluster) Pause(id int) error { return c.sendTo(id, syscall.SIGSTOP, StateUp, StatePaused) }
+
+// Resume sends SIGCONT to a paused node id.
+func (c *Cluster) Resume(id int) error { return c.sendTo(id, syscall.SIGCONT, StatePaused, StateUp) }
+
+func (c *Cluster) sendTo(id int, sig syscall.Signal, from, to ProcState) error {
+	n, err := c.Node(id)
+	if err != nil {
+		return err
+	}
+	if s := n.State(); s != from {
+		return fmt.Errorf("%s %d is %s, not %s", n.Role, n.ID, s, from)
+	}
+	if err := signal(n.PID, sig); err != nil {
+		return fmt.Errorf("signal %s %d: %w", n.Role, n.ID, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for n.State() != to {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s %d did not become %s", n.Role, n.ID, to)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// Restart starts node id again with the same data and ports (stopping it first if it runs) and,
+// for a broker, waits until it is registered and back in the ISR of every partition it replicates.
+func (c *Cluster) Restart(ctx context.Context, id int) error {
+	n, err := c.Node(id)
+	if err != nil {
+		return err
+	}
+	if n.State() != StateDown {
+		if err := c.stop(n); err != nil {
+			return err
+		}
+	}
+	if err := c.writeConfigs(); err != nil {
+		return err
+	}
+	logFile := filepath.Join(n.LogDir, "server.log")
+	var logSize int64
+	if fi, err := os.Stat(logFile); err == nil {
+		logSize = fi.Size()
+	}
+	if err := c.start(n); err != nil {
+		return err
+	}
+	if err := c.save(); err != nil {
+		return err
+	}
+	return c.waitRejoined(ctx, n, logFile, logSize)
+}
+
+// startedMarker is what Kafka logs once a node (a broker: once unfenced) is serving.
+const startedMarker = "Kafka Server started"
+
+// loggedSince reports whether the file has marker after offset.
+func loggedSince(path string, offset int64, marker string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() < offset {
+		offset = 0 // rotated or truncated
+	}
+	b, err := io.ReadAll(io.NewSectionReader(f, offset, 1<<40))
+	return err == nil && strings.Contains(string(b), marker)
+}
+
+// waitRejoined waits until a restarted node is useful again: the new process has logged that it
+// started (metadata alone cannot tell: a broker killed moments ago is still listed until its
+// session times out), and a broker is back in the ISR of every partition it replicates.
+func (c *Cluster) waitRejoined(ctx context.Context, n *Node, logFile string, logOffset int64) error {
+	deadline := time.Now().Add(rejoinTimeout)
+	last := "the process has not logged that it started"
+	for {
+		if n.State() == StateDown {
+			return c.withDeadNodes(fmt.Errorf("%s %d exited after restart", n.Role, n.ID))
+		}
+		if loggedSince(logFile, logOffset, startedMarker) {
+			if n.Role == RoleController {
+				return nil
+			}
+			md, err := metadata(c.Bootstrap(), metadataWait)
+			if err != nil {
+				last = err.Error()
+			} else if ok, why := inSync(md, n.ID); ok {
+				return nil
+			} else {
+				last = why
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s %d not back after %s: %s", n.Role, n.ID, rejoinTimeout, last)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// RollingRestart restarts every broker one at a time with extra static settings merged into the
+// broker config (a value "" removes a key), waiting for each to rejoin the ISR before the next,
+// for read-only broker configs like log.flush.scheduler.interval.ms.
+func (c *Cluster) RollingRestart(ctx context.Context, extra map[string]string) error {
+	if c.BrokerConfig == nil {
+		c.BrokerConfig = map[string]string{}
+	}
+	for k, v := range extra {
+		if v == "" {
+			delete(c.BrokerConfig, k)
+		} else {
+			c.BrokerConfig[k] = v
+		}
+	}
+	if err := c.save(); err != nil {
+		return err
+	}
+	for _, n := range c.Brokers() {
+		c.logf("restarting broker %d", n.ID)
+		if err := c.Restart(ctx, n.ID); err != nil {
+			return fmt.Errorf("rolling restart: %w", err)
+		}
+	}
+	return nil
+}
+
+// quorumState is the part of a controller's __cluster_metadata-0/quorum-state file we read.
+type quorumState struct {
+	LeaderID    int `json:"leaderId"`
+	LeaderEpoch int `json:"leaderEpoch"`
+}
+
+// ActiveController returns the id of the KRaft quorum leader, read from the newest epoch among
+// the live controllers' quorum-state files (no JVM tool needed).
+func (c *Cluster) ActiveController() (int, error) {
+	best := quorumState{LeaderID: -1, LeaderEpoch: -1}
+	for _, n := range c.Controllers() {
+		if n.State() == StateDown {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(n.DataDir, "__cluster_metadata-0", "quorum-state"))
+		if err != nil {
+			continue
+		}
+		var q quorumState
+		if json.Unmarshal(b, &q) == nil && q.LeaderEpoch > best.LeaderEpoch {
+			best = q
+		}
+	}
+	if best.LeaderID < 0 {
+		return 0, errors.New("no active controller known (no live controller has elected a leader)")
+	}
+	if n, err := c.Node(best.LeaderID); err != nil || n.State() == StateDown {
+		return 0, fmt.Errorf("no active controller: the last known leader %d is down", best.LeaderID)
+	}
+	return best.LeaderID, nil
+}
+
+// NodeStatus is one row of `kbench cluster status`.
+type NodeStatus struct {
+	Node
+	State  ProcState `json:"state"`
+	Active bool      `json:"active_controller,omitempty"`
+}
+
+// Status reports every node's process state and which controller leads the quorum.
+func (c *Cluster) Status() []NodeStatus {
+	active, _ := c.ActiveController()
+	var out []NodeStatus
+	for _, n := range c.Nodes {
+		out = append(out, NodeStatus{Node: *n, State: n.State(), Active: n.Role == RoleController && n.ID == active})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Role != out[j].Role {
+			return out[i].Role == RoleController
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}

@@ -1,0 +1,56 @@
+# kbench: build, fetch Kafka, test, demo. Every target installs what it needs on a bare machine.
+SHELL := /bin/bash
+GO ?= go
+KAFKA_LIBS := .cache/kafka-libs
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
+# Debian packages kbench needs: a JDK for Kafka (17+), Maven to fetch it, a C compiler for librdkafka's cgo.
+DEB_PACKAGES := openjdk-17-jdk-headless maven gcc
+
+.PHONY: build kafka deps test unit integration demo bench vet fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kbench ./cmd/kbench
+
+# deps installs the Debian packages that are missing (idempotent; needs root or sudo).
+deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jdk-headless"; \
+	command -v mvn  >/dev/null || missing="$$missing maven"; \
+	command -v gcc  >/dev/null || missing="$$missing gcc"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# kafka copies the pinned Kafka jars from Maven Central into $(KAFKA_LIBS); a second run does nothing.
+kafka: $(KAFKA_LIBS)/.complete
+
+$(KAFKA_LIBS)/.complete: kafka/pom.xml
+	@$(MAKE) --no-print-directory deps
+	rm -rf $(KAFKA_LIBS).tmp
+	mvn -q -B -f kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS).tmp
+	rm -rf $(KAFKA_LIBS) && mv $(KAFKA_LIBS).tmp $(KAFKA_LIBS)
+	touch $@
+	@echo "Kafka jars in $(KAFKA_LIBS): $$(ls $(KAFKA_LIBS) | grep -c jar) jars"
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# integration runs the real-cluster tests one package at a time (each starts its own cluster).
+integration: kafka
+	KBENCH_INTEGRATION=1 $(GO) test -count=1 -p 1 -timeout 20m -run Integration -v ./... 2>&1 | tee .cache/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
+
+test: deps kafka vet build unit integration
+
+demo: deps kafka build
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin .cache/cluster
