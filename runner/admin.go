@@ -1,0 +1,297 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+)
+
+// adminAPI is the part of kafka.AdminClient the runner uses. It is an interface so the settings
+// restore logic can be tested against a fake that records every call.
+type adminAPI interface {
+	CreateTopics(ctx context.Context, topics []kafka.TopicSpecification, options ...kafka.CreateTopicsAdminOption) ([]kafka.TopicResult, error)
+	DeleteTopics(ctx context.Context, topics []string, options ...kafka.DeleteTopicsAdminOption) ([]kafka.TopicResult, error)
+	DescribeConfigs(ctx context.Context, resources []kafka.ConfigResource, options ...kafka.DescribeConfigsAdminOption) ([]kafka.ConfigResourceResult, error)
+	IncrementalAlterConfigs(ctx context.Context, resources []kafka.ConfigResource, options ...kafka.AlterConfigsAdminOption) ([]kafka.ConfigResourceResult, error)
+	GetMetadata(topic *string, allTopics bool, timeoutMs int) (*kafka.Metadata, error)
+}
+
+// Bounded waits for admin work. A gone cluster must turn into an error, never a hang.
+const (
+	adminTimeout    = 30 * time.Second // one admin request (create, delete, describe, alter)
+	metadataTimeout = 10 * time.Second // one metadata request; also the bootstrap reachability check
+	cleanupTimeout  = 30 * time.Second // restore + delete after a point, even after Ctrl-C
+)
+
+// ErrUnreachable says the bootstrap servers did not answer a metadata request in time.
+var ErrUnreachable = errors.New("kafka cluster unreachable")
+
+// checkReachable asks for cluster metadata with a bounded wait and returns the broker count.
+func checkReachable(a adminAPI, bootstrap string) (*kafka.Metadata, error) {
+	md, err := a.GetMetadata(nil, false, int(metadataTimeout/time.Millisecond))
+	if err != nil {
+		return nil, fmt.Errorf("%w: no metadata from %s within %s: %v", ErrUnreachable, bootstrap, metadataTimeout, err)
+	}
+	if len(md.Brokers) == 0 {
+		return nil, fmt.Errorf("%w: %s answered with no brokers", ErrUnreachable, bootstrap)
+	}
+	return md, nil
+}
+
+// topicResultErr turns the per-topic results of a create or delete into one error.
+func topicResultErr(op string, res []kafka.TopicResult) error {
+	for _, r := range res {
+		if r.Error.Code() != kafka.ErrNoError {
+			return fmt.Errorf("%s topic %s: %w", op, r.Topic, r.Error)
+		}
+	}
+	return nil
+}
+
+// createTopic creates a fresh topic and waits (bounded) until every partition has a leader.
+func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf int, cfg map[string]string) error {
+	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	res, err := a.CreateTopics(cctx, []kafka.TopicSpecification{{
+		Topic: name, NumPartitions: partitions, ReplicationFactor: rf, Config: cfg,
+	}}, kafka.SetAdminOperationTimeout(adminTimeout))
+	if err != nil {
+		return fmt.Errorf("create topic %s: %w", name, err)
+	}
+	if err := topicResultErr("create", res); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(adminTimeout)
+	for {
+		md, err := a.GetMetadata(&name, false, int(metadataTimeout/time.Millisecond))
+		if err == nil {
+			if t, ok := md.Topics[name]; ok && t.Error.Code() == kafka.ErrNoError && len(t.Partitions) == partitions && allLeaders(t) {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("topic %s created but partitions had no leader within %s", name, adminTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func allLeaders(t kafka.TopicMetadata) bool {
+	for _, p := range t.Partitions {
+		if p.Leader < 0 || p.Error.Code() != kafka.ErrNoError {
+			return false
+		}
+	}
+	return true
+}
+
+// deleteTopic deletes a topic this run created. It uses its own bounded context so that it also
+// runs after Ctrl-C.
+func deleteTopic(a adminAPI, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	res, err := a.DeleteTopics(ctx, []string{name}, kafka.SetAdminOperationTimeout(cleanupTimeout))
+	if err != nil {
+		return fmt.Errorf("delete topic %s: %w", name, err)
+	}
+	return topicResultErr("delete", res)
+}
+
+// describeTopic reads a topic's configuration back: every entry that is not at its default,
+// plus every key in swept (the keys the point asked for), and replication factor and partition
+// count from metadata (the smallest replica set over all partitions).
+func describeTopic(ctx context.Context, a adminAPI, name string, swept map[string]string) (cfg map[string]string, rf, partitions int, err error) {
+	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	res, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: name}})
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("describe topic %s configs: %w", name, err)
+	}
+	cfg = map[string]string{}
+	for _, r := range res {
+		if r.Error.Code() != kafka.ErrNoError {
+			return nil, 0, 0, fmt.Errorf("describe topic %s configs: %w", name, r.Error)
+		}
+		for k, e := range r.Config {
+			if _, ok := swept[k]; ok || !e.IsDefault {
+				cfg[k] = e.Value
+			}
+		}
+	}
+	for _, k := range []string{"min.insync.replicas", "unclean.leader.election.enable", "flush.messages", "flush.ms"} {
+		if _, ok := cfg[k]; !ok {
+			for _, r := range res {
+				if e, ok := r.Config[k]; ok {
+					cfg[k] = e.Value
+				}
+			}
+		}
+	}
+	md, err := a.GetMetadata(&name, false, int(metadataTimeout/time.Millisecond))
+	if err != nil {
+		return cfg, 0, 0, fmt.Errorf("metadata of topic %s: %w", name, err)
+	}
+	t := md.Topics[name]
+	rf = -1
+	for _, p := range t.Partitions {
+		if rf < 0 || len(p.Replicas) < rf {
+			rf = len(p.Replicas)
+		}
+	}
+	if rf < 0 {
+		rf = 0
+	}
+	return cfg, rf, len(t.Partitions), nil
+}
+
+// brokerDefaults is the cluster-wide dynamic broker default resource (KIP-226): the empty broker
+// name means "every broker", which is where a sweep point's broker settings go.
+var brokerDefaults = kafka.ConfigResource{Type: kafka.ResourceBroker, Name: ""}
+
+// savedSetting is how to put one cluster-wide dynamic broker setting back.
+type savedSetting struct {
+	Key   string
+	Value string
+	Had   bool // the key had a cluster-wide dynamic value; false: delete it to restore
+}
+
+// brokerRestore undoes applyBrokerDynamic. It is safe to call more than once.
+type brokerRestore struct {
+	a     adminAPI
+	saved []savedSetting
+	done  bool
+}
+
+// applyBrokerDynamic reads the current cluster-wide dynamic values of cfg's keys, then sets cfg.
+// The returned restore puts the previous values back; it is returned even when setting failed
+// part-way (so the caller's deferred restore undoes whatever was applied). With an empty cfg it
+// does nothing and needs no cluster.
+func applyBrokerDynamic(ctx context.Context, a adminAPI, cfg map[string]string) (*brokerRestore, error) {
+	r := &brokerRestore{a: a}
+	if len(cfg) == 0 {
+		r.done = true
+		return r, nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	res, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{brokerDefaults})
+	if err != nil {
+		r.done = true
+		return r, fmt.Errorf("read cluster-wide broker configs before changing them: %w", err)
+	}
+	current := map[string]kafka.ConfigEntryResult{}
+	for _, rr := range res {
+		if rr.Error.Code() != kafka.ErrNoError {
+			r.done = true
+			return r, fmt.Errorf("read cluster-wide broker configs before changing them: %w", rr.Error)
+		}
+		for k, e := range rr.Config {
+			current[k] = e
+		}
+	}
+	for _, k := range sortedKeys(cfg) {
+		e, ok := current[k]
+		had := ok && e.Source == kafka.ConfigSourceDynamicDefaultBroker
+		s := savedSetting{Key: k, Had: had}
+		if had {
+			s.Value = e.Value
+		}
+		r.saved = append(r.saved, s)
+	}
+	entries := make([]kafka.ConfigEntry, 0, len(cfg))
+	for _, k := range sortedKeys(cfg) {
+		entries = append(entries, kafka.ConfigEntry{Name: k, Value: cfg[k], IncrementalOperation: kafka.AlterConfigOpTypeSet})
+	}
+	if err := alterBroker(cctx, a, entries); err != nil {
+		return r, fmt.Errorf("set cluster-wide broker configs %s: %w", formatConfig(cfg), err)
+	}
+	return r, nil
+}
+
+// Restore puts back the settings saved by applyBrokerDynamic, with its own bounded context so it
+// runs after Ctrl-C and after errors.
+func (r *brokerRestore) Restore() error {
+	if r == nil || r.done {
+		return nil
+	}
+	r.done = true
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	entries := make([]kafka.ConfigEntry, 0, len(r.saved))
+	for _, s := range r.saved {
+		if s.Had {
+			entries = append(entries, kafka.ConfigEntry{Name: s.Key, Value: s.Value, IncrementalOperation: kafka.AlterConfigOpTypeSet})
+		} else {
+			entries = append(entries, kafka.ConfigEntry{Name: s.Key, IncrementalOperation: kafka.AlterConfigOpTypeDelete})
+		}
+	}
+	if err := alterBroker(ctx, r.a, entries); err != nil {
+		return fmt.Errorf("restore cluster-wide broker configs (%s): %w; restore them by hand with kafka-configs.sh --alter --entity-type brokers --entity-default", r.describe(), err)
+	}
+	return nil
+}
+
+func (r *brokerRestore) describe() string {
+	m := map[string]string{}
+	for _, s := range r.saved {
+		if s.Had {
+			m[s.Key] = s.Value
+		} else {
+			m[s.Key] = "(delete)"
+		}
+	}
+	return formatConfig(m)
+}
+
+func alterBroker(ctx context.Context, a adminAPI, entries []kafka.ConfigEntry) error {
+	res, err := a.IncrementalAlterConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: "", Config: entries}})
+	if err != nil {
+		return err
+	}
+	for _, rr := range res {
+		if rr.Error.Code() != kafka.ErrNoError {
+			return rr.Error
+		}
+	}
+	return nil
+}
+
+// describeBrokers reads keys back from every broker (broker id -> key -> value), so the result
+// file says what each broker actually ran with.
+func describeBrokers(ctx context.Context, a adminAPI, brokers []kafka.BrokerMetadata, keys []string) (map[string]map[string]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	res := make([]kafka.ConfigResource, 0, len(brokers))
+	for _, b := range brokers {
+		res = append(res, kafka.ConfigResource{Type: kafka.ResourceBroker, Name: strconv.Itoa(int(b.ID))})
+	}
+	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	out, err := a.DescribeConfigs(cctx, res)
+	if err != nil {
+		return nil, fmt.Errorf("describe broker configs: %w", err)
+	}
+	m := map[string]map[string]string{}
+	for _, r := range out {
+		if r.Error.Code() != kafka.ErrNoError {
+			return nil, fmt.Errorf("describe broker %s configs: %w", r.Name, r.Error)
+		}
+		bm := map[string]string{}
+		for _, k := range keys {
+			if e, ok := r.Config[k]; ok {
+				bm[k] = e.Value
+			}
+		}
+		m[r.Name] = bm
+	}
+	return m, nil
+}

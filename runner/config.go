@@ -1,0 +1,122 @@
+package runner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/profiles"
+)
+
+// runnerProducerProps are producer settings the runner owns: they make the measurement itself
+// work, so a profile cannot override them (a profile that tries is overridden, and the applied
+// value is what the result file records).
+//
+//   - go.delivery.report.fields=key: the delivery report brings back only the 16-byte key
+//     (sequence and send time), not the value: no per-record copy of the payload.
+var runnerProducerProps = map[string]string{
+	"go.delivery.report.fields": "key",
+}
+
+// runnerConsumerProps are consumer settings the runner owns (see runnerProducerProps).
+//
+//   - auto.offset.reset=earliest: a consumer that joins after the first records still sees them.
+//   - enable.partition.eof=false: no end-of-partition events on the hot path.
+var runnerConsumerProps = map[string]string{
+	"auto.offset.reset":    "earliest",
+	"enable.partition.eof": "false",
+}
+
+// quietLogs keeps librdkafka's informational lines off stderr (where the progress line is) unless
+// the profile asks for another log_level; errors still print.
+func quietLogs(m map[string]string) {
+	if _, ok := m["log_level"]; !ok {
+		m["log_level"] = "3"
+	}
+}
+
+// producerConfig is the one place that builds a producer's librdkafka configuration: the point's
+// settings, then the connection settings, then the settings the runner owns.
+func producerConfig(bootstrap string, p profiles.Point, clientID string) map[string]string {
+	m := map[string]string{}
+	for k, v := range p.ProducerConfig() {
+		m[k] = v
+	}
+	m["bootstrap.servers"] = bootstrap
+	m["client.id"] = clientID
+	quietLogs(m)
+	for k, v := range runnerProducerProps {
+		m[k] = v
+	}
+	return m
+}
+
+// consumerConfig builds a measuring consumer's configuration; group is the point's fresh group.
+func consumerConfig(bootstrap string, p profiles.Point, group, clientID string) map[string]string {
+	m := map[string]string{}
+	for k, v := range p.ConsumerConfig() {
+		m[k] = v
+	}
+	m["bootstrap.servers"] = bootstrap
+	m["group.id"] = group
+	m["client.id"] = clientID
+	quietLogs(m)
+	for k, v := range runnerConsumerProps {
+		m[k] = v
+	}
+	return m
+}
+
+// verifyConsumerConfig is the verification reader's configuration: it assigns partitions itself
+// and commits nothing, so its point settings do not apply (it must read everything, not behave
+// like the measured consumers). isolation.level=read_uncommitted so nothing written is hidden.
+func verifyConsumerConfig(bootstrap, clientID string) map[string]string {
+	return map[string]string{
+		"bootstrap.servers":    bootstrap,
+		"group.id":             clientID, // required by librdkafka even when only assigning
+		"client.id":            clientID,
+		"enable.auto.commit":   "false",
+		"auto.offset.reset":    "earliest",
+		"enable.partition.eof": "false",
+		"isolation.level":      "read_uncommitted",
+		"log_level":            "3",
+	}
+}
+
+// adminConfig is the configuration of the runner's AdminClient.
+func adminConfig(bootstrap string) map[string]string {
+	return map[string]string{"bootstrap.servers": bootstrap, "client.id": "kbench-admin", "log_level": "3"}
+}
+
+// toConfigMap converts a plain map into librdkafka's ConfigMap.
+func toConfigMap(m map[string]string) *kafka.ConfigMap {
+	cm := kafka.ConfigMap{}
+	for k, v := range m {
+		cm[k] = v
+	}
+	return &cm
+}
+
+// sortedKeys returns m's keys in order, for stable messages.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// formatConfig renders a config map as "k=v, k=v" in key order (for errors and notes).
+func formatConfig(m map[string]string) string {
+	var b strings.Builder
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%s", k, m[k])
+	}
+	return b.String()
+}

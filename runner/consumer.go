@@ -1,0 +1,66 @@
+package runner
+
+import (
+	"context"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// consumerWorker is one measuring consumer in the point's fresh group. It measures end-to-end
+// latency from the send time written in each record to the moment it is polled.
+type consumerWorker struct {
+	c      counters
+	cons   *kafka.Consumer
+	clock  phaseClock
+	commit bool // commit after processing (enable.auto.commit=false)
+
+	// Poll goroutine only.
+	e2e     *stats.Histogram
+	win     window
+	foreign int64 // values without the kbench header
+	errs    map[string]int64
+	done    chan struct{}
+}
+
+// poll reads until stop is closed. Commits, when the point asks for commit-after-processing,
+// happen once a second for what has been processed so far.
+func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
+	defer close(w.done)
+	lastCommit := time.Now()
+	for {
+		select {
+		case <-stop:
+			w.win.flush()
+			return
+		default:
+		}
+		ev := w.cons.Poll(100)
+		switch m := ev.(type) {
+		case *kafka.Message:
+			now := time.Now().UnixNano()
+			h, err := decodeHeader(m.Value)
+			if err != nil {
+				w.foreign++
+				continue
+			}
+			w.c.consumedAll.Add(1)
+			if w.clock.measured(h.SendNs) {
+				lat := time.Duration(now - h.SendNs)
+				w.e2e.Record(lat)
+				w.win.record(now, lat)
+				w.c.consumed.Add(1)
+				w.c.consBytes.Add(int64(len(m.Value)))
+			}
+		case kafka.Error:
+			w.errs[errorName(m)]++
+		}
+		if w.commit && time.Since(lastCommit) >= time.Second {
+			lastCommit = time.Now()
+			_, _ = w.cons.Commit() // "no offset" between batches is normal; the commit mode is what is measured
+		}
+		_ = ctx
+	}
+}

@@ -1,0 +1,56 @@
+// Package runner is kbench's measuring instrument: for each sweep point it creates a fresh topic,
+// applies and reads back the point's settings, drives producers and consumers through a warmup
+// and a measured phase, reads every record back for the audit, and leaves a stats.Result. It puts
+// the cluster back as it found it: topics it created are deleted and broker settings it changed
+// are restored, after success, after an error and after Ctrl-C.
+//
+// The hot path (one send goroutine and one delivery-report goroutine per producer instance, one
+// poll goroutine per consumer) takes no lock and allocates nothing of its own: each goroutine owns
+// its histograms and audit ledger, and they are merged at the end of the point and once a second
+// for the time series.
+package runner
+
+import (
+	"io"
+	"time"
+
+	"github.com/kbench/kbench/cluster"
+)
+
+// Options say where to run and how to report. The zero value is not usable: Bootstrap or
+// Cluster must be set, and OutDir for Sweep.
+type Options struct {
+	// Bootstrap is the bootstrap.servers of the cluster to measure.
+	Bootstrap string
+	// Cluster is the local cluster when kbench runs one (nil for a remote cluster). Static broker
+	// settings need it (rolling restart); a remote cluster refuses points that have them.
+	Cluster *cluster.Cluster
+	// OutDir is the results folder (index.json, points/<id>.json, points/<id>.hlog).
+	OutDir string
+	// RunID names the run in result files and topic names; empty: derived from the start time.
+	RunID string
+	// Profile is the profile's name, and ProfileYAML its text, recorded in the index.
+	Profile     string
+	ProfileYAML string
+	// Progress receives progress lines (nil: none). ProgressTTY rewrites one line in place once a
+	// second instead of printing plain lines.
+	Progress    io.Writer
+	ProgressTTY bool
+	// Quiet prints nothing, not even the summary table.
+	Quiet bool
+	// FailFast stops the sweep at the first failed point.
+	FailFast bool
+	// Version and Commit identify the kbench binary in result files.
+	Version string
+	Commit  string
+	// DrainTimeout bounds the wait for outstanding deliveries and for consumers to catch up after
+	// the measured phase, and separately the verification read. Zero: 30 s.
+	DrainTimeout time.Duration
+}
+
+func (o Options) drainTimeout() time.Duration {
+	if o.DrainTimeout > 0 {
+		return o.DrainTimeout
+	}
+	return 30 * time.Second
+}

@@ -1,0 +1,530 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// ErrStaticOnRemote refuses a point with static broker settings on a cluster kbench does not run:
+// they need a broker restart, which kbench only does to its own local cluster.
+var ErrStaticOnRemote = errors.New("static broker settings need a broker restart")
+
+// ErrInterrupted marks a point stopped by Ctrl-C (or the context otherwise ending).
+var ErrInterrupted = errors.New("interrupted")
+
+// topicName is the fresh topic of one point: "kbench-<run>-<point>", restricted to the characters
+// Kafka allows in topic names and to its 249-character limit.
+func topicName(runID, pointID string) string {
+	b := []byte("kbench-" + runID + "-" + pointID)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 249 {
+		b = b[:249]
+	}
+	return string(b)
+}
+
+// progressFunc receives one snapshot per second of the measured phase.
+type progressFunc func(snap pointProgress)
+
+// pointProgress is what the progress line shows about the running point.
+type pointProgress struct {
+	Elapsed, Duration time.Duration
+	AckedPerSecond    float64
+	ProduceP99Ms      float64
+	Errors            int64
+	Lag               int64
+}
+
+// runPoint measures one point and always returns a result: StatusOK, StatusIncomplete (interrupted
+// or a bounded wait ran out) or StatusFailed with the error, which is also returned.
+func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progressFunc) (res *stats.Result, err error) {
+	res = &stats.Result{
+		FormatVersion: stats.FormatVersion, RunID: s.runID, Profile: s.opts.Profile, Point: p,
+		Start: time.Now(), Environment: s.env, Notes: append([]string(nil), p.Notes...),
+	}
+	defer func() {
+		res.End = time.Now()
+		switch {
+		case ctx.Err() != nil:
+			res.Status = stats.StatusIncomplete
+			res.Error = ErrInterrupted.Error()
+			if err == nil {
+				err = ErrInterrupted
+			}
+		case err != nil:
+			res.Status = stats.StatusFailed
+			res.Error = err.Error()
+		}
+	}()
+
+	if err := s.applyStatic(ctx, p.BrokerStaticConfig()); err != nil {
+		return res, err
+	}
+	restore, err := applyBrokerDynamic(ctx, s.admin, p.BrokerDynamicConfig())
+	defer func() {
+		if rerr := restore.Restore(); rerr != nil {
+			res.Notes = append(res.Notes, rerr.Error())
+			err = errors.Join(err, rerr)
+		}
+	}()
+	if err != nil {
+		return res, err
+	}
+
+	topic := topicName(s.runID, p.ID)
+	partitions := max(1, p.Workload.Partitions)
+	if err := createTopic(ctx, s.admin, topic, partitions, p.TopicReplicationFactor(), p.TopicConfig()); err != nil {
+		return res, err
+	}
+	defer func() {
+		if derr := deleteTopic(s.admin, topic); derr != nil {
+			res.Notes = append(res.Notes, "topic left behind: "+derr.Error())
+		}
+	}()
+	eff := &res.Effective
+	eff.Topic = topic
+	if eff.TopicConfig, eff.ReplicationFactor, eff.Partitions, err = describeTopic(ctx, s.admin, topic, p.TopicConfig()); err != nil {
+		return res, err
+	}
+	brokerKeys := append(sortedKeys(p.BrokerDynamicConfig()), sortedKeys(p.BrokerStaticConfig())...)
+	if eff.BrokerConfig, err = describeBrokers(ctx, s.admin, s.brokers, brokerKeys); err != nil {
+		return res, err
+	}
+	m := &measurement{s: s, p: p, topic: topic, partitions: partitions, res: res, progress: progress}
+	return res, m.run(ctx)
+}
+
+// measurement is one point's measured run: clients, workers, and what they leave behind.
+type measurement struct {
+	s          *session
+	p          profiles.Point
+	topic      string
+	partitions int
+	res        *stats.Result
+	progress   progressFunc
+
+	clock     phaseClock
+	col       *collector
+	producers []*producerWorker
+	consumers []*consumerWorker
+}
+
+func (m *measurement) note(format string, args ...any) {
+	m.res.Notes = append(m.res.Notes, fmt.Sprintf(format, args...))
+}
+
+func (m *measurement) run(ctx context.Context) error {
+	w := m.p.Workload
+	nprod := max(1, w.Producers)
+	dur := w.Duration
+	if dur <= 0 {
+		dur = 10 * time.Second
+	}
+	nsec := int(math.Ceil(dur.Seconds()))
+	m.col = newCollector(nsec)
+	go m.col.run()
+	bootstrap := m.s.opts.Bootstrap
+
+	// Consumers first: a fresh group takes seconds to form (group.initial.rebalance.delay.ms), and
+	// that must happen before the measured phase.
+	group := "kbench-" + m.topic
+	stop := make(chan struct{})
+	ccfg := consumerConfig(bootstrap, m.p, group, "kbench-consumer")
+	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
+	commit := ccfg["enable.auto.commit"] == "false"
+	for i := 0; i < w.Consumers; i++ {
+		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(bootstrap, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
+		if err != nil {
+			m.stopConsumers(stop)
+			return fmt.Errorf("create consumer: %w", err)
+		}
+		if err := c.Subscribe(m.topic, nil); err != nil {
+			_ = c.Close()
+			m.stopConsumers(stop)
+			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
+		}
+		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: commit, e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{})})
+	}
+	pcfg := producerConfig(bootstrap, m.p, "kbench-producer")
+	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
+	for i := 0; i < nprod; i++ {
+		cfg := producerConfig(bootstrap, m.p, fmt.Sprintf("kbench-producer-%d", i))
+		pr, err := kafka.NewProducer(toConfigMap(cfg))
+		if err != nil {
+			m.closeProducers()
+			m.stopConsumers(stop)
+			return fmt.Errorf("create producer (config %s): %w", formatConfig(profiles.Redact(cfg)), err)
+		}
+		maxIn := int64(w.MaxInFlight)
+		if maxIn <= 0 {
+			maxIn = defaultMaxInFlight
+		}
+		pw := &producerWorker{
+			id: uint32(i), p: pr, topic: m.topic, nparts: int32(m.partitions), keyDist: w.KeyDistribution,
+			sizes: newSizeCycle(w.MessageSizeMin, w.MessageSizeMax), maxIn: maxIn,
+			room: make(chan struct{}, 1), sendFailed: map[string]int64{}, ledger: NewLedger(uint32(i)),
+			produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(), clientErrs: map[string]int64{},
+			failedByName: map[string]int64{}, done: make(chan struct{}),
+		}
+		if w.Rate > 0 {
+			if pw.pacer, err = NewPacer(w.Rate, nprod, i, 0); err != nil {
+				m.closeProducers()
+				m.stopConsumers(stop)
+				return err
+			}
+		}
+		m.producers = append(m.producers, pw)
+	}
+
+	// Start the consumers and wait (bounded) until the group has every partition.
+	start := time.Now()
+	m.setClock(start, w.Warmup, dur)
+	for _, c := range m.consumers {
+		go c.poll(ctx, stop)
+	}
+	if len(m.consumers) > 0 && !m.waitAssigned(ctx, 30*time.Second) {
+		if ctx.Err() == nil {
+			m.note("consumer group did not get every partition within 30s; end-to-end latency includes the join")
+		}
+	}
+	// Now the clock starts: warmup, then the measured phase.
+	start = time.Now()
+	m.setClock(start, w.Warmup, dur)
+	var sends sync.WaitGroup
+	for _, pw := range m.producers {
+		go pw.deliveries()
+		sends.Add(1)
+		go func() { defer sends.Done(); pw.send(ctx) }()
+	}
+
+	samples := m.sampleMeasured(ctx, nsec)
+	sends.Wait()
+
+	// Drain: outstanding deliveries, then consumers catching up (bounded; skipped after Ctrl-C).
+	limit := m.s.opts.drainTimeout()
+	if ctx.Err() != nil {
+		limit = 5 * time.Second
+	}
+	var wg sync.WaitGroup
+	clean := make([]bool, len(m.producers))
+	for i, pw := range m.producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			clean[i] = pw.drain(limit)
+		}()
+	}
+	wg.Wait()
+	drained := true
+	for i, ok := range clean {
+		if !ok {
+			drained = false
+			m.note("producer %d: deliveries still outstanding after %s; purged (counted as indeterminate)", i, limit)
+		}
+	}
+	if len(m.consumers) > 0 && ctx.Err() == nil {
+		deadline := time.Now().Add(limit)
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			s := sampleAll(m.producers, m.consumers)
+			if s.consumedAll >= s.ackedAll {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	allDone := m.stopConsumers(stop)
+	for _, pw := range m.producers {
+		select {
+		case <-pw.done:
+		default:
+			allDone = false
+		}
+	}
+	if allDone {
+		close(m.col.in)
+		<-m.col.finished
+	} else {
+		m.note("a client did not shut down in time; per-second latency percentiles left out")
+		m.col = newCollector(nsec) // never read the one a stuck goroutine may still write
+	}
+	m.fillMetrics(samples, dur)
+	if allDone && m.s.opts.OutDir != "" {
+		if err := writeHlog(m.s.opts.OutDir, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
+			m.note("interval log not written: %v", err)
+		}
+	}
+
+	if ctx.Err() != nil {
+		m.note("audit skipped: interrupted")
+		return ErrInterrupted
+	}
+	if err := m.audit(ctx); err != nil {
+		return err
+	}
+	if !drained || m.res.Audit.DrainTimedOut {
+		m.res.Status = stats.StatusIncomplete
+	} else {
+		m.res.Status = stats.StatusOK
+	}
+	return nil
+}
+
+func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
+	m.clock = phaseClock{Start: start.UnixNano(), Measure: start.Add(warmup).UnixNano(), End: start.Add(warmup + dur).UnixNano()}
+	for _, pw := range m.producers {
+		pw.clock = m.clock
+		pw.win = newWindow(kindProduce, m.clock, m.col)
+	}
+	for _, c := range m.consumers {
+		c.clock = m.clock
+		c.win = newWindow(kindEndToEnd, m.clock, m.col)
+	}
+}
+
+// waitAssigned waits until the consumers together hold every partition.
+func (m *measurement) waitAssigned(ctx context.Context, limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		n := 0
+		for _, c := range m.consumers {
+			if a, err := c.cons.Assignment(); err == nil {
+				n += len(a)
+			}
+		}
+		if n >= m.partitions {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+// sampleMeasured takes one counter sample at the start of the measured phase and one per second
+// after it, reporting progress each time, until the phase ends or ctx is done.
+func (m *measurement) sampleMeasured(ctx context.Context, nsec int) []sample {
+	var samples []sample
+	measure := time.Unix(0, m.clock.Measure)
+	for i := 0; i <= nsec; i++ {
+		at := measure.Add(time.Duration(i) * time.Second)
+		if end := time.Unix(0, m.clock.End); at.After(end) {
+			at = end
+		}
+		t := time.NewTimer(time.Until(at))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			samples = append(samples, sampleAll(m.producers, m.consumers))
+			return samples
+		case <-t.C:
+		}
+		s := sampleAll(m.producers, m.consumers)
+		samples = append(samples, s)
+		if m.progress != nil && i > 0 {
+			prev := samples[len(samples)-2]
+			dt := s.at.Sub(prev.at).Seconds()
+			m.progress(pointProgress{
+				Elapsed: s.at.Sub(measure), Duration: time.Duration(m.clock.End - m.clock.Measure),
+				AckedPerSecond: float64(s.acked-prev.acked) / math.Max(dt, 1e-9),
+				ProduceP99Ms:   float64(m.col.lastP99.Load()) / 1000,
+				Errors:         s.failed, Lag: s.lag(),
+			})
+		}
+	}
+	return samples
+}
+
+// stopConsumers stops the poll loops and closes the consumers; false if one did not stop in time.
+func (m *measurement) stopConsumers(stop chan struct{}) bool {
+	select {
+	case <-stop:
+	default:
+		close(stop)
+	}
+	ok := true
+	for _, c := range m.consumers {
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+			ok = false
+			continue
+		}
+		if !closeBounded(func() { _ = c.cons.Close() }, 10*time.Second) {
+			m.note("a consumer took more than 10s to close")
+		}
+	}
+	return ok
+}
+
+// closeProducers closes producers created before a setup error.
+func (m *measurement) closeProducers() {
+	for _, pw := range m.producers {
+		closeBounded(pw.p.Close, 10*time.Second)
+	}
+	m.producers = nil
+}
+
+// fillMetrics merges the workers' histograms and counters into the result.
+func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
+	r := m.res
+	mt := &r.Metrics
+	end := sampleAll(m.producers, m.consumers)
+	measured := dur.Seconds()
+	if len(samples) > 0 {
+		if last := samples[len(samples)-1]; last.at.UnixNano() < m.clock.End {
+			measured = last.at.Sub(time.Unix(0, m.clock.Measure)).Seconds()
+		}
+	}
+	if measured <= 0 {
+		measured = 1e-9
+	}
+	mt.MeasuredSeconds = measured
+	mt.TargetRate = float64(m.p.Workload.Rate)
+	mt.Sent = throughput(end.sent, end.sentBytes, measured)
+	mt.Acked = throughput(end.acked, end.ackedBytes, measured)
+	mt.Consumed = throughput(end.cons, end.cB, measured)
+
+	produce, raw, e2e := stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
+	mt.FailedByError = map[string]int64{}
+	for _, pw := range m.producers {
+		select {
+		case <-pw.done:
+		default:
+			continue // still running: its histograms are not ours to read
+		}
+		produce.Merge(pw.produce)
+		raw.Merge(pw.produceRaw)
+		for k, v := range pw.failedByName {
+			mt.FailedByError[k] += v
+		}
+		for k, v := range pw.sendFailed {
+			mt.FailedByError[k] += v
+		}
+		for k, v := range pw.clientErrs {
+			m.note("producer %d: client error %s (%d times)", pw.id, k, v)
+		}
+	}
+	for _, c := range m.consumers {
+		select {
+		case <-c.done:
+		default:
+			continue
+		}
+		e2e.Merge(c.e2e)
+		if c.foreign > 0 {
+			m.note("consumer read %d records without the kbench header", c.foreign)
+		}
+	}
+	mt.ProduceLatency = produce.Summary()
+	mt.ProduceLatencyRaw = raw.Summary()
+	mt.ProduceLatencyKind = stats.LatencySendToAck
+	if acksZero(r.Effective.ProducerConfig) {
+		mt.ProduceLatencyKind = stats.LatencyEnqueueToSocket
+	}
+	mt.EndToEndLatency = e2e.Summary()
+	r.Histograms = map[string]string{}
+	for name, h := range map[string]*stats.Histogram{stats.HistProduce: produce, stats.HistProduceRaw: raw, stats.HistEndToEnd: e2e} {
+		if h.Count() == 0 {
+			continue
+		}
+		if enc, err := h.Encode(); err == nil {
+			r.Histograms[name] = enc
+		} else {
+			m.note("histogram %s not saved: %v", name, err)
+		}
+	}
+	hasConsumers := len(m.consumers) > 0
+	r.Series = m.col.rows(samples, hasConsumers)
+	if hasConsumers && len(samples) > 0 {
+		// Lag when the measured phase ended: the consumers are "behind" when it is more than one
+		// second of acknowledged traffic (e2e latency then measures their backlog, not Kafka).
+		lagEnd := samples[len(samples)-1].lag()
+		mt.ConsumerLagEnd = lagEnd
+		mt.ConsumerBehind = lagEnd > 0 && float64(lagEnd) > mt.Acked.RecordsPerSecond
+		if mt.ConsumerBehind {
+			m.note("consumers fell behind (lag %d records at the end of the measured phase): end-to-end latency measures their backlog", lagEnd)
+		}
+	}
+}
+
+func throughput(records, bytes int64, seconds float64) stats.Throughput {
+	return stats.Throughput{
+		Records: records, Bytes: bytes,
+		RecordsPerSecond: float64(records) / seconds,
+		MBPerSecond:      float64(bytes) / stats.BytesPerMB / seconds,
+	}
+}
+
+// acksZero says whether the producer config as applied runs acks=0 (idempotence forces all).
+func acksZero(cfg map[string]string) bool {
+	if cfg["enable.idempotence"] == "true" {
+		return false
+	}
+	for _, k := range []string{"acks", "request.required.acks"} {
+		if v, ok := cfg[k]; ok {
+			return v == "0"
+		}
+	}
+	return false
+}
+
+// audit reads the topic back and reconciles it with the producers' ledgers.
+func (m *measurement) audit(ctx context.Context) error {
+	v := NewVerifier()
+	t0 := time.Now()
+	timedOut, err := verifyRead(ctx, m.s.opts.Bootstrap, m.topic, m.partitions, v, m.s.opts.drainTimeout())
+	if err != nil {
+		return fmt.Errorf("verification read: %w", err)
+	}
+	ledgers := make([]*Ledger, 0, len(m.producers))
+	for _, pw := range m.producers {
+		select {
+		case <-pw.done:
+			ledgers = append(ledgers, pw.ledger)
+		default:
+			m.note("producer %d still running: left out of the audit", pw.id)
+		}
+	}
+	a := Reconcile(ledgers, v)
+	a.DrainTimedOut = timedOut
+	a.DrainSeconds = time.Since(t0).Seconds()
+	m.res.Audit = a
+	if timedOut {
+		m.note("verification read did not reach every partition's high watermark within %s", m.s.opts.drainTimeout())
+	}
+	return nil
+}
+
+// writeHlog writes the per-second histograms as an HdrHistogram interval log next to the result.
+func writeHlog(dir string, res *stats.Result, col *collector, measure time.Time) error {
+	path := filepath.Join(dir, filepath.FromSlash(stats.PointLogFile(res.Point.ID)))
+	l, err := stats.CreateIntervalLog(path, measure, "kbench point "+strings.ReplaceAll(res.Point.Label, "\n", " "))
+	if err != nil {
+		return err
+	}
+	for i := 0; i < col.nsec; i++ {
+		from := measure.Add(time.Duration(i) * time.Second)
+		to := from.Add(time.Second)
+		if h := col.produce[i]; h != nil {
+			_ = l.Write(stats.HistProduce, from, to, h)
+		}
+		if h := col.e2e[i]; h != nil {
+			_ = l.Write(stats.HistEndToEnd, from, to, h)
+		}
+	}
+	return l.Close()
+}

@@ -1,0 +1,326 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// defaultMaxInFlight bounds outstanding records per producer in max-rate (closed loop) mode when
+// the profile does not say: enough to keep librdkafka's batches full at hundreds of thousands of
+// records per second, small enough that latency is not mostly time in the client's queue.
+const defaultMaxInFlight = 10000
+
+// stickyInterval is how long a producer keeps sending to one partition with the "none" key
+// distribution, like librdkafka's sticky.partitioning.linger.ms default. The runner picks
+// partitions itself because its records carry a key (the delivery report needs it), and keyed
+// records would otherwise be hashed, one partition per record.
+const stickyInterval = 10 * time.Millisecond
+
+// phaseClock is when the phases of a point begin and end, in unix nanoseconds. A record belongs
+// to the measured phase when its send time (scheduled time in rate mode) is in [Measure, End).
+type phaseClock struct {
+	Start   int64 // warmup begins; the pacer's schedule starts here
+	Measure int64 // measured phase begins
+	End     int64 // measured phase ends; no record is scheduled at or after it
+}
+
+func (c phaseClock) measured(ns int64) bool { return ns >= c.Measure && ns < c.End }
+
+// counters are the per-worker numbers other goroutines read while it runs (progress, per-second
+// series). Each has one writer; readers use atomic loads. Padding keeps workers off each
+// other's cache lines.
+type counters struct {
+	sent, sentBytes     atomic.Int64 // measured phase, written by the send goroutine
+	acked, ackedBytes   atomic.Int64 // measured phase, delivery goroutine
+	failed              atomic.Int64 // measured phase, delivery goroutine (and send goroutine via sendFailed)
+	ackedAll            atomic.Int64 // all phases: the denominator of consumer lag
+	consumed, consBytes atomic.Int64 // measured phase, consumer goroutine
+	consumedAll         atomic.Int64 // all phases
+	_                   [64]byte
+}
+
+// producerWorker is one producer instance: its own librdkafka client, one goroutine sending and
+// one reading delivery reports. Each owns its histograms and its half of the audit ledger.
+type producerWorker struct {
+	id       uint32
+	p        *kafka.Producer
+	topic    string
+	nparts   int32
+	keyDist  string
+	sizes    sizeCycle
+	pacer    *Pacer // nil in max-rate mode
+	maxIn    int64
+	clock    phaseClock
+	c        counters
+	inflight atomic.Int64
+	waiting  atomic.Int32
+	room     chan struct{} // delivery goroutine -> sender: an in-flight slot or queue space freed
+
+	// Send goroutine only.
+	sendFailed map[string]int64 // Produce returned an error other than queue full
+
+	// Delivery goroutine only.
+	ledger     *Ledger
+	produce    *stats.Histogram
+	produceRaw *stats.Histogram
+	win        window
+	clientErrs   map[string]int64 // client-level error events (all brokers down ...)
+	failedByName map[string]int64 // measured-phase delivery failures by Kafka error name
+	done       chan struct{}
+}
+
+// send produces records until the measured phase ends or ctx is done. It is the hot path: no lock,
+// no allocation of its own (one value buffer, one key buffer, one Message, reused).
+func (w *producerWorker) send(ctx context.Context) {
+	value := make([]byte, w.sizes.max())
+	key := make([]byte, keyLen)
+	msg := kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &w.topic}, Key: key}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var part int32 = int32(w.id) % w.nparts
+	var lastSwitch int64
+	rnd := uint64(w.id)*0x9E3779B97F4A7C15 + 1
+
+	for seq := uint64(0); ; seq++ {
+		if ctx.Err() != nil {
+			return
+		}
+		var sched int64
+		if w.pacer != nil {
+			sched = w.clock.Start + int64(w.pacer.Offset(seq))
+			if sched >= w.clock.End {
+				return
+			}
+			if wait := sched - time.Now().UnixNano(); wait > 0 {
+				timer.Reset(time.Duration(wait))
+				select {
+				case <-ctx.Done():
+					return
+				case <-timer.C:
+				}
+			}
+		} else if !w.waitSlot(ctx, timer) {
+			return
+		}
+		size := w.sizes.at(seq)
+		msg.Value = value[:size]
+		for {
+			now := time.Now().UnixNano()
+			if w.pacer == nil {
+				sched = now
+				if now >= w.clock.End {
+					return
+				}
+			}
+			switch w.keyDist {
+			case "random":
+				rnd ^= rnd << 13
+				rnd ^= rnd >> 7
+				rnd ^= rnd << 17
+				part = int32(rnd % uint64(w.nparts))
+			case "sequential":
+				part = int32(seq % uint64(w.nparts))
+			default: // sticky
+				if now-lastSwitch >= int64(stickyInterval) {
+					part = (part + 1) % w.nparts
+					lastSwitch = now
+				}
+			}
+			msg.TopicPartition.Partition = part
+			encodeHeader(value, recordHeader{Producer: w.id, Seq: seq, SendNs: now})
+			encodeKey(key, seq, now)
+			w.inflight.Add(1)
+			err := w.p.Produce(&msg, nil)
+			if err == nil {
+				w.ledger.Sent(seq)
+				if w.clock.measured(sched) {
+					w.c.sent.Add(1)
+					w.c.sentBytes.Add(int64(size))
+				}
+				break
+			}
+			w.release()
+			var kerr kafka.Error
+			if errors.As(err, &kerr) && kerr.Code() == kafka.ErrQueueFull {
+				// Never drop and never flush: wait for a delivery report to free space, then
+				// retry the same record (its scheduled time stays, so the wait counts as latency).
+				if !w.waitRoom(ctx, timer) {
+					return
+				}
+				continue
+			}
+			if w.clock.measured(sched) {
+				w.sendFailed[errorName(err)]++
+				w.c.failed.Add(1)
+			}
+			break
+		}
+	}
+}
+
+// waitSlot blocks while the closed-loop in-flight bound is reached; false when ctx is done.
+func (w *producerWorker) waitSlot(ctx context.Context, timer *time.Timer) bool {
+	for w.inflight.Load() >= w.maxIn {
+		if !w.waitRoom(ctx, timer) {
+			return false
+		}
+	}
+	return true
+}
+
+// waitRoom waits until the delivery goroutine signals freed space, at most 100 ms (a missed
+// signal costs a re-check, never a hang); false when ctx is done.
+func (w *producerWorker) waitRoom(ctx context.Context, timer *time.Timer) bool {
+	w.waiting.Store(1)
+	timer.Reset(100 * time.Millisecond)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.room:
+	case <-timer.C:
+	}
+	return true
+}
+
+// release frees one in-flight slot and wakes the sender if it waits for one.
+func (w *producerWorker) release() {
+	w.inflight.Add(-1)
+	if w.waiting.Load() == 1 && w.waiting.CompareAndSwap(1, 0) {
+		select {
+		case w.room <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// deliveries reads delivery reports until the producer is closed.
+func (w *producerWorker) deliveries() {
+	defer close(w.done)
+	for ev := range w.p.Events() {
+		switch m := ev.(type) {
+		case *kafka.Message:
+			w.onDelivery(m)
+		case kafka.Error:
+			w.clientErrs[errorName(m)]++
+		}
+	}
+	w.win.flush()
+}
+
+// onDelivery accounts for one delivery report.
+func (w *producerWorker) onDelivery(m *kafka.Message) {
+	now := time.Now().UnixNano()
+	seq, sendNs, ok := decodeKey(m.Key)
+	if !ok {
+		return
+	}
+	w.release()
+	sched := sendNs
+	if w.pacer != nil {
+		sched = w.clock.Start + int64(w.pacer.Offset(seq))
+	}
+	measured := w.clock.measured(sched)
+	if err := m.TopicPartition.Error; err != nil {
+		code, name, indet := classifyError(err)
+		w.ledger.Failed(seq, code, name, indet)
+		if measured {
+			w.c.failed.Add(1)
+			w.failedByName[name]++
+		}
+		return
+	}
+	w.ledger.Acked(seq)
+	w.c.ackedAll.Add(1)
+	if !measured {
+		return
+	}
+	lat := time.Duration(now - sched)
+	w.produce.Record(lat)
+	w.produceRaw.Record(time.Duration(now - sendNs))
+	w.c.acked.Add(1)
+	w.c.ackedBytes.Add(int64(w.sizes.at(seq)))
+	w.win.record(now, lat)
+}
+
+// drain waits (bounded) for every outstanding delivery report, purges what is left when the
+// bound runs out (those reports arrive as purge errors, counted as indeterminate), and closes the
+// client. It returns false when the bound ran out.
+func (w *producerWorker) drain(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	clean := true
+	for w.inflight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if w.inflight.Load() > 0 {
+		clean = false
+		_ = w.p.Purge(kafka.PurgeQueue | kafka.PurgeInFlight | kafka.PurgeNonBlocking)
+		d2 := time.Now().Add(5 * time.Second)
+		for w.inflight.Load() > 0 && time.Now().Before(d2) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	closeBounded(w.p.Close, 10*time.Second)
+	select {
+	case <-w.done:
+	case <-time.After(5 * time.Second):
+		clean = false
+	}
+	return clean
+}
+
+// closeBounded runs a client's Close with a bound: against a gone cluster librdkafka can take
+// long to tear down, and the sweep must go on (the client is then left to finish in the
+// background).
+func closeBounded(closeFn func(), limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() { closeFn(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+// errorName is the Kafka error code name of err ("REQUEST_TIMED_OUT", "_MSG_TIMED_OUT", ...).
+func errorName(err error) string {
+	_, name, _ := classifyError(err)
+	return name
+}
+
+// classifyError returns a delivery error's code, its name, and whether the record may still have
+// been written (indeterminate) rather than definitely not.
+func classifyError(err error) (code int, name string, indeterminate bool) {
+	var kerr kafka.Error
+	if !errors.As(err, &kerr) {
+		return -1, "UNKNOWN", true
+	}
+	c := kerr.Code()
+	name = codeName(c)
+	switch c {
+	case kafka.ErrMsgSizeTooLarge, kafka.ErrInvalidMsgSize, kafka.ErrUnknownTopicOrPart,
+		kafka.ErrTopicAuthorizationFailed, kafka.ErrPurgeQueue, kafka.ErrRecordListTooLarge,
+		kafka.ErrNotEnoughReplicas, kafka.ErrInvalidRecord, kafka.ErrUnknownPartition,
+		kafka.ErrInvalidRequiredAcks, kafka.ErrUnsupportedVersion, kafka.ErrClusterAuthorizationFailed:
+		// Rejected before append (NOT_ENOUGH_REPLICAS is checked before the leader appends;
+		// PURGE_QUEUE was never sent).
+		return int(c), name, false
+	}
+	return int(c), name, true
+}
+
+// codeName turns a kafka.ErrorCode into Kafka's upper-case error name, which is how failures
+// are keyed in result files. ErrorCode.String gives librdkafka's description; the Go constant
+// names are CamelCase, so the name comes from librdkafka's own list where it has one.
+func codeName(c kafka.ErrorCode) string {
+	if n, ok := errorNames[c]; ok {
+		return n
+	}
+	return "ERR_" + itoa(int(c))
+}

@@ -1,0 +1,112 @@
+package runner
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// startKfake starts an in-process fake Kafka on 127.0.0.1 for client-side tests (never evidence
+// of broker behaviour).
+func startKfake(t testing.TB) string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatalf("kfake: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return strings.Join(c.ListenAddrs(), ",")
+}
+
+func testPoint(id string, rate int, dur time.Duration, consumers int) profiles.Point {
+	return profiles.Point{
+		ID: id, Label: "kfake " + id, Level: profiles.ReliabilityLevel{Rank: 1, Name: "test"},
+		Workload: profiles.Workload{
+			MessageSizeMin: 100, MessageSizeMax: 100, Partitions: 2, ReplicationFactor: 1,
+			Producers: 1, Consumers: consumers, Rate: rate, Duration: dur, Warmup: 500 * time.Millisecond,
+		},
+	}
+}
+
+// TestRunPointKfake runs one short point end to end: every acknowledged record is consumed and
+// read back by the audit, nothing is lost, and the result file re-reads.
+func TestRunPointKfake(t *testing.T) {
+	bootstrap := startKfake(t)
+	out := t.TempDir()
+	p := testPoint("rate-1k", 1000, 2*time.Second, 1)
+	res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: out, DrainTimeout: 15 * time.Second, Version: "test"})
+	if err != nil {
+		t.Fatalf("RunPoint: %v", err)
+	}
+	if res.Status != stats.StatusOK {
+		t.Fatalf("status %s (%s), notes %v", res.Status, res.Error, res.Notes)
+	}
+	m := res.Metrics
+	if m.Acked.Records < 1500 || m.Acked.Records > 2500 {
+		t.Errorf("acked %d records in 2 s at 1000/s, want about 2000", m.Acked.Records)
+	}
+	if m.Consumed.Records != m.Acked.Records {
+		t.Errorf("consumed %d != acked %d", m.Consumed.Records, m.Acked.Records)
+	}
+	a := res.Audit
+	if a.Lost != 0 || a.Duplicates != 0 || a.DrainTimedOut {
+		t.Errorf("audit %+v: want nothing lost or duplicated", a)
+	}
+	if a.Acked != a.Sent || a.Consumed != a.Acked {
+		t.Errorf("audit sent %d acked %d consumed %d: want all equal (warmup included)", a.Sent, a.Acked, a.Consumed)
+	}
+	if m.ProduceLatency.Count != m.Acked.Records || m.EndToEndLatency.Count != m.Consumed.Records {
+		t.Errorf("latency counts %d/%d, want %d/%d", m.ProduceLatency.Count, m.EndToEndLatency.Count, m.Acked.Records, m.Consumed.Records)
+	}
+	if len(res.Series) != 2 {
+		t.Errorf("series has %d rows, want 2", len(res.Series))
+	}
+	if res.Effective.ProducerConfig["go.delivery.report.fields"] != "key" || res.Effective.Partitions != 2 || res.Effective.ReplicationFactor != 1 {
+		t.Errorf("effective settings %+v", res.Effective)
+	}
+	back, err := stats.ReadResult(filepath.Join(out, filepath.FromSlash(stats.PointFile(p.ID))))
+	if err != nil {
+		t.Fatalf("re-read result: %v", err)
+	}
+	if back.Metrics.Acked.Records != m.Acked.Records || back.Audit != res.Audit {
+		t.Errorf("re-read result differs: %+v vs %+v", back.Audit, res.Audit)
+	}
+	idx, err := stats.ReadIndex(out)
+	if err != nil || len(idx.Points) != 1 {
+		t.Fatalf("index: %v %+v", err, idx)
+	}
+}
+
+// TestRunPointKfakeMaxRate runs closed loop, producer only: it must not wait for consumers.
+func TestRunPointKfakeMaxRate(t *testing.T) {
+	bootstrap := startKfake(t)
+	p := testPoint("max", 0, time.Second, 0)
+	res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: t.TempDir(), DrainTimeout: 15 * time.Second})
+	if err != nil {
+		t.Fatalf("RunPoint: %v (notes %v)", err, res)
+	}
+	if res.Audit.Lost != 0 || res.Audit.Acked == 0 || res.Audit.Consumed != res.Audit.Acked {
+		t.Errorf("audit %+v", res.Audit)
+	}
+	t.Logf("max rate against kfake, 1 producer, 100 B: %.0f records/s acked, produce p99 %.2f ms",
+		res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms)
+}
+
+// TestUnreachableBootstrap fails fast with one clear error.
+func TestUnreachableBootstrap(t *testing.T) {
+	t0 := time.Now()
+	_, err := RunPoint(context.Background(), testPoint("x", 0, time.Second, 0), Options{Bootstrap: "127.0.0.1:1"})
+	if err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("err = %v, want unreachable", err)
+	}
+	if d := time.Since(t0); d > 2*metadataTimeout {
+		t.Errorf("took %s", d)
+	}
+}
