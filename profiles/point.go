@@ -3,7 +3,13 @@
 // topic, dynamic broker, static broker), so nothing reaches a cluster before it has been validated.
 package profiles
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Acks is the producer's acks setting as a typed value, so that "all" and "-1" cannot drift apart.
 type Acks string
@@ -26,6 +32,26 @@ const (
 
 // Duration is a time.Duration that reads "30s" or "1m" from YAML and writes the same back.
 type Duration time.Duration
+
+// String prints the duration the way a profile writes it ("30s", "2m0s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalYAML reads a Go duration string such as "30s" or "2m"; a bare number is refused
+// because its unit would be a guess.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want a duration such as 30s or 2m, got a %s", kindName(n))
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30s or 2m, got '%s'", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration back as a string ParseDuration reads.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
 // Workload is what stays fixed across the points of a sweep: the traffic and the client plumbing.
 type Workload struct {
@@ -54,20 +80,23 @@ type Workload struct {
 
 // Settings are the durability knobs one point sets; nil means "not set by this point" (the
 // client's, topic's or broker's own default applies and is read back and recorded by the runner).
+//
+// The JSON names are part of the result file format: long, stable, and named after the Kafka
+// property (prefixed with where it lives when the bare name would be ambiguous).
 type Settings struct {
-	Acks                           *Acks
-	Idempotence                    *bool
-	LingerMs                       *int
-	MaxInFlightRequests            *int // max.in.flight.requests.per.connection
-	ReplicationFactor              *int
-	MinInsyncReplicas              *int
-	FlushMessages                  *int64 // topic flush.messages
-	FlushMs                        *int64 // topic flush.ms
-	UncleanLeaderElection          *bool
-	BrokerFlushIntervalMessages    *int64 // log.flush.interval.messages (dynamic, cluster-wide)
-	BrokerFlushIntervalMs          *int64 // log.flush.interval.ms (dynamic, cluster-wide)
-	BrokerFlushSchedulerIntervalMs *int64 // log.flush.scheduler.interval.ms (static: broker restart)
-	CommitMode                     *CommitMode
+	Acks                           *Acks       `json:"acks,omitempty"`
+	Idempotence                    *bool       `json:"enable_idempotence,omitempty"`
+	LingerMs                       *int        `json:"linger_ms,omitempty"`
+	MaxInFlightRequests            *int        `json:"max_in_flight_requests_per_connection,omitempty"` // max.in.flight.requests.per.connection
+	ReplicationFactor              *int        `json:"replication_factor,omitempty"`
+	MinInsyncReplicas              *int        `json:"min_insync_replicas,omitempty"`
+	FlushMessages                  *int64      `json:"topic_flush_messages,omitempty"`                   // topic flush.messages
+	FlushMs                        *int64      `json:"topic_flush_ms,omitempty"`                         // topic flush.ms
+	UncleanLeaderElection          *bool       `json:"unclean_leader_election_enable,omitempty"`
+	BrokerFlushIntervalMessages    *int64      `json:"broker_log_flush_interval_messages,omitempty"`     // log.flush.interval.messages (dynamic, cluster-wide)
+	BrokerFlushIntervalMs          *int64      `json:"broker_log_flush_interval_ms,omitempty"`           // log.flush.interval.ms (dynamic, cluster-wide)
+	BrokerFlushSchedulerIntervalMs *int64      `json:"broker_log_flush_scheduler_interval_ms,omitempty"` // log.flush.scheduler.interval.ms (static: broker restart)
+	CommitMode                     *CommitMode `json:"consumer_commit_mode,omitempty"`
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of
@@ -79,10 +108,92 @@ type ReliabilityLevel struct {
 
 // Point is one fully resolved run of a sweep: everything the runner needs, nothing it must guess.
 type Point struct {
-	ID       string           // stable across runs of the same profile (used to match points in compare)
-	Label    string           // short human label, e.g. "acks=all idem isr=2 flush=1000"
-	Level    ReliabilityLevel //
-	Workload Workload         // the profile's workload with this point's overrides applied
-	Settings Settings         //
-	Notes    []string         // warnings that belong to this point (e.g. flush.ms without a scheduler)
+	ID       string           `json:"id"`                   // stable across runs of the same profile (used to match points in compare)
+	Label    string           `json:"label"`                // short human label, e.g. "acks=all idem isr=2 flush=1000"
+	Level    ReliabilityLevel `json:"reliability_level"`    //
+	Workload Workload         `json:"workload"`             // the profile's workload with this point's overrides applied
+	Settings Settings         `json:"settings"`             // everything this point sets, including the workload's fixed settings
+	Notes    []string         `json:"notes,omitempty"`      // warnings that belong to this point (e.g. flush.ms without a scheduler)
+}
+
+// workloadJSON is Workload's result-file form: durations in the unit their name says, and the
+// pass-through properties redacted (a result file must never carry a password).
+type workloadJSON struct {
+	MessageSizeMinBytes      int               `json:"message_size_min_bytes"`
+	MessageSizeMaxBytes      int               `json:"message_size_max_bytes"`
+	KeyDistribution          string            `json:"key_distribution"`
+	Partitions               int               `json:"partitions"`
+	ReplicationFactor        int               `json:"replication_factor"`
+	Producers                int               `json:"producers"`
+	Consumers                int               `json:"consumers"`
+	TargetRate               int               `json:"target_rate_messages_per_second"` // 0 = max (closed loop)
+	MaxOutstandingRecords    int               `json:"max_outstanding_records_per_producer"`
+	MeasuredSeconds          float64           `json:"measured_duration_seconds"`
+	WarmupSeconds            float64           `json:"warmup_duration_seconds"`
+	CompressionType          string            `json:"compression_type"`
+	BatchSizeBytes           int               `json:"batch_size_bytes"`
+	RequestTimeoutMs         int64             `json:"request_timeout_ms"`
+	DeliveryTimeoutMs        int64             `json:"delivery_timeout_ms"`
+	Retries                  *int              `json:"retries,omitempty"`
+	RetryBackoffMs           int64             `json:"retry_backoff_ms"`
+	ProducerProperties       map[string]string `json:"producer_properties,omitempty"`
+	ConsumerProperties       map[string]string `json:"consumer_properties,omitempty"`
+	TopicProperties          map[string]string `json:"topic_properties,omitempty"`
+}
+
+// MarshalJSON writes the workload with long stable names and redacted pass-through properties.
+func (w Workload) MarshalJSON() ([]byte, error) {
+	return json.Marshal(workloadJSON{
+		MessageSizeMinBytes:   w.MessageSizeMin,
+		MessageSizeMaxBytes:   w.MessageSizeMax,
+		KeyDistribution:       w.KeyDistribution,
+		Partitions:            w.Partitions,
+		ReplicationFactor:     w.ReplicationFactor,
+		Producers:             w.Producers,
+		Consumers:             w.Consumers,
+		TargetRate:            w.Rate,
+		MaxOutstandingRecords: w.MaxInFlight,
+		MeasuredSeconds:       w.Duration.Seconds(),
+		WarmupSeconds:         w.Warmup.Seconds(),
+		CompressionType:       w.Compression,
+		BatchSizeBytes:        w.BatchSize,
+		RequestTimeoutMs:      w.RequestTimeout.Milliseconds(),
+		DeliveryTimeoutMs:     w.DeliveryTimeout.Milliseconds(),
+		Retries:               w.Retries,
+		RetryBackoffMs:        w.RetryBackoff.Milliseconds(),
+		ProducerProperties:    Redact(w.ProducerProps),
+		ConsumerProperties:    Redact(w.ConsumerProps),
+		TopicProperties:       Redact(w.TopicProps),
+	})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote (redacted values stay redacted).
+func (w *Workload) UnmarshalJSON(data []byte) error {
+	var j workloadJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("workload: %w", err)
+	}
+	*w = Workload{
+		MessageSizeMin:    j.MessageSizeMinBytes,
+		MessageSizeMax:    j.MessageSizeMaxBytes,
+		KeyDistribution:   j.KeyDistribution,
+		Partitions:        j.Partitions,
+		ReplicationFactor: j.ReplicationFactor,
+		Producers:         j.Producers,
+		Consumers:         j.Consumers,
+		Rate:              j.TargetRate,
+		MaxInFlight:       j.MaxOutstandingRecords,
+		Duration:          time.Duration(j.MeasuredSeconds * float64(time.Second)),
+		Warmup:            time.Duration(j.WarmupSeconds * float64(time.Second)),
+		Compression:       j.CompressionType,
+		BatchSize:         j.BatchSizeBytes,
+		RequestTimeout:    time.Duration(j.RequestTimeoutMs) * time.Millisecond,
+		DeliveryTimeout:   time.Duration(j.DeliveryTimeoutMs) * time.Millisecond,
+		Retries:           j.Retries,
+		RetryBackoff:      time.Duration(j.RetryBackoffMs) * time.Millisecond,
+		ProducerProps:     j.ProducerProperties,
+		ConsumerProps:     j.ConsumerProperties,
+		TopicProps:        j.TopicProperties,
+	}
+	return nil
 }

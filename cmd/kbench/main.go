@@ -52,6 +52,7 @@ func newApp() *cli.App {
 		Version: Version + " (" + Commit + ")",
 		Commands: []*cli.Command{
 			clusterCommand(),
+			profilesCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits
 	}

@@ -1,0 +1,193 @@
+package profiles
+
+import (
+	"math"
+	"strconv"
+)
+
+// valueDefault is the sweep value that leaves a setting unset, so the client's, topic's or
+// broker's own default applies (e.g. flush.messages: [1, 100, default]).
+const valueDefault = "default"
+
+// valueKind says how a setting's YAML value is read.
+type valueKind int
+
+const (
+	kindInt    valueKind = iota // a whole number, in the key's unit
+	kindBool                    // true or false
+	kindAcks                    // 0, 1 or all
+	kindCommit                  // auto or after-processing
+)
+
+// settingKey describes one sweepable setting: its YAML key (Kafka's own property name where
+// one exists), how its value is read, and how it appears in a point's id and label. The table
+// below is the only list of sweepable settings; everything else (parsing, ids, labels, configs)
+// is driven by it.
+type settingKey struct {
+	name     string // YAML key
+	kind     valueKind
+	unit     string // for "want a number of <unit>"
+	min, max int64
+	slug     func(v string) string // id fragment
+	label    func(v string) string // label fragment
+	get      func(s *Settings) (string, bool)
+	set      func(s *Settings, v string) // v is canonical and valid
+	clear    func(s *Settings)
+}
+
+// settingKeys lists every sweepable setting in canonical order: the order of id and label
+// fragments and of the plan.
+var settingKeys = []settingKey{
+	enumKey(kindAcks, "acks", func(s *Settings) **Acks { return &s.Acks },
+		func(v string) string { return "acks-" + v }, func(v string) string { return "acks=" + v }),
+	boolKey("enable.idempotence", func(s *Settings) **bool { return &s.Idempotence },
+		"idem", "noidem", "idem", "no-idem"),
+	numKey("linger.ms", "milliseconds", 0, 900000, "linger", "linger", func(s *Settings) **int { return &s.LingerMs }),
+	numKey("max.in.flight.requests.per.connection", "requests", 1, 1000000, "inflight", "inflight",
+		func(s *Settings) **int { return &s.MaxInFlightRequests }),
+	numKey("replication.factor", "replicas", 1, math.MaxInt16, "rf", "rf", func(s *Settings) **int { return &s.ReplicationFactor }),
+	numKey("min.insync.replicas", "replicas", 1, math.MaxInt16, "isr", "isr", func(s *Settings) **int { return &s.MinInsyncReplicas }),
+	boolKey("unclean.leader.election.enable", func(s *Settings) **bool { return &s.UncleanLeaderElection },
+		"unclean-on", "unclean-off", "unclean=on", "unclean=off"),
+	numKey("flush.messages", "messages", 1, math.MaxInt64, "flush", "flush", func(s *Settings) **int64 { return &s.FlushMessages }),
+	numKey("flush.ms", "milliseconds", 0, math.MaxInt64, "flushms", "flush.ms", func(s *Settings) **int64 { return &s.FlushMs }),
+	numKey("log.flush.interval.messages", "messages", 1, math.MaxInt64, "logflush", "log.flush",
+		func(s *Settings) **int64 { return &s.BrokerFlushIntervalMessages }),
+	numKey("log.flush.interval.ms", "milliseconds", 0, math.MaxInt64, "logflushms", "log.flush.ms",
+		func(s *Settings) **int64 { return &s.BrokerFlushIntervalMs }),
+	numKey("log.flush.scheduler.interval.ms", "milliseconds", 1, math.MaxInt64, "flushsched", "flush.sched",
+		func(s *Settings) **int64 { return &s.BrokerFlushSchedulerIntervalMs }),
+	enumKey(kindCommit, "commit.mode", func(s *Settings) **CommitMode { return &s.CommitMode },
+		func(v string) string {
+			if v == string(CommitAfterProcessing) {
+				return "commit-after"
+			}
+			return "commit-" + v
+		}, func(v string) string { return "commit=" + v }),
+}
+
+// settingKeyByName finds a sweepable setting by its YAML key.
+func settingKeyByName(name string) (settingKey, bool) {
+	for _, k := range settingKeys {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return settingKey{}, false
+}
+
+func numKey[T int | int64](name, unit string, lo, hi int64, slug, label string, field func(*Settings) **T) settingKey {
+	return settingKey{
+		name: name, kind: kindInt, unit: unit, min: lo, max: hi,
+		slug:  func(v string) string { return slug + "-" + v },
+		label: func(v string) string { return label + "=" + v },
+		get: func(s *Settings) (string, bool) {
+			if p := *field(s); p != nil {
+				return strconv.FormatInt(int64(*p), 10), true
+			}
+			return "", false
+		},
+		set: func(s *Settings, v string) {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			t := T(n)
+			*field(s) = &t
+		},
+		clear: func(s *Settings) { *field(s) = nil },
+	}
+}
+
+func boolKey(name string, field func(*Settings) **bool, slugTrue, slugFalse, labelTrue, labelFalse string) settingKey {
+	pick := func(v, t, f string) string {
+		if v == "true" {
+			return t
+		}
+		return f
+	}
+	return settingKey{
+		name: name, kind: kindBool,
+		slug:  func(v string) string { return pick(v, slugTrue, slugFalse) },
+		label: func(v string) string { return pick(v, labelTrue, labelFalse) },
+		get: func(s *Settings) (string, bool) {
+			if p := *field(s); p != nil {
+				return strconv.FormatBool(*p), true
+			}
+			return "", false
+		},
+		set: func(s *Settings, v string) {
+			b := v == "true"
+			*field(s) = &b
+		},
+		clear: func(s *Settings) { *field(s) = nil },
+	}
+}
+
+func enumKey[T ~string](kind valueKind, name string, field func(*Settings) **T, slug, label func(string) string) settingKey {
+	return settingKey{
+		name: name, kind: kind, slug: slug, label: label,
+		get: func(s *Settings) (string, bool) {
+			if p := *field(s); p != nil {
+				return string(*p), true
+			}
+			return "", false
+		},
+		set: func(s *Settings, v string) {
+			t := T(v)
+			*field(s) = &t
+		},
+		clear: func(s *Settings) { *field(s) = nil },
+	}
+}
+
+// settingsFromMap builds Settings from canonical values; "default" leaves a key unset.
+func settingsFromMap(m map[string]string) Settings {
+	var s Settings
+	for _, k := range settingKeys {
+		if v, ok := m[k.name]; ok && v != valueDefault {
+			k.set(&s, v)
+		}
+	}
+	return s
+}
+
+// settingsMap lists the keys s sets, by YAML key, with canonical values.
+func settingsMap(s Settings) map[string]string {
+	m := map[string]string{}
+	for _, k := range settingKeys {
+		if v, ok := k.get(&s); ok {
+			m[k.name] = v
+		}
+	}
+	return m
+}
+
+// merge returns base with every key over sets replaced.
+func merge(base, over Settings) Settings {
+	out := base
+	for _, k := range settingKeys {
+		if v, ok := k.get(&over); ok {
+			k.set(&out, v)
+		}
+	}
+	return out
+}
+
+// slugAndLabel builds a point's id and label from the settings a sweep gave it, in canonical
+// key order. The id is injective: distinct settings give distinct ids.
+func slugAndLabel(s Settings) (id, label string) {
+	for _, k := range settingKeys {
+		v, ok := k.get(&s)
+		if !ok {
+			continue
+		}
+		if id != "" {
+			id += "_"
+			label += " "
+		}
+		id += k.slug(v)
+		label += k.label(v)
+	}
+	if id == "" {
+		return "defaults", "defaults"
+	}
+	return id, label
+}

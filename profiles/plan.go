@@ -1,0 +1,149 @@
+package profiles
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// redactedValue replaces a secret in anything kbench prints or writes.
+const redactedValue = "[redacted]"
+
+// secretKeyParts mark a property whose value is a secret: the brief's password, secret and
+// token, plus the properties that embed credentials under other names (sasl.jaas.config,
+// sasl.oauthbearer.config, ssl.key.pem).
+var secretKeyParts = []string{"password", "secret", "token", "jaas", "oauthbearer.config", "key.pem"}
+
+// Redact returns a copy of m with the value of every key that names a secret (its name contains
+// password, secret, token, jaas, oauthbearer.config or key.pem, in any case) replaced by
+// "[redacted]". Plans, logs and result files go through it, so a profile's SASL password never
+// leaves the process. A nil map stays nil.
+func Redact(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+		lk := strings.ToLower(k)
+		for _, part := range secretKeyParts {
+			if strings.Contains(lk, part) {
+				out[k] = redactedValue
+				break
+			}
+		}
+	}
+	return out
+}
+
+// WritePlan describes, before anything runs, every point in level order and every change it
+// would make, per class: producer and consumer config, the fresh topic, dynamic broker config
+// (changed, then restored) and static broker config (a rolling restart of the local cluster;
+// refused on a remote one), followed by the point's notes and then any warnings given. Secrets
+// are redacted. `kbench sweep --plan` and `kbench profiles show` print it.
+func WritePlan(w io.Writer, points []Point, warnings ...Problem) error {
+	bw := bufio.NewWriter(w)
+	if len(points) > 0 {
+		fmt.Fprintf(bw, "workload: %s\n", describeWorkload(points[0].Workload))
+	}
+	noun := "points"
+	if len(points) == 1 {
+		noun = "point"
+	}
+	fmt.Fprintf(bw, "%d %s, least durable first\n", len(points), noun)
+	for _, pt := range points {
+		fmt.Fprintf(bw, "\nlevel %d: %s\n", pt.Level.Rank, pt.Level.Name)
+		row := func(name, value string) { fmt.Fprintf(bw, "  %-16s %s\n", name, value) }
+		row("id", pt.ID)
+		row("label", pt.Label)
+		row("producer config", formatConfig(pt.ProducerConfig(), "client defaults"))
+		row("consumer config", consumerLine(pt))
+		topic := fmt.Sprintf("fresh topic, %d partitions, replication factor %d", pt.Workload.Partitions, pt.TopicReplicationFactor())
+		if c := pt.TopicConfig(); len(c) > 0 {
+			topic += "; " + formatConfig(c, "")
+		}
+		row("topic", topic)
+		row("broker dynamic", formatConfig(pt.BrokerDynamicConfig(), "no change")+restoreNote(pt.BrokerDynamicConfig(), " (set cluster-wide, restored after the point)"))
+		row("broker static", formatConfig(pt.BrokerStaticConfig(), "no change")+restoreNote(pt.BrokerStaticConfig(), " (rolling restart of the local cluster; refused on a remote cluster)"))
+		for _, n := range pt.Notes {
+			row("note", n)
+		}
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(bw, "\nwarnings:\n")
+		for _, wp := range warnings {
+			fmt.Fprintf(bw, "  %s\n", wp)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+func consumerLine(pt Point) string {
+	if pt.Workload.Consumers == 0 {
+		return "no consumers"
+	}
+	return formatConfig(pt.ConsumerConfig(), "client defaults")
+}
+
+func restoreNote(m map[string]string, note string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	return note
+}
+
+// formatConfig prints a config map as sorted, redacted key=value pairs.
+func formatConfig(m map[string]string, empty string) string {
+	if len(m) == 0 {
+		return "(" + empty + ")"
+	}
+	r := Redact(m)
+	parts := make([]string, 0, len(r))
+	for _, k := range sortedKeys(r) {
+		parts = append(parts, k+"="+r[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// describeWorkload is the one-line workload summary of a plan (the replication factor is per
+// point, on its topic line).
+func describeWorkload(w Workload) string {
+	size := fmt.Sprintf("%d-byte messages", w.MessageSizeMax)
+	if w.MessageSizeMin != w.MessageSizeMax {
+		size = fmt.Sprintf("%d to %d-byte messages", w.MessageSizeMin, w.MessageSizeMax)
+	}
+	rate := "rate max (closed loop)"
+	if w.Rate > 0 {
+		rate = fmt.Sprintf("rate %d msgs/s", w.Rate)
+	}
+	return fmt.Sprintf("%s, key distribution %s, %s, %s, %s, %s measured after %s warmup",
+		size, w.KeyDistribution, plural(w.Producers, "producer"), plural(w.Consumers, "consumer"), rate, w.Duration, w.Warmup)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Describe writes what `kbench profiles show` prints: the profile's name, description and
+// source, then its plan with warnings. It returns a *ValidationError if the profile is invalid.
+func (p *Profile) Describe(w io.Writer) error {
+	err, warns := p.Validate()
+	if err != nil {
+		return err
+	}
+	points, err := p.Points()
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "profile %s: %s\nfile: %s\n", p.Name, p.Description, p.File); err != nil {
+		return fmt.Errorf("write profile: %w", err)
+	}
+	return WritePlan(w, points, warns...)
+}

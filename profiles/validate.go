@@ -1,0 +1,429 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Validate checks the whole profile and returns every error at once (a *ValidationError, or nil)
+// and, separately, warnings: choices that are legal but risky, and matrix combinations left out
+// because they cannot run. Nothing is fixed silently.
+//
+// The return order follows the brief the rest of kbench codes against: errors first.
+func (p *Profile) Validate() (error, []Problem) { //nolint:staticcheck // errors-then-warnings is the documented contract
+	_, errs, warns := p.expand()
+	return asError(errs), warns
+}
+
+// Points expands the profile into validated points in level order (least durable first), or
+// returns a *ValidationError listing every problem.
+func (p *Profile) Points() ([]Point, error) {
+	pts, errs, _ := p.expand()
+	if len(errs) > 0 {
+		return nil, asError(errs)
+	}
+	return pts, nil
+}
+
+// CheckAgainstCluster reports every point whose replication factor (or min.insync.replicas) the
+// connected cluster cannot satisfy. The runner calls it once it knows the broker count.
+func CheckAgainstCluster(points []Point, brokers int) error {
+	var errs []error
+	for _, pt := range points {
+		rf := pt.TopicReplicationFactor()
+		if rf > brokers {
+			errs = append(errs, fmt.Errorf("point %s (level %d): replication factor %d is greater than the cluster's %d broker(s)",
+				pt.ID, pt.Level.Rank, rf, brokers))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Reserved pass-through keys: each is a kbench setting (or the runner's) under another name.
+var (
+	producerReserved = map[string]string{
+		"acks": "acks", "request.required.acks": "acks",
+		"enable.idempotence":                    "enable.idempotence",
+		"linger.ms":                             "linger.ms", "queue.buffering.max.ms": "linger.ms",
+		"max.in.flight.requests.per.connection": "max.in.flight.requests.per.connection",
+		"max.in.flight":                         "max.in.flight.requests.per.connection",
+		"compression.type":                      "workload.compression.type", "compression.codec": "workload.compression.type",
+		"batch.size":          "workload.batch.size",
+		"request.timeout.ms":  "workload.request.timeout.ms",
+		"delivery.timeout.ms": "workload.delivery.timeout.ms", "message.timeout.ms": "workload.delivery.timeout.ms",
+		"retries": "workload.retries", "message.send.max.retries": "workload.retries",
+		"retry.backoff.ms": "workload.retry.backoff.ms",
+	}
+	consumerReserved = map[string]string{"enable.auto.commit": "commit.mode"}
+	topicReserved    = map[string]string{
+		"min.insync.replicas": "min.insync.replicas", "flush.messages": "flush.messages", "flush.ms": "flush.ms",
+		"unclean.leader.election.enable": "unclean.leader.election.enable",
+		"replication.factor":             "workload.replication.factor",
+	}
+	runnerOwned = []string{"bootstrap.servers", "metadata.broker.list", "group.id"}
+)
+
+// origin says where a point's setting came from, so a conflict is reported at (or, for a matrix,
+// dropped because of) the right line.
+type origin struct {
+	fromMatrix bool
+	field      string
+	line       int
+}
+
+// candidate is one combination before it becomes a Point.
+type candidate struct {
+	sweep   Settings // settings from sweep.points and sweep.matrix (the id and label)
+	full    Settings // plus the workload's fixed settings
+	origins map[string]origin
+	level   string
+	spec    int      // index in sweep.points, or -1 for a matrix-only profile
+	varying Settings // matrix settings whose axis has more than one value (level name suffix)
+}
+
+// conflict is an impossible combination: keys[0] is where it is reported.
+type conflict struct {
+	keys    []string
+	message string
+}
+
+func (p *Profile) line(field string) int { return p.lines[field] }
+
+func (p *Profile) problem(line int, field, format string, args ...any) Problem {
+	return Problem{File: p.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// expand is the single place that checks and expands a profile.
+func (p *Profile) expand() ([]Point, []Problem, []Problem) {
+	var errs, warns problemList
+	for _, pr := range p.problems {
+		errs.add(pr)
+	}
+	p.checkWorkload(&errs)
+
+	// A key may be set in one place only: fixed under workload, in the matrix, or in the points.
+	inMatrix := map[string]Axis{}
+	for _, ax := range p.Matrix {
+		inMatrix[ax.Key] = ax
+		if _, fixed := p.Fixed[ax.Key]; fixed {
+			errs.add(p.problem(ax.Line, "sweep.matrix."+ax.Key, "also fixed as workload.%s (line %d); set it in one place", ax.Key, p.line("workload."+ax.Key)))
+		}
+	}
+	for i, sp := range p.Explicit {
+		for _, k := range sortedKeys(sp.Settings) {
+			f := fmt.Sprintf("sweep.points[%d].%s", i, k)
+			if _, fixed := p.Fixed[k]; fixed {
+				errs.add(p.problem(p.lineOr(f, sp.Line), f, "also fixed as workload.%s (line %d); set it in one place", k, p.line("workload."+k)))
+			}
+			if ax, ok := inMatrix[k]; ok {
+				errs.add(p.problem(p.lineOr(f, sp.Line), f, "also swept in sweep.matrix (line %d); set it in one place", ax.Line))
+			}
+		}
+	}
+	if len(p.Matrix) == 0 && len(p.Explicit) == 0 {
+		if !p.hasProblemAt("sweep") {
+			errs.add(p.problem(p.line("sweep"), "sweep", "empty sweep: give a matrix, a list of points, or both"))
+		}
+		return nil, errs.sorted(), warns.sorted()
+	}
+
+	// Bound the expansion before doing it.
+	total := max(1, len(p.Explicit))
+	for _, ax := range p.Matrix {
+		if total > maxPoints {
+			break
+		}
+		total *= len(ax.Values)
+	}
+	if total > maxPoints {
+		errs.add(p.problem(p.line("sweep"), "sweep", "expands to more than %d points; split the profile", maxPoints))
+		return nil, errs.sorted(), warns.sorted()
+	}
+
+	fixed := settingsFromMap(p.Fixed)
+	specs := p.Explicit
+	if len(specs) == 0 {
+		specs = []PointSpec{{}}
+	}
+	var cands []candidate
+	for i, sp := range specs {
+		if sp.broken {
+			continue
+		}
+		for _, combo := range p.combinations() {
+			c := candidate{origins: map[string]origin{}, level: sp.Level, spec: i}
+			if len(p.Explicit) == 0 {
+				c.spec = -1
+			}
+			for k := range p.Fixed {
+				c.origins[k] = origin{field: "workload." + k, line: p.line("workload." + k)}
+			}
+			pointSet := settingsFromMap(sp.Settings)
+			for k := range sp.Settings {
+				f := fmt.Sprintf("sweep.points[%d].%s", i, k)
+				c.origins[k] = origin{field: f, line: p.lineOr(f, sp.Line)}
+			}
+			matrixSet := Settings{}
+			for ai, ax := range p.Matrix {
+				v := ax.Values[combo[ai]]
+				c.origins[ax.Key] = origin{fromMatrix: true, field: "sweep.matrix." + ax.Key, line: ax.Line}
+				if v == valueDefault {
+					continue
+				}
+				k, _ := settingKeyByName(ax.Key)
+				k.set(&matrixSet, v)
+				if len(ax.Values) > 1 {
+					k.set(&c.varying, v)
+				}
+			}
+			c.sweep = merge(pointSet, matrixSet)
+			c.full = merge(fixed, c.sweep)
+			if p.checkConflicts(c, &errs, &warns) {
+				cands = append(cands, c)
+			}
+		}
+	}
+	if len(cands) == 0 && len(errs.items) == 0 {
+		errs.add(p.problem(p.line("sweep"), "sweep", "every combination was left out as impossible (see the warnings); nothing to run"))
+	}
+
+	points := make([]Point, 0, len(cands))
+	byID := map[string]int{}
+	byName := map[string]string{}
+	for ci, c := range cands {
+		pt := Point{Workload: p.Workload, Settings: c.full}
+		pt.Workload.ProducerProps = copyMap(p.Workload.ProducerProps)
+		pt.Workload.ConsumerProps = copyMap(p.Workload.ConsumerProps)
+		pt.Workload.TopicProps = copyMap(p.Workload.TopicProps)
+		if c.full.ReplicationFactor != nil {
+			pt.Workload.ReplicationFactor = *c.full.ReplicationFactor
+		}
+		pt.ID, pt.Label = slugAndLabel(c.sweep)
+		pt.Level.Name = pt.Label
+		if c.level != "" {
+			pt.Level.Name = c.level
+			if len(settingsMap(c.varying)) > 0 {
+				_, suffix := slugAndLabel(c.varying)
+				pt.Level.Name += " " + suffix
+			}
+		}
+		if prev, dup := byID[pt.ID]; dup {
+			errs.add(p.problem(p.pointLine(c), p.pointField(c), "same settings (%s) as an earlier point (line %d)", pt.Label, p.pointLine(cands[prev])))
+			continue
+		}
+		byID[pt.ID] = ci
+		if other, dup := byName[pt.Level.Name]; dup {
+			errs.add(p.problem(p.pointLine(c), p.pointField(c), "level name %q is already used by point %s", pt.Level.Name, other))
+			continue
+		}
+		byName[pt.Level.Name] = pt.ID
+		pt.Notes = p.notes(c, pt, &warns)
+		points = append(points, pt)
+	}
+	if len(errs.items) > 0 {
+		return nil, errs.sorted(), warns.sorted()
+	}
+	sortByDurability(points)
+	for i := range points {
+		points[i].Level.Rank = i + 1
+	}
+	return points, nil, warns.sorted()
+}
+
+func (p *Profile) lineOr(field string, fallback int) int {
+	if l, ok := p.lines[field]; ok {
+		return l
+	}
+	return fallback
+}
+
+func (p *Profile) hasProblemAt(prefix string) bool {
+	for _, pr := range p.problems {
+		if strings.HasPrefix(pr.Field, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// pointLine and pointField place a problem about a whole candidate: its explicit point if it
+// has one, else the matrix.
+func (p *Profile) pointLine(c candidate) int {
+	if c.spec >= 0 {
+		return p.Explicit[c.spec].Line
+	}
+	return p.line("sweep.matrix")
+}
+
+func (p *Profile) pointField(c candidate) string {
+	if c.spec >= 0 {
+		return "sweep.points[" + strconv.Itoa(c.spec) + "]"
+	}
+	return "sweep.matrix"
+}
+
+// combinations enumerates the matrix as index tuples, first axis slowest.
+func (p *Profile) combinations() [][]int {
+	out := [][]int{{}}
+	for _, ax := range p.Matrix {
+		var next [][]int
+		for _, prefix := range out {
+			for vi := range ax.Values {
+				c := append(append([]int(nil), prefix...), vi)
+				next = append(next, c)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// checkConflicts reports impossible combinations. A conflict that involves a matrix key is a
+// combination the user did not write out: it is left out with a warning. Otherwise the user
+// wrote it (an explicit point or the workload) and it is an error. It returns whether c runs.
+func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
+	s, w := c.full, p.Workload
+	rf := w.ReplicationFactor
+	if s.ReplicationFactor != nil {
+		rf = *s.ReplicationFactor
+	}
+	var cs []conflict
+	idem := s.Idempotence != nil && *s.Idempotence
+	if idem && s.Acks != nil && *s.Acks != AcksAll {
+		cs = append(cs, conflict{[]string{"acks", "enable.idempotence"},
+			fmt.Sprintf("acks=%s with enable.idempotence=true: idempotence needs acks=all (librdkafka refuses to create the producer)", *s.Acks)})
+	}
+	if idem && s.MaxInFlightRequests != nil && *s.MaxInFlightRequests > 5 {
+		cs = append(cs, conflict{[]string{"max.in.flight.requests.per.connection", "enable.idempotence"},
+			fmt.Sprintf("max.in.flight.requests.per.connection=%d with enable.idempotence=true: idempotence needs at most 5 (librdkafka refuses to create the producer)", *s.MaxInFlightRequests)})
+	}
+	if idem && w.Retries != nil && *w.Retries == 0 {
+		cs = append(cs, conflict{[]string{"enable.idempotence"},
+			fmt.Sprintf("enable.idempotence=true with workload.retries=0 (line %d): idempotence needs retries >= 1", p.line("workload.retries"))})
+	}
+	if s.MinInsyncReplicas != nil && rf > 0 && *s.MinInsyncReplicas > rf {
+		cs = append(cs, conflict{[]string{"min.insync.replicas", "replication.factor"},
+			fmt.Sprintf("min.insync.replicas=%d is greater than the replication factor %d: every acks=all write would fail", *s.MinInsyncReplicas, rf)})
+	}
+	if s.CommitMode != nil && w.Consumers == 0 && p.lines["workload.consumers"] > 0 {
+		cs = append(cs, conflict{[]string{"commit.mode"},
+			fmt.Sprintf("commit.mode=%s has no effect with workload.consumers=0 (line %d)", *s.CommitMode, p.line("workload.consumers"))})
+	}
+	if s.LingerMs != nil && w.DeliveryTimeout > 0 && w.DeliveryTimeout.Milliseconds() <= int64(*s.LingerMs) {
+		cs = append(cs, conflict{[]string{"linger.ms"},
+			fmt.Sprintf("linger.ms=%d is not less than workload.delivery.timeout.ms=%d: every record would time out while lingering", *s.LingerMs, w.DeliveryTimeout.Milliseconds())})
+	}
+	ok := true
+	for _, cf := range cs {
+		var matrixOrigin *origin
+		for _, k := range cf.keys {
+			if o, set := c.origins[k]; set && o.fromMatrix {
+				matrixOrigin = &o
+				break
+			}
+		}
+		if matrixOrigin != nil {
+			_, label := slugAndLabel(c.sweep)
+			warns.add(p.problem(matrixOrigin.line, "sweep.matrix", "left out %s: %s", label, cf.message))
+			ok = false
+			continue
+		}
+		o, set := c.origins[cf.keys[0]]
+		if !set {
+			o = origin{field: "workload", line: p.line("workload")}
+		}
+		errs.add(p.problem(o.line, o.field, "%s", cf.message))
+		ok = false
+	}
+	return ok
+}
+
+// checkWorkload checks what does not depend on the sweep.
+func (p *Profile) checkWorkload(errs *problemList) {
+	w := p.Workload
+	if w.Duration > 0 && w.Duration <= w.Warmup {
+		errs.add(p.problem(p.line("workload.duration"), "workload.duration",
+			"the measured duration (%s) must be longer than the warmup (%s)", w.Duration, w.Warmup))
+	}
+	if w.MessageSizeMin > 0 && w.MessageSizeMax > 0 && w.MessageSizeMin > w.MessageSizeMax {
+		errs.add(p.problem(p.line("workload.message.size.min"), "workload.message.size",
+			"min (%d) is greater than max (%d)", w.MessageSizeMin, w.MessageSizeMax))
+	}
+	check := func(class string, m map[string]string, reserved map[string]string) {
+		for _, k := range sortedKeys(m) {
+			f := "workload." + class + "." + k
+			if use, ok := reserved[k]; ok {
+				errs.add(p.problem(p.line(f), f, "%s is a kbench setting here: use %s instead of a pass-through property", k, use))
+			}
+			for _, r := range runnerOwned {
+				if k == r {
+					errs.add(p.problem(p.line(f), f, "%s is set by the runner, not by profiles", k))
+				}
+			}
+		}
+	}
+	check("producer", w.ProducerProps, producerReserved)
+	check("consumer", w.ConsumerProps, consumerReserved)
+	check("topic", w.TopicProps, topicReserved)
+}
+
+// notes lists what a reader of this point's results must know, and raises the matching
+// profile warnings.
+func (p *Profile) notes(c candidate, pt Point, warns *problemList) []string {
+	s := c.full
+	var notes []string
+	warn := func(key, format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		notes = append(notes, msg)
+		o := c.origins[key]
+		warns.add(p.problem(o.line, o.field, "%s", msg))
+	}
+	if s.Acks != nil && *s.Acks == AcksNone {
+		notes = append(notes, "acks=0: nothing is acknowledged; produce latency is enqueue-to-socket time, and a record reported delivered may never have been written")
+	}
+	rf := pt.TopicReplicationFactor()
+	if s.MinInsyncReplicas != nil && *s.MinInsyncReplicas == rf && rf > 1 {
+		warn("min.insync.replicas", "min.insync.replicas=%d equals the replication factor: one broker down stops acks=all writes", rf)
+	}
+	if s.UncleanLeaderElection != nil && *s.UncleanLeaderElection {
+		warn("unclean.leader.election.enable", "unclean.leader.election.enable=true: an out-of-sync replica may become leader and acknowledged records can be lost")
+	}
+	if s.BrokerFlushSchedulerIntervalMs == nil {
+		if s.FlushMs != nil {
+			warn("flush.ms", "flush.ms=%d without a finite log.flush.scheduler.interval.ms: the broker's background flusher never runs, so flush.ms cannot take effect (unless the cluster already sets it)", *s.FlushMs)
+		}
+		if s.BrokerFlushIntervalMs != nil {
+			warn("log.flush.interval.ms", "log.flush.interval.ms=%d without a finite log.flush.scheduler.interval.ms: the broker's background flusher never runs, so it cannot take effect (unless the cluster already sets it)", *s.BrokerFlushIntervalMs)
+		}
+	} else if s.FlushMs != nil && *s.FlushMs < *s.BrokerFlushSchedulerIntervalMs {
+		notes = append(notes, fmt.Sprintf("flush.ms=%d is shorter than log.flush.scheduler.interval.ms=%d: flushes happen at most every %d ms", *s.FlushMs, *s.BrokerFlushSchedulerIntervalMs, *s.BrokerFlushSchedulerIntervalMs))
+	}
+	return notes
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// sortByDurability orders points from least to most durable; see DurabilityKey.
+func sortByDurability(points []Point) {
+	sort.SliceStable(points, func(i, j int) bool {
+		a, b := points[i].DurabilityKey(), points[j].DurabilityKey()
+		for k := range a {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		return naturalLess(points[i].ID, points[j].ID)
+	})
+}
