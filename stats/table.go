@@ -76,6 +76,9 @@ func msCell(s LatencySummary, v float64) string {
 // its acks setting.
 func latencyKind(r *Result) string {
 	k := r.Metrics.ProduceLatencyKind
+	if r.Metrics.ProduceLatency.Count == 0 && k == "" {
+		return "-"
+	}
 	switch k {
 	case "":
 		if a := r.Point.Settings.Acks; a != nil && *a == profiles.AcksNone {
