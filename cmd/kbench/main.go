@@ -53,6 +53,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			clusterCommand(),
 			profilesCommand(),
+			exportCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits
 	}
