@@ -66,13 +66,13 @@ type producerWorker struct {
 	sendFailed map[string]int64 // Produce returned an error other than queue full
 
 	// Delivery goroutine only.
-	ledger     *Ledger
-	produce    *stats.Histogram
-	produceRaw *stats.Histogram
-	win        window
+	ledger       *Ledger
+	produce      *stats.Histogram
+	produceRaw   *stats.Histogram
+	win          window
 	clientErrs   map[string]int64 // client-level error events (all brokers down ...)
 	failedByName map[string]int64 // measured-phase delivery failures by Kafka error name
-	done       chan struct{}
+	done         chan struct{}
 }
 
 // send produces records until the measured phase ends or ctx is done. It is the hot path: no lock,

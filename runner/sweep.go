@@ -11,6 +11,10 @@ import (
 	"github.com/kbench/kbench/stats"
 )
 
+// ErrBadPoints says the points cannot run on this cluster (a replication factor above its broker
+// count, ...): the profile must change, not the cluster.
+var ErrBadPoints = errors.New("profile does not fit the cluster")
+
 // ErrPointsFailed says that some points of a sweep failed; their result files say why.
 var ErrPointsFailed = errors.New("points failed")
 
@@ -19,7 +23,7 @@ var ErrPointsFailed = errors.New("points failed")
 // point is recorded and the sweep goes on, unless FailFast. After Ctrl-C (ctx done) the current
 // point is recorded as incomplete, cleanup runs, and Sweep returns an error wrapping
 // ErrInterrupted. An unreachable cluster fails within seconds with ErrUnreachable.
-func Sweep(ctx context.Context, points []profiles.Point, opts Options) error {
+func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err error) {
 	if opts.OutDir == "" {
 		return errors.New("sweep: no output folder")
 	}
@@ -35,6 +39,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) error {
 			err = errors.Join(err, cerr)
 		}
 	}()
+	if cerr := profiles.CheckAgainstCluster(points, len(s.brokers)); cerr != nil {
+		return fmt.Errorf("%w: %w", ErrBadPoints, cerr)
+	}
 	idx := &stats.Index{
 		RunID: s.runID, Profile: opts.Profile, ProfileYAML: opts.ProfileYAML,
 		Environment: s.env, Start: time.Now(),

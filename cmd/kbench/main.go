@@ -52,6 +52,8 @@ func newApp() *cli.App {
 		Version: Version + " (" + Commit + ")",
 		Commands: []*cli.Command{
 			clusterCommand(),
+			runCommand(),
+			sweepCommand(),
 			profilesCommand(),
 			exportCommand(),
 		},

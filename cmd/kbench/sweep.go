@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/runner"
+)
+
+// targetFlags say which cluster a run measures: --bootstrap for any cluster, otherwise the local
+// one in --cluster-dir (started if none runs, and then stopped again).
+func targetFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` of the cluster to measure (default: the local cluster)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},
+		&cli.StringFlag{Name: "cluster-dir", Usage: "local cluster folder, used without --bootstrap", Value: cluster.DefaultDir(), EnvVars: []string{"KBENCH_CLUSTER_DIR"}},
+		&cli.StringFlag{Name: "out", Usage: "results `DIR` (index.json, points/)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
+	}
+}
+
+func sweepCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sweep",
+		Usage:     "run every point of a profile, least durable first, and write one result file per point",
+		ArgsUsage: " ",
+		Flags: append(targetFlags(),
+			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "shipped profile `NAME` or profile FILE", Required: true},
+			&cli.BoolFlag{Name: "plan", Usage: "print the points and where each setting goes, touch nothing"},
+			&cli.BoolFlag{Name: "fail-fast", Usage: "stop at the first failed point"},
+		),
+		Action: func(c *cli.Context) error {
+			prof, err := profiles.Load(c.String("profile"))
+			if err != nil {
+				return withCode(exitBadInput, err)
+			}
+			points, err := prof.Points()
+			if err != nil {
+				return withCode(exitBadInput, err)
+			}
+			if c.Bool("plan") {
+				_, warnings := prof.Validate()
+				return profiles.WritePlan(os.Stdout, points, warnings...)
+			}
+			if c.String("out") == "" {
+				return withCode(exitBadInput, errors.New("--out DIR is required (or --plan)"))
+			}
+			yaml, _ := os.ReadFile(prof.File) // empty for a shipped profile without a file on disk
+			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
+				opts.Profile, opts.ProfileYAML = prof.Name, string(yaml)
+				opts.FailFast = c.Bool("fail-fast")
+				return runner.Sweep(ctx, points, opts)
+			})
+		},
+	}
+}
+
+// runWithCluster resolves the target cluster (starting the local one if needed), installs the
+// Ctrl-C handling, calls fn, stops what it started, and maps errors to exit codes.
+func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Options) error) error {
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	quiet := c.Bool("quiet")
+	opts := runner.Options{
+		Bootstrap: c.String("bootstrap"), OutDir: c.String("out"), Quiet: quiet,
+		Progress: os.Stderr, ProgressTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Version: Version, Commit: Commit,
+	}
+	if opts.Bootstrap == "" {
+		cl, started, err := localCluster(ctx, c.String("cluster-dir"), quiet)
+		if err != nil {
+			return withCode(exitCluster, err)
+		}
+		opts.Cluster, opts.Bootstrap = cl, cl.Bootstrap()
+		if started {
+			defer func() {
+				dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				if err := cl.Down(dctx, false); err != nil {
+					fmt.Fprintln(os.Stderr, "kbench: stopping the local cluster this run started:", err)
+				}
+			}()
+		}
+	}
+	err := fn(ctx, opts)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, runner.ErrInterrupted) || ctx.Err() != nil:
+		return withCode(exitInterrupted, err)
+	case errors.Is(err, runner.ErrUnreachable), errors.Is(err, runner.ErrStaticOnRemote), errors.Is(err, runner.ErrPointsFailed):
+		return withCode(exitCluster, err)
+	case errors.Is(err, runner.ErrBadPoints):
+		return withCode(exitBadInput, err)
+	}
+	return err
+}
+
+// localCluster returns the running local cluster in dir, or starts one (started = true).
+func localCluster(ctx context.Context, dir string, quiet bool) (cl *cluster.Cluster, started bool, err error) {
+	cl, err = cluster.Load(dir)
+	if err == nil {
+		return cl, false, nil
+	}
+	if !errors.Is(err, cluster.ErrNotRunning) {
+		return nil, false, fmt.Errorf("local cluster in %s: %w", dir, err)
+	}
+	if !quiet {
+		fmt.Fprintf(os.Stderr, "no local cluster in %s: starting one (stopped again at the end)\n", dir)
+	}
+	cl, err = cluster.Up(ctx, cluster.Options{Dir: dir})
+	if err != nil {
+		return nil, false, fmt.Errorf("start local cluster in %s: %w", dir, err)
+	}
+	return cl, true, nil
+}
