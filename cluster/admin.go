@@ -2,34 +2,42 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
 
-// quietLogs keeps librdkafka's own connection chatter (a killed broker is expected here) off the
-// user's terminal: errors still reach us through return values.
-func clientConfig(bootstrap string) *kafka.ConfigMap {
-	return &kafka.ConfigMap{
-		"bootstrap.servers":                  bootstrap,
+// ClientConfig is the librdkafka configuration of a super-user client of this cluster:
+// bootstrap servers plus, on a cluster started with --auth scram, the admin's SASL credentials.
+// librdkafka's own logging is off: a killed broker is expected here, and errors still reach the
+// caller through return values.
+func (c *Cluster) ClientConfig() kafka.ConfigMap {
+	m := kafka.ConfigMap{
+		"bootstrap.servers":                  c.Bootstrap(),
 		"log_level":                          0,
 		"socket.connection.setup.timeout.ms": 5000,
 	}
+	if c.Auth == AuthSCRAM {
+		m["security.protocol"] = "SASL_PLAINTEXT"
+		m["sasl.mechanism"] = scramMechanism
+		m["sasl.username"] = c.Users[0].Name
+		m["sasl.password"] = c.Users[0].Password
+	}
+	return m
 }
 
 // metadata fetches cluster metadata through a short-lived admin client.
-func metadata(bootstrap string, timeout time.Duration) (*kafka.Metadata, error) {
-	a, err := kafka.NewAdminClient(clientConfig(bootstrap))
+func (c *Cluster) metadata(timeout time.Duration) (*kafka.Metadata, error) {
+	cfg := c.ClientConfig()
+	a, err := kafka.NewAdminClient(&cfg)
 	if err != nil {
-		return nil, fmt.Errorf("admin client for %s: %w", bootstrap, err)
+		return nil, fmt.Errorf("admin client for %s: %w", c.Bootstrap(), err)
 	}
 	defer a.Close()
 	md, err := a.GetMetadata(nil, true, int(timeout/time.Millisecond))
 	if err != nil {
-		return nil, fmt.Errorf("metadata from %s: %w", bootstrap, err)
+		return nil, fmt.Errorf("metadata from %s: %w", c.Bootstrap(), err)
 	}
 	return md, nil
 }
@@ -45,7 +53,7 @@ func registeredBrokers(md *kafka.Metadata) map[int]bool {
 
 // LeaderOf returns the broker id that currently leads topic's partition.
 func (c *Cluster) LeaderOf(topic string, partition int) (int, error) {
-	md, err := metadata(c.Bootstrap(), 10*time.Second)
+	md, err := c.metadata(10 * time.Second)
 	if err != nil {
 		return 0, err
 	}
@@ -89,8 +97,9 @@ func inSync(md *kafka.Metadata, id int) (bool, string) {
 
 // probeWrite creates a topic replicated on every broker, writes one record with acks=all and
 // deletes the topic: the proof that the cluster really takes durable writes.
-func probeWrite(ctx context.Context, bootstrap string, brokers int) error {
-	a, err := kafka.NewAdminClient(clientConfig(bootstrap))
+func (c *Cluster) probeWrite(ctx context.Context, brokers int) error {
+	cfg := c.ClientConfig()
+	a, err := kafka.NewAdminClient(&cfg)
 	if err != nil {
 		return fmt.Errorf("admin client: %w", err)
 	}
@@ -108,10 +117,10 @@ func probeWrite(ctx context.Context, bootstrap string, brokers int) error {
 	}
 	defer a.DeleteTopics(context.Background(), []string{topic})
 
-	p, err := kafka.NewProducer(&kafka.ConfigMap{
-		"bootstrap.servers": bootstrap, "acks": "all", "log_level": 0,
-		"message.timeout.ms": 30000,
-	})
+	pcfg := c.ClientConfig()
+	pcfg["acks"] = "all"
+	pcfg["message.timeout.ms"] = 30000
+	p, err := kafka.NewProducer(&pcfg)
 	if err != nil {
 		return fmt.Errorf("probe producer: %w", err)
 	}
@@ -137,10 +146,4 @@ func probeWrite(ctx context.Context, bootstrap string, brokers int) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-// isKafkaCode reports whether err is a Kafka error with the given code.
-func isKafkaCode(err error, code kafka.ErrorCode) bool {
-	var ke kafka.Error
-	return errors.As(err, &ke) && ke.Code() == code || err != nil && strings.Contains(err.Error(), code.String())
 }

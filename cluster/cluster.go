@@ -60,6 +60,8 @@ type Cluster struct {
 	Java         string            `json:"java"`
 	Nodes        []*Node           `json:"nodes"`
 	BrokerConfig map[string]string `json:"broker_config,omitempty"` // extra broker settings in force
+	Auth         Auth              `json:"auth,omitempty"`
+	Users        []User            `json:"users,omitempty"` // with Auth: the super user first, then the restricted one
 	Started      time.Time         `json:"started"`
 
 	log func(format string, args ...any)
@@ -75,6 +77,7 @@ type Options struct {
 	Controllers  int               // default 1
 	KafkaLibs    string            // folder of jars (default DefaultKafkaLibs())
 	BrokerConfig map[string]string // extra server.properties for brokers
+	Auth         Auth              // AuthNone or AuthSCRAM
 	Log          func(format string, args ...any)
 }
 
@@ -308,7 +311,16 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Dir: dir, ClusterID: id, KafkaLibs: libs, KafkaVersion: version, Java: java,
-		BrokerConfig: o.BrokerConfig, Started: time.Now().UTC(), log: o.Log}
+		BrokerConfig: o.BrokerConfig, Auth: o.Auth, Started: time.Now().UTC(), log: o.Log}
+	switch o.Auth {
+	case AuthNone:
+	case AuthSCRAM:
+		if c.Users, err = newUsers(dir); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("--auth %q: want scram or nothing", o.Auth)
+	}
 
 	ports, err := freePorts(o.Controllers + 2*o.Brokers)
 	if err != nil {
@@ -355,8 +367,14 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	c.logf("checking that a topic with replication factor %d takes an acks=all write", o.Brokers)
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	if err := probeWrite(pctx, c.Bootstrap(), o.Brokers); err != nil {
+	if err := c.probeWrite(pctx, o.Brokers); err != nil {
 		return nil, c.withDeadNodes(fmt.Errorf("cluster started but does not take writes: %w", err))
+	}
+	if err := c.grantRestricted(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.writeClientConfigs(); err != nil {
+		return nil, err
 	}
 	ok = true
 	return c, nil
@@ -385,7 +403,7 @@ func (c *Cluster) writeConfigs() error {
 				return err
 			}
 		}
-		props := nodeProperties(n, c.Nodes, len(c.Brokers()), c.BrokerConfig)
+		props := c.nodeProperties(n)
 		if err := os.WriteFile(n.Config, []byte(props), 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", n.Config, err)
 		}
@@ -404,6 +422,7 @@ func (c *Cluster) format(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			args := append(jvmArgs(n, c.KafkaLibs, c.log4jFile()), "kafka.tools.StorageTool", "format", "-t", c.ClusterID, "-c", n.Config)
+			args = append(args, c.scramFormatArgs(n.Role)...)
 			args[0], args[1] = "-Xmx256m", "-Xms64m"
 			out, err := commandOutput(ctx, c.Java, args...)
 			if err != nil {
@@ -477,7 +496,7 @@ func (c *Cluster) waitRegistered(ctx context.Context) error {
 				return c.withDeadNodes(fmt.Errorf("%s %d exited during start", n.Role, n.ID))
 			}
 		}
-		md, err := metadata(c.Bootstrap(), metadataWait)
+		md, err := c.metadata(metadataWait)
 		if err == nil {
 			if got := len(registeredBrokers(md)); got == want {
 				return nil
@@ -661,7 +680,7 @@ func (c *Cluster) waitRejoined(ctx context.Context, n *Node, logFile string, log
 			if n.Role == RoleController {
 				return nil
 			}
-			md, err := metadata(c.Bootstrap(), metadataWait)
+			md, err := c.metadata(metadataWait)
 			if err != nil {
 				last = err.Error()
 			} else if ok, why := inSync(md, n.ID); ok {

@@ -8,15 +8,15 @@ import (
 )
 
 func TestNodePropertiesSeparateControllers(t *testing.T) {
-	c := &Cluster{Dir: "/tmp/x"}
+	c := &Cluster{Dir: "/tmp/x", BrokerConfig: map[string]string{"log.flush.interval.messages": "1"}}
 	c.Nodes = []*Node{
 		c.newNode(100, RoleController, 9000, 0),
 		c.newNode(101, RoleController, 9001, 0),
 		c.newNode(1, RoleBroker, 9100, 9101),
 		c.newNode(2, RoleBroker, 9102, 9103),
 	}
-	ctrl := nodeProperties(c.Nodes[0], c.Nodes, 2, map[string]string{"log.flush.interval.messages": "1"})
-	broker := nodeProperties(c.Nodes[2], c.Nodes, 2, map[string]string{"log.flush.interval.messages": "1"})
+	ctrl := c.nodeProperties(c.Nodes[0])
+	broker := c.nodeProperties(c.Nodes[2])
 	for _, tc := range []struct {
 		name, props, want string
 	}{
@@ -25,8 +25,8 @@ func TestNodePropertiesSeparateControllers(t *testing.T) {
 		{"voters on controller", ctrl, "controller.quorum.voters=100@127.0.0.1:9000,101@127.0.0.1:9001\n"},
 		{"voters on broker", broker, "controller.quorum.voters=100@127.0.0.1:9000,101@127.0.0.1:9001\n"},
 		{"broker role", broker, "process.roles=broker\n"},
-		{"broker listeners", broker, "listeners=PLAINTEXT://127.0.0.1:9100,INTERNAL://127.0.0.1:9101\n"},
-		{"advertised explicit host", broker, "advertised.listeners=PLAINTEXT://127.0.0.1:9100,INTERNAL://127.0.0.1:9101\n"},
+		{"broker listeners", broker, "listeners=CLIENT://127.0.0.1:9100,INTERNAL://127.0.0.1:9101\n"},
+		{"advertised explicit host", broker, "advertised.listeners=CLIENT://127.0.0.1:9100,INTERNAL://127.0.0.1:9101\n"},
 		{"inter-broker listener", broker, "inter.broker.listener.name=INTERNAL\n"},
 		{"offsets RF capped by brokers", broker, "offsets.topic.replication.factor=2\n"},
 		{"extra broker config", broker, "log.flush.interval.messages=1\n"},

@@ -21,9 +21,14 @@ func quorumVoters(nodes []*Node) string {
 }
 
 // nodeProperties renders server.properties for one node. Static quorum: every node lists the
-// voters; controllers only speak CONTROLLER; brokers have a client listener (PLAINTEXT) and an
+// voters; controllers only speak CONTROLLER; brokers have a client listener (CLIENT: PLAINTEXT, or SASL_PLAINTEXT with --auth scram) and an
 // inter-broker one (INTERNAL), both on 127.0.0.1 with explicit advertised hosts.
-func nodeProperties(n *Node, nodes []*Node, brokers int, extra map[string]string) string {
+func (c *Cluster) nodeProperties(n *Node) string {
+	nodes, brokers, extra := c.Nodes, len(c.Brokers()), c.BrokerConfig
+	clientProtocol := "PLAINTEXT"
+	if c.Auth == AuthSCRAM {
+		clientProtocol = "SASL_PLAINTEXT"
+	}
 	p := map[string]string{
 		"node.id":                   fmt.Sprint(n.ID),
 		"controller.quorum.voters":  quorumVoters(nodes),
@@ -36,10 +41,10 @@ func nodeProperties(n *Node, nodes []*Node, brokers int, extra map[string]string
 		p["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	} else {
 		p["process.roles"] = "broker"
-		p["listeners"] = fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,INTERNAL://127.0.0.1:%d", n.Port, n.InterPort)
+		p["listeners"] = fmt.Sprintf("CLIENT://127.0.0.1:%d,INTERNAL://127.0.0.1:%d", n.Port, n.InterPort)
 		p["advertised.listeners"] = p["listeners"]
 		p["inter.broker.listener.name"] = "INTERNAL"
-		p["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT"
+		p["listener.security.protocol.map"] = "CLIENT:" + clientProtocol + ",INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT"
 		// Internal topics: replicated like a production cluster, but never more than we have.
 		p["offsets.topic.replication.factor"] = fmt.Sprint(min(3, brokers))
 		p["offsets.topic.num.partitions"] = "10"
@@ -58,6 +63,7 @@ func nodeProperties(n *Node, nodes []*Node, brokers int, extra map[string]string
 			p[k] = v
 		}
 	}
+	c.authProperties(p, n.Role)
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)

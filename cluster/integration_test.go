@@ -208,3 +208,55 @@ func TestIntegrationFailedUpLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestIntegrationSCRAMAuth(t *testing.T) {
+	needIntegration(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, err := Up(ctx, Options{Dir: dir, Brokers: 1, Controllers: 1, Auth: AuthSCRAM, Log: t.Logf})
+	if err != nil {
+		t.Fatalf("up --auth scram: %v", err)
+	}
+	defer c.Down(ctx, false)
+	admin, restricted := c.Users[0], c.Users[1]
+	for _, u := range c.Users {
+		b, err := os.ReadFile(u.ConfigFile)
+		if err != nil || !strings.Contains(string(b), "sasl.jaas.config=") || !strings.Contains(string(b), u.Password) {
+			t.Errorf("client config for %s: %v\n%s", u.Name, err, b)
+		}
+	}
+	newAdmin := func(user, password string) *kafka.AdminClient {
+		cfg := kafka.ConfigMap{"bootstrap.servers": c.Bootstrap(), "log_level": 0, "security.protocol": "SASL_PLAINTEXT",
+			"sasl.mechanism": "SCRAM-SHA-256", "sasl.username": user, "sasl.password": password}
+		a, err := kafka.NewAdminClient(&cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	create := func(a *kafka.AdminClient, topic string) error {
+		res, err := a.CreateTopics(ctx, []kafka.TopicSpecification{{Topic: topic, NumPartitions: 1, ReplicationFactor: 1}})
+		if err != nil {
+			return err
+		}
+		if res[0].Error.Code() != kafka.ErrNoError {
+			return res[0].Error
+		}
+		return nil
+	}
+	a := newAdmin(admin.Name, admin.Password)
+	defer a.Close()
+	if err := create(a, "kbench-auth"); err != nil {
+		t.Errorf("super user create topic: %v", err)
+	}
+	r := newAdmin(restricted.Name, restricted.Password)
+	defer r.Close()
+	if err := create(r, "kbench-restricted"); errCode(err) != kafka.ErrTopicAuthorizationFailed && errCode(err) != kafka.ErrClusterAuthorizationFailed {
+		t.Errorf("restricted user create topic: want an authorization error, got %v", err)
+	}
+	bad := newAdmin(admin.Name, "wrong-password")
+	defer bad.Close()
+	if _, err := bad.GetMetadata(nil, true, 10000); err == nil {
+		t.Error("a wrong password must not get metadata")
+	}
+}

@@ -38,6 +38,7 @@ func clusterCommand() *cli.Command {
 					&cli.IntFlag{Name: "controllers", Value: 1, Usage: "number of dedicated controllers (3 survive a controller kill)"},
 					&cli.StringFlag{Name: "kafka-libs", Value: cluster.DefaultKafkaLibs(), Usage: "folder of Kafka jars (`make kafka`, or the libs/ of an Apache Kafka download)", EnvVars: []string{"KBENCH_KAFKA_LIBS"}},
 					&cli.StringSliceFlag{Name: "broker-config", Usage: "extra broker setting `key=value` (repeatable)"},
+					&cli.StringFlag{Name: "auth", Usage: "client authentication: `scram` (SASL SCRAM-SHA-256 with ACLs; an admin and a restricted user, client configs written to the cluster folder)"},
 				},
 				Action: clusterUp,
 			},
@@ -80,13 +81,16 @@ func clusterUp(c *cli.Context) error {
 	}
 	cl, err := cluster.Up(c.Context, cluster.Options{
 		Dir: c.String("dir"), Brokers: c.Int("brokers"), Controllers: c.Int("controllers"),
-		KafkaLibs: c.String("kafka-libs"), BrokerConfig: extra,
+		KafkaLibs: c.String("kafka-libs"), BrokerConfig: extra, Auth: cluster.Auth(c.String("auth")),
 		Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
 	})
 	if err != nil {
 		return withCode(exitCluster, fmt.Errorf("cluster up: %w", err))
 	}
 	fmt.Fprintf(os.Stderr, "Kafka %s: %d brokers, %d controller(s) in %s\n", cl.KafkaVersion, len(cl.Brokers()), len(cl.Controllers()), cl.Dir)
+	for _, u := range cl.Users {
+		fmt.Fprintf(os.Stderr, "client config for user %s: %s\n", u.Name, u.ConfigFile)
+	}
 	fmt.Println(cl.Bootstrap())
 	return nil
 }
