@@ -180,5 +180,7 @@ func fromHDR(d *hdr.Histogram) *Histogram {
 	return h
 }
 
-// microsToMs converts a histogram value to milliseconds.
-func microsToMs(v int64) float64 { return float64(v) / 1000 }
+// microsToMs converts a histogram value to milliseconds. HDR reports the highest value equivalent
+// to a bucket, which for the top bucket lies a little above HistogramMax; clamped values are
+// reported as HistogramMax itself.
+func microsToMs(v int64) float64 { return float64(min(v, histMaxMicros)) / 1000 }
