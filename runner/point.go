@@ -38,6 +38,9 @@ func topicName(runID, pointID string) string {
 	return string(b)
 }
 
+// testHookBeforeDelete, when set by a test, sees each point's topic before it is deleted.
+var testHookBeforeDelete func(topic string, partitions int)
+
 // progressFunc receives one snapshot per second of the measured phase.
 type progressFunc func(snap pointProgress)
 
@@ -92,6 +95,9 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		return res, err
 	}
 	defer func() {
+		if testHookBeforeDelete != nil {
+			testHookBeforeDelete(topic, partitions)
+		}
 		if derr := deleteTopic(s.admin, topic); derr != nil {
 			res.Notes = append(res.Notes, "topic left behind: "+derr.Error())
 		}

@@ -1,0 +1,290 @@
+package runner
+
+// Real-cluster tests: they need the local cluster (`kbench cluster up`) and run only with
+// KBENCH_INTEGRATION=1, so `go test ./...` stays fast. KBENCH_CLUSTER_DIR selects the cluster.
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+func localForTest(t *testing.T) *cluster.Cluster {
+	t.Helper()
+	if os.Getenv("KBENCH_INTEGRATION") != "1" {
+		t.Skip("real-cluster test: set KBENCH_INTEGRATION=1 with a local cluster running")
+	}
+	dir := os.Getenv("KBENCH_CLUSTER_DIR")
+	if dir == "" {
+		dir = cluster.DefaultDir()
+	}
+	cl, err := cluster.Load(dir)
+	if err != nil {
+		t.Fatalf("local cluster in %s: %v (start it with kbench cluster up --dir %s)", dir, err, dir)
+	}
+	return cl
+}
+
+// highWatermarks sums the end offsets of a topic's partitions, read from the brokers.
+func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64 {
+	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(bootstrap, "kbench-test-hw")))
+	if err != nil {
+		t.Errorf("consumer: %v", err)
+		return -1
+	}
+	defer c.Close()
+	var sum int64
+	for p := 0; p < partitions; p++ {
+		_, hi, err := c.QueryWatermarkOffsets(topic, int32(p), 10000)
+		if err != nil {
+			t.Errorf("watermark %s/%d: %v", topic, p, err)
+			return -1
+		}
+		sum += hi
+	}
+	return sum
+}
+
+// TestIntegrationQuickProfile runs the shipped quick profile: on a healthy cluster every acked
+// record is in the topic (end offsets) and read back, and nothing is lost.
+func TestIntegrationQuickProfile(t *testing.T) {
+	cl := localForTest(t)
+	prof, err := profiles.Load("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := prof.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	ends := map[string]int64{}
+	testHookBeforeDelete = func(topic string, partitions int) {
+		hw := highWatermarks(t, cl.Bootstrap(), topic, partitions)
+		mu.Lock()
+		ends[topic] = hw
+		mu.Unlock()
+	}
+	defer func() { testHookBeforeDelete = nil }()
+	out := t.TempDir()
+	if err := Sweep(context.Background(), points, Options{Cluster: cl, OutDir: out, Profile: "quick"}); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	run, err := stats.ReadRun(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range run.Results() {
+		a := r.Audit
+		if r.Status != stats.StatusOK || a.Lost != 0 || a.Consumed != a.Acked || a.Acked != a.Sent {
+			t.Errorf("point %s: status %s, audit %+v", r.Point.ID, r.Status, a)
+		}
+		if hw := ends[r.Effective.Topic]; hw != a.Consumed+a.Duplicates {
+			t.Errorf("point %s: end offsets sum to %d, audit read %d records (+%d duplicates)", r.Point.ID, hw, a.Consumed, a.Duplicates)
+		}
+		if r.Point.Workload.Consumers > 0 && r.Metrics.Consumed.Records != r.Metrics.Acked.Records {
+			t.Errorf("point %s: consumed %d, acked %d", r.Point.ID, r.Metrics.Consumed.Records, r.Metrics.Acked.Records)
+		}
+	}
+}
+
+// clusterDefault returns the cluster-wide dynamic value of key ("" when none).
+func clusterDefault(t *testing.T, bootstrap, key string) string {
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(bootstrap)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := a.DescribeConfigs(ctx, []kafka.ConfigResource{brokerDefaults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if e, ok := r.Config[key]; ok && e.Source == kafka.ConfigSourceDynamicDefaultBroker {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+func flushPoint(id string, rf int, dur time.Duration) profiles.Point {
+	p := testPoint(id, 1000, dur, 1)
+	n := int64(1000)
+	p.Settings.BrokerFlushIntervalMessages = &n
+	p.Workload.ReplicationFactor = rf
+	return p
+}
+
+// TestIntegrationBrokerSettingRestored: a dynamic broker setting is in force during the point and
+// gone afterwards, after success, after an error (topic refused) and after an interrupt.
+func TestIntegrationBrokerSettingRestored(t *testing.T) {
+	cl := localForTest(t)
+	const key = "log.flush.interval.messages"
+	if v := clusterDefault(t, cl.Bootstrap(), key); v != "" {
+		t.Fatalf("cluster already has %s=%s cluster-wide; clear it first", key, v)
+	}
+	if got := flushPoint("x", 1, time.Second).BrokerDynamicConfig()[key]; got != "1000" {
+		t.Fatalf("BrokerDynamicConfig()[%s] = %q: the profiles package does not map the setting yet", key, got)
+	}
+	tests := []struct {
+		name      string
+		p         profiles.Point
+		interrupt time.Duration
+		wantErr   error
+	}{
+		{"success", flushPoint("ok", 1, 2*time.Second), 0, nil},
+		{"topic refused", flushPoint("refused", 99, 2*time.Second), 0, errAny},
+		{"interrupt", flushPoint("int", 1, time.Minute), 4 * time.Second, ErrInterrupted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			seen := ""
+			testHookBeforeDelete = func(string, int) { seen = clusterDefault(t, cl.Bootstrap(), key) }
+			defer func() { testHookBeforeDelete = nil }()
+			if tt.interrupt > 0 {
+				time.AfterFunc(tt.interrupt, cancel)
+			}
+			_, err := RunPoint(ctx, tt.p, Options{Cluster: cl, DrainTimeout: 20 * time.Second})
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("err = %v", err)
+			case tt.wantErr == errAny && err == nil:
+				t.Fatal("no error")
+			case tt.wantErr != nil && tt.wantErr != errAny && !errors.Is(err, tt.wantErr):
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != errAny && seen != "1000" {
+				t.Errorf("during the point %s = %q, want 1000", key, seen)
+			}
+			if v := clusterDefault(t, cl.Bootstrap(), key); v != "" {
+				t.Errorf("after the point %s = %q cluster-wide, want it removed", key, v)
+			}
+		})
+	}
+}
+
+var errAny = errors.New("any error")
+
+// TestIntegrationSweepInterrupt: Ctrl-C during the second point keeps the first point's result,
+// marks the second incomplete and deletes its topic.
+func TestIntegrationSweepInterrupt(t *testing.T) {
+	cl := localForTest(t)
+	out := t.TempDir()
+	points := []profiles.Point{testPoint("first", 1000, 2*time.Second, 1), testPoint("second", 1000, time.Minute, 1)}
+	for i := range points {
+		points[i].Workload.ReplicationFactor = 3
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var topics []string
+	testHookBeforeDelete = func(topic string, _ int) {
+		topics = append(topics, topic)
+	}
+	defer func() { testHookBeforeDelete = nil }()
+	go func() {
+		// Interrupt once the second point's topic exists and a few seconds have passed.
+		for i := 0; i < 600; i++ {
+			time.Sleep(100 * time.Millisecond)
+			if idx, err := stats.ReadIndex(out); err == nil && len(idx.Points) == 1 {
+				time.Sleep(5 * time.Second)
+				cancel()
+				return
+			}
+		}
+	}()
+	err := Sweep(ctx, points, Options{Cluster: cl, OutDir: out})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	run, err := stats.ReadRun(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Points) != 2 || run.Points[0].Entry.Status != stats.StatusOK || run.Points[1].Entry.Status != stats.StatusIncomplete {
+		t.Fatalf("index points %+v", run.Index.Points)
+	}
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(cl.Bootstrap())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	md, err := a.GetMetadata(nil, true, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, topic := range topics {
+		if _, ok := md.Topics[topic]; ok {
+			t.Errorf("topic %s left behind", topic)
+		}
+	}
+}
+
+// TestIntegrationCoordinatedOmission: at a fixed target rate, pausing the partition leader for
+// 2 s must show as latency of at least 2 s (measured from the scheduled send time) and as a
+// stall in the per-second series, not as a silently lower send rate.
+func TestIntegrationCoordinatedOmission(t *testing.T) {
+	cl := localForTest(t)
+	p := testPoint("co", 1000, 8*time.Second, 0)
+	p.Workload.Partitions = 1
+	p.Workload.ReplicationFactor = 1
+	p.Workload.Warmup = time.Second
+	runID := "co" + time.Now().Format("150405")
+	topic := topicName(runID, p.ID)
+	go func() {
+		var leader int
+		for i := 0; i < 300; i++ {
+			l, err := cl.LeaderOf(topic, 0)
+			if err == nil && l >= 0 {
+				leader = l
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(4 * time.Second) // into the measured phase
+		if err := cl.Pause(leader); err != nil {
+			t.Errorf("pause %d: %v", leader, err)
+			return
+		}
+		time.Sleep(2 * time.Second)
+		if err := cl.Resume(leader); err != nil {
+			t.Errorf("resume %d: %v", leader, err)
+		}
+	}()
+	res, err := RunPoint(context.Background(), p, Options{Cluster: cl, RunID: runID})
+	if err != nil {
+		t.Fatalf("RunPoint: %v", err)
+	}
+	m := res.Metrics
+	if m.ProduceLatency.MaxMs < 2000 {
+		t.Errorf("corrected max latency %.0f ms, want >= 2000 (the pause)", m.ProduceLatency.MaxMs)
+	}
+	stalled := false
+	for _, s := range res.Series {
+		if s.ProduceP99Ms >= 1000 || s.AckedPerSecond < 500 {
+			stalled = true
+		}
+	}
+	if !stalled {
+		t.Errorf("per-second series shows no stall: %+v", res.Series)
+	}
+	if m.Sent.RecordsPerSecond < 900 {
+		t.Errorf("sent %.0f/s at a 1000/s target: the pause lowered the send rate", m.Sent.RecordsPerSecond)
+	}
+	if res.Audit.Lost != 0 {
+		t.Errorf("lost %d", res.Audit.Lost)
+	}
+	t.Logf("corrected max %.0f ms, raw max %.0f ms, p99 %.0f ms", m.ProduceLatency.MaxMs, m.ProduceLatencyRaw.MaxMs, m.ProduceLatency.P99Ms)
+}
