@@ -25,7 +25,7 @@ type Profile struct {
 	Matrix   []Axis            // sweep.matrix, in file order: every combination of values
 	Explicit []PointSpec       // sweep.points, in file order: each crossed with the matrix
 
-	problems []Problem     // found while reading; reported by Validate
+	problems []Problem      // found while reading; reported by Validate
 	lines    map[string]int // field path -> line, so semantic errors can point at the file
 }
 

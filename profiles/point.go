@@ -90,8 +90,8 @@ type Settings struct {
 	MaxInFlightRequests            *int        `json:"max_in_flight_requests_per_connection,omitempty"` // max.in.flight.requests.per.connection
 	ReplicationFactor              *int        `json:"replication_factor,omitempty"`
 	MinInsyncReplicas              *int        `json:"min_insync_replicas,omitempty"`
-	FlushMessages                  *int64      `json:"topic_flush_messages,omitempty"`                   // topic flush.messages
-	FlushMs                        *int64      `json:"topic_flush_ms,omitempty"`                         // topic flush.ms
+	FlushMessages                  *int64      `json:"topic_flush_messages,omitempty"` // topic flush.messages
+	FlushMs                        *int64      `json:"topic_flush_ms,omitempty"`       // topic flush.ms
 	UncleanLeaderElection          *bool       `json:"unclean_leader_election_enable,omitempty"`
 	BrokerFlushIntervalMessages    *int64      `json:"broker_log_flush_interval_messages,omitempty"`     // log.flush.interval.messages (dynamic, cluster-wide)
 	BrokerFlushIntervalMs          *int64      `json:"broker_log_flush_interval_ms,omitempty"`           // log.flush.interval.ms (dynamic, cluster-wide)
@@ -108,37 +108,37 @@ type ReliabilityLevel struct {
 
 // Point is one fully resolved run of a sweep: everything the runner needs, nothing it must guess.
 type Point struct {
-	ID       string           `json:"id"`                   // stable across runs of the same profile (used to match points in compare)
-	Label    string           `json:"label"`                // short human label, e.g. "acks=all idem isr=2 flush=1000"
-	Level    ReliabilityLevel `json:"reliability_level"`    //
-	Workload Workload         `json:"workload"`             // the profile's workload with this point's overrides applied
-	Settings Settings         `json:"settings"`             // everything this point sets, including the workload's fixed settings
-	Notes    []string         `json:"notes,omitempty"`      // warnings that belong to this point (e.g. flush.ms without a scheduler)
+	ID       string           `json:"id"`                // stable across runs of the same profile (used to match points in compare)
+	Label    string           `json:"label"`             // short human label, e.g. "acks=all idem isr=2 flush=1000"
+	Level    ReliabilityLevel `json:"reliability_level"` //
+	Workload Workload         `json:"workload"`          // the profile's workload with this point's overrides applied
+	Settings Settings         `json:"settings"`          // everything this point sets, including the workload's fixed settings
+	Notes    []string         `json:"notes,omitempty"`   // warnings that belong to this point (e.g. flush.ms without a scheduler)
 }
 
 // workloadJSON is Workload's result-file form: durations in the unit their name says, and the
 // pass-through properties redacted (a result file must never carry a password).
 type workloadJSON struct {
-	MessageSizeMinBytes      int               `json:"message_size_min_bytes"`
-	MessageSizeMaxBytes      int               `json:"message_size_max_bytes"`
-	KeyDistribution          string            `json:"key_distribution"`
-	Partitions               int               `json:"partitions"`
-	ReplicationFactor        int               `json:"replication_factor"`
-	Producers                int               `json:"producers"`
-	Consumers                int               `json:"consumers"`
-	TargetRate               int               `json:"target_rate_messages_per_second"` // 0 = max (closed loop)
-	MaxOutstandingRecords    int               `json:"max_outstanding_records_per_producer"`
-	MeasuredSeconds          float64           `json:"measured_duration_seconds"`
-	WarmupSeconds            float64           `json:"warmup_duration_seconds"`
-	CompressionType          string            `json:"compression_type"`
-	BatchSizeBytes           int               `json:"batch_size_bytes"`
-	RequestTimeoutMs         int64             `json:"request_timeout_ms"`
-	DeliveryTimeoutMs        int64             `json:"delivery_timeout_ms"`
-	Retries                  *int              `json:"retries,omitempty"`
-	RetryBackoffMs           int64             `json:"retry_backoff_ms"`
-	ProducerProperties       map[string]string `json:"producer_properties,omitempty"`
-	ConsumerProperties       map[string]string `json:"consumer_properties,omitempty"`
-	TopicProperties          map[string]string `json:"topic_properties,omitempty"`
+	MessageSizeMinBytes   int               `json:"message_size_min_bytes"`
+	MessageSizeMaxBytes   int               `json:"message_size_max_bytes"`
+	KeyDistribution       string            `json:"key_distribution"`
+	Partitions            int               `json:"partitions"`
+	ReplicationFactor     int               `json:"replication_factor"`
+	Producers             int               `json:"producers"`
+	Consumers             int               `json:"consumers"`
+	TargetRate            int               `json:"target_rate_messages_per_second"` // 0 = max (closed loop)
+	MaxOutstandingRecords int               `json:"max_outstanding_records_per_producer"`
+	MeasuredSeconds       float64           `json:"measured_duration_seconds"`
+	WarmupSeconds         float64           `json:"warmup_duration_seconds"`
+	CompressionType       string            `json:"compression_type"`
+	BatchSizeBytes        int               `json:"batch_size_bytes"`
+	RequestTimeoutMs      int64             `json:"request_timeout_ms"`
+	DeliveryTimeoutMs     int64             `json:"delivery_timeout_ms"`
+	Retries               *int              `json:"retries,omitempty"`
+	RetryBackoffMs        int64             `json:"retry_backoff_ms"`
+	ProducerProperties    map[string]string `json:"producer_properties,omitempty"`
+	ConsumerProperties    map[string]string `json:"consumer_properties,omitempty"`
+	TopicProperties       map[string]string `json:"topic_properties,omitempty"`
 }
 
 // MarshalJSON writes the workload with long stable names and redacted pass-through properties.

@@ -13,7 +13,7 @@ import (
 // because they cannot run. Nothing is fixed silently.
 //
 // The return order follows the brief the rest of kbench codes against: errors first.
-func (p *Profile) Validate() (error, []Problem) { //nolint:staticcheck // errors-then-warnings is the documented contract
+func (p *Profile) Validate() (error, []Problem) {
 	_, errs, warns := p.expand()
 	return asError(errs), warns
 }
@@ -46,8 +46,8 @@ func CheckAgainstCluster(points []Point, brokers int) error {
 var (
 	producerReserved = map[string]string{
 		"acks": "acks", "request.required.acks": "acks",
-		"enable.idempotence":                    "enable.idempotence",
-		"linger.ms":                             "linger.ms", "queue.buffering.max.ms": "linger.ms",
+		"enable.idempotence": "enable.idempotence",
+		"linger.ms":          "linger.ms", "queue.buffering.max.ms": "linger.ms",
 		"max.in.flight.requests.per.connection": "max.in.flight.requests.per.connection",
 		"max.in.flight":                         "max.in.flight.requests.per.connection",
 		"compression.type":                      "workload.compression.type", "compression.codec": "workload.compression.type",
@@ -105,6 +105,8 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 	p.checkWorkload(&errs)
 
 	// A key may be set in one place only: fixed under workload, in the matrix, or in the points.
+	// If it is set in two, what the combinations mean is unclear, so they are not expanded.
+	before := len(errs.items)
 	inMatrix := map[string]Axis{}
 	for _, ax := range p.Matrix {
 		inMatrix[ax.Key] = ax
@@ -122,6 +124,9 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 				errs.add(p.problem(p.lineOr(f, sp.Line), f, "also swept in sweep.matrix (line %d); set it in one place", ax.Line))
 			}
 		}
+	}
+	if len(errs.items) > before {
+		return nil, errs.sorted(), warns.sorted()
 	}
 	if len(p.Matrix) == 0 && len(p.Explicit) == 0 {
 		if !p.hasProblemAt("sweep") {
@@ -356,7 +361,11 @@ func (p *Profile) checkWorkload(errs *problemList) {
 		for _, k := range sortedKeys(m) {
 			f := "workload." + class + "." + k
 			if use, ok := reserved[k]; ok {
-				errs.add(p.problem(p.line(f), f, "%s is a kbench setting here: use %s instead of a pass-through property", k, use))
+				if _, sweepable := settingKeyByName(use); sweepable {
+					errs.add(p.problem(p.line(f), f, "%s is a kbench setting: set %s under workload (fixed) or in the sweep, not as a pass-through property", k, use))
+				} else {
+					errs.add(p.problem(p.line(f), f, "%s is a kbench setting: set %s, not a pass-through property", k, use))
+				}
 			}
 			for _, r := range runnerOwned {
 				if k == r {
