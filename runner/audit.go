@@ -122,12 +122,19 @@ func (l *Ledger) FailuresByError() map[string]int64 {
 // partition. It takes no lock; one goroutine feeds it (or one per partition group, then Merge).
 type Verifier struct {
 	seen       map[uint32]*seqSet
-	last       map[partitionProducer]uint64
+	last       map[partitionProducer]*lastSeq
 	lastKey    partitionProducer // cache: consecutive records usually share partition and producer
 	lastSet    *seqSet
+	lastPos    *lastSeq
 	duplicates int64
 	outOfOrder int64
 	observed   int64
+}
+
+// lastSeq is the last first-seen sequence of one producer in one partition.
+type lastSeq struct {
+	seq uint64
+	ok  bool
 }
 
 type partitionProducer struct {
@@ -137,7 +144,7 @@ type partitionProducer struct {
 
 // NewVerifier returns an empty verifier.
 func NewVerifier() *Verifier {
-	return &Verifier{seen: map[uint32]*seqSet{}, last: map[partitionProducer]uint64{}}
+	return &Verifier{seen: map[uint32]*seqSet{}, last: map[partitionProducer]*lastSeq{}}
 }
 
 // Observe takes one record of the verification read. Each offset must be observed once. A record
@@ -147,25 +154,28 @@ func NewVerifier() *Verifier {
 func (v *Verifier) Observe(partition int32, producer uint32, seq uint64) {
 	v.observed++
 	key := partitionProducer{partition, producer}
-	set := v.lastSet
-	if set == nil || key.producer != v.lastKey.producer {
-		set = v.seen[producer]
+	if v.lastSet == nil || key != v.lastKey {
+		set := v.seen[producer]
 		if set == nil {
 			s := newSeqSet()
 			set = &s
 			v.seen[producer] = set
 		}
+		pos := v.last[key]
+		if pos == nil {
+			pos = &lastSeq{}
+			v.last[key] = pos
+		}
+		v.lastKey, v.lastSet, v.lastPos = key, set, pos
 	}
-	v.lastKey, v.lastSet = key, set
-	if !set.add(seq) {
+	if !v.lastSet.add(seq) {
 		v.duplicates++
 		return
 	}
-	prev, ok := v.last[key]
-	if ok && seq < prev {
+	if v.lastPos.ok && seq < v.lastPos.seq {
 		v.outOfOrder++
 	}
-	v.last[key] = seq
+	v.lastPos.seq, v.lastPos.ok = seq, true
 }
 
 // Observed is the number of records observed, duplicates included.
@@ -191,12 +201,17 @@ func (v *Verifier) Merge(o *Verifier) {
 		s.bm.Or(os.bm)
 		s.optimize()
 	}
-	for k, seq := range o.last {
-		if prev, ok := v.last[k]; !ok || seq > prev {
-			v.last[k] = seq
+	for k, os := range o.last {
+		if !os.ok {
+			continue
+		}
+		if pos := v.last[k]; pos == nil {
+			v.last[k] = &lastSeq{seq: os.seq, ok: true}
+		} else if !pos.ok || os.seq > pos.seq {
+			pos.seq, pos.ok = os.seq, true
 		}
 	}
-	v.lastSet = nil
+	v.lastSet, v.lastPos = nil, nil
 }
 
 // Reconcile compares the producers' ledgers with what the verification read returned. It reads
