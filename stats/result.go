@@ -2,6 +2,14 @@
 // and the result files that every later command (plot, report, compare, export) reads. Result
 // files outlive the code that wrote them, so their field names are long, stable and documented,
 // and every file carries a format version.
+//
+// A results folder (one per run) holds:
+//
+//	index.json            the run: profile name and YAML, environment, start/end, one entry per point
+//	points/<id>.json      one Result per point (PointFile)
+//	points/<id>.hlog      the point's per-second latency histograms, an HdrHistogram interval log (PointLogFile)
+//
+// Result and index files are written atomically, so an interrupted run leaves whole files only.
 package stats
 
 import (
