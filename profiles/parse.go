@@ -296,7 +296,7 @@ func (r *reader) oneOf(n *yaml.Node, field string, choices []string) (string, bo
 func (r *reader) duration(n *yaml.Node, field string, allowZero bool) (time.Duration, bool) {
 	var d Duration
 	if err := d.UnmarshalYAML(n); err != nil {
-		r.add(n, field, "%s", strings.Replace(err.Error(), "got a empty value", "got nothing", 1))
+		r.add(n, field, "want a duration such as 30s or 2m, got %s", got(n))
 		return 0, false
 	}
 	if d < 0 || (d == 0 && !allowZero) {

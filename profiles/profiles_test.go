@@ -599,3 +599,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestReadmeExample keeps the commented example in README.md valid and its documented expansion true.
+func TestReadmeExample(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	start := strings.Index(text, "```yaml\n")
+	if start < 0 {
+		t.Fatal("README.md has no yaml example")
+	}
+	body := text[start+len("```yaml\n"):]
+	body = body[:strings.Index(body, "```")]
+	pts, warns := mustPoints(t, body)
+	want := []string{"acks-1", "acks-1_isr-2_unclean-off", "acks-all", "acks-all_isr-2_unclean-off"}
+	if got := ids(pts); !reflect.DeepEqual(got, want) {
+		t.Errorf("README example expands to %q, README says %q", got, want)
+	}
+	if len(warns) != 0 {
+		t.Errorf("README example has warnings: %v", warns)
+	}
+}

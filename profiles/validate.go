@@ -11,8 +11,7 @@ import (
 // Validate checks the whole profile and returns every error at once (a *ValidationError, or nil)
 // and, separately, warnings: choices that are legal but risky, and matrix combinations left out
 // because they cannot run. Nothing is fixed silently.
-//
-// The return order follows the brief the rest of kbench codes against: errors first.
+// Errors come first because they decide whether anything runs; warnings are only printed.
 func (p *Profile) Validate() (error, []Problem) {
 	_, errs, warns := p.expand()
 	return asError(errs), warns

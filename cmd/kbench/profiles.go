@@ -78,12 +78,9 @@ func validateProfiles(w io.Writer, files []string) error {
 	bad := 0
 	for _, f := range files {
 		p, err := profiles.Load(f)
+		var warns []profiles.Problem
 		if err == nil {
-			var warns []profiles.Problem
 			err, warns = p.Validate()
-			for _, wp := range warns {
-				fmt.Fprintf(w, "warning: %s\n", wp)
-			}
 		}
 		if err != nil {
 			bad++
@@ -95,10 +92,14 @@ func validateProfiles(w io.Writer, files []string) error {
 			} else {
 				fmt.Fprintf(w, "%s: %v\n", f, err)
 			}
-			continue
 		}
-		pts, _ := p.Points()
-		fmt.Fprintf(w, "%s: ok, %d points\n", p.File, len(pts))
+		for _, wp := range warns {
+			fmt.Fprintf(w, "warning: %s\n", wp)
+		}
+		if err == nil {
+			pts, _ := p.Points()
+			fmt.Fprintf(w, "%s: ok, %d points\n", p.File, len(pts))
+		}
 	}
 	if bad > 0 {
 		return withCode(exitBadInput, fmt.Errorf("profiles validate: %d of %d file(s) have errors", bad, len(files)))
