@@ -152,15 +152,12 @@ func describeTopic(ctx context.Context, a adminAPI, name string, swept map[strin
 	return cfg, rf, len(t.Partitions), nil
 }
 
-// brokerDefaults is the cluster-wide dynamic broker default resource (KIP-226): the empty broker
-// name means "every broker", which is where a sweep point's broker settings go.
-var brokerDefaults = kafka.ConfigResource{Type: kafka.ResourceBroker, Name: ""}
-
-// savedSetting is how to put one cluster-wide dynamic broker setting back.
+// savedSetting is how to put one dynamic broker setting of one broker back.
 type savedSetting struct {
-	Key   string
-	Value string
-	Had   bool // the key had a cluster-wide dynamic value; false: delete it to restore
+	Broker string
+	Key    string
+	Value  string
+	Had    bool // the broker had a per-broker dynamic value; false: delete it to restore
 }
 
 // brokerRestore undoes applyBrokerDynamic. It is safe to call more than once.
@@ -170,11 +167,14 @@ type brokerRestore struct {
 	done  bool
 }
 
-// applyBrokerDynamic reads the current cluster-wide dynamic values of cfg's keys, then sets cfg.
-// The returned restore puts the previous values back; it is returned even when setting failed
-// part-way (so the caller's deferred restore undoes whatever was applied). With an empty cfg it
-// does nothing and needs no cluster.
-func applyBrokerDynamic(ctx context.Context, a adminAPI, cfg map[string]string) (*brokerRestore, error) {
+// applyBrokerDynamic sets cfg as a dynamic per-broker value on every broker (brokers are ids),
+// after reading each broker's current per-broker dynamic values. Kafka's cluster-wide default
+// (the empty-named broker resource) would be the natural place, but librdkafka refuses an empty
+// resource name; the cluster-wide flush settings may also be set per broker, and setting them on
+// every broker has the same effect for the point. The returned restore puts the previous values
+// back; it is returned even when setting failed part-way, so the caller's deferred restore undoes
+// whatever was applied. With an empty cfg it does nothing and needs no cluster.
+func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg map[string]string) (*brokerRestore, error) {
 	r := &brokerRestore{a: a}
 	if len(cfg) == 0 {
 		r.done = true
@@ -182,42 +182,44 @@ func applyBrokerDynamic(ctx context.Context, a adminAPI, cfg map[string]string) 
 	}
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	res, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{brokerDefaults})
-	if err != nil {
-		r.done = true
-		return r, fmt.Errorf("read cluster-wide broker configs before changing them: %w", err)
-	}
-	current := map[string]kafka.ConfigEntryResult{}
-	for _, rr := range res {
-		if rr.Error.Code() != kafka.ErrNoError {
-			r.done = true
-			return r, fmt.Errorf("read cluster-wide broker configs before changing them: %w", rr.Error)
+	for _, b := range brokers {
+		res, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: b}})
+		if err != nil {
+			return r, fmt.Errorf("read broker %s configs before changing them: %w", b, err)
 		}
-		for k, e := range rr.Config {
-			current[k] = e
+		current := map[string]kafka.ConfigEntryResult{}
+		for _, rr := range res {
+			if rr.Error.Code() != kafka.ErrNoError {
+				return r, fmt.Errorf("read broker %s configs before changing them: %w", b, rr.Error)
+			}
+			for k, e := range rr.Config {
+				current[k] = e
+			}
+		}
+		for _, k := range sortedKeys(cfg) {
+			e, ok := current[k]
+			had := ok && e.Source == kafka.ConfigSourceDynamicBroker
+			s := savedSetting{Broker: b, Key: k, Had: had}
+			if had {
+				s.Value = e.Value
+			}
+			r.saved = append(r.saved, s)
 		}
 	}
-	for _, k := range sortedKeys(cfg) {
-		e, ok := current[k]
-		had := ok && e.Source == kafka.ConfigSourceDynamicDefaultBroker
-		s := savedSetting{Key: k, Had: had}
-		if had {
-			s.Value = e.Value
+	for _, b := range brokers {
+		entries := make([]kafka.ConfigEntry, 0, len(cfg))
+		for _, k := range sortedKeys(cfg) {
+			entries = append(entries, kafka.ConfigEntry{Name: k, Value: cfg[k], IncrementalOperation: kafka.AlterConfigOpTypeSet})
 		}
-		r.saved = append(r.saved, s)
-	}
-	entries := make([]kafka.ConfigEntry, 0, len(cfg))
-	for _, k := range sortedKeys(cfg) {
-		entries = append(entries, kafka.ConfigEntry{Name: k, Value: cfg[k], IncrementalOperation: kafka.AlterConfigOpTypeSet})
-	}
-	if err := alterBroker(cctx, a, entries); err != nil {
-		return r, fmt.Errorf("set cluster-wide broker configs %s: %w", formatConfig(cfg), err)
+		if err := alterBroker(cctx, a, b, entries); err != nil {
+			return r, fmt.Errorf("set broker %s configs %s: %w", b, formatConfig(cfg), err)
+		}
 	}
 	return r, nil
 }
 
 // Restore puts back the settings saved by applyBrokerDynamic, with its own bounded context so it
-// runs after Ctrl-C and after errors.
+// runs after Ctrl-C and after errors. It tries every broker even when one fails.
 func (r *brokerRestore) Restore() error {
 	if r == nil || r.done {
 		return nil
@@ -225,34 +227,41 @@ func (r *brokerRestore) Restore() error {
 	r.done = true
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	entries := make([]kafka.ConfigEntry, 0, len(r.saved))
+	byBroker := map[string][]kafka.ConfigEntry{}
+	var order []string
 	for _, s := range r.saved {
+		if _, ok := byBroker[s.Broker]; !ok {
+			order = append(order, s.Broker)
+		}
 		if s.Had {
-			entries = append(entries, kafka.ConfigEntry{Name: s.Key, Value: s.Value, IncrementalOperation: kafka.AlterConfigOpTypeSet})
+			byBroker[s.Broker] = append(byBroker[s.Broker], kafka.ConfigEntry{Name: s.Key, Value: s.Value, IncrementalOperation: kafka.AlterConfigOpTypeSet})
 		} else {
-			entries = append(entries, kafka.ConfigEntry{Name: s.Key, IncrementalOperation: kafka.AlterConfigOpTypeDelete})
+			byBroker[s.Broker] = append(byBroker[s.Broker], kafka.ConfigEntry{Name: s.Key, IncrementalOperation: kafka.AlterConfigOpTypeDelete})
 		}
 	}
-	if err := alterBroker(ctx, r.a, entries); err != nil {
-		return fmt.Errorf("restore cluster-wide broker configs (%s): %w; restore them by hand with kafka-configs.sh --alter --entity-type brokers --entity-default", r.describe(), err)
+	var errs []error
+	for _, b := range order {
+		if err := alterBroker(ctx, r.a, b, byBroker[b]); err != nil {
+			errs = append(errs, fmt.Errorf("restore broker %s configs (%s): %w; restore them by hand with kafka-configs.sh --alter --entity-type brokers --entity-name %s", b, describeEntries(byBroker[b]), err, b))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
-func (r *brokerRestore) describe() string {
+func describeEntries(es []kafka.ConfigEntry) string {
 	m := map[string]string{}
-	for _, s := range r.saved {
-		if s.Had {
-			m[s.Key] = s.Value
+	for _, e := range es {
+		if e.IncrementalOperation == kafka.AlterConfigOpTypeDelete {
+			m[e.Name] = "(delete)"
 		} else {
-			m[s.Key] = "(delete)"
+			m[e.Name] = e.Value
 		}
 	}
 	return formatConfig(m)
 }
 
-func alterBroker(ctx context.Context, a adminAPI, entries []kafka.ConfigEntry) error {
-	res, err := a.IncrementalAlterConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: "", Config: entries}})
+func alterBroker(ctx context.Context, a adminAPI, broker string, entries []kafka.ConfigEntry) error {
+	res, err := a.IncrementalAlterConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: broker, Config: entries}})
 	if err != nil {
 		return err
 	}
@@ -270,28 +279,28 @@ func describeBrokers(ctx context.Context, a adminAPI, brokers []kafka.BrokerMeta
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	res := make([]kafka.ConfigResource, 0, len(brokers))
-	for _, b := range brokers {
-		res = append(res, kafka.ConfigResource{Type: kafka.ResourceBroker, Name: strconv.Itoa(int(b.ID))})
-	}
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	out, err := a.DescribeConfigs(cctx, res)
-	if err != nil {
-		return nil, fmt.Errorf("describe broker configs: %w", err)
-	}
 	m := map[string]map[string]string{}
-	for _, r := range out {
-		if r.Error.Code() != kafka.ErrNoError {
-			return nil, fmt.Errorf("describe broker %s configs: %w", r.Name, r.Error)
+	for _, b := range brokers {
+		// One broker resource per request: librdkafka allows no more.
+		name := strconv.Itoa(int(b.ID))
+		out, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: name}})
+		if err != nil {
+			return nil, fmt.Errorf("describe broker %s configs: %w", name, err)
 		}
-		bm := map[string]string{}
-		for _, k := range keys {
-			if e, ok := r.Config[k]; ok {
-				bm[k] = e.Value
+		for _, r := range out {
+			if r.Error.Code() != kafka.ErrNoError {
+				return nil, fmt.Errorf("describe broker %s configs: %w", r.Name, r.Error)
 			}
+			bm := map[string]string{}
+			for _, k := range keys {
+				if e, ok := r.Config[k]; ok {
+					bm[k] = e.Value
+				}
+			}
+			m[name] = bm
 		}
-		m[r.Name] = bm
 	}
 	return m, nil
 }

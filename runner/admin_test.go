@@ -3,16 +3,18 @@ package runner
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
 
-// fakeAdmin keeps cluster-wide dynamic broker configs in a map and records every alteration, so
-// the apply/restore logic can be checked without a cluster.
+// fakeAdmin keeps per-broker dynamic configs in maps and records every alteration, so the
+// apply/restore logic can be checked without a cluster.
 type fakeAdmin struct {
-	dynamic  map[string]string // cluster-wide dynamic values
-	alterErr error             // returned by the next IncrementalAlterConfigs, then cleared
+	dynamic  map[string]map[string]string // broker id -> per-broker dynamic values
+	failOn   string                       // broker whose next alteration fails after applying its first entry
+	alterErr error
 	alters   int
 }
 
@@ -30,11 +32,11 @@ func (f *fakeAdmin) DescribeConfigs(_ context.Context, rs []kafka.ConfigResource
 	out := []kafka.ConfigResourceResult{}
 	for _, r := range rs {
 		cfg := map[string]kafka.ConfigEntryResult{
-			// A static default the cluster-wide resource also lists: not a dynamic value.
+			// A static default: not a dynamic value, so restoring means deleting.
 			"log.flush.interval.ms": {Name: "log.flush.interval.ms", Value: "9223372036854775807", Source: kafka.ConfigSourceDefault, IsDefault: true},
 		}
-		for k, v := range f.dynamic {
-			cfg[k] = kafka.ConfigEntryResult{Name: k, Value: v, Source: kafka.ConfigSourceDynamicDefaultBroker}
+		for k, v := range f.dynamic[r.Name] {
+			cfg[k] = kafka.ConfigEntryResult{Name: k, Value: v, Source: kafka.ConfigSourceDynamicBroker}
 		}
 		out = append(out, kafka.ConfigResourceResult{Type: r.Type, Name: r.Name, Config: cfg})
 	}
@@ -43,54 +45,65 @@ func (f *fakeAdmin) DescribeConfigs(_ context.Context, rs []kafka.ConfigResource
 
 func (f *fakeAdmin) IncrementalAlterConfigs(_ context.Context, rs []kafka.ConfigResource, _ ...kafka.AlterConfigsAdminOption) ([]kafka.ConfigResourceResult, error) {
 	f.alters++
-	if err := f.alterErr; err != nil {
-		f.alterErr = nil
-		// Like a broker that applied the first entry and refused the rest.
-		if len(rs[0].Config) > 0 && rs[0].Config[0].IncrementalOperation == kafka.AlterConfigOpTypeSet {
-			f.dynamic[rs[0].Config[0].Name] = rs[0].Config[0].Value
-		}
-		return nil, err
-	}
 	for _, r := range rs {
-		if r.Type != kafka.ResourceBroker || r.Name != "" {
-			return nil, errors.New("not the cluster-wide broker resource")
+		if r.Type != kafka.ResourceBroker || r.Name == "" {
+			return nil, errors.New("Invalid arguments for resource Resource(BROKER, )")
 		}
-		for _, e := range r.Config {
+		m := f.dynamic[r.Name]
+		if m == nil {
+			m = map[string]string{}
+			f.dynamic[r.Name] = m
+		}
+		for i, e := range r.Config {
+			if r.Name == f.failOn && f.alterErr != nil && i == 1 {
+				err := f.alterErr
+				f.alterErr = nil
+				return nil, err
+			}
 			switch e.IncrementalOperation {
 			case kafka.AlterConfigOpTypeSet:
-				f.dynamic[e.Name] = e.Value
+				m[e.Name] = e.Value
 			case kafka.AlterConfigOpTypeDelete:
-				delete(f.dynamic, e.Name)
+				delete(m, e.Name)
 			}
+		}
+		if len(m) == 0 {
+			delete(f.dynamic, r.Name)
 		}
 	}
 	return nil, nil
 }
 
 func TestBrokerDynamicRestore(t *testing.T) {
+	brokers := []string{"1", "2", "3"}
 	tests := []struct {
-		name     string
-		before   map[string]string
-		set      map[string]string
-		alterErr error
-		wantErr  bool
+		name    string
+		before  map[string]map[string]string
+		set     map[string]string
+		failOn  string
+		wantErr bool
 	}{
-		{"new keys are deleted again", map[string]string{}, map[string]string{"log.flush.interval.messages": "1000", "log.flush.interval.ms": "50"}, nil, false},
-		{"previous dynamic value comes back", map[string]string{"log.flush.interval.messages": "5", "other": "x"}, map[string]string{"log.flush.interval.messages": "1"}, nil, false},
-		{"restored after a partly failed set", map[string]string{"log.flush.interval.ms": "7"}, map[string]string{"log.flush.interval.messages": "1", "log.flush.interval.ms": "1"}, errors.New("refused"), true},
-		{"nothing to do", map[string]string{"a": "b"}, nil, nil, false},
+		{"new keys are deleted again", map[string]map[string]string{}, map[string]string{"log.flush.interval.messages": "1000", "log.flush.interval.ms": "50"}, "", false},
+		{"previous dynamic values come back", map[string]map[string]string{"2": {"log.flush.interval.messages": "5", "other": "x"}}, map[string]string{"log.flush.interval.messages": "1"}, "", false},
+		{"restored after a partly failed set", map[string]map[string]string{"1": {"log.flush.interval.ms": "7"}}, map[string]string{"log.flush.interval.messages": "1", "log.flush.interval.ms": "1"}, "2", true},
+		{"nothing to do", map[string]map[string]string{"1": {"a": "b"}}, nil, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeAdmin{dynamic: clone(tt.before), alterErr: tt.alterErr}
-			r, err := applyBrokerDynamic(context.Background(), f, tt.set)
+			f := &fakeAdmin{dynamic: cloneAll(tt.before), failOn: tt.failOn}
+			if tt.failOn != "" {
+				f.alterErr = errors.New("refused")
+			}
+			r, err := applyBrokerDynamic(context.Background(), f, brokers, tt.set)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("apply err = %v, want error %v", err, tt.wantErr)
 			}
 			if err == nil {
-				for k, v := range tt.set {
-					if f.dynamic[k] != v {
-						t.Errorf("while applied: %s = %q, want %q", k, f.dynamic[k], v)
+				for _, b := range brokers {
+					for k, v := range tt.set {
+						if f.dynamic[b][k] != v {
+							t.Errorf("while applied: broker %s %s = %q, want %q", b, k, f.dynamic[b][k], v)
+						}
 					}
 				}
 			}
@@ -100,7 +113,7 @@ func TestBrokerDynamicRestore(t *testing.T) {
 			if err := r.Restore(); err != nil { // deferred restore after an explicit one: no-op
 				t.Fatalf("second restore: %v", err)
 			}
-			if !equal(f.dynamic, tt.before) {
+			if !reflect.DeepEqual(f.dynamic, tt.before) {
 				t.Errorf("after restore %v, want %v", f.dynamic, tt.before)
 			}
 			if len(tt.set) == 0 && f.alters != 0 {
@@ -110,22 +123,13 @@ func TestBrokerDynamicRestore(t *testing.T) {
 	}
 }
 
-func clone(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
+func cloneAll(m map[string]map[string]string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for b, kv := range m {
+		out[b] = map[string]string{}
+		for k, v := range kv {
+			out[b][k] = v
 		}
 	}
-	return true
+	return out
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,7 +99,8 @@ func TestIntegrationQuickProfile(t *testing.T) {
 	}
 }
 
-// clusterDefault returns the cluster-wide dynamic value of key ("" when none).
+// clusterDefault returns the per-broker dynamic values of key on every broker, joined ("" when
+// no broker has one).
 func clusterDefault(t *testing.T, bootstrap, key string) string {
 	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(bootstrap)))
 	if err != nil {
@@ -106,16 +109,23 @@ func clusterDefault(t *testing.T, bootstrap, key string) string {
 	defer a.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res, err := a.DescribeConfigs(ctx, []kafka.ConfigResource{brokerDefaults})
-	if err != nil {
-		t.Fatal(err)
+	md, err := a.GetMetadata(nil, false, 10000)
+	if err != nil || len(md.Brokers) == 0 {
+		t.Fatalf("metadata: %v", err)
 	}
-	for _, r := range res {
-		if e, ok := r.Config[key]; ok && e.Source == kafka.ConfigSourceDynamicDefaultBroker {
-			return e.Value
+	values := map[string]bool{}
+	for _, b := range md.Brokers {
+		res, err := a.DescribeConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: strconv.Itoa(int(b.ID))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if e, ok := r.Config[key]; ok && (e.Source == kafka.ConfigSourceDynamicBroker || e.Source == kafka.ConfigSourceDynamicDefaultBroker) {
+				values[e.Value] = true
+			}
 		}
 	}
-	return ""
+	return strings.Join(sortedKeys(values), ",")
 }
 
 func flushPoint(id string, rf int, dur time.Duration) profiles.Point {

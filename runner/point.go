@@ -78,7 +78,7 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 	if err := s.applyStatic(ctx, p.BrokerStaticConfig()); err != nil {
 		return res, err
 	}
-	restore, err := applyBrokerDynamic(ctx, s.admin, p.BrokerDynamicConfig())
+	restore, err := applyBrokerDynamic(ctx, s.admin, s.brokerIDs(), p.BrokerDynamicConfig())
 	defer func() {
 		if rerr := restore.Restore(); rerr != nil {
 			res.Notes = append(res.Notes, rerr.Error())

@@ -119,3 +119,12 @@ func hostMemory() uint64 {
 	}
 	return 0
 }
+
+// brokerIDs are the ids of the cluster's brokers, as admin resource names.
+func (s *session) brokerIDs() []string {
+	ids := make([]string, 0, len(s.brokers))
+	for _, b := range s.brokers {
+		ids = append(ids, strconv.Itoa(int(b.ID)))
+	}
+	return ids
+}
