@@ -1,0 +1,696 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// Chart file names (without extension); each is written as .png and .svg.
+const (
+	ChartThroughput         = "throughput"             // acked MB/s and msgs/s by reliability level
+	ChartLatency            = "latency"                // produce and end-to-end p50/p99/p99.9/max by level
+	ChartTradeoff           = "tradeoff"               // throughput against produce p99, Pareto front joined
+	ChartPercentilesProduce = "percentiles-produce"    // HDR percentile distribution of produce latency
+	ChartPercentilesE2E     = "percentiles-end-to-end" // the same for end-to-end latency
+	chartTimelinePrefix     = "timeline-"              // + point id: per-second throughput and p99
+	chartSweepPrefix        = "sweep-"                 // + setting name: throughput and p99 against it
+)
+
+// levelTick is the x tick label of a point on a by-level chart.
+func levelTick(p point, n int, extra string) string {
+	width := 14
+	if n > 8 {
+		width = 10
+	}
+	s := wrapLabel(p.level, width)
+	if p.incomplete {
+		s += "\n(incomplete)"
+	}
+	if extra != "" {
+		s += "\n" + extra
+	}
+	return s
+}
+
+// nominalLevels sets the x axis of p to the points' level names.
+func nominalLevels(p *plot.Plot, ps []point, extra func(point) string) {
+	names := make([]string, len(ps))
+	for i, pt := range ps {
+		e := ""
+		if extra != nil {
+			e = extra(pt)
+		}
+		names[i] = levelTick(pt, len(ps), e)
+	}
+	p.NominalX(names...)
+	p.X.Tick.Label.Font.Size = tickSize
+	if len(ps) > 10 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+	}
+	p.X.Min, p.X.Max = -0.6, float64(len(ps))-0.4
+}
+
+// barFigure draws one bar per point for each value getter, one panel per getter.
+func throughputFigure(ps []point, caption []string) figure {
+	type metric struct {
+		title, unit string
+		get         func(*stats.Result) float64
+		format      string
+	}
+	metrics := []metric{
+		{"Acknowledged throughput, MB/s", "MB/s (1 MB = 2^20 bytes)", func(r *stats.Result) float64 { return r.Metrics.Acked.MBPerSecond }, "%.1f"},
+		{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, ""},
+	}
+	f := figure{name: ChartThroughput, caption: caption}
+	slot := float64(ChartWidth-2*vg.Centimeter) / float64(len(ps))
+	for _, m := range metrics {
+		p := newPlot("", "reliability level (least to most durable)", m.unit)
+		var labels plotter.XYLabels
+		max := 0.0
+		for i, pt := range ps {
+			v := m.get(pt.res)
+			max = math.Max(max, v)
+			bc, err := plotter.NewBarChart(plotter.Values{v}, vg.Length(slot*0.55))
+			if err != nil {
+				continue
+			}
+			bc.XMin = float64(i)
+			bc.Color = colour(0)
+			bc.LineStyle.Width = 0
+			if pt.incomplete {
+				bc.Color = faded(colour(0))
+				bc.LineStyle.Width = vg.Points(1)
+				bc.LineStyle.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+				bc.LineStyle.Color = colour(0)
+			}
+			p.Add(bc)
+			txt := formatNumber(roundTo(v, 3))
+			if m.format != "" {
+				txt = fmt.Sprintf(m.format, v)
+			}
+			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: v})
+			labels.Labels = append(labels.Labels, txt)
+		}
+		if l, err := plotter.NewLabels(labels); err == nil {
+			for i := range l.TextStyle {
+				l.TextStyle[i] = textStyle(tickSize)
+				l.TextStyle[i].XAlign = draw.XCenter
+			}
+			l.Offset = vg.Point{Y: vg.Points(2)}
+			p.Add(l)
+		}
+		p.Y.Min = 0
+		p.Y.Max = math.Max(max*1.15, 1e-9)
+		p.Y.Tick.Marker = kiloTicks{}
+		nominalLevels(p, ps, nil)
+		p.Add(plotter.NewGrid())
+		p.X.Label.Text = ""
+		f.panels = append(f.panels, panel{p: p, title: m.title})
+	}
+	return f
+}
+
+// roundTo rounds v to n significant digits.
+func roundTo(v float64, n int) float64 {
+	if v == 0 {
+		return 0
+	}
+	mag := math.Pow(10, float64(n)-math.Ceil(math.Log10(math.Abs(v))))
+	return math.Round(v*mag) / mag
+}
+
+// percentileSeries are the latency percentiles the by-level chart draws.
+var percentileSeries = []struct {
+	name  string
+	get   func(stats.LatencySummary) float64
+	glyph draw.GlyphDrawer
+	dash  []vg.Length
+}{
+	{"p50", func(s stats.LatencySummary) float64 { return s.P50Ms }, draw.CircleGlyph{}, nil},
+	{"p99", func(s stats.LatencySummary) float64 { return s.P99Ms }, draw.BoxGlyph{}, nil},
+	{"p99.9", func(s stats.LatencySummary) float64 { return s.P999Ms }, draw.TriangleGlyph{}, nil},
+	{"max", func(s stats.LatencySummary) float64 { return s.MaxMs }, draw.CrossGlyph{}, []vg.Length{vg.Points(4), vg.Points(3)}},
+}
+
+// latencyFigure draws produce and end-to-end latency percentiles by level.
+func latencyFigure(ps []point, caption []string) figure {
+	f := figure{name: ChartLatency, caption: caption}
+	anyE2E, anyEnqueue := false, false
+	for _, pt := range ps {
+		anyE2E = anyE2E || pt.res.Metrics.EndToEndLatency.Count > 0
+		anyEnqueue = anyEnqueue || pt.enqueueToSocket()
+	}
+	kinds := []struct {
+		title string
+		get   func(*stats.Result) stats.LatencySummary
+		e2e   bool
+	}{
+		{"Produce latency (send to acknowledgement)", func(r *stats.Result) stats.LatencySummary { return r.Metrics.ProduceLatency }, false},
+	}
+	if anyEnqueue {
+		kinds[0].title = "Produce latency (send to acknowledgement; acks=0: enqueue to socket, nothing is acknowledged)"
+	}
+	if anyE2E {
+		kinds = append(kinds, struct {
+			title string
+			get   func(*stats.Result) stats.LatencySummary
+			e2e   bool
+		}{"End-to-end latency (send to consumer receipt)", func(r *stats.Result) stats.LatencySummary { return r.Metrics.EndToEndLatency }, true})
+	}
+	for _, k := range kinds {
+		p := newPlot("", "", "latency, ms")
+		var legend []legendEntry
+		var all []float64
+		for si, s := range percentileSeries {
+			var xys plotter.XYs
+			for i, pt := range ps {
+				sum := k.get(pt.res)
+				if sum.Count == 0 || s.get(sum) <= 0 {
+					continue
+				}
+				xys = append(xys, plotter.XY{X: float64(i), Y: s.get(sum)})
+				all = append(all, s.get(sum))
+			}
+			if len(xys) == 0 {
+				continue
+			}
+			line, sc, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				continue
+			}
+			c := colour(si)
+			line.Color, line.Width, line.Dashes = c, vg.Points(1.2), s.dash
+			sc.GlyphStyle = draw.GlyphStyle{Color: c, Shape: s.glyph, Radius: vg.Points(3.5)}
+			p.Add(line, sc)
+			legend = append(legend, legendEntry{label: s.name, thumbs: []plot.Thumbnailer{line, sc}})
+		}
+		lo, hi := minMaxPositive(all)
+		if spansDecades(lo, hi) {
+			useLogY(p, lo, hi)
+		} else {
+			p.Y.Min = 0
+			p.Y.Max = math.Max(hi*1.1, 1e-3)
+		}
+		extra := func(pt point) string {
+			if !k.e2e && pt.enqueueToSocket() {
+				return "(enqueue-to-socket)"
+			}
+			if k.e2e && pt.res.Metrics.EndToEndLatency.Count == 0 {
+				return "(not measured)"
+			}
+			return ""
+		}
+		nominalLevels(p, ps, extra)
+		p.Add(plotter.NewGrid())
+		f.panels = append(f.panels, panel{p: p, title: k.title, legend: legend})
+	}
+	return f
+}
+
+// pareto returns the indexes (into xs/ys) of the Pareto-efficient points: no other point has
+// both a lower-or-equal latency x and a higher-or-equal throughput y, with one strictly better.
+// They come back sorted by x.
+func pareto(xs, ys []float64) []int {
+	var out []int
+	for i := range xs {
+		dominated := false
+		for j := range xs {
+			if j != i && xs[j] <= xs[i] && ys[j] >= ys[i] && (xs[j] < xs[i] || ys[j] > ys[i]) {
+				dominated = true
+				break
+			}
+		}
+		if !dominated {
+			out = append(out, i)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return xs[out[a]] < xs[out[b]] })
+	return out
+}
+
+// tradeoffFigure draws acked throughput against produce p99, one labelled point per sweep point,
+// the Pareto-efficient complete points joined.
+func tradeoffFigure(ps []point, caption []string) figure {
+	p := newPlot("", "produce latency p99, ms", "acknowledged throughput, MB/s")
+	var xs, ys []float64
+	var idx []int // into ps
+	var lab pointLabels
+	for i, pt := range ps {
+		x, y := pt.res.Metrics.ProduceLatency.P99Ms, pt.res.Metrics.Acked.MBPerSecond
+		if pt.res.Metrics.ProduceLatency.Count == 0 || x <= 0 {
+			continue
+		}
+		text := pt.level
+		if pt.enqueueToSocket() {
+			text += " *"
+		}
+		if pt.incomplete {
+			text += " (incomplete)"
+		}
+		sc, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
+		if err != nil {
+			continue
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: colour(pt.idx), Shape: draw.CircleGlyph{}, Radius: vg.Points(4)}
+		if pt.incomplete {
+			sc.GlyphStyle.Shape = draw.RingGlyph{}
+		}
+		p.Add(sc)
+		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
+		lab.labels = append(lab.labels, text)
+		if !pt.incomplete {
+			xs, ys = append(xs, x), append(ys, y)
+			idx = append(idx, i)
+		}
+	}
+	var legend []legendEntry
+	if front := pareto(xs, ys); len(front) > 1 {
+		var xys plotter.XYs
+		for _, k := range front {
+			xys = append(xys, plotter.XY{X: xs[k], Y: ys[k]})
+		}
+		if line, err := plotter.NewLine(xys); err == nil {
+			line.Color, line.Width = color.Gray{0x70}, vg.Points(1.5)
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			p.Add(line)
+			legend = append(legend, legendEntry{label: "Pareto front: no other point is both faster and lower-latency", thumbs: []plot.Thumbnailer{line}})
+		}
+	}
+	lab.style = textStyle(tickSize)
+	p.Add(&lab)
+	// Room for the labels.
+	var allX, allY []float64
+	for _, xy := range lab.xys {
+		allX, allY = append(allX, xy.X), append(allY, xy.Y)
+	}
+	lo, hi := minMaxPositive(allX)
+	if spansDecades(lo, hi) {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = niceTicks{}
+		p.X.Min, p.X.Max = lo/1.6, hi*3
+		p.X.Label.Text += " (log scale)"
+	} else if hi > 0 {
+		p.X.Min, p.X.Max = 0, hi*1.35
+	}
+	_, yhi := minMaxPositive(allY)
+	p.Y.Min, p.Y.Max = 0, math.Max(yhi*1.15, 1e-3)
+	p.Add(plotter.NewGrid())
+	title := "Throughput against produce p99 latency (up and left is better)"
+	f := figure{name: ChartTradeoff, panels: []panel{{p: p, title: title, legend: legend}}}
+	for _, pt := range ps {
+		if pt.enqueueToSocket() {
+			f.caption = append(f.caption, "* acks=0: latency is enqueue-to-socket time; nothing is acknowledged.")
+			break
+		}
+	}
+	f.caption = append(f.caption, caption...)
+	return f
+}
+
+// pointLabels draws text next to points, choosing for each label the first of several positions
+// around its point that overlaps no earlier label, no point and stays inside the data area.
+type pointLabels struct {
+	xys    plotter.XYs
+	labels []string
+	style  drawTextStyle
+}
+
+// drawTextStyle is the text style of labels.
+type drawTextStyle = draw.TextStyle
+
+// Plot implements plot.Plotter.
+func (l *pointLabels) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := l.style
+	sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
+	var taken []vg.Rectangle
+	pts := make([]vg.Point, len(l.xys))
+	r := vg.Points(5)
+	for i, xy := range l.xys {
+		pts[i] = vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+		taken = append(taken, vg.Rectangle{Min: vg.Point{X: pts[i].X - r, Y: pts[i].Y - r}, Max: vg.Point{X: pts[i].X + r, Y: pts[i].Y + r}})
+	}
+	gap := vg.Points(6)
+	for i, txt := range l.labels {
+		w, h := sty.Width(txt), sty.Height(txt)
+		pt := pts[i]
+		cands := []vg.Point{
+			{X: pt.X + gap, Y: pt.Y - h/2},          // right
+			{X: pt.X - gap - w, Y: pt.Y - h/2},      // left
+			{X: pt.X - w/2, Y: pt.Y + gap},          // above
+			{X: pt.X - w/2, Y: pt.Y - gap - h},      // below
+			{X: pt.X + gap, Y: pt.Y + gap},          // upper right
+			{X: pt.X + gap, Y: pt.Y - gap - h},      // lower right
+			{X: pt.X - gap - w, Y: pt.Y + gap},      // upper left
+			{X: pt.X - gap - w, Y: pt.Y - gap - h},  // lower left
+			{X: pt.X + gap, Y: pt.Y + gap + h},      // further up right
+			{X: pt.X + gap, Y: pt.Y - gap - 2*h},    // further down right
+			{X: pt.X - gap - w, Y: pt.Y + gap + h},  // further up left
+			{X: pt.X - gap - w, Y: pt.Y - gap - 2*h}, // further down left
+		}
+		best, bestScore := cands[0], math.Inf(1)
+		for ci, cand := range cands {
+			rect := vg.Rectangle{Min: cand, Max: vg.Point{X: cand.X + w, Y: cand.Y + h}}
+			score := float64(ci) * 0.01
+			if rect.Min.X < c.Min.X || rect.Max.X > c.Max.X || rect.Min.Y < c.Min.Y || rect.Max.Y > c.Max.Y {
+				score += 100
+			}
+			for _, t := range taken {
+				score += float64(overlap(rect, t))
+			}
+			if score < bestScore {
+				best, bestScore = cand, score
+			}
+		}
+		taken = append(taken, vg.Rectangle{Min: best, Max: vg.Point{X: best.X + w, Y: best.Y + h}})
+		c.FillText(sty, vg.Point{X: best.X, Y: best.Y + sty.FontExtents().Descent}, txt)
+	}
+}
+
+// overlap is the area two rectangles share.
+func overlap(a, b vg.Rectangle) vg.Length {
+	w := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+	h := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
+	if w <= 0 || h <= 0 {
+		return 0
+	}
+	return w * h
+}
+
+// percentileX maps a percentile (0..100) to the 1/(1-p) log axis: 0 at 0 %, 1 at 90 %, 2 at 99 %.
+func percentileX(p float64) float64 { return -math.Log10(1 - p/100) }
+
+// percentileTicks label the 1/(1-p) axis in percent.
+var percentileTicks = plot.ConstantTicks([]plot.Tick{
+	{Value: 0, Label: "0%"}, {Value: percentileX(50), Label: "50%"}, {Value: 1, Label: "90%"}, {Value: 2, Label: "99%"},
+	{Value: 3, Label: "99.9%"}, {Value: 4, Label: "99.99%"}, {Value: 5, Label: "99.999%"},
+})
+
+// distributions decodes each point's histogram key into its percentile distribution.
+func distributions(ps []point, key string) map[string][]stats.Quantile {
+	out := map[string][]stats.Quantile{}
+	for _, pt := range ps {
+		enc := pt.res.Histograms[key]
+		if enc == "" {
+			continue
+		}
+		h, err := stats.DecodeHistogram(enc)
+		if err != nil || h.Count() == 0 {
+			continue
+		}
+		out[pt.id] = h.Distribution()
+	}
+	return out
+}
+
+// percentileFigure draws the HDR percentile distribution of one latency, one line per point.
+func percentileFigure(name, title string, ps []point, dist map[string][]stats.Quantile, caption []string) (figure, bool) {
+	p := newPlot("", "percentile", "latency, ms")
+	var legend []legendEntry
+	var all []float64
+	for _, pt := range ps {
+		qs := dist[pt.id]
+		var xys plotter.XYs
+		for _, q := range qs {
+			if q.Percentile >= 100 || q.ValueMs <= 0 {
+				continue
+			}
+			xys = append(xys, plotter.XY{X: percentileX(q.Percentile), Y: q.ValueMs})
+			all = append(all, q.ValueMs)
+		}
+		if len(xys) < 2 {
+			continue
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			continue
+		}
+		line.Color, line.Width = colour(pt.idx), vg.Points(1.5)
+		label := pt.level
+		if pt.enqueueToSocket() && name == ChartPercentilesProduce {
+			label += " (enqueue-to-socket)"
+		}
+		if pt.incomplete {
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+			label += " (incomplete)"
+		}
+		p.Add(line)
+		legend = append(legend, legendEntry{label: label, thumbs: []plot.Thumbnailer{line}})
+	}
+	if len(legend) == 0 {
+		return figure{}, false
+	}
+	lo, hi := minMaxPositive(all)
+	if spansDecades(lo, hi) {
+		useLogY(p, lo, hi)
+		p.Y.Max = hi * 1.3
+		p.Y.Label.Text += " (log scale)"
+	} else {
+		p.Y.Min, p.Y.Max = 0, hi*1.1
+	}
+	p.X.Min, p.X.Max = 0, 5
+	p.X.Tick.Marker = percentileTicks
+	p.Add(plotter.NewGrid())
+	return figure{name: name, caption: caption, panels: []panel{{p: p, title: title, legend: legend}}}, true
+}
+
+// timelineFigure draws a point's per-second throughput and p99 latency.
+func timelineFigure(pt point, caption []string) (figure, bool) {
+	series := pt.res.Series
+	if len(series) == 0 {
+		return figure{}, false
+	}
+	title := "Per second: " + pt.level
+	if pt.incomplete {
+		title += " (incomplete: " + firstNonEmpty(pt.reason, "interrupted") + ")"
+	}
+	tp := newPlot("", "", "messages/s")
+	var sent, acked, errs plotter.XYs
+	maxRate := 0.0
+	for _, s := range series {
+		sent = append(sent, plotter.XY{X: s.Offset, Y: s.SentPerSecond})
+		acked = append(acked, plotter.XY{X: s.Offset, Y: s.AckedPerSecond})
+		if s.Errors > 0 {
+			errs = append(errs, plotter.XY{X: s.Offset, Y: s.AckedPerSecond})
+		}
+		maxRate = math.Max(maxRate, math.Max(s.SentPerSecond, s.AckedPerSecond))
+	}
+	var tLegend []legendEntry
+	if l, err := plotter.NewLine(acked); err == nil {
+		l.Color, l.Width = colour(0), vg.Points(1.5)
+		tp.Add(l)
+		tLegend = append(tLegend, legendEntry{"acknowledged", []plot.Thumbnailer{l}})
+	}
+	if l, err := plotter.NewLine(sent); err == nil {
+		l.Color, l.Width, l.Dashes = colour(6), vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		tp.Add(l)
+		tLegend = append(tLegend, legendEntry{"sent", []plot.Thumbnailer{l}})
+	}
+	if len(errs) > 0 {
+		if sc, err := plotter.NewScatter(errs); err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: colour(3), Shape: draw.CrossGlyph{}, Radius: vg.Points(4)}
+			tp.Add(sc)
+			tLegend = append(tLegend, legendEntry{"second with send errors", []plot.Thumbnailer{sc}})
+		}
+	}
+	tp.Y.Min, tp.Y.Max = 0, math.Max(maxRate*1.1, 1)
+	tp.Y.Tick.Marker = kiloTicks{}
+	tp.Add(plotter.NewGrid())
+
+	lp := newPlot("", "seconds into the measured phase", "p99 latency, ms")
+	var lLegend []legendEntry
+	var all []float64
+	for _, k := range []struct {
+		name string
+		get  func(stats.Second) float64
+		c    color.Color
+		dash []vg.Length
+	}{
+		{"produce p99", func(s stats.Second) float64 { return s.ProduceP99Ms }, colour(1), nil},
+		{"end-to-end p99", func(s stats.Second) float64 { return s.EndToEndP99Ms }, colour(2), []vg.Length{vg.Points(4), vg.Points(2)}},
+	} {
+		var xys plotter.XYs
+		for _, s := range series {
+			if v := k.get(s); v > 0 {
+				xys = append(xys, plotter.XY{X: s.Offset, Y: v})
+				all = append(all, v)
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			continue
+		}
+		l.Color, l.Width, l.Dashes = k.c, vg.Points(1.5), k.dash
+		lp.Add(l)
+		name := k.name
+		if k.name == "produce p99" && pt.enqueueToSocket() {
+			name += " (enqueue-to-socket)"
+		}
+		lLegend = append(lLegend, legendEntry{name, []plot.Thumbnailer{l}})
+	}
+	lo, hi := minMaxPositive(all)
+	if spansDecades(lo, hi) {
+		useLogY(lp, lo, hi)
+		lp.Y.Label.Text += " (log scale)"
+	} else {
+		lp.Y.Min, lp.Y.Max = 0, math.Max(hi*1.1, 1e-3)
+	}
+	lp.Add(plotter.NewGrid())
+	xmax := series[len(series)-1].Offset + 1
+	if m := pt.res.Metrics.MeasuredSeconds; m > xmax && !pt.incomplete {
+		xmax = m
+	}
+	for _, p := range []*plot.Plot{tp, lp} {
+		p.X.Min, p.X.Max = 0, xmax
+	}
+	return figure{name: chartTimelinePrefix + safeFileName(pt.id), caption: caption, panels: []panel{
+		{p: tp, title: title, legend: tLegend},
+		{p: lp, legend: lLegend},
+	}}, true
+}
+
+// sweepFigure draws throughput and latency against the swept numeric setting.
+func sweepFigure(ns numericSweep, caption []string) figure {
+	var vals []float64
+	for _, v := range ns.values {
+		vals = append(vals, v)
+	}
+	sort.Float64s(vals)
+	lo, hi := minMaxPositive(vals)
+	logX := spansDecades(lo, hi)
+	zeroAt := 0.0
+	if logX {
+		zeroAt = math.Log10(lo) - 0.6
+	}
+	pos := func(v float64) float64 {
+		if !logX {
+			return v
+		}
+		if v <= 0 {
+			return zeroAt
+		}
+		return math.Log10(v)
+	}
+	var ticks []plot.Tick
+	seen := map[float64]bool{}
+	for _, v := range vals {
+		if !seen[v] {
+			seen[v] = true
+			ticks = append(ticks, plot.Tick{Value: pos(v), Label: formatNumber(v)})
+		}
+	}
+	xLabel := ns.name
+	if ns.unit != "" {
+		xLabel += ", " + ns.unit
+	}
+	if logX {
+		xLabel += " (log scale)"
+	}
+	tp := newPlot("", "", "acknowledged MB/s")
+	lp := newPlot("", xLabel, "latency, ms")
+	var tLegend, lLegend []legendEntry
+	var lat []float64
+	maxTp := 0.0
+	for gi, g := range ns.groups {
+		c := colour(gi)
+		var thr, p50, p99, e2e plotter.XYs
+		for _, pt := range g.points {
+			x := pos(ns.values[pt.id])
+			m := pt.res.Metrics
+			thr = append(thr, plotter.XY{X: x, Y: m.Acked.MBPerSecond})
+			maxTp = math.Max(maxTp, m.Acked.MBPerSecond)
+			if m.ProduceLatency.Count > 0 {
+				p50 = append(p50, plotter.XY{X: x, Y: m.ProduceLatency.P50Ms})
+				p99 = append(p99, plotter.XY{X: x, Y: m.ProduceLatency.P99Ms})
+				lat = append(lat, m.ProduceLatency.P50Ms, m.ProduceLatency.P99Ms)
+			}
+			if m.EndToEndLatency.Count > 0 {
+				e2e = append(e2e, plotter.XY{X: x, Y: m.EndToEndLatency.P99Ms})
+				lat = append(lat, m.EndToEndLatency.P99Ms)
+			}
+		}
+		prefix := ""
+		if g.name != "" {
+			prefix = g.name + " "
+		}
+		add := func(p *plot.Plot, legend *[]legendEntry, xys plotter.XYs, name string, shape draw.GlyphDrawer, dash []vg.Length) {
+			if len(xys) == 0 {
+				return
+			}
+			l, s, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return
+			}
+			l.Color, l.Width, l.Dashes = c, vg.Points(1.5), dash
+			s.GlyphStyle = draw.GlyphStyle{Color: c, Shape: shape, Radius: vg.Points(3.5)}
+			p.Add(l, s)
+			*legend = append(*legend, legendEntry{prefix + name, []plot.Thumbnailer{l, s}})
+		}
+		add(tp, &tLegend, thr, "acknowledged MB/s", draw.CircleGlyph{}, nil)
+		add(lp, &lLegend, p50, "produce p50", draw.CircleGlyph{}, []vg.Length{vg.Points(2), vg.Points(2)})
+		add(lp, &lLegend, p99, "produce p99", draw.BoxGlyph{}, nil)
+		add(lp, &lLegend, e2e, "end-to-end p99", draw.TriangleGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)})
+	}
+	if len(ns.groups) == 1 {
+		tLegend = nil // one line needs no legend: the axis says what it is
+	}
+	tp.Y.Min, tp.Y.Max = 0, math.Max(maxTp*1.15, 1e-3)
+	llo, lhi := minMaxPositive(lat)
+	if spansDecades(llo, lhi) {
+		useLogY(lp, llo, lhi)
+		lp.Y.Label.Text += " (log scale)"
+	} else {
+		lp.Y.Min, lp.Y.Max = 0, math.Max(lhi*1.1, 1e-3)
+	}
+	span := pos(vals[len(vals)-1]) - pos(vals[0])
+	for _, p := range []*plot.Plot{tp, lp} {
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = pos(vals[0])-span*0.04, pos(vals[len(vals)-1])+span*0.04
+		p.Add(plotter.NewGrid())
+	}
+	title := fmt.Sprintf("Throughput and latency against %s", ns.name)
+	return figure{name: chartSweepPrefix + safeFileName(ns.name), caption: caption, panels: []panel{
+		{p: tp, title: title, legend: tLegend}, {p: lp, legend: lLegend},
+	}}
+}
+
+// safeFileName keeps a point id or setting name usable as a file name.
+func safeFileName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '='
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	out := strings.Trim(string(b), ".")
+	if out == "" {
+		return "_"
+	}
+	return out
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

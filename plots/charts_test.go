@@ -1,0 +1,151 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/xml"
+	"image"
+	"image/color"
+	_ "image/png" // registers the PNG decoder
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// keepDir, when set (KBENCH_PLOTS_KEEP=/some/dir), keeps the drawn charts for a human to look at.
+func keepDir(t *testing.T, name string) string {
+	if d := os.Getenv("KBENCH_PLOTS_KEEP"); d != "" {
+		return filepath.Join(d, name)
+	}
+	return t.TempDir()
+}
+
+func readFixture(t *testing.T, name string) *stats.Run {
+	t.Helper()
+	run, err := stats.ReadRun(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func TestDrawAllWritesEveryChart(t *testing.T) {
+	cases := []struct {
+		run  string
+		want []string // chart names expected (each as .png and .svg)
+	}{
+		{"ladder", []string{ChartThroughput, ChartLatency, ChartTradeoff, ChartPercentilesProduce, ChartPercentilesE2E,
+			"timeline-acks-0", "timeline-acks-1", "timeline-acks-all", "timeline-acks-all_idem",
+			"timeline-acks-all_idem_isr-2_unclean-off", "timeline-acks-all_idem_isr-2_unclean-off_flush-1"}},
+		// The failed idempotence point has no timeline; the incomplete flush point has one.
+		{"ladder-partial", []string{ChartThroughput, ChartLatency, ChartTradeoff, ChartPercentilesProduce, ChartPercentilesE2E,
+			"timeline-acks-0", "timeline-acks-1", "timeline-acks-all",
+			"timeline-acks-all_idem_isr-2_unclean-off", "timeline-acks-all_idem_isr-2_unclean-off_flush-1"}},
+		{"linger-sweep", []string{ChartThroughput, ChartLatency, ChartTradeoff, ChartPercentilesProduce, ChartPercentilesE2E,
+			"sweep-linger.ms", "timeline-linger-0", "timeline-linger-1", "timeline-linger-5", "timeline-linger-10",
+			"timeline-linger-20", "timeline-linger-50", "timeline-linger-100"}},
+	}
+	for _, c := range cases {
+		t.Run(c.run, func(t *testing.T) {
+			out := keepDir(t, c.run)
+			paths, err := DrawAll(readFixture(t, c.run), out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, n := range c.want {
+				want = append(want, filepath.Join(out, n+".png"), filepath.Join(out, n+".svg"))
+			}
+			sort.Strings(want)
+			got := slices.Clone(paths)
+			sort.Strings(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("wrote\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			for _, p := range paths {
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasSuffix(p, ".png") {
+					checkPNG(t, p, data)
+				} else {
+					checkSVG(t, p, data)
+				}
+			}
+		})
+	}
+}
+
+// checkPNG asserts the file is a PNG of the documented width, at least one panel high, and not
+// blank: many distinct colours and a fair share of non-white pixels.
+func checkPNG(t *testing.T, name string, data []byte) {
+	t.Helper()
+	img, format, err := image.Decode(bytes.NewReader(data))
+	if err != nil || format != "png" {
+		t.Errorf("%s: not a PNG: %v (%s)", name, err, format)
+		return
+	}
+	b := img.Bounds()
+	dpi := float64(ChartDPI)
+	wantW := int(math.Ceil(float64(ChartWidth/vg.Inch) * dpi))
+	minH := int(float64(PanelHeight/vg.Inch) * dpi)
+	if b.Dx() != wantW || b.Dy() < minH {
+		t.Errorf("%s: %dx%d pixels, want %d wide and at least %d high", name, b.Dx(), b.Dy(), wantW, minH)
+	}
+	colours := map[color.RGBA]bool{}
+	nonWhite := 0
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 0xff}
+			colours[c] = true
+			if c.R < 240 || c.G < 240 || c.B < 240 {
+				nonWhite++
+			}
+		}
+	}
+	total := (b.Dx() / 2) * (b.Dy() / 2)
+	if len(colours) < 50 || nonWhite < total/100 {
+		t.Errorf("%s looks blank: %d colours, %d of %d sampled pixels not white", name, len(colours), nonWhite, total)
+	}
+}
+
+// checkSVG asserts the file is well-formed XML with an svg root and some drawing in it.
+func checkSVG(t *testing.T, name string, data []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	root, paths, texts := "", 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Errorf("%s: not well-formed XML: %v", name, err)
+			return
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if root == "" {
+				root = se.Name.Local
+			}
+			switch se.Name.Local {
+			case "path":
+				paths++
+			case "text":
+				texts++
+			}
+		}
+	}
+	if root != "svg" || paths < 20 || texts < 10 {
+		t.Errorf("%s: root <%s>, %d paths, %d texts: want an <svg> with a drawing and its labels", name, root, paths, texts)
+	}
+}

@@ -1,0 +1,272 @@
+package plots
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// point is one sweep point as the charts and the report see it: its result when there is one,
+// and whether its numbers may be drawn.
+type point struct {
+	idx        int // position in level order, also its colour
+	id         string
+	label      string // the point's label (settings)
+	level      string // the reliability level's name, what a reader sees on an axis
+	rank       int
+	status     stats.Status // "missing" when the file could not be read
+	reason     string       // why a point is not drawn (error, missing file)
+	res        *stats.Result
+	incomplete bool // drawn, but marked: the measured phase did not run to its end
+}
+
+// statusMissing marks a point whose result file is missing or unreadable.
+const statusMissing stats.Status = "missing"
+
+// drawable says whether the point has numbers to draw: ok or incomplete with a measured phase.
+func (p point) drawable() bool {
+	return p.res != nil && (p.status == stats.StatusOK || p.status == stats.StatusIncomplete) &&
+		p.res.Metrics.MeasuredSeconds > 0
+}
+
+// enqueueToSocket says whether the point's produce latency is only enqueue-to-socket (acks=0).
+func (p point) enqueueToSocket() bool {
+	if p.res == nil {
+		return false
+	}
+	switch p.res.Metrics.ProduceLatencyKind {
+	case stats.LatencyEnqueueToSocket:
+		return true
+	case "":
+		a := p.res.Point.Settings.Acks
+		return a != nil && *a == profiles.AcksNone
+	}
+	return strings.Contains(p.res.Metrics.ProduceLatencyKind, "enqueue")
+}
+
+// points turns a run into the list the charts draw, in level order.
+func points(run *stats.Run) []point {
+	var out []point
+	for i, rp := range run.Points {
+		p := point{idx: i, id: rp.Entry.ID, label: rp.Entry.Label, level: rp.Entry.Level.Name,
+			rank: rp.Entry.Level.Rank, status: rp.Entry.Status, res: rp.Result}
+		if r := rp.Result; r != nil {
+			p.status = r.Status
+			if r.Point.Label != "" {
+				p.label = r.Point.Label
+			}
+			if r.Point.Level.Name != "" {
+				p.level = r.Point.Level.Name
+			}
+			p.reason = r.Error
+		} else {
+			p.status = statusMissing
+			if rp.Err != nil {
+				p.reason = rp.Err.Error()
+			}
+		}
+		if p.label == "" {
+			p.label = p.id
+		}
+		if p.level == "" {
+			p.level = p.label
+		}
+		p.incomplete = p.status == stats.StatusIncomplete
+		if p.status == stats.StatusIncomplete && p.reason == "" && p.res != nil && p.res.Audit.DrainTimedOut {
+			p.reason = "the verification read timed out"
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// drawn returns the points that have numbers to draw.
+func drawn(ps []point) []point {
+	var out []point
+	for _, p := range ps {
+		if p.drawable() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// settingValues returns the settings a point set, keyed by their result-file (JSON) names, with
+// values as strings. Going through the JSON form keeps this in step with profiles.Settings.
+func settingValues(s profiles.Settings) map[string]string {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	var raw map[string]any
+	if json.Unmarshal(data, &raw) != nil {
+		return nil
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		switch v := v.(type) {
+		case float64:
+			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// settingNames gives each result-file setting name the name a Kafka user knows, with its unit.
+var settingNames = map[string]struct{ name, unit string }{
+	"acks":                                  {"acks", ""},
+	"enable_idempotence":                    {"enable.idempotence", ""},
+	"linger_ms":                             {"linger.ms", "ms"},
+	"max_in_flight_requests_per_connection": {"max.in.flight.requests.per.connection", "requests"},
+	"replication_factor":                    {"replication factor", "replicas"},
+	"min_insync_replicas":                   {"min.insync.replicas", "replicas"},
+	"topic_flush_messages":                  {"flush.messages", "messages"},
+	"topic_flush_ms":                        {"flush.ms", "ms"},
+	"unclean_leader_election_enable":        {"unclean.leader.election.enable", ""},
+	"broker_log_flush_interval_messages":    {"log.flush.interval.messages", "messages"},
+	"broker_log_flush_interval_ms":          {"log.flush.interval.ms", "ms"},
+	"broker_log_flush_scheduler_interval_ms": {"log.flush.scheduler.interval.ms", "ms"},
+	"consumer_commit_mode":                  {"commit.mode", ""},
+}
+
+// displaySetting returns the Kafka name of a result-file setting name and its unit.
+func displaySetting(key string) (name, unit string) {
+	if n, ok := settingNames[key]; ok {
+		return n.name, n.unit
+	}
+	return key, ""
+}
+
+// numericSweep describes a sweep along one numeric setting: the setting that varies, and each
+// drawn point's value of it. Other settings may vary too (e.g. acks in a linger.ms x acks
+// matrix); points are then grouped into one line per combination of the others.
+type numericSweep struct {
+	key    string // result-file name, e.g. "linger_ms"
+	name   string // Kafka name, e.g. "linger.ms"
+	unit   string
+	values map[string]float64 // point id -> value
+	groups []sweepGroup       // one line each
+}
+
+// sweepGroup is the points of a numeric sweep that share every other setting.
+type sweepGroup struct {
+	name   string  // "acks=all" or "" when nothing else varies
+	points []point // sorted by the swept value
+}
+
+// detectNumericSweep finds the one numeric setting along which the drawn points vary. A sweep
+// needs at least three distinct values of that setting, every drawn point must set it, and no
+// other numeric setting may vary; otherwise there is no sweep chart (ok is false).
+func detectNumericSweep(ps []point) (numericSweep, bool) {
+	if len(ps) < 3 {
+		return numericSweep{}, false
+	}
+	vals := make([]map[string]string, len(ps))
+	keys := map[string]bool{}
+	for i, p := range ps {
+		vals[i] = settingValues(p.res.Point.Settings)
+		for k := range vals[i] {
+			keys[k] = true
+		}
+	}
+	var varying []string
+	for k := range keys {
+		first, firstOK := vals[0][k]
+		for _, v := range vals[1:] {
+			if x, ok := v[k]; ok != firstOK || x != first {
+				varying = append(varying, k)
+				break
+			}
+		}
+	}
+	sort.Strings(varying)
+	var numeric []string
+	for _, k := range varying {
+		isNum := true
+		for _, v := range vals {
+			s, ok := v[k]
+			if !ok {
+				isNum = false
+				break
+			}
+			if _, err := strconv.ParseFloat(s, 64); err != nil {
+				isNum = false
+				break
+			}
+		}
+		if isNum {
+			numeric = append(numeric, k)
+		}
+	}
+	if len(numeric) != 1 {
+		return numericSweep{}, false
+	}
+	key := numeric[0]
+	ns := numericSweep{key: key, values: map[string]float64{}}
+	ns.name, ns.unit = displaySetting(key)
+	distinct := map[float64]bool{}
+	for i, p := range ps {
+		v, _ := strconv.ParseFloat(vals[i][key], 64)
+		ns.values[p.id] = v
+		distinct[v] = true
+	}
+	if len(distinct) < 3 {
+		return numericSweep{}, false
+	}
+	// Group by the other varying settings (all non-numeric by now).
+	byName := map[string]int{}
+	for i, p := range ps {
+		var parts []string
+		for _, k := range varying {
+			if k == key {
+				continue
+			}
+			name, _ := displaySetting(k)
+			v, ok := vals[i][k]
+			if !ok {
+				v = "default"
+			}
+			parts = append(parts, name+"="+v)
+		}
+		g := strings.Join(parts, " ")
+		gi, ok := byName[g]
+		if !ok {
+			gi = len(ns.groups)
+			byName[g] = gi
+			ns.groups = append(ns.groups, sweepGroup{name: g})
+		}
+		ns.groups[gi].points = append(ns.groups[gi].points, p)
+	}
+	for _, g := range ns.groups {
+		sort.SliceStable(g.points, func(i, j int) bool { return ns.values[g.points[i].id] < ns.values[g.points[j].id] })
+	}
+	return ns, true
+}
+
+// spansDecades says whether positive values from lo to hi are better read on a log axis.
+func spansDecades(lo, hi float64) bool {
+	return lo > 0 && hi/lo >= 30
+}
+
+// minMaxPositive returns the smallest and largest positive values of vs (0, 0 when none).
+func minMaxPositive(vs []float64) (lo, hi float64) {
+	lo = math.Inf(1)
+	for _, v := range vs {
+		if v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			lo = math.Min(lo, v)
+			hi = math.Max(hi, v)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return 0, 0
+	}
+	return lo, hi
+}
