@@ -78,12 +78,16 @@ func TestIntegrationQuickProfile(t *testing.T) {
 	}
 	defer func() { testHookBeforeDelete = nil }()
 	out := t.TempDir()
-	if err := Sweep(context.Background(), points, Options{Cluster: cl, OutDir: out, Profile: "quick"}); err != nil {
-		t.Fatalf("sweep: %v", err)
-	}
+	serr := Sweep(context.Background(), points, Options{Cluster: cl, OutDir: out, Profile: "quick"})
 	run, err := stats.ReadRun(out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if serr != nil {
+		for _, r := range run.Results() {
+			t.Logf("point %s: %s %s %v", r.Point.ID, r.Status, r.Error, r.Notes)
+		}
+		t.Fatalf("sweep: %v", serr)
 	}
 	for _, r := range run.Results() {
 		a := r.Audit

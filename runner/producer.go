@@ -23,7 +23,7 @@ const defaultMaxInFlight = 10000
 const stickyInterval = 10 * time.Millisecond
 
 // phaseClock is when the phases of a point begin and end, in unix nanoseconds. A record belongs
-// to the measured phase when its send time (scheduled time in rate mode) is in [Measure, End).
+// to the measured phase when its actual send time is in [Measure, End).
 type phaseClock struct {
 	Start   int64 // warmup begins; the pacer's schedule starts here
 	Measure int64 // measured phase begins
@@ -139,7 +139,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			err := w.p.Produce(&msg, nil)
 			if err == nil {
 				w.ledger.Sent(seq)
-				if w.clock.measured(sched) {
+				if w.clock.measured(now) {
 					w.c.sent.Add(1)
 					w.c.sentBytes.Add(int64(size))
 				}
@@ -155,7 +155,7 @@ func (w *producerWorker) send(ctx context.Context) {
 				}
 				continue
 			}
-			if w.clock.measured(sched) {
+			if w.clock.measured(now) {
 				w.sendFailed[errorName(err)]++
 				w.c.failed.Add(1)
 			}
@@ -225,7 +225,10 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	if w.pacer != nil {
 		sched = w.clock.Start + int64(w.pacer.Offset(seq))
 	}
-	measured := w.clock.measured(sched)
+	// Which phase a record belongs to is decided by its actual send time, the one the consumers
+	// see in the record, so sent, acked and consumed count the same records; its latency is
+	// still measured from the scheduled time.
+	measured := w.clock.measured(sendNs)
 	if err := m.TopicPartition.Error; err != nil {
 		code, name, indet := classifyError(err)
 		w.ledger.Failed(seq, code, name, indet)
