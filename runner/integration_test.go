@@ -1,12 +1,11 @@
 package runner
 
-// Real-cluster tests: they need the local cluster (`kbench cluster up`) and run only with
-// KBENCH_INTEGRATION=1, so `go test ./...` stays fast. KBENCH_CLUSTER_DIR selects the cluster.
+// Real-cluster tests: they run only with KBENCH_INTEGRATION=1 (make integration), so
+// `go test ./...` stays fast, on one local cluster that the test binary starts and stops.
 
 import (
 	"context"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,25 +15,19 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
 
+// localForTest returns the test binary's shared real cluster (started on first use, stopped by
+// TestMain), or skips without KBENCH_INTEGRATION=1.
 func localForTest(t *testing.T) *cluster.Cluster {
 	t.Helper()
-	if os.Getenv("KBENCH_INTEGRATION") != "1" {
-		t.Skip("real-cluster test: set KBENCH_INTEGRATION=1 with a local cluster running")
-	}
-	dir := os.Getenv("KBENCH_CLUSTER_DIR")
-	if dir == "" {
-		dir = cluster.DefaultDir()
-	}
-	cl, err := cluster.Load(dir)
-	if err != nil {
-		t.Fatalf("local cluster in %s: %v (start it with kbench cluster up --dir %s)", dir, err, dir)
-	}
-	return cl
+	return clustertest.Shared(t)
 }
+
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // highWatermarks sums the end offsets of a topic's partitions, read from the brokers.
 func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64 {
