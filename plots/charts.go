@@ -26,40 +26,38 @@ const (
 	chartSweepPrefix        = "sweep-"                 // + setting name: throughput and p99 against it
 )
 
-// levelTick is the x tick label of a point on a by-level chart.
-func levelTick(p point, n int, extra string) string {
-	width := 14
-	if n > 8 {
-		width = 10
-	}
-	s := wrapLabel(p.level, width)
-	if p.incomplete {
-		s += "\n(incomplete)"
-	}
-	if extra != "" {
-		s += "\n" + extra
-	}
-	return s
-}
-
-// nominalLevels sets the x axis of p to the points' level names.
+// nominalLevels sets the x axis of p to the points' level names (with "(incomplete)" and any
+// extra line), wrapped to fit their slots or rotated when a word is too long for its slot.
 func nominalLevels(p *plot.Plot, ps []point, extra func(point) string) {
 	names := make([]string, len(ps))
 	for i, pt := range ps {
-		e := ""
-		if extra != nil {
-			e = extra(pt)
+		names[i] = pt.level
+		if pt.incomplete {
+			names[i] += "\n(incomplete)"
 		}
-		names[i] = levelTick(pt, len(ps), e)
+		if extra != nil {
+			if e := extra(pt); e != "" {
+				names[i] += "\n" + e
+			}
+		}
 	}
-	p.NominalX(names...)
+	slot := (ChartWidth - 3*vg.Centimeter) / vg.Length(len(ps))
+	labels, widths, rotate := fitTickLabels(names, slot)
+	p.NominalX(labels...)
 	p.X.Tick.Label.Font.Size = tickSize
-	if len(ps) > 10 {
+	// Widen the range so the outer labels stay inside it: a label sticking out makes gonum shift
+	// the data area, and stacked panels would no longer line up.
+	left, right := 0.5, 0.5
+	if rotate {
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign = draw.XRight
-		p.X.Tick.Label.YAlign = draw.YCenter
+		p.X.Tick.Label.YAlign = draw.YTop
+		left = math.Max(left, float64(widths[0]*0.87/slot)+0.1)
+	} else {
+		left = math.Max(left, float64(widths[0]/2/slot)+0.05)
+		right = math.Max(right, float64(widths[len(widths)-1]/2/slot)+0.05)
 	}
-	p.X.Min, p.X.Max = -0.6, float64(len(ps))-0.4
+	p.X.Min, p.X.Max = -left, float64(len(ps))-1+right
 }
 
 // barFigure draws one bar per point for each value getter, one panel per getter.
@@ -76,7 +74,8 @@ func throughputFigure(ps []point, caption []string) figure {
 	f := figure{name: ChartThroughput, caption: caption}
 	slot := float64(ChartWidth-2*vg.Centimeter) / float64(len(ps))
 	for _, m := range metrics {
-		p := newPlot("", "reliability level (least to most durable)", m.unit)
+		p := newPlot("", "", m.unit)
+		addGrid(p, false)
 		var labels plotter.XYLabels
 		max := 0.0
 		for i, pt := range ps {
@@ -115,7 +114,6 @@ func throughputFigure(ps []point, caption []string) figure {
 		p.Y.Max = math.Max(max*1.15, 1e-9)
 		p.Y.Tick.Marker = kiloTicks{}
 		nominalLevels(p, ps, nil)
-		p.Add(plotter.NewGrid())
 		p.X.Label.Text = ""
 		f.panels = append(f.panels, panel{p: p, title: m.title})
 	}
@@ -157,20 +155,21 @@ func latencyFigure(ps []point, caption []string) figure {
 		get   func(*stats.Result) stats.LatencySummary
 		e2e   bool
 	}{
-		{"Produce latency (send to acknowledgement)", func(r *stats.Result) stats.LatencySummary { return r.Metrics.ProduceLatency }, false},
+		{"Produce latency: send to acknowledgement", func(r *stats.Result) stats.LatencySummary { return r.Metrics.ProduceLatency }, false},
 	}
 	if anyEnqueue {
-		kinds[0].title = "Produce latency (send to acknowledgement; acks=0: enqueue to socket, nothing is acknowledged)"
+		kinds[0].title = "Produce latency: send to acknowledgement (acks=0: enqueue to socket)"
 	}
 	if anyE2E {
 		kinds = append(kinds, struct {
 			title string
 			get   func(*stats.Result) stats.LatencySummary
 			e2e   bool
-		}{"End-to-end latency (send to consumer receipt)", func(r *stats.Result) stats.LatencySummary { return r.Metrics.EndToEndLatency }, true})
+		}{"End-to-end latency: send to consumer receipt", func(r *stats.Result) stats.LatencySummary { return r.Metrics.EndToEndLatency }, true})
 	}
 	for _, k := range kinds {
 		p := newPlot("", "", "latency, ms")
+		addGrid(p, false)
 		var legend []legendEntry
 		var all []float64
 		for si, s := range percentileSeries {
@@ -213,7 +212,6 @@ func latencyFigure(ps []point, caption []string) figure {
 			return ""
 		}
 		nominalLevels(p, ps, extra)
-		p.Add(plotter.NewGrid())
 		f.panels = append(f.panels, panel{p: p, title: k.title, legend: legend})
 	}
 	return f
@@ -243,7 +241,8 @@ func pareto(xs, ys []float64) []int {
 // tradeoffFigure draws acked throughput against produce p99, one labelled point per sweep point,
 // the Pareto-efficient complete points joined.
 func tradeoffFigure(ps []point, caption []string) figure {
-	p := newPlot("", "produce latency p99, ms", "acknowledged throughput, MB/s")
+	p := newPlot("", "produce latency p99, ms", "acknowledged MB/s")
+	addGrid(p, true)
 	var xs, ys []float64
 	var idx []int // into ps
 	var lab pointLabels
@@ -270,22 +269,31 @@ func tradeoffFigure(ps []point, caption []string) figure {
 		p.Add(sc)
 		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
 		lab.labels = append(lab.labels, text)
-		if !pt.incomplete {
+		lab.colours = append(lab.colours, darker(colour(pt.idx)))
+		// acks=0 latency is not comparable (nothing is acknowledged): not on the front.
+		if !pt.incomplete && !pt.enqueueToSocket() {
 			xs, ys = append(xs, x), append(ys, y)
 			idx = append(idx, i)
 		}
 	}
 	var legend []legendEntry
-	if front := pareto(xs, ys); len(front) > 1 {
+	if front := pareto(xs, ys); len(front) > 0 {
 		var xys plotter.XYs
 		for _, k := range front {
 			xys = append(xys, plotter.XY{X: xs[k], Y: ys[k]})
 		}
-		if line, err := plotter.NewLine(xys); err == nil {
-			line.Color, line.Width = color.Gray{0x70}, vg.Points(1.5)
-			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-			p.Add(line)
-			legend = append(legend, legendEntry{label: "Pareto front: no other point is both faster and lower-latency", thumbs: []plot.Thumbnailer{line}})
+		ring, err := plotter.NewScatter(xys)
+		if err == nil {
+			ring.GlyphStyle = draw.GlyphStyle{Color: color.Black, Shape: draw.RingGlyph{}, Radius: vg.Points(7)}
+			thumbs := []plot.Thumbnailer{ring}
+			if line, err := plotter.NewLine(xys); err == nil && len(xys) > 1 {
+				line.Color, line.Width = color.Gray{0x50}, vg.Points(1.2)
+				line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+				p.Add(line)
+				thumbs = append([]plot.Thumbnailer{line}, thumbs...)
+			}
+			p.Add(ring)
+			legend = append(legend, legendEntry{label: "Pareto-efficient: no other point is both faster and lower-latency", thumbs: thumbs})
 		}
 	}
 	lab.style = textStyle(tickSize)
@@ -306,7 +314,6 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	}
 	_, yhi := minMaxPositive(allY)
 	p.Y.Min, p.Y.Max = 0, math.Max(yhi*1.15, 1e-3)
-	p.Add(plotter.NewGrid())
 	title := "Throughput against produce p99 latency (up and left is better)"
 	f := figure{name: ChartTradeoff, panels: []panel{{p: p, title: title, legend: legend}}}
 	for _, pt := range ps {
@@ -322,9 +329,16 @@ func tradeoffFigure(ps []point, caption []string) figure {
 // pointLabels draws text next to points, choosing for each label the first of several positions
 // around its point that overlaps no earlier label, no point and stays inside the data area.
 type pointLabels struct {
-	xys    plotter.XYs
-	labels []string
-	style  drawTextStyle
+	xys     plotter.XYs
+	labels  []string
+	colours []color.Color
+	style   drawTextStyle
+}
+
+// darker darkens a palette colour so text in it stays readable on white.
+func darker(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.RGBA{uint8(r >> 8 * 3 / 4), uint8(g >> 8 * 3 / 4), uint8(b >> 8 * 3 / 4), 0xff}
 }
 
 // drawTextStyle is the text style of labels.
@@ -346,35 +360,55 @@ func (l *pointLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	for i, txt := range l.labels {
 		w, h := sty.Width(txt), sty.Height(txt)
 		pt := pts[i]
-		cands := []vg.Point{
-			{X: pt.X + gap, Y: pt.Y - h/2},          // right
-			{X: pt.X - gap - w, Y: pt.Y - h/2},      // left
-			{X: pt.X - w/2, Y: pt.Y + gap},          // above
-			{X: pt.X - w/2, Y: pt.Y - gap - h},      // below
-			{X: pt.X + gap, Y: pt.Y + gap},          // upper right
-			{X: pt.X + gap, Y: pt.Y - gap - h},      // lower right
-			{X: pt.X - gap - w, Y: pt.Y + gap},      // upper left
-			{X: pt.X - gap - w, Y: pt.Y - gap - h},  // lower left
-			{X: pt.X + gap, Y: pt.Y + gap + h},      // further up right
-			{X: pt.X + gap, Y: pt.Y - gap - 2*h},    // further down right
-			{X: pt.X - gap - w, Y: pt.Y + gap + h},  // further up left
-			{X: pt.X - gap - w, Y: pt.Y - gap - 2*h}, // further down left
+		// Candidates: right and left of the point at rising vertical offsets, then above and
+		// below; the first free one nearest the point wins.
+		var cands []vg.Point
+		for _, k := range []vg.Length{0, 1, -1, 2, -2, 3, -3, 4, -4} {
+			dy := k * h * 1.1
+			cands = append(cands,
+				vg.Point{X: pt.X + gap, Y: pt.Y - h/2 + dy},
+				vg.Point{X: pt.X - gap - w, Y: pt.Y - h/2 + dy})
+			if k > 0 {
+				cands = append(cands,
+					vg.Point{X: pt.X - w/2, Y: pt.Y + gap + (k-1)*h*1.1},
+					vg.Point{X: pt.X - w/2, Y: pt.Y - gap - h - (k-1)*h*1.1})
+			}
 		}
 		best, bestScore := cands[0], math.Inf(1)
-		for ci, cand := range cands {
+		for _, cand := range cands {
 			rect := vg.Rectangle{Min: cand, Max: vg.Point{X: cand.X + w, Y: cand.Y + h}}
-			score := float64(ci) * 0.01
+			centre := vg.Point{X: cand.X + w/2, Y: cand.Y + h/2}
+			score := math.Hypot(float64(centre.X-pt.X), float64(centre.Y-pt.Y))
 			if rect.Min.X < c.Min.X || rect.Max.X > c.Max.X || rect.Min.Y < c.Min.Y || rect.Max.Y > c.Max.Y {
-				score += 100
+				score += 1e6
 			}
 			for _, t := range taken {
-				score += float64(overlap(rect, t))
+				score += 1000 * float64(overlap(rect, t))
 			}
 			if score < bestScore {
 				best, bestScore = cand, score
 			}
 		}
-		taken = append(taken, vg.Rectangle{Min: best, Max: vg.Point{X: best.X + w, Y: best.Y + h}})
+		rect := vg.Rectangle{Min: best, Max: vg.Point{X: best.X + w, Y: best.Y + h}}
+		taken = append(taken, rect)
+		col := color.Color(color.Black)
+		if i < len(l.colours) {
+			col = l.colours[i]
+		}
+		// A label moved away from its point gets a leader line to it.
+		if best.Y > pt.Y+h || best.Y+h < pt.Y-h {
+			end := vg.Point{X: max(rect.Min.X, min(pt.X, rect.Max.X)), Y: rect.Min.Y}
+			if best.Y+h < pt.Y {
+				end.Y = rect.Max.Y
+			}
+			if best.X > pt.X {
+				end.X = rect.Min.X
+			} else if rect.Max.X < pt.X {
+				end.X = rect.Max.X
+			}
+			c.StrokeLine2(draw.LineStyle{Color: col, Width: vg.Points(0.6)}, pt.X, pt.Y, end.X, end.Y)
+		}
+		sty.Color = col
 		c.FillText(sty, vg.Point{X: best.X, Y: best.Y + sty.FontExtents().Descent}, txt)
 	}
 }
@@ -417,7 +451,8 @@ func distributions(ps []point, key string) map[string][]stats.Quantile {
 
 // percentileFigure draws the HDR percentile distribution of one latency, one line per point.
 func percentileFigure(name, title string, ps []point, dist map[string][]stats.Quantile, caption []string) (figure, bool) {
-	p := newPlot("", "percentile", "latency, ms")
+	p := newPlot("", "percentile (log scale of 1/(1-p))", "latency, ms")
+	addGrid(p, true)
 	var legend []legendEntry
 	var all []float64
 	for _, pt := range ps {
@@ -455,14 +490,12 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 	lo, hi := minMaxPositive(all)
 	if spansDecades(lo, hi) {
 		useLogY(p, lo, hi)
-		p.Y.Max = hi * 1.3
 		p.Y.Label.Text += " (log scale)"
 	} else {
 		p.Y.Min, p.Y.Max = 0, hi*1.1
 	}
 	p.X.Min, p.X.Max = 0, 5
 	p.X.Tick.Marker = percentileTicks
-	p.Add(plotter.NewGrid())
 	return figure{name: name, caption: caption, panels: []panel{{p: p, title: title, legend: legend}}}, true
 }
 
@@ -477,6 +510,7 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 		title += " (incomplete: " + firstNonEmpty(pt.reason, "interrupted") + ")"
 	}
 	tp := newPlot("", "", "messages/s")
+	addGrid(tp, true)
 	var sent, acked, errs plotter.XYs
 	maxRate := 0.0
 	for _, s := range series {
@@ -507,9 +541,9 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	}
 	tp.Y.Min, tp.Y.Max = 0, math.Max(maxRate*1.1, 1)
 	tp.Y.Tick.Marker = kiloTicks{}
-	tp.Add(plotter.NewGrid())
 
 	lp := newPlot("", "seconds into the measured phase", "p99 latency, ms")
+	addGrid(lp, true)
 	var lLegend []legendEntry
 	var all []float64
 	for _, k := range []struct {
@@ -550,7 +584,6 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	} else {
 		lp.Y.Min, lp.Y.Max = 0, math.Max(hi*1.1, 1e-3)
 	}
-	lp.Add(plotter.NewGrid())
 	xmax := series[len(series)-1].Offset + 1
 	if m := pt.res.Metrics.MeasuredSeconds; m > xmax && !pt.incomplete {
 		xmax = m
@@ -595,14 +628,18 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 		}
 	}
 	xLabel := ns.name
-	if ns.unit != "" {
-		xLabel += ", " + ns.unit
-	}
-	if logX {
+	switch {
+	case ns.unit != "" && logX:
+		xLabel += " (" + ns.unit + ", log scale)"
+	case ns.unit != "":
+		xLabel += " (" + ns.unit + ")"
+	case logX:
 		xLabel += " (log scale)"
 	}
 	tp := newPlot("", "", "acknowledged MB/s")
 	lp := newPlot("", xLabel, "latency, ms")
+	addGrid(tp, true)
+	addGrid(lp, true)
 	var tLegend, lLegend []legendEntry
 	var lat []float64
 	maxTp := 0.0
@@ -650,6 +687,7 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 		tLegend = nil // one line needs no legend: the axis says what it is
 	}
 	tp.Y.Min, tp.Y.Max = 0, math.Max(maxTp*1.15, 1e-3)
+	tp.Y.Tick.Marker = kiloTicks{}
 	llo, lhi := minMaxPositive(lat)
 	if spansDecades(llo, lhi) {
 		useLogY(lp, llo, lhi)
@@ -661,7 +699,6 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 	for _, p := range []*plot.Plot{tp, lp} {
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
 		p.X.Min, p.X.Max = pos(vals[0])-span*0.04, pos(vals[len(vals)-1])+span*0.04
-		p.Add(plotter.NewGrid())
 	}
 	title := fmt.Sprintf("Throughput and latency against %s", ns.name)
 	return figure{name: chartSweepPrefix + safeFileName(ns.name), caption: caption, panels: []panel{

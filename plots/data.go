@@ -122,19 +122,19 @@ func settingValues(s profiles.Settings) map[string]string {
 
 // settingNames gives each result-file setting name the name a Kafka user knows, with its unit.
 var settingNames = map[string]struct{ name, unit string }{
-	"acks":                                  {"acks", ""},
-	"enable_idempotence":                    {"enable.idempotence", ""},
-	"linger_ms":                             {"linger.ms", "ms"},
-	"max_in_flight_requests_per_connection": {"max.in.flight.requests.per.connection", "requests"},
-	"replication_factor":                    {"replication factor", "replicas"},
-	"min_insync_replicas":                   {"min.insync.replicas", "replicas"},
-	"topic_flush_messages":                  {"flush.messages", "messages"},
-	"topic_flush_ms":                        {"flush.ms", "ms"},
-	"unclean_leader_election_enable":        {"unclean.leader.election.enable", ""},
-	"broker_log_flush_interval_messages":    {"log.flush.interval.messages", "messages"},
-	"broker_log_flush_interval_ms":          {"log.flush.interval.ms", "ms"},
+	"acks":                                   {"acks", ""},
+	"enable_idempotence":                     {"enable.idempotence", ""},
+	"linger_ms":                              {"linger.ms", "ms"},
+	"max_in_flight_requests_per_connection":  {"max.in.flight.requests.per.connection", "requests"},
+	"replication_factor":                     {"replication factor", "replicas"},
+	"min_insync_replicas":                    {"min.insync.replicas", "replicas"},
+	"topic_flush_messages":                   {"flush.messages", "messages"},
+	"topic_flush_ms":                         {"flush.ms", "ms"},
+	"unclean_leader_election_enable":         {"unclean.leader.election.enable", ""},
+	"broker_log_flush_interval_messages":     {"log.flush.interval.messages", "messages"},
+	"broker_log_flush_interval_ms":           {"log.flush.interval.ms", "ms"},
 	"broker_log_flush_scheduler_interval_ms": {"log.flush.scheduler.interval.ms", "ms"},
-	"consumer_commit_mode":                  {"commit.mode", ""},
+	"consumer_commit_mode":                   {"commit.mode", ""},
 }
 
 // displaySetting returns the Kafka name of a result-file setting name and its unit.

@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -130,7 +131,7 @@ func (pn panel) header(c draw.Canvas, measureOnly bool) vg.Length {
 		y -= pad
 	}
 	if len(pn.legend) == 0 {
-		return c.Max.Y - y
+		return c.Max.Y - y + pad
 	}
 	thumbW := vg.Points(18)
 	gap := vg.Points(10)
@@ -285,58 +286,61 @@ func wrapText(sty text.Style, paras []string, width vg.Length) []string {
 	return out
 }
 
-// wrapLabel breaks an axis label into lines of about n characters at spaces, so long level
-// names stay readable without rotation.
-func wrapLabel(s string, n int) string {
-	words := strings.Fields(s)
-	var lines []string
-	line := ""
-	for _, w := range words {
-		if line != "" && len(line)+1+len(w) > n {
-			lines = append(lines, line)
-			line = w
-			continue
-		}
-		if line != "" {
-			line += " "
-		}
-		line += w
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// niceTicks is a Ticker for log axes that labels 1-2-5 steps (0.1, 0.2, 0.5, 1, 2, 5 ...) in
-// plain numbers, which read faster than powers of ten for milliseconds.
+// niceTicks is a Ticker for log axes: ticks at 1, 2 and 5 times powers of ten, labelled in
+// plain numbers (0.1, 1, 10, 100), which read faster than powers of ten for milliseconds. The 2s
+// and 5s are labelled too when the axis spans at most two decades; the axis ends are always
+// labelled (useLogY puts them on 1-2-5 values).
 type niceTicks struct{}
 
-// Ticks returns the 1-2-5 ticks between min and max, with labels on the decades and, when few
-// decades are shown, on the 2s and 5s too.
+// Ticks returns the 1-2-5 ticks between min and max.
 func (niceTicks) Ticks(min, max float64) []plot.Tick {
 	if min <= 0 || max <= 0 || max < min {
 		return nil
 	}
 	lo := math.Floor(math.Log10(min))
 	hi := math.Ceil(math.Log10(max))
-	decades := hi - lo
+	few := math.Log10(max/min) <= 2.1
 	var ticks []plot.Tick
 	for e := lo; e <= hi; e++ {
 		base := math.Pow(10, e)
-		for _, m := range []float64{1, 2, 3, 4, 5, 6, 7, 8, 9} {
-			v := m * base
+		for _, m := range []float64{1, 2, 5} {
+			v := roundTick(m * base)
 			if v < min*0.999 || v > max*1.001 {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			if m == 1 || (decades <= 3 && (m == 2 || m == 5)) {
+			atEnd := math.Abs(v-min) < min*0.001 || math.Abs(v-max) < max*0.001
+			// An end is labelled when no labelled decade is close to it (2 -> 1 is 2x: skip).
+			lonely := atEnd && ((m == 2 && math.Abs(v-min) < min*0.001) || (m == 5 && math.Abs(v-max) < max*0.001))
+			if m == 1 || few || lonely {
 				t.Label = formatNumber(v)
 			}
 			ticks = append(ticks, t)
 		}
 	}
 	return ticks
+}
+
+// niceBelow returns the largest 1-2-5 value at or below v (v > 0).
+func niceBelow(v float64) float64 {
+	e := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{5, 2, 1} {
+		if m*e <= v*1.0001 {
+			return roundTick(m * e)
+		}
+	}
+	return roundTick(e)
+}
+
+// niceAbove returns the smallest 1-2-5 value at or above v (v > 0).
+func niceAbove(v float64) float64 {
+	e := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*e >= v*0.9999 {
+			return roundTick(m * e)
+		}
+	}
+	return roundTick(10 * e)
 }
 
 // formatNumber prints a tick value without trailing zeros or exponent.
@@ -371,22 +375,133 @@ func roundTick(v float64) float64 {
 	if v == 0 {
 		return 0
 	}
-	mag := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-6)
-	return math.Round(v/mag) * mag
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
 }
 
 // useLogY switches p's y axis to a log scale over [lo, hi] with headroom.
 func useLogY(p *plot.Plot, lo, hi float64) {
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = niceTicks{}
-	p.Y.Min = lo / 1.5
-	p.Y.Max = hi * 2
+	p.Y.Min = niceBelow(lo / 1.1)
+	p.Y.Max = niceAbove(hi * 1.2)
 }
 
 // useLogX switches p's x axis to a log scale over [lo, hi] with headroom.
 func useLogX(p *plot.Plot, lo, hi float64) {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = niceTicks{}
-	p.X.Min = lo / 1.5
-	p.X.Max = hi * 1.5
+	p.X.Min = niceBelow(lo / 1.1)
+	p.X.Max = niceAbove(hi * 1.2)
+}
+
+// addGrid adds light grid lines (horizontal only on a nominal x axis); call it before adding
+// data so the lines lie under it.
+func addGrid(p *plot.Plot, vertical bool) {
+	g := plotter.NewGrid()
+	g.Horizontal.Color = color.Gray{0xd8}
+	g.Vertical.Color = color.Gray{0xd8}
+	if !vertical {
+		g.Vertical.Color = nil
+	}
+	p.Add(g)
+}
+
+// fitTickLabels wraps each label to the slot width a nominal axis gives it (slot, in points).
+// It returns the labels, each one's width, and whether they must be rotated because two
+// neighbours would overlap.
+func fitTickLabels(labels []string, slot vg.Length) ([]string, []vg.Length, bool) {
+	sty := textStyle(tickSize)
+	out := make([]string, len(labels))
+	widths := make([]vg.Length, len(labels))
+	for i, l := range labels {
+		var lines []string
+		for _, para := range strings.Split(l, "\n") {
+			lines = append(lines, wrapWords(sty, joinPlus(strings.Fields(para)), slot-vg.Points(3))...)
+		}
+		for _, ln := range lines {
+			widths[i] = max(widths[i], sty.Width(ln))
+		}
+		out[i] = strings.Join(lines, "\n")
+	}
+	rotate := false
+	for i := 1; i < len(widths); i++ {
+		if (widths[i-1]+widths[i])/2+vg.Points(3) > slot {
+			rotate = true
+		}
+	}
+	if rotate {
+		for i, l := range labels {
+			out[i] = strings.ReplaceAll(l, "\n", " ")
+			widths[i] = sty.Width(out[i])
+		}
+	}
+	return out, widths, rotate
+}
+
+// joinPlus keeps a lone "+" or "&" on a line with a word: a leading one with the word after it
+// ("+ flush.messages=1"), any other with the word before it ("acks=all +" / "idempotence").
+func joinPlus(words []string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case (w == "+" || w == "&") && i == 0 && i+1 < len(words):
+			w += " " + words[i+1]
+			i++
+		case (w == "+" || w == "&") && len(out) > 0:
+			out[len(out)-1] += " " + w
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// wrapWords packs words into lines no wider than width; a word wider than width is broken after
+// a '.' or before a '=' ("flush." "messages=1") when that makes it fit.
+func wrapWords(sty text.Style, words []string, width vg.Length) []string {
+	var split []string
+	for _, w := range words {
+		for sty.Width(w) > width {
+			cut := -1
+			for i := len(w) - 1; i > 0; i-- {
+				if (w[i-1] == '.' || w[i] == '=' || w[i-1] == '-') && sty.Width(w[:i]) <= width {
+					cut = i
+					break
+				}
+			}
+			if cut < 0 {
+				break
+			}
+			split = append(split, w[:cut]+"\x00")
+			w = w[cut:]
+		}
+		split = append(split, w)
+	}
+	words = split
+	var lines []string
+	line := ""
+	for _, w := range words {
+		try := w
+		if line != "" {
+			try = line + " " + w
+		}
+		if strings.HasSuffix(line, "\x00") {
+			try = line + w // a broken word continues without a space
+		}
+		if line != "" && sty.Width(strings.ReplaceAll(try, "\x00", "")) > width {
+			lines = append(lines, strings.ReplaceAll(line, "\x00", ""))
+			line = w
+			continue
+		}
+		line = try
+	}
+	if line != "" {
+		lines = append(lines, strings.ReplaceAll(line, "\x00", ""))
+	}
+	return lines
 }

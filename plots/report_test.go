@@ -1,0 +1,142 @@
+package plots
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// TestReportGolden pins the report's tables, recommendation and "what was tested" text for each
+// fixture run (go test ./plots -run TestReportGolden -update rewrites them).
+func TestReportGolden(t *testing.T) {
+	for _, name := range []string{"ladder", "ladder-partial", "linger-sweep"} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteReport(&buf, readFixture(t, name), ReportOptions{Format: FormatMarkdown, ChartDir: "charts"}); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "golden", name+".md")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("report differs from %s (run with -update and review the diff):\n%s", golden, buf.String())
+			}
+		})
+	}
+}
+
+// TestReportSaysWhatHappened checks the statements a reader relies on, independent of wording
+// elsewhere in the golden files.
+func TestReportSaysWhatHappened(t *testing.T) {
+	cases := []struct {
+		run  string
+		want []string
+		not  []string
+	}{
+		{"ladder", []string{
+			"acks=all + idempotence costs 32.7 % throughput",
+			"against acks=1",
+			"Recommendation: + min ISR 2 (RF 3), the configuration the durability guides recommend",
+			"No fault was injected",
+			"Forcing fsync (+ flush.messages=1)",
+			"enqueue to socket (acks=0)",
+		}, []string{"Points not measured"}},
+		{"ladder-partial", []string{
+			"## Points not measured or incomplete",
+			"acks=all + idempotence (acks-all_idem) failed: create topic",
+			"+ flush.messages=1 (acks-all_idem_isr-2_unclean-off_flush-1) is incomplete",
+			"| 4 | acks=all + idempotence | acks-all_idem | failed | - |",
+			"timed out: lost and duplicate counts are a lower bound",
+		}, []string{"Forcing fsync"}}, // the incomplete flush point is not used for advice
+		{"linger-sweep", []string{
+			"All complete points share one durability level (acks=all)",
+			"Recommendation within this level: linger=0",
+			"capped by the target rate",
+		}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.run, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteReport(&buf, readFixture(t, c.run), ReportOptions{NoCharts: true}); err != nil {
+				t.Fatal(err)
+			}
+			s := buf.String()
+			for _, w := range c.want {
+				if !strings.Contains(s, w) {
+					t.Errorf("report lacks %q", w)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(s, w) {
+					t.Errorf("report says %q", w)
+				}
+			}
+		})
+	}
+}
+
+// TestReportWithMissingPoint: a result file that vanished is reported, not fatal.
+func TestReportWithMissingPoint(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "ladder"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(stats.PointFile("acks-1")))); err != nil {
+		t.Fatal(err)
+	}
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteReport(&buf, run, ReportOptions{NoCharts: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "acks=1 (acks-1): result file missing or unreadable") {
+		t.Errorf("missing point not reported:\n%s", buf.String())
+	}
+	// The baseline moves to the next acknowledged level.
+	if !strings.Contains(buf.String(), "against acks=all") {
+		t.Errorf("baseline did not move to acks=all")
+	}
+}
+
+// TestHTMLReportIsSelfContained: one file, charts inline, no reference to anything outside it.
+func TestHTMLReportIsSelfContained(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteReport(&buf, readFixture(t, "ladder-partial"), ReportOptions{Format: FormatHTML}); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	if n := strings.Count(s, `src="data:image/png;base64,`); n < 5 {
+		t.Errorf("%d inline charts, want at least 5", n)
+	}
+	external := regexp.MustCompile(`(?i)(src|href)\s*=\s*"(?:https?:|//|/|\.)|@import|url\(`)
+	if m := external.FindString(s); m != "" {
+		t.Errorf("HTML report refers outside itself: %q", m)
+	}
+	if !strings.Contains(s, "<style>") || !strings.HasPrefix(s, "<!DOCTYPE html>") {
+		t.Error("not a styled HTML document")
+	}
+}
+
+func TestReportUnknownFormat(t *testing.T) {
+	if err := WriteReport(&bytes.Buffer{}, readFixture(t, "ladder"), ReportOptions{Format: "pdf"}); err == nil {
+		t.Error("format pdf accepted")
+	}
+}
