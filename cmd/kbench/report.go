@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kbench/kbench/plots"
+	"github.com/kbench/kbench/stats"
+)
+
+// reportOptions is what `kbench report` needs.
+type reportOptions struct {
+	In     string // results folder of one run
+	Format string // md or html
+	Out    string // report file; "" means <In>/report.<format>; "-" means stdout
+}
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "write one document about a run: environment, results, audit, charts and a recommendation",
+		UsageText: "kbench report --in RESULTS_DIR [--format md|html] [--out FILE|-]",
+		Description: "The report holds a summary with the recommendation drawn from the data (the cost of each\n" +
+			"reliability level against the least durable acknowledged one, and which level to choose and\n" +
+			"why), the environment, the results table, the durability audit per point, a plain list of what\n" +
+			"was and was not tested, the points that failed or are incomplete, the charts and the profile.\n" +
+			"--format html writes one self-contained file (charts inline as PNG, no external links).\n" +
+			"--format md draws the charts into a 'plots' folder next to the report and links them; with\n" +
+			"--out - the markdown goes to stdout without charts.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "in", Usage: "results folder of a run (holds index.json)", Required: true},
+			&cli.StringFlag{Name: "format", Usage: "md or html", Value: plots.FormatMarkdown},
+			&cli.StringFlag{Name: "out", Usage: "report file, or - for stdout (default: RESULTS_DIR/report.md or .html)"},
+		},
+		Action: func(c *cli.Context) error {
+			return runReport(reportOptions{In: c.String("in"), Format: c.String("format"), Out: c.String("out")},
+				c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// runReport reads the run in opts.In and writes its report.
+func runReport(opts reportOptions, stdout, stderr io.Writer) error {
+	if opts.Format != plots.FormatMarkdown && opts.Format != plots.FormatHTML {
+		return withCode(exitBadInput, fmt.Errorf("report: unknown format %q (known: md, html)", opts.Format))
+	}
+	run, err := stats.ReadRun(opts.In)
+	if err != nil {
+		return withCode(exitBadInput, fmt.Errorf("report: %w", err))
+	}
+	ro := plots.ReportOptions{Format: opts.Format}
+	if opts.Out == "-" {
+		ro.NoCharts = opts.Format == plots.FormatMarkdown
+		return plots.WriteReport(stdout, run, ro)
+	}
+	out := opts.Out
+	if out == "" {
+		out = filepath.Join(opts.In, "report."+opts.Format)
+	}
+	if opts.Format == plots.FormatMarkdown {
+		ro.ChartDir = "plots"
+		paths, err := plots.DrawAll(run, filepath.Join(filepath.Dir(out), "plots"))
+		if err != nil {
+			fmt.Fprintln(stderr, "report: no charts:", err)
+			ro.NoCharts = true
+		}
+		for _, p := range paths {
+			fmt.Fprintln(stderr, "wrote", p)
+		}
+	}
+	var buf bytes.Buffer
+	if err := plots.WriteReport(&buf, run, ro); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := stats.WriteFileAtomic(out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintln(stdout, "wrote", out)
+	return nil
+}

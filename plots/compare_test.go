@@ -1,0 +1,153 @@
+package plots
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kbench/kbench/stats"
+)
+
+func TestRelativeSE(t *testing.T) {
+	cases := []struct {
+		vs   []float64
+		want float64
+	}{
+		{nil, 0},
+		{[]float64{5}, 0},
+		{[]float64{10, 10, 10, 10}, 0},
+		// mean 100, sample sd 10 (values 90,110 twice: ss=400, /3, sqrt=11.547), n=4: 11.547/(100*2)
+		{[]float64{90, 110, 90, 110}, math.Sqrt(400.0/3) / 200},
+	}
+	for _, c := range cases {
+		if got, _ := relativeSE(c.vs); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("relativeSE(%v) = %v, want %v", c.vs, got, c.want)
+		}
+	}
+}
+
+func TestRatio(t *testing.T) {
+	cases := []struct {
+		name               string
+		a, b, rseA, rseB   float64
+		floor              float64
+		higherIsWorse      bool
+		value, threshold   float64
+		significant, worse bool
+	}{
+		{"steady runs: floor decides, 2 % less throughput is noise", 100, 98, 0.001, 0.001, 0.03, false, 0.98, 0.03, false, false},
+		{"steady runs: 5 % less throughput is a regression", 100, 95, 0.001, 0.001, 0.03, false, 0.95, 0.03, true, true},
+		{"5 % more throughput is significant but not worse", 100, 105, 0.001, 0.001, 0.03, false, 1.05, 0.03, true, false},
+		// noisy: 2*hypot(0.03,0.04)=0.1, so 8 % is noise
+		{"noisy runs: 8 % is within 2x combined error", 100, 92, 0.03, 0.04, 0.03, false, 0.92, 0.1, false, false},
+		{"noisy runs: 12 % is beyond it", 100, 88, 0.03, 0.04, 0.03, false, 0.88, 0.1, true, true},
+		{"latency up 25 % is worse", 4, 5, 0.01, 0.01, 0.10, true, 1.25, 0.10, true, true},
+		{"latency down 25 % is better", 4, 3, 0.01, 0.01, 0.10, true, 0.75, 0.10, true, false},
+		{"latency up 8 % is under the floor", 10, 10.8, 0.01, 0.01, 0.10, true, 1.08, 0.10, false, false},
+		{"zero baseline has no ratio", 0, 5, 0, 0, 0.10, true, math.NaN(), 0.10, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := ratio(c.a, c.b, c.rseA, c.rseB, c.floor, c.higherIsWorse)
+			if !(math.IsNaN(c.value) && math.IsNaN(r.Value)) && math.Abs(r.Value-c.value) > 1e-9 {
+				t.Errorf("value %v, want %v", r.Value, c.value)
+			}
+			if math.Abs(r.Threshold-c.threshold) > 1e-9 || r.Significant != c.significant || r.Worse != c.worse {
+				t.Errorf("threshold %v significant %v worse %v, want %v %v %v", r.Threshold, r.Significant, r.Worse, c.threshold, c.significant, c.worse)
+			}
+		})
+	}
+}
+
+// slowedCopy copies a fixture run and scales one point's throughput and latency, as a slower
+// cluster would.
+func slowedCopy(t *testing.T, name, id string, tpFactor, latFactor float64) *stats.Run {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(stats.PointFile(id)))
+	r, err := stats.ReadResult(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Metrics.Acked.RecordsPerSecond *= tpFactor
+	r.Metrics.ProduceLatency.P50Ms *= latFactor
+	r.Metrics.ProduceLatency.P99Ms *= latFactor
+	for i := range r.Series {
+		r.Series[i].AckedPerSecond *= tpFactor
+		r.Series[i].ProduceP99Ms *= latFactor
+	}
+	if err := stats.WriteResult(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func TestCompare(t *testing.T) {
+	base := readFixture(t, "ladder")
+	t.Run("a run against itself has no significant difference", func(t *testing.T) {
+		c := Compare(base, base)
+		if c.Regressions != 0 {
+			t.Errorf("%d regressions", c.Regressions)
+		}
+		for _, p := range c.Points {
+			if !p.Compared || p.Throughput.Value != 1 || p.Throughput.Significant {
+				t.Errorf("%s: %+v", p.ID, p)
+			}
+		}
+	})
+	t.Run("a 20 % slower point is a regression, the others are not", func(t *testing.T) {
+		c := Compare(base, slowedCopy(t, "ladder", "acks-all", 0.8, 1.3))
+		if c.Regressions != 1 {
+			t.Errorf("%d regressions, want 1", c.Regressions)
+		}
+		var buf bytes.Buffer
+		if err := c.WriteText(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "Significant regression in B at 1 point(s): acks-all") {
+			t.Errorf("verdict missing:\n%s", buf.String())
+		}
+	})
+	t.Run("1 % slower is noise", func(t *testing.T) {
+		if c := Compare(base, slowedCopy(t, "ladder", "acks-all", 0.99, 1.01)); c.Regressions != 0 {
+			t.Errorf("%d regressions, want 0", c.Regressions)
+		}
+	})
+	t.Run("failed and incomplete points are listed, not compared", func(t *testing.T) {
+		c := Compare(base, readFixture(t, "ladder-partial"))
+		got := map[string]ComparedPoint{}
+		for _, p := range c.Points {
+			got[p.ID] = p
+		}
+		if p := got["acks-all_idem"]; p.Compared || p.StatusB != "failed" {
+			t.Errorf("failed point: %+v", p)
+		}
+		if p := got["acks-all_idem_isr-2_unclean-off_flush-1"]; p.Compared || p.StatusB != "incomplete" {
+			t.Errorf("incomplete point: %+v", p)
+		}
+		if p := got["acks-1"]; !p.Compared {
+			t.Errorf("acks-1 not compared")
+		}
+	})
+	t.Run("points only in one run", func(t *testing.T) {
+		c := Compare(base, readFixture(t, "linger-sweep"))
+		for _, p := range c.Points {
+			if p.Compared {
+				t.Errorf("%s compared across different profiles", p.ID)
+			}
+		}
+		if len(c.Points) != 6+7 {
+			t.Errorf("%d rows, want 13", len(c.Points))
+		}
+	})
+}
