@@ -56,6 +56,7 @@ func newApp() *cli.App {
 			sweepCommand(),
 			profilesCommand(),
 			exportCommand(),
+			plotCommand(), reportCommand(), compareCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits
 	}
