@@ -172,6 +172,7 @@ func latencyFigure(ps []point, caption []string) figure {
 		addGrid(p, false)
 		var legend []legendEntry
 		var all []float64
+		var data []*plotter.XYs
 		for si, s := range percentileSeries {
 			var xys plotter.XYs
 			for i, pt := range ps {
@@ -193,11 +194,13 @@ func latencyFigure(ps []point, caption []string) figure {
 			line.Color, line.Width, line.Dashes = c, vg.Points(1.2), s.dash
 			sc.GlyphStyle = draw.GlyphStyle{Color: c, Shape: s.glyph, Radius: vg.Points(3.5)}
 			p.Add(line, sc)
+			data = append(data, &line.XYs, &sc.XYs)
 			legend = append(legend, legendEntry{label: s.name, thumbs: []plot.Thumbnailer{line, sc}})
 		}
 		lo, hi := minMaxPositive(all)
 		if spansDecades(lo, hi) {
-			useLogY(p, lo, hi)
+			useLogY(p, lo, hi, data...)
+			p.Y.Label.Text += " (log scale)"
 		} else {
 			p.Y.Min = 0
 			p.Y.Max = math.Max(hi*1.1, 1e-3)
@@ -246,6 +249,7 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	var xs, ys []float64
 	var idx []int // into ps
 	var lab pointLabels
+	var xdata []*plotter.XYs // every slice drawn, for a log x axis
 	for i, pt := range ps {
 		x, y := pt.res.Metrics.ProduceLatency.P99Ms, pt.res.Metrics.Acked.MBPerSecond
 		if pt.res.Metrics.ProduceLatency.Count == 0 || x <= 0 {
@@ -267,6 +271,7 @@ func tradeoffFigure(ps []point, caption []string) figure {
 			sc.GlyphStyle.Shape = draw.RingGlyph{}
 		}
 		p.Add(sc)
+		xdata = append(xdata, &sc.XYs)
 		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
 		lab.labels = append(lab.labels, text)
 		lab.colours = append(lab.colours, darker(colour(pt.idx)))
@@ -290,9 +295,11 @@ func tradeoffFigure(ps []point, caption []string) figure {
 				line.Color, line.Width = color.Gray{0x50}, vg.Points(1.2)
 				line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 				p.Add(line)
+				xdata = append(xdata, &line.XYs)
 				thumbs = append([]plot.Thumbnailer{line}, thumbs...)
 			}
 			p.Add(ring)
+			xdata = append(xdata, &ring.XYs)
 			legend = append(legend, legendEntry{label: "Pareto-efficient: no other point is both faster and lower-latency", thumbs: thumbs})
 		}
 	}
@@ -305,15 +312,14 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	}
 	lo, hi := minMaxPositive(allX)
 	if spansDecades(lo, hi) {
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = niceTicks{}
-		p.X.Min, p.X.Max = lo/1.6, hi*3
+		useLogX(p, lo/1.3, hi*2, append(xdata, &lab.xys)...)
 		p.X.Label.Text += " (log scale)"
 	} else if hi > 0 {
 		p.X.Min, p.X.Max = 0, hi*1.35
 	}
 	_, yhi := minMaxPositive(allY)
 	p.Y.Min, p.Y.Max = 0, math.Max(yhi*1.15, 1e-3)
+	p.Y.Tick.Marker = kiloTicks{}
 	title := "Throughput against produce p99 latency (up and left is better)"
 	f := figure{name: ChartTradeoff, panels: []panel{{p: p, title: title, legend: legend}}}
 	for _, pt := range ps {
@@ -453,6 +459,7 @@ func distributions(ps []point, key string) map[string][]stats.Quantile {
 func percentileFigure(name, title string, ps []point, dist map[string][]stats.Quantile, caption []string) (figure, bool) {
 	p := newPlot("", "percentile (log scale of 1/(1-p))", "latency, ms")
 	addGrid(p, true)
+	var data []*plotter.XYs
 	var legend []legendEntry
 	var all []float64
 	for _, pt := range ps {
@@ -482,6 +489,7 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 			label += " (incomplete)"
 		}
 		p.Add(line)
+		data = append(data, &line.XYs)
 		legend = append(legend, legendEntry{label: label, thumbs: []plot.Thumbnailer{line}})
 	}
 	if len(legend) == 0 {
@@ -489,7 +497,7 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 	}
 	lo, hi := minMaxPositive(all)
 	if spansDecades(lo, hi) {
-		useLogY(p, lo, hi)
+		useLogY(p, lo, hi, data...)
 		p.Y.Label.Text += " (log scale)"
 	} else {
 		p.Y.Min, p.Y.Max = 0, hi*1.1
@@ -546,6 +554,7 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	addGrid(lp, true)
 	var lLegend []legendEntry
 	var all []float64
+	var lData []*plotter.XYs
 	for _, k := range []struct {
 		name string
 		get  func(stats.Second) float64
@@ -571,6 +580,7 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 		}
 		l.Color, l.Width, l.Dashes = k.c, vg.Points(1.5), k.dash
 		lp.Add(l)
+		lData = append(lData, &l.XYs)
 		name := k.name
 		if k.name == "produce p99" && pt.enqueueToSocket() {
 			name += " (enqueue-to-socket)"
@@ -579,7 +589,7 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	}
 	lo, hi := minMaxPositive(all)
 	if spansDecades(lo, hi) {
-		useLogY(lp, lo, hi)
+		useLogY(lp, lo, hi, lData...)
 		lp.Y.Label.Text += " (log scale)"
 	} else {
 		lp.Y.Min, lp.Y.Max = 0, math.Max(hi*1.1, 1e-3)
@@ -642,6 +652,7 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 	addGrid(lp, true)
 	var tLegend, lLegend []legendEntry
 	var lat []float64
+	var lData []*plotter.XYs
 	maxTp := 0.0
 	for gi, g := range ns.groups {
 		c := colour(gi)
@@ -676,6 +687,9 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 			l.Color, l.Width, l.Dashes = c, vg.Points(1.5), dash
 			s.GlyphStyle = draw.GlyphStyle{Color: c, Shape: shape, Radius: vg.Points(3.5)}
 			p.Add(l, s)
+			if p == lp {
+				lData = append(lData, &l.XYs, &s.XYs)
+			}
 			*legend = append(*legend, legendEntry{prefix + name, []plot.Thumbnailer{l, s}})
 		}
 		add(tp, &tLegend, thr, "acknowledged MB/s", draw.CircleGlyph{}, nil)
@@ -690,7 +704,7 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 	tp.Y.Tick.Marker = kiloTicks{}
 	llo, lhi := minMaxPositive(lat)
 	if spansDecades(llo, lhi) {
-		useLogY(lp, llo, lhi)
+		useLogY(lp, llo, lhi, lData...)
 		lp.Y.Label.Text += " (log scale)"
 	} else {
 		lp.Y.Min, lp.Y.Max = 0, math.Max(lhi*1.1, 1e-3)

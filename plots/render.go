@@ -195,24 +195,54 @@ func (f figure) render(c vg.CanvasSizer) {
 		y -= lineH
 	}
 	area := draw.Crop(dc, margin/2, -margin, capH, -margin/2)
-	rows := make([][]*plot.Plot, len(f.panels))
+	// Stack the panels: each gets its header plus an equal share of the rest. Then crop each
+	// panel's left and right so that all data areas span the same x range (aligned axes).
+	gapY := 0.6 * vg.Centimeter
+	headers := make([]vg.Length, len(f.panels))
+	var headerSum vg.Length
 	for i, pn := range f.panels {
-		rows[i] = []*plot.Plot{pn.p}
+		headers[i] = pn.header(area, true)
+		headerSum += headers[i]
 	}
-	tiles := draw.Tiles{Rows: len(f.panels), Cols: 1, PadY: 0.6 * vg.Centimeter}
-	cs := plot.Align(rows, tiles, area)
+	plotH := (area.Size().Y - headerSum - gapY*vg.Length(len(f.panels)-1)) / vg.Length(len(f.panels))
+	slots := make([]draw.Canvas, len(f.panels))
+	top := area.Max.Y
+	var maxLeft, maxRight vg.Length
 	for i, pn := range f.panels {
-		// The header spans the whole width, not just the aligned data area.
-		full := cs[i][0]
-		full.Min.X, full.Max.X = area.Min.X, area.Max.X
-		h := pn.header(full, false)
-		pn.p.Draw(draw.Crop(cs[i][0], 0, 0, 0, -h))
+		c := area
+		c.Max.Y = top - headers[i]
+		c.Min.Y = c.Max.Y - plotH
+		slots[i] = c
+		top = c.Min.Y - gapY
+		dc := pn.p.DataCanvas(c)
+		maxLeft = max(maxLeft, dc.Min.X-c.Min.X)
+		maxRight = max(maxRight, c.Max.X-dc.Max.X)
+	}
+	for i, pn := range f.panels {
+		hc := slots[i]
+		hc.Max.Y += headers[i]
+		hc.Min.Y = slots[i].Max.Y
+		pn.header(hc, false)
+		c := slots[i]
+		dc := pn.p.DataCanvas(c)
+		c = draw.Crop(c, maxLeft-(dc.Min.X-c.Min.X), -(maxRight - (c.Max.X - dc.Max.X)), 0, 0)
+		pn.p.Draw(c)
 	}
 }
 
-// size is the figure's width and height.
+// size is the figure's width and height: each panel gets PanelHeight for its data and axes plus
+// the height of its title and legend, and the caption gets its wrapped lines.
 func (f figure) size() (vg.Length, vg.Length) {
-	h := PanelHeight*vg.Length(len(f.panels)) + vg.Length(1+len(f.caption))*0.5*vg.Centimeter
+	h := vg.Length(0)
+	// Measure headers on a canvas-less draw.Canvas of the chart's width.
+	probe := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: ChartWidth - 0.75*vg.Centimeter, Y: 100 * vg.Centimeter}}}
+	for _, pn := range f.panels {
+		h += PanelHeight + pn.header(probe, true)
+	}
+	sty := textStyle(noteSize)
+	lines := wrapText(sty, f.caption, ChartWidth-0.5*vg.Centimeter)
+	h += vg.Length(len(lines))*sty.FontExtents().Height*1.15 + 0.75*vg.Centimeter
+	h += 0.6 * vg.Centimeter * vg.Length(len(f.panels)-1)
 	return ChartWidth, h
 }
 
@@ -382,20 +412,54 @@ func roundTick(v float64) float64 {
 	return r
 }
 
-// useLogY switches p's y axis to a log scale over [lo, hi] with headroom.
-func useLogY(p *plot.Plot, lo, hi float64) {
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = niceTicks{}
-	p.Y.Min = niceBelow(lo / 1.1)
-	p.Y.Max = niceAbove(hi * 1.2)
+// Log axes. gonum's LogScale places an axis label's glyph box at the linear midpoint of the
+// range, which on a log axis is near the top and makes gonum shrink the data area. So kbench
+// draws log axes itself: the data are transformed to log10 before they are added to the plot,
+// the axis stays linear, and log10Ticks labels it in the original units.
+
+// log10Ticks labels an axis whose values are log10 of the data with niceTicks' 1-2-5 ticks.
+type log10Ticks struct{}
+
+// Ticks returns niceTicks over 10^min..10^max, placed at their log10.
+func (log10Ticks) Ticks(min, max float64) []plot.Tick {
+	ts := niceTicks{}.Ticks(math.Pow(10, min), math.Pow(10, max))
+	for i := range ts {
+		ts[i].Value = math.Log10(ts[i].Value)
+	}
+	return ts
 }
 
-// useLogX switches p's x axis to a log scale over [lo, hi] with headroom.
-func useLogX(p *plot.Plot, lo, hi float64) {
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = niceTicks{}
-	p.X.Min = niceBelow(lo / 1.1)
-	p.X.Max = niceAbove(hi * 1.2)
+// toLog replaces each value by its log10; values <= 0 (which have none) go to floor.
+func toLog(v, floor float64) float64 {
+	if v <= 0 {
+		return floor
+	}
+	return math.Log10(v)
+}
+
+// useLogY puts p's y axis on a log scale over [lo, hi] (positive data units) and transforms the
+// y values of data, which must be the slices the plotters draw.
+func useLogY(p *plot.Plot, lo, hi float64, data ...*plotter.XYs) {
+	p.Y.Min = math.Log10(niceBelow(lo / 1.1))
+	p.Y.Max = math.Log10(niceAbove(hi * 1.2))
+	p.Y.Tick.Marker = log10Ticks{}
+	for _, d := range data {
+		for i := range *d {
+			(*d)[i].Y = toLog((*d)[i].Y, p.Y.Min)
+		}
+	}
+}
+
+// useLogX is useLogY for the x axis.
+func useLogX(p *plot.Plot, lo, hi float64, data ...*plotter.XYs) {
+	p.X.Min = math.Log10(niceBelow(lo / 1.1))
+	p.X.Max = math.Log10(niceAbove(hi * 1.2))
+	p.X.Tick.Marker = log10Ticks{}
+	for _, d := range data {
+		for i := range *d {
+			(*d)[i].X = toLog((*d)[i].X, p.X.Min)
+		}
+	}
 }
 
 // addGrid adds light grid lines (horizontal only on a nominal x axis); call it before adding
