@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/kbench/kbench/stats"
@@ -147,5 +148,20 @@ func checkSVG(t *testing.T, name string, data []byte) {
 	}
 	if root != "svg" || paths < 20 || texts < 10 {
 		t.Errorf("%s: root <%s>, %d paths, %d texts: want an <svg> with a drawing and its labels", name, root, paths, texts)
+	}
+}
+
+// TestLogAxisTransformsOnce guards against a value being log-transformed twice when a line and
+// its points share one slice (as plotter.NewLinePoints makes them).
+func TestLogAxisTransformsOnce(t *testing.T) {
+	p := newPlot("", "", "")
+	xys := plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 1000}}
+	line, sc, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	useLogY(p, 1, 1000, &line.XYs, &sc.XYs)
+	if line.XYs[1].Y != 3 || sc.XYs[1].Y != 3 {
+		t.Errorf("1000 ms became %v and %v on the log axis, want 3 (log10)", line.XYs[1].Y, sc.XYs[1].Y)
 	}
 }

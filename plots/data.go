@@ -78,8 +78,15 @@ func points(run *stats.Run) []point {
 			p.level = p.label
 		}
 		p.incomplete = p.status == stats.StatusIncomplete
-		if p.status == stats.StatusIncomplete && p.reason == "" && p.res != nil && p.res.Audit.DrainTimedOut {
-			p.reason = "the verification read timed out"
+		if p.incomplete && p.reason == "" && p.res != nil {
+			for _, n := range p.res.Notes {
+				if l := strings.ToLower(n); strings.Contains(l, "interrupt") || strings.Contains(l, "timed out") || strings.Contains(l, "stopped") {
+					p.reason = n
+				}
+			}
+			if p.reason == "" && p.res.Audit.DrainTimedOut {
+				p.reason = "the verification read timed out"
+			}
 		}
 		out = append(out, p)
 	}

@@ -443,11 +443,26 @@ func useLogY(p *plot.Plot, lo, hi float64, data ...*plotter.XYs) {
 	p.Y.Min = math.Log10(niceBelow(lo / 1.1))
 	p.Y.Max = math.Log10(niceAbove(hi * 1.2))
 	p.Y.Tick.Marker = log10Ticks{}
-	for _, d := range data {
+	for _, d := range distinctData(data) {
 		for i := range *d {
 			(*d)[i].Y = toLog((*d)[i].Y, p.Y.Min)
 		}
 	}
+}
+
+// distinctData drops slices that share their backing array with an earlier one (NewLinePoints
+// gives its line and its scatter the same slice), so no value is transformed twice.
+func distinctData(data []*plotter.XYs) []*plotter.XYs {
+	seen := map[*plotter.XY]bool{}
+	var out []*plotter.XYs
+	for _, d := range data {
+		if len(*d) == 0 || seen[&(*d)[0]] {
+			continue
+		}
+		seen[&(*d)[0]] = true
+		out = append(out, d)
+	}
+	return out
 }
 
 // useLogX is useLogY for the x axis.
@@ -455,7 +470,7 @@ func useLogX(p *plot.Plot, lo, hi float64, data ...*plotter.XYs) {
 	p.X.Min = math.Log10(niceBelow(lo / 1.1))
 	p.X.Max = math.Log10(niceAbove(hi * 1.2))
 	p.X.Tick.Marker = log10Ticks{}
-	for _, d := range data {
+	for _, d := range distinctData(data) {
 		for i := range *d {
 			(*d)[i].X = toLog((*d)[i].X, p.X.Min)
 		}

@@ -230,6 +230,7 @@ func auditBlocks(all []point) []block {
 	header := []string{"level", "sent", "acked", "failed", "indeterminate", "lost", "duplicates", "out of order", "read back, not acked", "verification read"}
 	right := []bool{false, true, true, true, true, true, true, true, true, false}
 	var rows [][]string
+	var noAck []string
 	for _, p := range all {
 		if p.res == nil || p.status == stats.StatusFailed {
 			rows = append(rows, []string{p.level, "-", "-", "-", "-", "-", "-", "-", "-", "not run (" + string(p.status) + ")"})
@@ -242,9 +243,16 @@ func auditBlocks(all []point) []block {
 		}
 		rows = append(rows, []string{p.level, i64(a.Sent), i64(a.Acked), i64(a.Failed), i64(a.Indeterminate), i64(a.Lost),
 			i64(a.Duplicates), i64(a.OutOfOrder), i64(a.UnackedConsumed), read})
+		if av := p.res.Availability; av != nil && av.LongestNoAckSeconds > 0 {
+			noAck = append(noAck, fmt.Sprintf("%s: %.2f s", p.level, av.LongestNoAckSeconds))
+		}
 	}
-	return []block{{kind: "table", header: header, right: right, rows: rows},
-		para("Lost = acknowledged but never read back; duplicates = one record identity (producer, sequence) at more than one offset; out of order = a producer's sequence went backwards within a partition. Only acknowledged records can be lost; indeterminate sends (timeouts) may or may not have been written.")}
+	blocks := []block{{kind: "table", header: header, right: right, rows: rows}}
+	if len(noAck) > 0 {
+		blocks = append(blocks, para("Longest time without a single acknowledgement (availability): %s.", strings.Join(noAck, "; ")))
+	}
+	return append(blocks,
+		para("Lost = acknowledged but never read back; duplicates = one record identity (producer, sequence) at more than one offset; out of order = a producer's sequence went backwards within a partition. Only acknowledged records can be lost; indeterminate sends (timeouts) may or may not have been written."))
 }
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }
@@ -260,11 +268,6 @@ func notMeasured(all []point) []string {
 			out = append(out, fmt.Sprintf("%s (%s): result file missing or unreadable: %s", p.level, p.id, firstNonEmpty(p.reason, "unknown")))
 		case p.status == stats.StatusIncomplete:
 			why := p.reason
-			for _, n := range p.res.Notes {
-				if strings.Contains(strings.ToLower(n), "interrupt") || strings.Contains(strings.ToLower(n), "timed out") {
-					why = n
-				}
-			}
 			out = append(out, fmt.Sprintf("%s (%s) is incomplete (%s): %.0f s measured; its numbers are shown but left out of the recommendation",
 				p.level, p.id, firstNonEmpty(why, "reason not recorded"), p.res.Metrics.MeasuredSeconds))
 		case !p.drawable():
@@ -277,8 +280,9 @@ func notMeasured(all []point) []string {
 // faultEvidence says whether and how a run injected faults.
 type faultEvidence struct {
 	any     bool
-	kill    bool   // a process kill (page cache survives)
-	summary string // what the run says about its faults
+	kill     bool     // a process kill (page cache survives)
+	summary  string   // what the run says about its faults
+	unhealed []string // points whose faults had not healed before the verification read
 }
 
 // detectFaults looks for faults in the profile (a top-level "fault" or "faults" section) and in
@@ -305,6 +309,24 @@ func detectFaults(run *stats.Run, all []point) faultEvidence {
 	for _, p := range all {
 		if p.res == nil {
 			continue
+		}
+		if f := p.res.Faults; f != nil {
+			for _, e := range f.Events {
+				if e.Step != "inject" {
+					continue
+				}
+				fe.any = true
+				fe.kill = fe.kill || e.Operation == "kill" || e.Operation == "restart"
+				what := firstNonEmpty(e.Fault, fmt.Sprintf("%s %s %d", e.Operation, e.NodeRole, e.NodeID))
+				if !seen[what] {
+					seen[what] = true
+					says = append(says, fmt.Sprintf("%s at %.0f s", what, e.StartOffsetSeconds))
+				}
+			}
+			if !f.Healed && len(f.Events) > 0 {
+				fe.unhealed = append(fe.unhealed, fmt.Sprintf("%s: not every fault had healed before the verification read (%s), so records on a node still down may count as lost",
+					p.level, firstNonEmpty(f.HealDetail, "no detail")))
+			}
 		}
 		for _, n := range p.res.Notes {
 			l := strings.ToLower(n)
@@ -345,6 +367,7 @@ func tested(run *stats.Run, all []point, fe faultEvidence) []string {
 		}
 	} else {
 		out = append(out, "Faults injected: "+fe.summary+". Only acknowledged records count as lost.")
+		out = append(out, fe.unhealed...)
 		if anyFlush && fe.kill {
 			out = append(out, "A process kill keeps the operating system's page cache, so flush settings (flush.messages, flush.ms, log.flush.*) could not change the outcome of these faults; only a power loss or kernel crash on all replicas together would test them.")
 		}

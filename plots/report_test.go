@@ -140,3 +140,56 @@ func TestReportUnknownFormat(t *testing.T) {
 		t.Error("format pdf accepted")
 	}
 }
+
+// TestReportUnderFaults: with a kill in every point and loss at the weaker levels, the
+// recommendation is the fastest level that came through clean, and the report says that a kill
+// cannot exercise flush settings.
+func TestReportUnderFaults(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "ladder"))); err != nil {
+		t.Fatal(err)
+	}
+	damage := map[string]stats.Audit{
+		"acks-0":   {Lost: 5120},
+		"acks-1":   {Lost: 214},
+		"acks-all": {Duplicates: 96, OutOfOrder: 2},
+	}
+	for _, id := range []string{"acks-0", "acks-1", "acks-all", "acks-all_idem", "acks-all_idem_isr-2_unclean-off", "acks-all_idem_isr-2_unclean-off_flush-1"} {
+		path := filepath.Join(dir, filepath.FromSlash(stats.PointFile(id)))
+		r, err := stats.ReadResult(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Faults = &stats.FaultReport{Injector: "local", Healed: true, Events: []stats.FaultEvent{
+			{Fault: "kill:leader@15s", Step: "inject", Operation: "kill", NodeRole: "broker", NodeID: 2, StartOffsetSeconds: 15},
+			{Fault: "kill:leader@15s", Step: "heal", Operation: "start", NodeRole: "broker", NodeID: 2, StartOffsetSeconds: 45},
+		}}
+		d := damage[id]
+		r.Audit.Lost, r.Audit.Duplicates, r.Audit.OutOfOrder = d.Lost, d.Duplicates, d.OutOfOrder
+		if err := stats.WriteResult(dir, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteReport(&buf, run, ReportOptions{NoCharts: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{
+		"Faults injected: kill:leader@15s at 15 s.",
+		"acks=1 (lost 214, duplicates 0, out of order 0); acks=all (lost 0, duplicates 96, out of order 2)",
+		"Recommendation: acks=all + idempotence, the fastest level that lost, duplicated and reordered nothing under the injected faults",
+		"A process kill keeps the operating system's page cache",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "No fault was injected") {
+		t.Error("report says no fault was injected")
+	}
+}
