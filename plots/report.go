@@ -279,7 +279,7 @@ func notMeasured(all []point) []string {
 
 // faultEvidence says whether and how a run injected faults.
 type faultEvidence struct {
-	any     bool
+	any      bool
 	kill     bool     // a process kill (page cache survives)
 	summary  string   // what the run says about its faults
 	unhealed []string // points whose faults had not healed before the verification read
