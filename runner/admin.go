@@ -165,6 +165,9 @@ type brokerRestore struct {
 	a     adminAPI
 	saved []savedSetting
 	done  bool
+	// onRestored runs after every setting was put back (removes the restore file); nil: nothing.
+	onRestored func()
+	hint       string // added to a restore error: how else to restore (the restore file)
 }
 
 // applyBrokerDynamic sets cfg as a dynamic per-broker value on every broker (brokers are ids),
@@ -173,8 +176,10 @@ type brokerRestore struct {
 // resource name; the cluster-wide flush settings may also be set per broker, and setting them on
 // every broker has the same effect for the point. The returned restore puts the previous values
 // back; it is returned even when setting failed part-way, so the caller's deferred restore undoes
-// whatever was applied. With an empty cfg it does nothing and needs no cluster.
-func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg map[string]string) (*brokerRestore, error) {
+// whatever was applied. With an empty cfg it does nothing and needs no cluster. beforeChange, if
+// not nil, receives what the restore will put back before anything changes (the restore file); if
+// it fails, nothing is changed.
+func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg map[string]string, beforeChange func([]savedSetting) error) (*brokerRestore, error) {
 	r := &brokerRestore{a: a}
 	if len(cfg) == 0 {
 		r.done = true
@@ -204,6 +209,12 @@ func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg m
 				s.Value = e.Value
 			}
 			r.saved = append(r.saved, s)
+		}
+	}
+	if beforeChange != nil {
+		if err := beforeChange(r.saved); err != nil {
+			r.done = true
+			return r, err
 		}
 	}
 	for _, b := range brokers {
@@ -244,6 +255,12 @@ func (r *brokerRestore) Restore() error {
 		if err := alterBroker(ctx, r.a, b, byBroker[b]); err != nil {
 			errs = append(errs, fmt.Errorf("restore broker %s configs (%s): %w; restore them by hand with kafka-configs.sh --alter --entity-type brokers --entity-name %s", b, describeEntries(byBroker[b]), err, b))
 		}
+	}
+	if len(errs) == 0 && r.onRestored != nil {
+		r.onRestored()
+	}
+	if len(errs) > 0 && r.hint != "" {
+		errs = append(errs, errors.New(r.hint))
 	}
 	return errors.Join(errs...)
 }

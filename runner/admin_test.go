@@ -94,7 +94,7 @@ func TestBrokerDynamicRestore(t *testing.T) {
 			if tt.failOn != "" {
 				f.alterErr = errors.New("refused")
 			}
-			r, err := applyBrokerDynamic(context.Background(), f, brokers, tt.set)
+			r, err := applyBrokerDynamic(context.Background(), f, brokers, tt.set, nil)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("apply err = %v, want error %v", err, tt.wantErr)
 			}

@@ -75,7 +75,7 @@ func TestInterruptKfake(t *testing.T) {
 	if res == nil || res.Status != stats.StatusIncomplete {
 		t.Fatalf("result %+v, want incomplete", res)
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(bootstrap)))
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
 	if err != nil {
 		t.Fatal(err)
 	}

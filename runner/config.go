@@ -37,14 +37,15 @@ func quietLogs(m map[string]string) {
 	}
 }
 
-// producerConfig is the one place that builds a producer's librdkafka configuration: the point's
-// settings, then the connection settings, then the settings the runner owns.
-func producerConfig(bootstrap string, p profiles.Point, clientID string) map[string]string {
-	m := map[string]string{}
+// producerConfig is the one place that builds a producer's librdkafka configuration: the client
+// config (security), then the point's settings, then the bootstrap servers and the settings the
+// runner owns.
+func producerConfig(conn connection, p profiles.Point, clientID string) map[string]string {
+	m := conn.base()
 	for k, v := range p.ProducerConfig() {
 		m[k] = v
 	}
-	m["bootstrap.servers"] = bootstrap
+	m["bootstrap.servers"] = conn.bootstrap
 	m["client.id"] = clientID
 	quietLogs(m)
 	for k, v := range runnerProducerProps {
@@ -54,17 +55,20 @@ func producerConfig(bootstrap string, p profiles.Point, clientID string) map[str
 }
 
 // consumerConfig builds a measuring consumer's configuration; group is the point's fresh group.
-func consumerConfig(bootstrap string, p profiles.Point, group, clientID string) map[string]string {
-	m := map[string]string{}
+func consumerConfig(conn connection, p profiles.Point, group, clientID string) map[string]string {
+	m := conn.base()
 	for k, v := range p.ConsumerConfig() {
 		m[k] = v
 	}
-	m["bootstrap.servers"] = bootstrap
+	m["bootstrap.servers"] = conn.bootstrap
 	m["group.id"] = group
 	m["client.id"] = clientID
 	quietLogs(m)
 	for k, v := range runnerConsumerProps {
 		m[k] = v
+	}
+	if conn.consumerReset != "" {
+		m["auto.offset.reset"] = conn.consumerReset
 	}
 	return m
 }
@@ -72,9 +76,9 @@ func consumerConfig(bootstrap string, p profiles.Point, group, clientID string) 
 // verifyConsumerConfig is the verification reader's configuration: it assigns partitions itself
 // and commits nothing, so its point settings do not apply (it must read everything, not behave
 // like the measured consumers). isolation.level=read_uncommitted so nothing written is hidden.
-func verifyConsumerConfig(bootstrap, clientID string) map[string]string {
-	return map[string]string{
-		"bootstrap.servers":    bootstrap,
+func verifyConsumerConfig(conn connection, clientID string) map[string]string {
+	m := conn.base()
+	for k, v := range map[string]string{
 		"group.id":             clientID, // required by librdkafka even when only assigning
 		"client.id":            clientID,
 		"enable.auto.commit":   "false",
@@ -82,12 +86,40 @@ func verifyConsumerConfig(bootstrap, clientID string) map[string]string {
 		"enable.partition.eof": "false",
 		"isolation.level":      "read_uncommitted",
 		"log_level":            "3",
+	} {
+		m[k] = v
 	}
+	return m
 }
 
 // adminConfig is the configuration of the runner's AdminClient.
-func adminConfig(bootstrap string) map[string]string {
-	return map[string]string{"bootstrap.servers": bootstrap, "client.id": "kbench-admin", "log_level": "3"}
+func adminConfig(conn connection) map[string]string {
+	m := conn.base()
+	m["client.id"], m["log_level"] = "kbench-admin", "3"
+	return m
+}
+
+// connection is what every client needs to reach the cluster: the bootstrap servers and the
+// client config's (security) properties.
+type connection struct {
+	bootstrap string
+	props     map[string]string
+	// consumerReset overrides the measuring consumers' auto.offset.reset ("": earliest): latest
+	// on an existing topic, whose older records are not this run's.
+	consumerReset string
+}
+
+// plainConnection is a connection without security settings (the local cluster without auth).
+func plainConnection(bootstrap string) connection { return connection{bootstrap: bootstrap} }
+
+// base is a fresh map with the connection's properties and bootstrap servers.
+func (c connection) base() map[string]string {
+	m := make(map[string]string, len(c.props)+8)
+	for k, v := range c.props {
+		m[k] = v
+	}
+	m["bootstrap.servers"] = c.bootstrap
+	return m
 }
 
 // toConfigMap converts a plain map into librdkafka's ConfigMap.

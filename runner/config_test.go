@@ -15,7 +15,7 @@ func TestProducerConfig(t *testing.T) {
 			"queue.buffering.max.kbytes": "1024",
 		}},
 	}
-	cfg := producerConfig("127.0.0.1:9092", p, "kbench-producer-0")
+	cfg := producerConfig(plainConnection("127.0.0.1:9092"), p, "kbench-producer-0")
 	want := map[string]string{
 		"bootstrap.servers":         "127.0.0.1:9092",
 		"client.id":                 "kbench-producer-0",
@@ -38,13 +38,13 @@ func TestProducerConfig(t *testing.T) {
 }
 
 func TestConsumerConfig(t *testing.T) {
-	cfg := consumerConfig("b:1", profiles.Point{}, "g1", "c0")
+	cfg := consumerConfig(plainConnection("b:1"), profiles.Point{}, "g1", "c0")
 	for k, v := range map[string]string{"bootstrap.servers": "b:1", "group.id": "g1", "auto.offset.reset": "earliest", "enable.partition.eof": "false"} {
 		if cfg[k] != v {
 			t.Errorf("%s = %q, want %q", k, cfg[k], v)
 		}
 	}
-	v := verifyConsumerConfig("b:1", "verify")
+	v := verifyConsumerConfig(plainConnection("b:1"), "verify")
 	if v["enable.auto.commit"] != "false" || v["isolation.level"] != "read_uncommitted" {
 		t.Errorf("verification consumer config %v", v)
 	}

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // highWatermarks sums the end offsets of a topic's partitions, read from the brokers.
 func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64 {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(bootstrap, "kbench-test-hw")))
+	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(plainConnection(bootstrap), "kbench-test-hw")))
 	if err != nil {
 		t.Errorf("consumer: %v", err)
 		return -1
@@ -99,7 +99,7 @@ func TestIntegrationQuickProfile(t *testing.T) {
 // clusterDefault returns the per-broker dynamic values of key on every broker, joined ("" when
 // no broker has one).
 func clusterDefault(t *testing.T, bootstrap, key string) string {
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(bootstrap)))
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestIntegrationSweepInterrupt(t *testing.T) {
 	if len(run.Points) != 2 || run.Points[0].Entry.Status != stats.StatusOK || run.Points[1].Entry.Status != stats.StatusIncomplete {
 		t.Fatalf("index points %+v", run.Index.Points)
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(cl.Bootstrap())))
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(cl.Bootstrap()))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,16 +26,7 @@ var ErrInterrupted = errors.New("interrupted")
 // topicName is the fresh topic of one point: "kbench-<run>-<point>", restricted to the characters
 // Kafka allows in topic names and to its 249-character limit.
 func topicName(runID, pointID string) string {
-	b := []byte("kbench-" + runID + "-" + pointID)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 249 {
-		b = b[:249]
-	}
-	return string(b)
+	return topicNameWith(DefaultTopicPrefix, runID, pointID)
 }
 
 // testHookBeforeDelete, when set by a test, sees each point's topic before it is deleted.
@@ -78,7 +69,7 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 	if err := s.applyStatic(ctx, p.BrokerStaticConfig()); err != nil {
 		return res, err
 	}
-	restore, err := applyBrokerDynamic(ctx, s.admin, s.brokerIDs(), p.BrokerDynamicConfig())
+	restore, err := s.applyBrokerDynamic(ctx, p)
 	defer func() {
 		if rerr := restore.Restore(); rerr != nil {
 			res.Notes = append(res.Notes, rerr.Error())
@@ -89,29 +80,33 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		return res, err
 	}
 
-	topic := topicName(s.runID, p.ID)
-	partitions := max(1, p.Workload.Partitions)
-	if err := createTopic(ctx, s.admin, topic, partitions, p.TopicReplicationFactor(), p.TopicConfig()); err != nil {
+	lease, err := s.acquireTopic(ctx, p)
+	if err != nil {
 		return res, err
 	}
+	topic, partitions := lease.name, lease.partitions
 	defer func() {
 		if testHookBeforeDelete != nil {
 			testHookBeforeDelete(topic, partitions)
 		}
-		if derr := deleteTopic(s.admin, topic); derr != nil {
+		if derr := s.release(lease); derr != nil {
 			res.Notes = append(res.Notes, "topic left behind: "+derr.Error())
 		}
 	}()
 	eff := &res.Effective
 	eff.Topic = topic
 	if eff.TopicConfig, eff.ReplicationFactor, eff.Partitions, err = describeTopic(ctx, s.admin, topic, p.TopicConfig()); err != nil {
-		return res, err
+		if !lease.existing {
+			return res, err
+		}
+		eff.Partitions = partitions
+		res.Notes = append(res.Notes, "settings of the existing topic not read back: "+err.Error())
 	}
 	brokerKeys := append(sortedKeys(p.BrokerDynamicConfig()), sortedKeys(p.BrokerStaticConfig())...)
 	if eff.BrokerConfig, err = describeBrokers(ctx, s.admin, s.brokers, brokerKeys); err != nil {
 		return res, err
 	}
-	m := &measurement{s: s, p: p, topic: topic, partitions: partitions, res: res, progress: progress}
+	m := &measurement{s: s, p: p, topic: topic, partitions: partitions, res: res, progress: progress, lease: lease, idBase: s.producerIDBase()}
 	return res, m.run(ctx)
 }
 
@@ -123,6 +118,8 @@ type measurement struct {
 	partitions int
 	res        *stats.Result
 	progress   progressFunc
+	lease      *topicLease // the topic and, on an existing topic, where the point's records begin
+	idBase     uint32      // first producer id (random on an existing topic: marks this point's records)
 
 	clock     phaseClock
 	col       *collector
@@ -144,17 +141,17 @@ func (m *measurement) run(ctx context.Context) error {
 	nsec := int(math.Ceil(dur.Seconds()))
 	m.col = newCollector(nsec)
 	go m.col.run()
-	bootstrap := m.s.opts.Bootstrap
+	conn := m.s.conn
 
 	// Consumers first: a fresh group takes seconds to form (group.initial.rebalance.delay.ms), and
 	// that must happen before the measured phase.
-	group := "kbench-" + m.topic
+	group := m.s.groupFor(m.p)
 	stop := make(chan struct{})
-	ccfg := consumerConfig(bootstrap, m.p, group, "kbench-consumer")
+	ccfg := consumerConfig(conn, m.p, group, "kbench-consumer")
 	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
 	commit := ccfg["enable.auto.commit"] == "false"
 	for i := 0; i < w.Consumers; i++ {
-		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(bootstrap, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
+		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
 		if err != nil {
 			m.stopConsumers(stop)
 			return fmt.Errorf("create consumer: %w", err)
@@ -166,10 +163,10 @@ func (m *measurement) run(ctx context.Context) error {
 		}
 		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: commit, e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{})})
 	}
-	pcfg := producerConfig(bootstrap, m.p, "kbench-producer")
+	pcfg := producerConfig(conn, m.p, "kbench-producer")
 	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
 	for i := 0; i < nprod; i++ {
-		cfg := producerConfig(bootstrap, m.p, fmt.Sprintf("kbench-producer-%d", i))
+		cfg := producerConfig(conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
 		pr, err := kafka.NewProducer(toConfigMap(cfg))
 		if err != nil {
 			m.closeProducers()
@@ -181,9 +178,9 @@ func (m *measurement) run(ctx context.Context) error {
 			maxIn = defaultMaxInFlight
 		}
 		pw := &producerWorker{
-			id: uint32(i), p: pr, topic: m.topic, nparts: int32(m.partitions), keyDist: w.KeyDistribution,
+			id: m.idBase + uint32(i), p: pr, topic: m.topic, nparts: int32(m.partitions), keyDist: w.KeyDistribution,
 			sizes: newSizeCycle(w.MessageSizeMin, w.MessageSizeMax), maxIn: maxIn,
-			room: make(chan struct{}, 1), sendFailed: map[string]int64{}, ledger: NewLedger(uint32(i)),
+			room: make(chan struct{}, 1), sendFailed: map[string]int64{}, ledger: NewLedger(m.idBase + uint32(i)),
 			produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(), clientErrs: map[string]int64{},
 			failedByName: map[string]int64{}, done: make(chan struct{}),
 		}
@@ -492,7 +489,12 @@ func acksZero(cfg map[string]string) bool {
 func (m *measurement) audit(ctx context.Context) error {
 	v := NewVerifier()
 	t0 := time.Now()
-	timedOut, err := verifyRead(ctx, m.s.opts.Bootstrap, m.topic, m.partitions, v, m.s.opts.drainTimeout())
+	var from []int64
+	var own func(uint32) bool // on an existing topic only the point's producer ids count
+	if m.lease != nil && m.lease.existing {
+		from, own = m.lease.start, func(id uint32) bool { return id-m.idBase < uint32(len(m.producers)) }
+	}
+	timedOut, err := verifyRead(ctx, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
 	if err != nil {
 		return fmt.Errorf("verification read: %w", err)
 	}

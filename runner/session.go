@@ -25,31 +25,44 @@ type session struct {
 	env     stats.Environment
 	runID   string
 	static  map[string]string // static broker settings in force because of this run (nil: none)
+	conn    connection        // how every client of this run connects
+	created map[string]bool   // topics this run created and has not deleted yet
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within
 // metadataTimeout) and records the environment.
 func newSession(opts Options) (*session, error) {
+	if opts.Bootstrap == "" {
+		opts.Bootstrap = opts.Client.Bootstrap()
+	}
 	if opts.Bootstrap == "" && opts.Cluster != nil {
 		opts.Bootstrap = opts.Cluster.Bootstrap()
 	}
 	if opts.Bootstrap == "" {
-		return nil, fmt.Errorf("no bootstrap servers: give --bootstrap or run a local cluster")
+		return nil, fmt.Errorf("no bootstrap servers: give --bootstrap, bootstrap.servers in --client-config, or run a local cluster")
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(opts.Bootstrap)))
+	conn, err := resolveConnection(opts.Bootstrap, opts.Client)
+	if err != nil {
+		return nil, err
+	}
+	// First contact through the probe: a wrong password or an unreachable cluster fails here
+	// within seconds, with one clear error, before anything changes.
+	md, err := probe(conn)
+	if err != nil {
+		return nil, err
+	}
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(conn)))
 	if err != nil {
 		return nil, fmt.Errorf("admin client for %s: %w", opts.Bootstrap, err)
 	}
-	md, err := checkReachable(a, opts.Bootstrap)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
 	runID := opts.RunID
 	if runID == "" {
-		runID = time.Now().UTC().Format("20060102-150405")
+		runID = newRunID()
 	}
-	s := &session{opts: opts, admin: a, brokers: md.Brokers, runID: runID}
+	if opts.ExistingTopic != "" {
+		conn.consumerReset = "latest" // the topic's older records are not this run's
+	}
+	s := &session{opts: opts, admin: a, brokers: md.Brokers, runID: runID, conn: conn}
 	_, libVersion := kafka.LibraryVersion()
 	s.env = stats.Environment{
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,

@@ -39,11 +39,14 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			err = errors.Join(err, cerr)
 		}
 	}()
-	if cerr := profiles.CheckAgainstCluster(points, len(s.brokers)); cerr != nil {
-		return fmt.Errorf("%w: %w", ErrBadPoints, cerr)
+	if perr := s.preflight(ctx, points); perr != nil {
+		return perr
+	}
+	for _, line := range opts.Client.FormatNotes() {
+		s.warn("%s", line)
 	}
 	idx := &stats.Index{
-		RunID: s.runID, Profile: opts.Profile, ProfileYAML: opts.ProfileYAML,
+		RunID: s.runID, Profile: opts.Profile, ProfileYAML: redactYAML(opts.ProfileYAML),
 		Environment: s.env, Start: time.Now(),
 	}
 	if err := stats.WriteIndex(opts.OutDir, idx); err != nil {
@@ -106,6 +109,9 @@ func RunPoint(ctx context.Context, p profiles.Point, opts Options) (*stats.Resul
 		s, err := newSession(opts)
 		if err != nil {
 			return nil, err
+		}
+		if err := s.preflight(ctx, []profiles.Point{p}); err != nil {
+			return nil, errors.Join(err, s.close())
 		}
 		res, err := s.runPoint(ctx, p, newProgress(opts, []profiles.Point{p}).update)
 		return res, errors.Join(err, s.close())

@@ -13,9 +13,11 @@ import (
 // offset until each partition reaches the high watermark taken when the read began, and feeds
 // every kbench record to v. It covers the whole topic, warmup records included: the audit
 // accounts for every record the point sent, not only the measured ones. It returns false in
-// timedOut when the bound ran out before every partition was read to its watermark.
-func verifyRead(ctx context.Context, bootstrap, topic string, partitions int, v *Verifier, limit time.Duration) (timedOut bool, err error) {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(bootstrap, "kbench-verify-"+topic)))
+// timedOut when the bound ran out before every partition was read to its watermark. On an
+// existing topic, from gives each partition's first offset to read (nil: the earliest) and own
+// says which producer ids are the point's (nil: all); other records are skipped.
+func verifyRead(ctx context.Context, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *Verifier, limit time.Duration) (timedOut bool, err error) {
+	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, "kbench-verify-"+topic)))
 	if err != nil {
 		return false, fmt.Errorf("verification consumer: %w", err)
 	}
@@ -31,9 +33,13 @@ func verifyRead(ctx context.Context, bootstrap, topic string, partitions int, v 
 			return false, fmt.Errorf("high watermark of %s/%d: %w", topic, p, err)
 		}
 		high[p] = hi
-		if hi > 0 {
+		start := kafka.OffsetBeginning
+		if from != nil {
+			start = kafka.Offset(from[p])
+		}
+		if hi > 0 && (from == nil || hi > from[p]) {
 			remaining++
-			tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: int32(p), Offset: kafka.OffsetBeginning})
+			tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: int32(p), Offset: start})
 		}
 	}
 	if remaining == 0 {
@@ -53,7 +59,7 @@ func verifyRead(ctx context.Context, bootstrap, topic string, partitions int, v 
 			continue
 		}
 		p := m.TopicPartition.Partition
-		if h, err := decodeHeader(m.Value); err == nil {
+		if h, err := decodeHeader(m.Value); err == nil && (own == nil || own(h.Producer)) {
 			v.Observe(p, h.Producer, h.Seq)
 		}
 		// Offsets can jump (transaction markers, compaction), so "reached" means the next offset
