@@ -80,7 +80,7 @@ func LoadClientConfig(file string, overrides []string) (*ClientConfig, error) {
 			return nil, fmt.Errorf("%w: -X %q: want key=value", ErrClientConfig, profiles.Redact(map[string]string{k: o})[k])
 		}
 		raw[k] = strings.TrimSpace(v)
-		origin[k] = "-X " + k
+		origin[k] = "-X"
 	}
 	c := &ClientConfig{File: file, Props: map[string]string{}, origin: origin}
 	if err := c.translate(raw); err != nil {
@@ -464,6 +464,23 @@ func (c *ClientConfig) validate() error {
 	sort.SliceStable(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
 	for _, k := range keys {
 		if strings.Contains(msg, `"`+k+`"`) || strings.HasPrefix(msg, k+" ") || strings.Contains(msg, " "+k+" ") || strings.Contains(msg, k+":") {
+			return fmt.Errorf("%s: %s: %s", c.where(k), k, msg)
+		}
+	}
+	// The error names no key of ours (an alias such as acks -> request.required.acks): find the
+	// key whose removal makes the config valid.
+	for _, k := range keys {
+		if k == "bootstrap.servers" {
+			continue
+		}
+		without := kafka.ConfigMap{"log_level": "0"}
+		for k2, v := range c.Props {
+			if k2 != k && k2 != "bootstrap.servers" {
+				without[k2] = v
+			}
+		}
+		if a, err := kafka.NewAdminClient(&without); err == nil {
+			a.Close()
 			return fmt.Errorf("%s: %s: %s", c.where(k), k, msg)
 		}
 	}

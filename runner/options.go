@@ -43,9 +43,32 @@ type Options struct {
 	// Version and Commit identify the kbench binary in result files.
 	Version string
 	Commit  string
+	// Client is how every client connects (the --client-config file and -X overrides, translated
+	// and validated by LoadClientConfig); nil: plain bootstrap servers, no security.
+	Client *ClientConfig
+	// TopicPrefix starts the name of every topic and consumer group kbench creates (""
+	// "kbench-"); the run id follows, so `kbench clean --run ID` finds them.
+	TopicPrefix string
+	// ExistingTopic is a topic kbench did not create, for users without create permission: kbench
+	// only produces and reads its own records there, sweeps no topic setting and never deletes it.
+	ExistingTopic string
+	// AllowBrokerConfig lets points change dynamic broker settings on a cluster kbench did not
+	// start (--allow-broker-config); on its own local cluster they are always allowed.
+	AllowBrokerConfig bool
 	// DrainTimeout bounds the wait for outstanding deliveries and for consumers to catch up after
 	// the measured phase, and separately the verification read. Zero: 30 s.
 	DrainTimeout time.Duration
+
+}
+
+// DefaultTopicPrefix starts every topic name kbench creates unless --topic-prefix says otherwise.
+const DefaultTopicPrefix = "kbench-"
+
+func (o Options) topicPrefix() string {
+	if o.TopicPrefix != "" {
+		return o.TopicPrefix
+	}
+	return DefaultTopicPrefix
 }
 
 func (o Options) drainTimeout() time.Duration {

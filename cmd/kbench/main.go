@@ -56,6 +56,8 @@ func newApp() *cli.App {
 			sweepCommand(),
 			profilesCommand(),
 			exportCommand(),
+			cleanCommand(),
+			restoreCommand(),
 			plotCommand(), reportCommand(), compareCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits

@@ -20,12 +20,12 @@ import (
 // targetFlags say which cluster a run measures: --bootstrap for any cluster, otherwise the local
 // one in --cluster-dir (started if none runs, and then stopped again).
 func targetFlags() []cli.Flag {
-	return []cli.Flag{
+	return append(append([]cli.Flag{
 		&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` of the cluster to measure (default: the local cluster)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},
 		&cli.StringFlag{Name: "cluster-dir", Usage: "local cluster folder, used without --bootstrap", Value: cluster.DefaultDir(), EnvVars: []string{"KBENCH_CLUSTER_DIR"}},
 		&cli.StringFlag{Name: "out", Usage: "results `DIR` (index.json, points/)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
-	}
+	}, connectFlags()...), guardFlags()...)
 }
 
 func sweepCommand() *cli.Command {
@@ -49,6 +49,9 @@ func sweepCommand() *cli.Command {
 			}
 			if c.Bool("plan") {
 				_, warnings := prof.Validate()
+				if err := printClientConfig(c); err != nil {
+					return err
+				}
 				return profiles.WritePlan(os.Stdout, points, warnings...)
 			}
 			if c.String("out") == "" {
@@ -75,12 +78,18 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 		Progress: os.Stderr, ProgressTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		Version: Version, Commit: Commit,
 	}
-	if opts.Bootstrap == "" {
+	if err := applyGuardFlags(c, &opts); err != nil {
+		return err
+	}
+	if opts.Bootstrap == "" && opts.Client.Bootstrap() == "" {
 		cl, started, err := localCluster(ctx, c.String("cluster-dir"), quiet)
 		if err != nil {
 			return withCode(exitCluster, err)
 		}
 		opts.Cluster, opts.Bootstrap = cl, cl.Bootstrap()
+		if err := localClientConfig(cl, &opts); err != nil {
+			return err
+		}
 		if started {
 			defer func() {
 				dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -101,8 +110,9 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 		return withCode(exitCluster, err)
 	case errors.Is(err, runner.ErrBadPoints):
 		return withCode(exitBadInput, err)
+	default:
+		return guardExit(err)
 	}
-	return err
 }
 
 // localCluster returns the running local cluster in dir, or starts one (started = true).

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/runner"
+)
+
+// connectFlags say how kbench's clients connect, the way Kafka's own tools are told: a Java-style
+// client .properties file and -X overrides (used by run, sweep, clean and restore).
+func connectFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "client-config", Usage: "Java-style client .properties `FILE` (as Kafka's tools take with --command-config / --producer.config): bootstrap.servers, security.protocol, SASL and SSL settings for every client", EnvVars: []string{"KBENCH_CLIENT_CONFIG"}},
+		&cli.StringSliceFlag{Name: "X", Usage: "librdkafka or Java client property `KEY=VALUE` for every client, over --client-config (repeatable)"},
+	}
+}
+
+// guardFlags are the shared-cluster guards of run and sweep.
+func guardFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "topic-prefix", Value: runner.DefaultTopicPrefix, Usage: "`PREFIX` of every topic and consumer group kbench creates (the run id follows)"},
+		&cli.StringFlag{Name: "existing-topic", Usage: "measure on this existing topic `NAME` instead of creating topics (no create permission needed): kbench writes and audits only its own records there, sweeps no topic settings and never deletes it"},
+		&cli.BoolFlag{Name: "allow-broker-config", Usage: "allow points to change dynamic broker settings on a cluster kbench did not start (restored after each point; a restore file is written first)"},
+	}
+}
+
+// loadClientConfig reads --client-config and -X; nil when neither is given.
+func loadClientConfig(c *cli.Context) (*runner.ClientConfig, error) {
+	if c.String("client-config") == "" && len(c.StringSlice("X")) == 0 {
+		return nil, nil
+	}
+	cc, err := runner.LoadClientConfig(c.String("client-config"), c.StringSlice("X"))
+	if err != nil {
+		return nil, withCode(exitBadInput, err)
+	}
+	return cc, nil
+}
+
+// applyGuardFlags fills the connection and guard options of run and sweep.
+func applyGuardFlags(c *cli.Context, opts *runner.Options) error {
+	cc, err := loadClientConfig(c)
+	if err != nil {
+		return err
+	}
+	opts.Client = cc
+	opts.TopicPrefix = c.String("topic-prefix")
+	opts.ExistingTopic = c.String("existing-topic")
+	opts.AllowBrokerConfig = c.Bool("allow-broker-config")
+	return nil
+}
+
+// localClientConfig connects to a local cluster started with --auth scram as its super user
+// (the client config file `kbench cluster up` wrote), unless a client config was given.
+func localClientConfig(cl *cluster.Cluster, opts *runner.Options) error {
+	if opts.Client != nil || cl.Auth == cluster.AuthNone || len(cl.Users) == 0 {
+		return nil
+	}
+	cc, err := runner.LoadClientConfig(cl.Users[0].ConfigFile, nil)
+	if err != nil {
+		return withCode(exitCluster, fmt.Errorf("local cluster's admin client config: %w", err))
+	}
+	opts.Client = cc
+	return nil
+}
+
+// printClientConfig prints the client config, secrets redacted, for --plan.
+func printClientConfig(c *cli.Context) error {
+	cc, err := loadClientConfig(c)
+	if err != nil {
+		return err
+	}
+	for _, line := range cc.FormatNotes() {
+		fmt.Fprintln(os.Stdout, line)
+	}
+	return nil
+}
+
+// guardExit maps the guards' errors to exit codes: what the user gave is wrong (bad input), or
+// the cluster refused (cluster).
+func guardExit(err error) error {
+	switch {
+	case errors.Is(err, runner.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed):
+		return withCode(exitBadInput, err)
+	case errors.Is(err, runner.ErrAuthFailed), errors.Is(err, runner.ErrNotPermitted), errors.Is(err, runner.ErrNotOurTopic):
+		return withCode(exitCluster, err)
+	}
+	return err
+}
+
+func cleanCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "clean",
+		Usage:     "delete the topics of one run (left behind by a crashed or killed kbench); prints each topic it deletes",
+		ArgsUsage: " ",
+		Flags: append(connectFlags(),
+			&cli.StringFlag{Name: "run", Usage: "run `ID` (index.json's run_id; it is in every topic name)", Required: true},
+			&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` (default: the client config's)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},
+			&cli.StringFlag{Name: "topic-prefix", Value: runner.DefaultTopicPrefix, Usage: "`PREFIX` the run's topics start with"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "list the topics, delete nothing"},
+		),
+		Action: func(c *cli.Context) error {
+			cc, err := loadClientConfig(c)
+			if err != nil {
+				return err
+			}
+			_, err = runner.Clean(c.Context, runner.CleanOptions{
+				Bootstrap: c.String("bootstrap"), Client: cc, RunID: c.String("run"),
+				TopicPrefix: c.String("topic-prefix"), DryRun: c.Bool("dry-run"), Out: os.Stdout,
+			})
+			return cleanExit(err)
+		},
+	}
+}
+
+// cleanExit maps the errors of clean and restore to exit codes.
+func cleanExit(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, runner.ErrBadPoints):
+		return withCode(exitBadInput, err)
+	case errors.Is(err, runner.ErrUnreachable):
+		return withCode(exitCluster, err)
+	}
+	if g := guardExit(err); g != err {
+		return g
+	}
+	return withCode(exitCluster, err)
+}
