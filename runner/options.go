@@ -58,7 +58,6 @@ type Options struct {
 	// DrainTimeout bounds the wait for outstanding deliveries and for consumers to catch up after
 	// the measured phase, and separately the verification read. Zero: 30 s.
 	DrainTimeout time.Duration
-
 }
 
 // DefaultTopicPrefix starts every topic name kbench creates unless --topic-prefix says otherwise.
