@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: a local 3-broker cluster, a short measurement, then down.
+# The main job on a fresh machine: kbench starts a local 3-broker Kafka cluster, sweeps the shipped
+# durability-ladder profile (one reliability level per step), draws the charts, writes an HTML
+# report, and stops the cluster it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=${KBENCH_DEMO_OUT:-results/demo}
 dir=.cache/demo-cluster
-trap 'bin/kbench cluster down --dir "$dir" >/dev/null 2>&1 || true' EXIT
+rm -rf "$out"
 bin/kbench cluster down --dir "$dir" --wipe >/dev/null 2>&1 || true
-bootstrap=$(bin/kbench cluster up --dir "$dir")
-bin/kbench cluster status --dir "$dir"
-echo "cluster up at $bootstrap"
+bin/kbench sweep --profile durability-ladder --out "$out" --cluster-dir "$dir"
+bin/kbench report --in "$out" --format html --out "$out/report.html"
+echo
+echo "charts: $out/plots/"
+echo "report: $out/report.html"
