@@ -1,0 +1,550 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// Faults during a point: a small scheduler fires the profile's fault schedule at its offsets
+// into the measured phase, one fault at a time (a fault due while the previous one is still
+// healing fires late, and its event says when it really started), through an injector: the
+// local cluster's processes by pid, or the user's shell commands for a remote cluster. Consumer
+// crashes go to the consumer worker processes. Every step is logged with what ran, when, its
+// exit status and which broker led which partition; a once-a-second metadata poll records
+// leadership changes. After the measured phase everything is healed before the audit reads.
+
+// ErrFaultSetup says the fault schedule cannot run against this cluster (a missing remote
+// command, a target that does not exist): the profile or flags must change.
+var ErrFaultSetup = errors.New("fault schedule cannot run")
+
+// Node roles in fault events.
+const (
+	roleBroker     = "broker"
+	roleController = "controller"
+	roleConsumer   = "consumer"
+)
+
+// nodeRef is a process a fault acts on. id -1 with roleController means "the active controller,
+// as the remote command knows it" (kbench cannot see a remote quorum).
+type nodeRef struct {
+	role string
+	id   int
+}
+
+func (n nodeRef) String() string {
+	if n.id < 0 {
+		return "active " + n.role
+	}
+	return fmt.Sprintf("%s %d", n.role, n.id)
+}
+
+// injection is what one injector step did.
+type injection struct {
+	command    string
+	exitStatus int
+	output     string
+	err        error
+}
+
+// injector carries out fault operations on cluster nodes.
+type injector interface {
+	// name is the injector's kind for the result file.
+	name() string
+	// do runs op (kill, start, pause, resume, restart) on node n.
+	do(ctx context.Context, op string, n nodeRef, vars map[string]string) injection
+	// activeController is the id of the active controller (-1: not knowable here).
+	activeController() (int, error)
+	// heal brings back every node this injector can see broken; it returns what it did.
+	heal(ctx context.Context) ([]string, error)
+}
+
+// localInjector acts on kbench's own local cluster by process id.
+type localInjector struct{ c *cluster.Cluster }
+
+func (l localInjector) name() string { return "local" }
+
+func (l localInjector) do(ctx context.Context, op string, n nodeRef, _ map[string]string) injection {
+	node, err := l.c.Node(n.id)
+	if err != nil {
+		return injection{command: op + " " + n.String(), exitStatus: -1, err: err}
+	}
+	pid := node.PID
+	var in injection
+	switch op {
+	case "kill":
+		in.command, in.err = fmt.Sprintf("SIGKILL pid %d (%s)", pid, n), l.c.Kill(n.id)
+	case "pause":
+		in.command, in.err = fmt.Sprintf("SIGSTOP pid %d (%s)", pid, n), l.c.Pause(n.id)
+	case "resume":
+		in.command, in.err = fmt.Sprintf("SIGCONT pid %d (%s)", pid, n), l.c.Resume(n.id)
+	case "start":
+		in.err = l.c.Restart(ctx, n.id)
+		in.command = fmt.Sprintf("start %s (same data and ports; new pid %d) and wait until it is back in every ISR", n, node.PID)
+	case "restart":
+		in.err = l.c.Restart(ctx, n.id)
+		in.command = fmt.Sprintf("SIGTERM pid %d (%s), start it again (new pid %d), wait until it is back in every ISR", pid, n, node.PID)
+	default:
+		in.err = fmt.Errorf("unknown operation %s", op)
+	}
+	if in.err != nil {
+		in.exitStatus = -1
+	}
+	return in
+}
+
+func (l localInjector) activeController() (int, error) { return l.c.ActiveController() }
+
+func (l localInjector) heal(ctx context.Context) ([]string, error) {
+	var did []string
+	var errs []error
+	for _, n := range l.c.Nodes {
+		switch n.State() {
+		case cluster.StatePaused:
+			did = append(did, fmt.Sprintf("resumed %s %d", n.Role, n.ID))
+			errs = append(errs, l.c.Resume(n.ID))
+		case cluster.StateDown:
+			did = append(did, fmt.Sprintf("restarted %s %d", n.Role, n.ID))
+			errs = append(errs, l.c.Restart(ctx, n.ID))
+		}
+	}
+	return did, errors.Join(errs...)
+}
+
+// commandInjector runs the user's shell command per operation, for a cluster kbench does not
+// run. Placeholders: {node} and {broker} (the node id; "active" for the active controller),
+// {role} (broker or controller), {topic}, {partition} (for a leader target; else empty).
+type commandInjector struct {
+	commands map[string]string
+	timeout  time.Duration
+	mu       sync.Mutex
+	broken   map[nodeRef]string // node -> the op that heals it, for nodes not yet healed
+}
+
+// outputTailBytes is how much of a command's output an event keeps.
+const outputTailBytes = 600
+
+func (c *commandInjector) name() string { return "remote-commands" }
+
+func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map[string]string) injection {
+	tmpl, ok := c.commands[op]
+	if !ok {
+		return injection{command: op + " " + n.String(), exitStatus: -1, err: fmt.Errorf("no --fault-command for %s", op)}
+	}
+	id := strconv.Itoa(n.id)
+	if n.id < 0 {
+		id = "active"
+	}
+	repl := []string{"{node}", id, "{broker}", id, "{role}", n.role}
+	for k, v := range vars {
+		repl = append(repl, "{"+k+"}", v)
+	}
+	cmdline := strings.NewReplacer(repl...).Replace(tmpl)
+	cctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", cmdline)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	in := injection{command: cmdline, output: tailString(out.String(), outputTailBytes)}
+	switch {
+	case cctx.Err() == context.DeadlineExceeded:
+		in.exitStatus, in.err = -1, fmt.Errorf("timed out after %s", c.timeout)
+	case err != nil:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			in.exitStatus = ee.ExitCode()
+		} else {
+			in.exitStatus = -1
+		}
+		in.err = err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken == nil {
+		c.broken = map[nodeRef]string{}
+	}
+	switch {
+	case in.err == nil && op == "kill":
+		c.broken[n] = "start"
+	case in.err == nil && op == "pause":
+		c.broken[n] = "resume"
+	case in.err == nil && (op == "start" || op == "resume"):
+		delete(c.broken, n)
+	}
+	return in
+}
+
+func (c *commandInjector) activeController() (int, error) { return -1, nil }
+
+// heal retries the healing command of every node whose heal has not succeeded.
+func (c *commandInjector) heal(ctx context.Context) ([]string, error) {
+	c.mu.Lock()
+	pending := make(map[nodeRef]string, len(c.broken))
+	for n, op := range c.broken {
+		pending[n] = op
+	}
+	c.mu.Unlock()
+	var did []string
+	var errs []error
+	for n, op := range pending {
+		in := c.do(ctx, op, n, nil)
+		did = append(did, fmt.Sprintf("%s %s: exit %d", op, n, in.exitStatus))
+		if in.err != nil {
+			errs = append(errs, fmt.Errorf("%s %s (%s): %w", op, n, in.command, in.err))
+		}
+	}
+	return did, errors.Join(errs...)
+}
+
+func tailString(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// consumerCrasher kills and replaces consumer worker processes.
+type consumerCrasher interface {
+	kill(i int) (string, error)
+	start(i int) (string, error)
+}
+
+// metadataAPI is what the scheduler needs from the admin client.
+type metadataAPI interface {
+	GetMetadata(topic *string, allTopics bool, timeoutMs int) (*kafka.Metadata, error)
+}
+
+// faultRunner runs one point's fault schedule.
+type faultRunner struct {
+	schedule   []profiles.Fault
+	inj        injector
+	md         metadataAPI
+	consumers  consumerCrasher // nil: consumers are not worker processes
+	topic      string
+	partitions int
+	clock      phaseClock
+	measured   time.Duration
+
+	stop     chan struct{}
+	done     chan struct{}
+	watchEnd chan struct{}
+	watchOK  chan struct{}
+
+	// Written by the scheduler goroutine, read after done.
+	events  []stats.FaultEvent
+	firings []firing
+	// Written by the watcher goroutine, read after watchOK.
+	changes []stats.LeaderChange
+}
+
+// plannedFault is one firing of one schedule entry.
+type plannedFault struct {
+	offset time.Duration
+	fault  profiles.Fault
+}
+
+func (r *faultRunner) plan() []plannedFault {
+	var out []plannedFault
+	for _, f := range r.schedule {
+		for _, t := range f.Times(r.measured) {
+			out = append(out, plannedFault{offset: t, fault: f})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].offset < out[j].offset })
+	return out
+}
+
+// start launches the scheduler and the leadership watcher.
+func (r *faultRunner) start(ctx context.Context) {
+	r.stop, r.done = make(chan struct{}), make(chan struct{})
+	r.watchEnd, r.watchOK = make(chan struct{}), make(chan struct{})
+	go r.watch()
+	go r.run(ctx)
+}
+
+// finish stops firing new faults, waits for the current one to heal, and stops the watcher.
+func (r *faultRunner) finish() {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	<-r.done
+	select {
+	case <-r.watchEnd:
+	default:
+		close(r.watchEnd)
+	}
+	<-r.watchOK
+}
+
+func (r *faultRunner) sinceMeasure(t time.Time) float64 {
+	return float64(t.UnixNano()-r.clock.Measure) / 1e9
+}
+
+// run fires the planned faults in order until the plan ends or stop is closed.
+func (r *faultRunner) run(ctx context.Context) {
+	defer close(r.done)
+	for _, pf := range r.plan() {
+		due := time.Unix(0, r.clock.Measure).Add(pf.offset)
+		t := time.NewTimer(time.Until(due))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-r.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		r.fire(ctx, pf)
+	}
+}
+
+// fire carries out one fault: inject, wait For, heal.
+func (r *faultRunner) fire(ctx context.Context, pf plannedFault) {
+	f := pf.fault
+	name := f.String()
+	ev := stats.FaultEvent{Fault: name, Step: "inject", ScheduledOffsetSeconds: pf.offset.Seconds()}
+	ev.Leaders = r.leaders()
+	node, err := r.resolve(f.Target, ev.Leaders)
+	if f.Target.Kind == profiles.TargetLeader {
+		p := f.Target.ID
+		ev.Partition = &p
+	}
+	ev.NodeRole, ev.NodeID = node.role, node.id
+	if err != nil {
+		now := time.Now()
+		ev.StartOffsetSeconds, ev.ExitStatus, ev.Error = r.sinceMeasure(now), -1, err.Error()
+		ev.Operation = string(f.Action)
+		r.events = append(r.events, ev)
+		return
+	}
+	vars := map[string]string{"topic": r.topic, "partition": ""}
+	if ev.Partition != nil {
+		vars["partition"] = strconv.Itoa(*ev.Partition)
+	}
+	injectOp, healOp := string(f.Action), ""
+	switch f.Action {
+	case profiles.FaultKill:
+		healOp = "start"
+	case profiles.FaultPause:
+		healOp = "resume"
+	}
+	if node.role == roleConsumer {
+		injectOp, healOp = "kill-consumer", "start-consumer"
+	}
+	start := time.Now()
+	r.step(ctx, &ev, injectOp, node, vars, start)
+	if ev.Error == "" {
+		r.firings = append(r.firings, firing{fault: name, target: node.String(), at: start.UnixNano()})
+	}
+	if healOp == "" || ev.Error != "" {
+		return
+	}
+	// Hold the fault for For (a hard bounce must outlast the broker session timeout so
+	// leadership really moves), then heal, even when the measured phase ends meanwhile.
+	if wait := time.Until(start.Add(f.For)); wait > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+	hev := stats.FaultEvent{Fault: name, Step: "heal", ScheduledOffsetSeconds: pf.offset.Seconds() + f.For.Seconds(),
+		NodeRole: node.role, NodeID: node.id, Partition: ev.Partition, Leaders: r.leaders()}
+	// The heal runs even after Ctrl-C: a cluster must not be left broken.
+	hctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	r.step(hctx, &hev, healOp, node, vars, time.Now())
+}
+
+// step runs one operation and appends its event.
+func (r *faultRunner) step(ctx context.Context, ev *stats.FaultEvent, op string, node nodeRef, vars map[string]string, start time.Time) {
+	ev.Operation = op
+	ev.StartOffsetSeconds = r.sinceMeasure(start)
+	var in injection
+	switch op {
+	case "kill-consumer", "start-consumer":
+		if r.consumers == nil {
+			in = injection{command: op, exitStatus: -1, err: errors.New("consumers are not running as worker processes")}
+			break
+		}
+		if op == "kill-consumer" {
+			in.command, in.err = r.consumers.kill(node.id)
+		} else {
+			in.command, in.err = r.consumers.start(node.id)
+		}
+		if in.err != nil {
+			in.exitStatus = -1
+		}
+	default:
+		in = r.inj.do(ctx, op, node, vars)
+	}
+	ev.DurationSeconds = time.Since(start).Seconds()
+	ev.Command, ev.ExitStatus, ev.OutputTail = in.command, in.exitStatus, in.output
+	if in.err != nil {
+		ev.Error = in.err.Error()
+	}
+	r.events = append(r.events, *ev)
+}
+
+// resolve turns a target into the node it names right now.
+func (r *faultRunner) resolve(t profiles.FaultTarget, leaders map[string]int) (nodeRef, error) {
+	switch t.Kind {
+	case profiles.TargetBroker:
+		return nodeRef{roleBroker, t.ID}, nil
+	case profiles.TargetConsumer:
+		return nodeRef{roleConsumer, t.ID}, nil
+	case profiles.TargetController:
+		id, err := r.inj.activeController()
+		return nodeRef{roleController, id}, err
+	case profiles.TargetLeader:
+		if t.ID >= r.partitions {
+			return nodeRef{roleBroker, -1}, fmt.Errorf("partition %d does not exist (the topic has %d)", t.ID, r.partitions)
+		}
+		l, ok := leaders[strconv.Itoa(t.ID)]
+		if !ok || l < 0 {
+			return nodeRef{roleBroker, -1}, fmt.Errorf("partition %d has no leader right now", t.ID)
+		}
+		return nodeRef{roleBroker, l}, nil
+	}
+	return nodeRef{}, fmt.Errorf("unknown target %s", t)
+}
+
+// leaders is partition -> leader id from a fresh metadata request (nil when it fails).
+func (r *faultRunner) leaders() map[string]int {
+	md, err := r.md.GetMetadata(&r.topic, false, 3000)
+	if err != nil {
+		return nil
+	}
+	t, ok := md.Topics[r.topic]
+	if !ok {
+		return nil
+	}
+	out := make(map[string]int, len(t.Partitions))
+	for _, p := range t.Partitions {
+		out[strconv.Itoa(int(p.ID))] = int(p.Leader)
+	}
+	return out
+}
+
+// watch polls the topic's leaders once a second and records every change.
+func (r *faultRunner) watch() {
+	defer close(r.watchOK)
+	prev := r.leaders()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.watchEnd:
+			return
+		case <-tick.C:
+		}
+		cur := r.leaders()
+		if cur == nil {
+			continue
+		}
+		now := r.sinceMeasure(time.Now())
+		for p, to := range cur {
+			from, ok := prev[p]
+			if !ok {
+				from = -1
+			}
+			if from != to {
+				pi, _ := strconv.Atoi(p)
+				r.changes = append(r.changes, stats.LeaderChange{OffsetSeconds: round3(now), Partition: pi, From: from, To: to})
+			}
+		}
+		prev = cur
+	}
+}
+
+// healAll brings every broken node back and waits (bounded) until every partition of the topic
+// has a leader and a full ISR, so the verification read sees a healed cluster.
+func (r *faultRunner) healAll(ctx context.Context, limit time.Duration) (bool, string) {
+	hctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	did, err := r.inj.heal(hctx)
+	var notes []string
+	if len(did) > 0 {
+		notes = append(notes, strings.Join(did, "; "))
+	}
+	if err != nil {
+		return false, strings.Join(append(notes, "heal failed: "+err.Error()), "; ")
+	}
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		ok, why := r.fullISR()
+		if ok {
+			return true, strings.Join(notes, "; ")
+		}
+		last = why
+		time.Sleep(500 * time.Millisecond)
+	}
+	return false, strings.Join(append(notes, fmt.Sprintf("not healed within %s: %s", limit, last)), "; ")
+}
+
+// fullISR reports whether every partition of the topic has a leader and all replicas in sync.
+func (r *faultRunner) fullISR() (bool, string) {
+	md, err := r.md.GetMetadata(&r.topic, false, 3000)
+	if err != nil {
+		return false, err.Error()
+	}
+	t, ok := md.Topics[r.topic]
+	if !ok {
+		return false, "topic not in metadata"
+	}
+	for _, p := range t.Partitions {
+		if p.Leader < 0 {
+			return false, fmt.Sprintf("partition %d has no leader", p.ID)
+		}
+		if len(p.Isrs) < len(p.Replicas) {
+			return false, fmt.Sprintf("partition %d: ISR %v of replicas %v", p.ID, p.Isrs, p.Replicas)
+		}
+	}
+	return true, ""
+}
+
+// report is the fault part of the result.
+func (r *faultRunner) report() *stats.FaultReport {
+	return &stats.FaultReport{Schedule: r.schedule, Injector: r.inj.name(), Events: r.events, LeaderChanges: r.changes}
+}
+
+// newInjector picks the injector for the session: the local cluster when kbench runs it, else
+// the user's commands, checked against what the schedule needs.
+func newInjector(opts Options) (injector, error) {
+	if opts.Cluster != nil && len(opts.FaultCommands) == 0 {
+		return localInjector{opts.Cluster}, nil
+	}
+	var missing []string
+	for _, op := range profiles.NeededFaultCommands(opts.Faults) {
+		if _, ok := opts.FaultCommands[op]; !ok {
+			missing = append(missing, op)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: on a cluster kbench does not run, faults are shell commands; give --fault-command for %s (e.g. --fault-command 'kill=ssh kafka-{broker} sudo systemctl kill -s KILL kafka')",
+			ErrFaultSetup, strings.Join(missing, ", "))
+	}
+	timeout := opts.FaultCommandTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	return &commandInjector{commands: opts.FaultCommands, timeout: timeout}, nil
+}

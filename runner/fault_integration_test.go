@@ -1,0 +1,285 @@
+package runner
+
+// Real-cluster fault tests (KBENCH_INTEGRATION=1). They break the shared cluster and heal it
+// before returning (the runner heals after every point; healShared checks and repairs anyway).
+// Time budget: a hard bounce costs about 20 s here (10 s down, past the 9 s broker session
+// timeout, then a restart and ISR rejoin), so the idempotent level gets 5 leader kills in one
+// 105 s point, acks=0 and acks=1 get 2 kills each in 45 s points.
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// healShared restarts or resumes any node a failed test left broken.
+func healShared(t *testing.T, cl *cluster.Cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if did, err := (localInjector{cl}).heal(ctx); err != nil {
+		t.Errorf("heal the shared cluster (%v): %v", did, err)
+	}
+}
+
+// faultPoint is a durability-level point for fault tests: 3 partitions, RF 3, fixed rate.
+func faultPoint(id string, acks profiles.Acks, idem bool, minISR int, dur time.Duration) profiles.Point {
+	rf, unclean := 3, false
+	p := profiles.Point{
+		ID: id, Label: id, Level: profiles.ReliabilityLevel{Rank: 1, Name: id},
+		Workload: profiles.Workload{
+			MessageSizeMin: 200, MessageSizeMax: 200, KeyDistribution: "none", Partitions: 3, ReplicationFactor: rf,
+			Producers: 1, Consumers: 0, Rate: 2000, Duration: dur, Warmup: time.Second,
+		},
+		Settings: profiles.Settings{Acks: &acks, ReplicationFactor: &rf, UncleanLeaderElection: &unclean},
+	}
+	if idem {
+		p.Settings.Idempotence = &idem
+	}
+	if minISR > 0 {
+		p.Settings.MinInsyncReplicas = &minISR
+	}
+	return p
+}
+
+func mustFault(t *testing.T, s string) profiles.Fault {
+	t.Helper()
+	f, err := profiles.ParseFaultFlag(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func countOps(r *stats.Result, op string) (ok, failed int) {
+	if r.Faults == nil {
+		return 0, 0
+	}
+	for _, e := range r.Faults.Events {
+		if e.Operation == op {
+			if e.Error == "" {
+				ok++
+			} else {
+				failed++
+			}
+		}
+	}
+	return ok, failed
+}
+
+func logFaults(t *testing.T, r *stats.Result) {
+	t.Helper()
+	a := r.Audit
+	t.Logf("%s: sent %d acked %d failed %d indeterminate %d consumed %d lost %d duplicates %d unacked-consumed %d indeterminate-consumed %d failed-but-consumed %d",
+		r.Point.ID, a.Sent, a.Acked, a.Failed, a.Indeterminate, a.Consumed, a.Lost, a.Duplicates, a.UnackedConsumed, a.IndeterminateConsumed, a.FailedButConsumed)
+	t.Logf("%s: failed by error %v; notes %v", r.Point.ID, r.Metrics.FailedByError, r.Notes)
+	if r.Faults != nil {
+		for _, e := range r.Faults.Events {
+			t.Logf("  %6.1fs (due %5.1fs) %-7s %-14s %s %d: %s (%.1fs) %s", e.StartOffsetSeconds, e.ScheduledOffsetSeconds, e.Step, e.Operation, e.NodeRole, e.NodeID, e.Command, e.DurationSeconds, e.Error)
+		}
+		t.Logf("  leader changes: %d; healed %v %s", len(r.Faults.LeaderChanges), r.Faults.Healed, r.Faults.HealDetail)
+	}
+	if r.Availability != nil {
+		t.Logf("  longest no-ack window in the measured phase: %.2fs", r.Availability.LongestNoAckSeconds)
+		for _, im := range r.Availability.AfterFault {
+			t.Logf("  after %s at %.1fs on %s: no ack for %.2fs, pre-fault %.0f/s, back to 90%% after %.2fs (recovered %v), failures %v",
+				im.Fault, im.OffsetSeconds, im.Target, im.LongestNoAckSeconds, im.PreFaultAckedPerSecond, im.RecoverySeconds, im.Recovered, im.FailedByError)
+		}
+	}
+}
+
+func runFaultPoint(t *testing.T, cl *cluster.Cluster, p profiles.Point, opts Options) *stats.Result {
+	t.Helper()
+	opts.Cluster, opts.Bootstrap, opts.OutDir = cl, cl.Bootstrap(), t.TempDir()
+	if opts.DrainTimeout == 0 {
+		opts.DrainTimeout = 60 * time.Second
+	}
+	res, err := RunPoint(context.Background(), p, opts)
+	if res != nil {
+		logFaults(t, res)
+	}
+	if err != nil {
+		t.Fatalf("RunPoint %s: %v", p.ID, err)
+	}
+	if res.Status != stats.StatusOK {
+		t.Fatalf("%s: status %s: %s", p.ID, res.Status, res.Error)
+	}
+	if res.Faults == nil || !res.Faults.Healed || !res.Audit.VerifiedAfterFaultsHealed {
+		t.Fatalf("%s: the verification read did not come after a healed cluster: %+v", p.ID, res.Faults)
+	}
+	return res
+}
+
+// TestIntegrationFaultsIdempotentNoLoss: the top of the ladder (acks=all, idempotence, RF 3,
+// min ISR 2, unclean election off) survives 5 hard leader bounces with nothing lost and nothing
+// duplicated, and leadership really moved each time.
+func TestIntegrationFaultsIdempotentNoLoss(t *testing.T) {
+	cl := localForTest(t)
+	defer healShared(t, cl)
+	p := faultPoint("idem-isr2", profiles.AcksAll, true, 2, 105*time.Second)
+	res := runFaultPoint(t, cl, p, Options{Faults: []profiles.Fault{mustFault(t, "at=3s,every=20s,action=kill,target=leader:0,for=10s")}})
+	if kills, failed := countOps(res, "kill"); kills < 5 || failed > 0 {
+		t.Errorf("%d leader kills carried out (%d failed), want at least 5", kills, failed)
+	}
+	if starts, failed := countOps(res, "start"); starts < 5 || failed > 0 {
+		t.Errorf("%d restarts (%d failed), want at least 5", starts, failed)
+	}
+	if len(res.Faults.LeaderChanges) < 5 {
+		t.Errorf("only %d leader changes seen: leadership did not move on every kill", len(res.Faults.LeaderChanges))
+	}
+	a := res.Audit
+	if a.Lost != 0 || a.Duplicates != 0 || a.DuplicatesDefect || a.OutOfOrder != 0 {
+		t.Errorf("lost %d, duplicates %d (defect %v), out of order %d: want none", a.Lost, a.Duplicates, a.DuplicatesDefect, a.OutOfOrder)
+	}
+	if a.Acked == 0 || a.Consumed < a.Acked {
+		t.Errorf("acked %d, consumed %d", a.Acked, a.Consumed)
+	}
+	if !a.IdempotenceEnabled {
+		t.Errorf("idempotence not recorded as on")
+	}
+	if res.Availability == nil || len(res.Availability.AfterFault) < 5 {
+		t.Fatalf("availability after each fault missing: %+v", res.Availability)
+	}
+}
+
+// TestIntegrationFaultsLowAcksBooksBalance: at acks=0 and acks=1 under the same leader kills,
+// whatever is lost, the audit's books balance: acknowledged = acknowledged and read back + lost,
+// and every record read back was sent.
+func TestIntegrationFaultsLowAcksBooksBalance(t *testing.T) {
+	cl := localForTest(t)
+	defer healShared(t, cl)
+	for _, acks := range []profiles.Acks{profiles.AcksNone, profiles.AcksLeader} {
+		p := faultPoint("acks-"+string(acks), acks, false, 0, 45*time.Second)
+		res := runFaultPoint(t, cl, p, Options{Faults: []profiles.Fault{mustFault(t, "at=3s,every=20s,action=kill,target=leader:0,for=10s")}})
+		if kills, _ := countOps(res, "kill"); kills < 2 {
+			t.Errorf("acks=%s: %d kills, want 2", acks, kills)
+		}
+		a := res.Audit
+		ackedRead := a.Acked - a.Lost
+		if ackedRead < 0 || a.Consumed != ackedRead+a.UnackedConsumed+a.ConsumedNotSent {
+			t.Errorf("acks=%s: books do not balance: consumed %d != acked-and-read %d + unacked-read %d + not-sent %d",
+				acks, a.Consumed, ackedRead, a.UnackedConsumed, a.ConsumedNotSent)
+		}
+		if a.ConsumedNotSent != 0 {
+			t.Errorf("acks=%s: %d records read back that no producer sent", acks, a.ConsumedNotSent)
+		}
+		if a.Sent != a.Acked+a.Failed+a.Indeterminate {
+			t.Errorf("acks=%s: sent %d != acked %d + failed %d + indeterminate %d", acks, a.Sent, a.Acked, a.Failed, a.Indeterminate)
+		}
+	}
+}
+
+// TestIntegrationFaultsMinISRUnavailable: with min.insync.replicas equal to the replication
+// factor, one broker down stops acks=all writes: the brokers answer NOT_ENOUGH_REPLICAS (seen
+// with retries=0, so the broker's error reaches the application) and acknowledgements stop.
+func TestIntegrationFaultsMinISRUnavailable(t *testing.T) {
+	cl := localForTest(t)
+	defer healShared(t, cl)
+	p := faultPoint("isr3", profiles.AcksAll, false, 3, 30*time.Second)
+	zero := 0
+	p.Workload.Retries = &zero
+	p.Workload.RequestTimeout = 5 * time.Second
+	res := runFaultPoint(t, cl, p, Options{Faults: []profiles.Fault{mustFault(t, "at=3s,action=kill,target=broker:2,for=18s")}})
+	if res.Metrics.FailedByError["NOT_ENOUGH_REPLICAS"] == 0 {
+		t.Errorf("no NOT_ENOUGH_REPLICAS failures with min ISR 3 and a broker down: %v", res.Metrics.FailedByError)
+	}
+	im := res.Availability.AfterFault
+	if len(im) != 1 || im[0].LongestNoAckSeconds < 2 {
+		t.Errorf("want an unavailability window of seconds after the kill, got %+v", im)
+	}
+	if res.Audit.Lost != 0 {
+		t.Errorf("lost %d: NOT_ENOUGH_REPLICAS is an availability loss, not a durability loss", res.Audit.Lost)
+	}
+}
+
+var (
+	buildOnce sync.Once
+	kbenchBin string
+	buildErr  error
+)
+
+// kbenchBinary builds cmd/kbench once per test binary, for the consumer worker processes.
+func kbenchBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := filepath.Abs(filepath.Join("..", ".cache", "test-bin"))
+		if err != nil {
+			buildErr = err
+			return
+		}
+		kbenchBin = filepath.Join(dir, "kbench")
+		out, err := exec.Command("go", "build", "-o", kbenchBin, "../cmd/kbench").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build kbench for consumer workers: %v", buildErr)
+	}
+	return kbenchBin
+}
+
+// TestIntegrationConsumerCrash: consumer workers killed with SIGKILL twice. Commit after
+// processing never skips a record (what was processed but not yet committed is processed
+// again); auto-commit with a commit interval shorter than the processing delay commits records
+// before they are processed, so a crash skips them. Both are counted against the verification
+// read, separately from broker-side loss (none here).
+func TestIntegrationConsumerCrash(t *testing.T) {
+	cl := localForTest(t)
+	defer healShared(t, cl)
+	bin := kbenchBinary(t)
+	for _, mode := range []profiles.CommitMode{profiles.CommitAfterProcessing, profiles.CommitAuto} {
+		p := faultPoint("crash-"+string(mode), profiles.AcksAll, true, 2, 20*time.Second)
+		p.Workload.Consumers = 2
+		p.Settings.CommitMode = &mode
+		if mode == profiles.CommitAuto {
+			p.Workload.ConsumerProps = map[string]string{"auto.commit.interval.ms": "100"}
+		}
+		res := runFaultPoint(t, cl, p, Options{
+			Faults:                  []profiles.Fault{mustFault(t, "at=4s,every=7s,action=kill,target=consumer:0")},
+			WorkerCommand:           []string{bin, "worker"},
+			ConsumerProcessingDelay: time.Second,
+		})
+		ca := res.ConsumerAudit
+		if ca == nil {
+			t.Fatalf("%s: no consumer audit", mode)
+		}
+		t.Logf("%s: %+v", mode, *ca)
+		if ca.Crashes < 2 {
+			t.Errorf("%s: %d crashes, want 2", mode, ca.Crashes)
+		}
+		if !ca.CaughtUp {
+			t.Errorf("%s: the group did not catch up", mode)
+		}
+		if ca.ProcessedUnique+ca.Skipped != res.Audit.Consumed {
+			t.Errorf("%s: processed unique %d + skipped %d != records in the topic %d", mode, ca.ProcessedUnique, ca.Skipped, res.Audit.Consumed)
+		}
+		if ca.Processed != ca.ProcessedUnique+ca.Redelivered {
+			t.Errorf("%s: processed %d != unique %d + redelivered %d", mode, ca.Processed, ca.ProcessedUnique, ca.Redelivered)
+		}
+		switch mode {
+		case profiles.CommitAfterProcessing:
+			if ca.Skipped != 0 {
+				t.Errorf("commit after processing skipped %d records", ca.Skipped)
+			}
+			if ca.Redelivered == 0 {
+				t.Errorf("commit after processing: no redelivery after 2 crashes (records processed since the last commit come again)")
+			}
+		case profiles.CommitAuto:
+			if ca.Skipped == 0 {
+				t.Errorf("auto-commit every 100 ms with 1 s processing: a crash must skip records committed before they were processed")
+			}
+		}
+		if res.Audit.Lost != 0 {
+			t.Errorf("%s: broker-side loss %d", mode, res.Audit.Lost)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/profiles"
+)
+
+// acksEvery builds a timeline with rate acks per second spread evenly, except in gaps.
+func acksEvery(start int64, span time.Duration, rate int, gaps [][2]time.Duration) *timeline {
+	tl := newTimeline(start, span)
+	step := time.Second / time.Duration(rate)
+	for at := time.Duration(0); at < span; at += step {
+		in := false
+		for _, g := range gaps {
+			in = in || (at >= g[0] && at < g[1])
+		}
+		if !in {
+			tl.add(start + int64(at))
+		}
+	}
+	return tl
+}
+
+func TestAvailabilityAfterFault(t *testing.T) {
+	start := time.Now().UnixNano()
+	s := func(x float64) int64 { return start + int64(x*float64(time.Second)) }
+	// 1000 acks/s, nothing from 12 s to 15.5 s, a fault at 12 s.
+	acks := acksEvery(start, 30*time.Second, 1000, [][2]time.Duration{{12 * time.Second, 15500 * time.Millisecond}})
+	fails := map[string]*timeline{"NOT_ENOUGH_REPLICAS": newTimeline(start, 30*time.Second)}
+	fails["NOT_ENOUGH_REPLICAS"].add(s(13))
+	fails["NOT_ENOUGH_REPLICAS"].add(s(2)) // before the fault: not its failure
+	a := computeAvailability(acks, fails, []firing{{fault: "f", target: "broker 1", at: s(12)}}, s(1), s(25))
+	if got := a.LongestNoAckSeconds; got < 3.49 || got > 3.51 {
+		t.Errorf("longest no-ack %.3f s, want 3.5", got)
+	}
+	im := a.AfterFault[0]
+	if im.OffsetSeconds != 11 || im.LongestNoAckSeconds < 3.49 || im.LongestNoAckSeconds > 3.51 {
+		t.Errorf("impact %+v", im)
+	}
+	if im.PreFaultAckedPerSecond < 990 || im.PreFaultAckedPerSecond > 1010 {
+		t.Errorf("pre-fault rate %.0f, want 1000", im.PreFaultAckedPerSecond)
+	}
+	// Back at 90 % once a one-second window has at least 900 acks: the window from 3.4 s to 4.4 s
+	// after the fault holds the acks of 15.5 s to 16.4 s; recovery is at its end.
+	if !im.Recovered || im.RecoverySeconds < 4.39 || im.RecoverySeconds > 4.41 {
+		t.Errorf("recovery %.3f s (recovered %v), want 4.4", im.RecoverySeconds, im.Recovered)
+	}
+	if im.FailedByError["NOT_ENOUGH_REPLICAS"] != 1 {
+		t.Errorf("failures after the fault %v, want 1 NOT_ENOUGH_REPLICAS", im.FailedByError)
+	}
+
+	// A fault that costs nothing recovers in 0 s; one after which acks never resume does not recover.
+	flat := acksEvery(start, 30*time.Second, 1000, nil)
+	if im := computeAvailability(flat, nil, []firing{{at: s(10)}}, s(0), s(20)).AfterFault[0]; im.RecoverySeconds != 0 || !im.Recovered {
+		t.Errorf("harmless fault: %+v", im)
+	}
+	dead := acksEvery(start, 30*time.Second, 1000, [][2]time.Duration{{10 * time.Second, 30 * time.Second}})
+	if im := computeAvailability(dead, nil, []firing{{at: s(10)}}, s(0), s(20)).AfterFault[0]; im.Recovered || im.RecoverySeconds != -1 {
+		t.Errorf("never recovered: %+v", im)
+	}
+}
+
+func TestClassifyErrorDefinite(t *testing.T) {
+	tests := []struct {
+		code  kafka.ErrorCode
+		indet bool
+	}{
+		{kafka.ErrNotEnoughReplicas, false},
+		{kafka.ErrTimedOutQueue, false},
+		{kafka.ErrPurgeQueue, false},
+		{kafka.ErrMsgSizeTooLarge, false},
+		{kafka.ErrNotEnoughReplicasAfterAppend, true}, // appended on the leader, maybe replicated later
+		{kafka.ErrMsgTimedOut, true},
+		{kafka.ErrRequestTimedOut, true},
+		{kafka.ErrNotLeaderForPartition, true},
+		{kafka.ErrTransport, true},
+		{kafka.ErrPurgeInflight, true},
+	}
+	for _, tt := range tests {
+		_, name, indet := classifyError(kafka.NewError(tt.code, "", false))
+		if indet != tt.indet {
+			t.Errorf("%s: indeterminate %v, want %v", name, indet, tt.indet)
+		}
+	}
+	if _, _, indet := classifyError(errors.New("not a kafka error")); !indet {
+		t.Error("an unknown error must count as indeterminate")
+	}
+}
+
+func TestClassifyConsumed(t *testing.T) {
+	l := NewLedger(0)
+	for seq := uint64(0); seq < 6; seq++ {
+		l.Sent(seq)
+	}
+	l.Acked(0)
+	l.Failed(1, int(kafka.ErrNotEnoughReplicas), "NOT_ENOUGH_REPLICAS", false) // read back: misclassified
+	l.Failed(2, int(kafka.ErrRequestTimedOut), "REQUEST_TIMED_OUT", true)      // read back: was written
+	l.Failed(3, int(kafka.ErrRequestTimedOut), "REQUEST_TIMED_OUT", true)      // not read back
+	l.Failed(4, int(kafka.ErrNotEnoughReplicas), "NOT_ENOUGH_REPLICAS", false) // not read back
+	v := NewVerifier()
+	for _, seq := range []uint64{0, 1, 2} {
+		v.Observe(0, 0, seq)
+	}
+	failed, indet := classifyConsumed([]*Ledger{l}, v)
+	if failed != 1 || indet != 1 {
+		t.Errorf("failed-but-consumed %d, indeterminate-consumed %d; want 1 and 1", failed, indet)
+	}
+}
+
+func TestCommandInjector(t *testing.T) {
+	ci := &commandInjector{timeout: 2 * time.Second, commands: map[string]string{
+		"kill":  "echo killing {role} {broker} of {topic}/{partition}",
+		"start": "echo nope >&2; exit 3",
+		"pause": "sleep 10",
+	}}
+	in := ci.do(context.Background(), "kill", nodeRef{roleBroker, 2}, map[string]string{"topic": "t", "partition": "0"})
+	if in.err != nil || in.exitStatus != 0 || in.command != "echo killing broker 2 of t/0" || in.output != "killing broker 2 of t/0" {
+		t.Errorf("kill: %+v", in)
+	}
+	if in := ci.do(context.Background(), "start", nodeRef{roleBroker, 2}, nil); in.exitStatus != 3 || in.output != "nope" || in.err == nil {
+		t.Errorf("start: %+v", in)
+	}
+	// The failed start leaves broker 2 broken: heal retries it, and reports the failure.
+	if did, err := ci.heal(context.Background()); err == nil || len(did) != 1 || !strings.Contains(did[0], "start broker 2: exit 3") {
+		t.Errorf("heal: %v, %v", did, err)
+	}
+	if in := ci.do(context.Background(), "pause", nodeRef{roleController, -1}, nil); in.exitStatus != -1 || !strings.Contains(in.err.Error(), "timed out") {
+		t.Errorf("pause (timeout): %+v", in)
+	}
+	if in := ci.do(context.Background(), "resume", nodeRef{roleBroker, 1}, nil); in.err == nil {
+		t.Error("resume without a command must fail")
+	}
+}
+
+func TestNewInjectorNeedsCommands(t *testing.T) {
+	kill := profiles.Fault{At: time.Second, Action: profiles.FaultKill, Target: profiles.FaultTarget{Kind: profiles.TargetLeader}, For: time.Second}
+	_, err := newInjector(Options{Bootstrap: "127.0.0.1:1", Faults: []profiles.Fault{kill}, FaultCommands: map[string]string{"kill": "true"}})
+	if !errors.Is(err, ErrFaultSetup) || !strings.Contains(err.Error(), "--fault-command for start") {
+		t.Errorf("missing start command: %v", err)
+	}
+}
+
+// fakeInjector records operations for the scheduler test.
+type fakeInjector struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (f *fakeInjector) name() string { return "fake" }
+func (f *fakeInjector) do(_ context.Context, op string, n nodeRef, _ map[string]string) injection {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ops = append(f.ops, op+" "+n.String())
+	return injection{command: op}
+}
+func (f *fakeInjector) activeController() (int, error)         { return 100, nil }
+func (f *fakeInjector) heal(context.Context) ([]string, error) { return nil, nil }
+
+type fakeMetadata struct{ leader int32 }
+
+func (f fakeMetadata) GetMetadata(topic *string, _ bool, _ int) (*kafka.Metadata, error) {
+	return &kafka.Metadata{Topics: map[string]kafka.TopicMetadata{*topic: {Topic: *topic, Partitions: []kafka.PartitionMetadata{
+		{ID: 0, Leader: f.leader, Replicas: []int32{1, 2, 3}, Isrs: []int32{1, 2, 3}}}}}}, nil
+}
+
+func TestFaultRunnerSchedule(t *testing.T) {
+	inj := &fakeInjector{}
+	now := time.Now()
+	r := &faultRunner{
+		schedule: []profiles.Fault{
+			{At: 20 * time.Millisecond, Action: profiles.FaultKill, Target: profiles.FaultTarget{Kind: profiles.TargetLeader, ID: 0}, For: 30 * time.Millisecond},
+			{At: 10 * time.Millisecond, Action: profiles.FaultPause, Target: profiles.FaultTarget{Kind: profiles.TargetController}, For: 5 * time.Millisecond},
+			{At: 15 * time.Millisecond, Action: profiles.FaultKill, Target: profiles.FaultTarget{Kind: profiles.TargetConsumer}},
+			{At: 500 * time.Millisecond, Action: profiles.FaultRestart, Target: profiles.FaultTarget{Kind: profiles.TargetBroker, ID: 1}},
+		},
+		inj: inj, md: fakeMetadata{leader: 3}, topic: "t", partitions: 1,
+		clock: phaseClock{Start: now.UnixNano(), Measure: now.UnixNano(), End: now.Add(200 * time.Millisecond).UnixNano()}, measured: 200 * time.Millisecond,
+	}
+	r.start(context.Background())
+	time.Sleep(150 * time.Millisecond)
+	r.finish()
+	want := []string{"pause controller 100", "resume controller 100", "kill broker 3", "start broker 3"}
+	if strings.Join(inj.ops, "; ") != strings.Join(want, "; ") {
+		t.Errorf("operations %q, want %q (the restart at 500 ms is past the 200 ms phase)", inj.ops, want)
+	}
+	var steps []string
+	for _, e := range r.events {
+		steps = append(steps, e.Step+" "+e.Operation)
+		if e.Operation == "kill-consumer" && !strings.Contains(e.Error, "not running as worker processes") {
+			t.Errorf("consumer crash without workers: %+v", e)
+		}
+		if e.Operation == "kill" && (e.Partition == nil || *e.Partition != 0 || e.Leaders["0"] != 3) {
+			t.Errorf("leader kill event without partition and leaders: %+v", e)
+		}
+	}
+	if len(r.firings) != 2 {
+		t.Errorf("firings %d, want 2 (a fault that failed to fire has no availability entry): %v", len(r.firings), steps)
+	}
+}

@@ -1,0 +1,217 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// This file wires faults, consumer worker processes and the availability numbers into a point's
+// measurement; point.go calls these hooks at the matching moments of a point's life.
+
+// healTimeout bounds bringing the cluster back after the measured phase.
+const healTimeout = 3 * time.Minute
+
+// defaultProcessingDelay is how long after polling a consumer worker processes a record, unless
+// Options.ConsumerProcessingDelay says otherwise.
+const defaultProcessingDelay = 200 * time.Millisecond
+
+// faultState is one point's fault machinery (zero: no faults, in-process consumers).
+type faultState struct {
+	runner   *faultRunner
+	pool     *workerPool
+	mode     string
+	delay    time.Duration
+	caughtUp bool
+}
+
+// checkFaultSetup refuses, before anything runs, a schedule this cluster cannot carry out: a
+// remote cluster without the needed commands, a target outside a point's workload.
+func checkFaultSetup(opts Options, points []profiles.Point) error {
+	if len(opts.Faults) == 0 {
+		return nil
+	}
+	if _, err := newInjector(opts); err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range points {
+		for _, msg := range profiles.CheckFaults(opts.Faults, p.Workload) {
+			errs = append(errs, fmt.Errorf("%w: point %s: %s", ErrFaultSetup, p.ID, msg))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// usesWorkers says whether the point's consumers run as worker processes.
+func (m *measurement) usesWorkers() bool {
+	if m.p.Workload.Consumers == 0 {
+		return false
+	}
+	if m.s.opts.ConsumerProcesses {
+		return true
+	}
+	for _, f := range m.s.opts.Faults {
+		if f.Target.Kind == profiles.TargetConsumer {
+			return true
+		}
+	}
+	return false
+}
+
+// startWorkerConsumers starts one worker process per consumer, each a static member of group.
+func (m *measurement) startWorkerConsumers(conn connection, group string, afterProcessing bool) error {
+	command := m.s.opts.WorkerCommand
+	if len(command) == 0 {
+		var err error
+		if command, err = defaultWorkerCommand(); err != nil {
+			return err
+		}
+	}
+	m.fx.mode = string(profiles.CommitAuto)
+	if afterProcessing {
+		m.fx.mode = string(profiles.CommitAfterProcessing)
+	}
+	m.fx.delay = m.s.opts.ConsumerProcessingDelay
+	if m.fx.delay <= 0 {
+		m.fx.delay = defaultProcessingDelay
+	}
+	spec := func(i int) WorkerSpec {
+		cfg := consumerConfig(conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))
+		// Static membership: a replacement takes over its crashed predecessor's partitions at
+		// once instead of waiting for the group's session timeout.
+		cfg["group.instance.id"] = fmt.Sprintf("%s-member-%d", group, i)
+		return WorkerSpec{Config: cfg, Topic: m.topic, CommitMode: m.fx.mode, ProcessingDelayMs: m.fx.delay.Milliseconds()}
+	}
+	m.fx.pool = newWorkerPool(command, m.p.Workload.Consumers, spec)
+	for i := range m.fx.pool.slots {
+		cw := &consumerWorker{commit: afterProcessing, e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{}), slot: m.fx.pool.slots[i]}
+		m.consumers = append(m.consumers, cw)
+		if _, err := m.fx.pool.start(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startConsumerReaders starts the goroutines that read the worker processes' frames.
+func (m *measurement) startConsumerReaders() {
+	for _, c := range m.consumers {
+		if c.slot != nil {
+			go c.slot.read(c)
+		}
+	}
+}
+
+// startFaults begins the fault schedule; the scheduler times it from the measured phase's start.
+func (m *measurement) startFaults(ctx context.Context) {
+	if len(m.s.opts.Faults) == 0 {
+		return
+	}
+	inj, err := newInjector(m.s.opts)
+	if err != nil {
+		m.note("faults not run: %v", err)
+		return
+	}
+	r := &faultRunner{
+		schedule: m.s.opts.Faults, inj: inj, md: m.s.admin, topic: m.topic, partitions: m.partitions,
+		clock: m.clock, measured: time.Duration(m.clock.End - m.clock.Measure),
+	}
+	if m.fx.pool != nil {
+		r.consumers = m.fx.pool
+	}
+	m.fx.runner = r
+	r.start(ctx)
+}
+
+// endFaults stops the schedule once the measured phase is over, lets the current fault heal,
+// heals whatever is still broken and waits for full ISRs, so the verification read comes after.
+func (m *measurement) endFaults(ctx context.Context) {
+	r := m.fx.runner
+	if r == nil {
+		return
+	}
+	r.finish()
+	m.res.Faults = r.report()
+	healed, detail := r.healAll(ctx, healTimeout)
+	m.res.Faults.Healed, m.res.Faults.HealDetail = healed, detail
+	if !healed {
+		m.note("the cluster was not fully healed before the verification read: %s", detail)
+	}
+}
+
+// waitWorkersCaughtUp is the consumer drain for worker processes: bounded wait until the group
+// processed everything up to the high watermarks.
+func (m *measurement) waitWorkersCaughtUp(ctx context.Context, limit time.Duration) {
+	if m.fx.pool == nil || ctx.Err() != nil {
+		return
+	}
+	m.fx.caughtUp = m.fx.pool.waitCaughtUp(ctx, m.partitions, limit)
+	if !m.fx.caughtUp {
+		m.note("consumer workers had not processed everything within %s (skipped counts may include records still unread)", limit)
+	}
+}
+
+// fillAvailability sums the producers' timelines into the result's availability numbers.
+func (m *measurement) fillAvailability() {
+	var acks *timeline
+	fails := map[string]*timeline{}
+	for _, pw := range m.producers {
+		select {
+		case <-pw.done:
+		default:
+			continue
+		}
+		if pw.tl == nil {
+			continue
+		}
+		if acks == nil {
+			acks = newTimeline(pw.tl.start, pw.tl.span)
+		}
+		acks.merge(pw.tl.acks)
+		for name, t := range pw.tl.fails {
+			if fails[name] == nil {
+				fails[name] = newTimeline(pw.tl.start, pw.tl.span)
+			}
+			fails[name].merge(t)
+		}
+	}
+	if acks == nil {
+		return
+	}
+	var firings []firing
+	if m.fx.runner != nil {
+		firings = m.fx.runner.firings
+	}
+	m.res.Availability = computeAvailability(acks, fails, firings, m.clock.Measure, m.clock.End)
+}
+
+// auditFaults adds the classification check, the idempotence verdict and the consumer group's
+// account to the audit.
+func (m *measurement) auditFaults(ledgers []*Ledger, v *Verifier) {
+	a := &m.res.Audit
+	finishAudit(a, ledgers, v, m.res.Effective.ProducerConfig)
+	a.VerifiedAfterFaultsHealed = m.fx.runner == nil || (m.res.Faults != nil && m.res.Faults.Healed)
+	if a.DuplicatesDefect {
+		m.note("DEFECT: %d duplicates although enable.idempotence=true", a.Duplicates)
+	}
+	if a.FailedButConsumed > 0 {
+		m.note("%d records reported as definitely failed were read back: their error did not mean 'not written'", a.FailedButConsumed)
+	}
+	if m.fx.pool == nil {
+		return
+	}
+	ca := m.fx.pool.audit(v)
+	ca.CommitMode, ca.ProcessingDelayMs = m.fx.mode, float64(m.fx.delay.Milliseconds())
+	ca.CaughtUp = m.fx.caughtUp
+	m.res.ConsumerAudit = &ca
+	for i := range m.fx.pool.slots {
+		if tail := m.fx.pool.stderrTail(i); tail != "" {
+			m.note("consumer worker %d stderr: %s", i, tail)
+		}
+	}
+}

@@ -1,0 +1,435 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
+)
+
+// Consumer worker processes make a consumer crash real: each measuring consumer runs as its own
+// `kbench worker consume` process that a fault kills with SIGKILL, so whatever its client had
+// committed (or not) is exactly what a crashed application leaves; the replacement, started in
+// the same group with the same static member id (group.instance.id), resumes from the committed
+// offsets. The worker models an application with an asynchronous processing pipeline: a record
+// counts as processed ProcessingDelay after it was polled. With auto-commit the client commits
+// what was polled on a timer, which can run ahead of processing (a crash then skips records);
+// with commit-after-processing only processed offsets are committed, once a second (a crash then
+// redelivers what was processed since the last commit).
+//
+// The worker streams fixed-size binary frames to the parent over stdout: one per processed
+// record (identity, send and poll time) and a status frame every 100 ms.
+
+// WorkerSpec is what the parent hands a consumer worker on stdin (JSON).
+type WorkerSpec struct {
+	Config            map[string]string `json:"config"` // librdkafka consumer config, complete
+	Topic             string            `json:"topic"`
+	CommitMode        string            `json:"commit_mode"` // auto or after-processing
+	ProcessingDelayMs int64             `json:"processing_delay_ms"`
+}
+
+const (
+	frameRecord   = 'R' // partition i32, producer u32, seq u64, send ns i64, poll ns i64, size u32
+	frameStatus   = 'S' // assigned u32, pending u32, behind i64
+	recordFrameSz = 1 + 4 + 4 + 8 + 8 + 8 + 4
+	statusFrameSz = 1 + 4 + 4 + 8
+)
+
+// afterProcessingCommitInterval is how often a commit-after-processing worker commits what it
+// has processed.
+const afterProcessingCommitInterval = time.Second
+
+// RunConsumerWorker is the body of the hidden `kbench worker consume` subcommand: it reads a
+// WorkerSpec from in, consumes until ctx ends or in is closed, and writes frames to out.
+func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
+	dec := json.NewDecoder(in)
+	var spec WorkerSpec
+	if err := dec.Decode(&spec); err != nil {
+		return fmt.Errorf("worker spec: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // the parent closing stdin (or dying) stops the worker
+		_, _ = io.Copy(io.Discard, in)
+		cancel()
+	}()
+	cfg := kafka.ConfigMap{}
+	for k, v := range spec.Config {
+		cfg[k] = v
+	}
+	after := spec.CommitMode == string(profiles.CommitAfterProcessing)
+	if after {
+		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "false", "false"
+	} else {
+		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
+	}
+	c, err := kafka.NewConsumer(&cfg)
+	if err != nil {
+		return fmt.Errorf("worker consumer: %w", err)
+	}
+	defer c.Close()
+	if err := c.Subscribe(spec.Topic, nil); err != nil {
+		return fmt.Errorf("worker subscribe %s: %w", spec.Topic, err)
+	}
+	w := bufio.NewWriterSize(out, 64<<10)
+	delay := time.Duration(spec.ProcessingDelayMs) * time.Millisecond
+	type polled struct {
+		tp     kafka.TopicPartition
+		h      recordHeader
+		pollNs int64
+		size   uint32
+	}
+	var pending []polled
+	var frame [recordFrameSz]byte
+	lastStatus, lastCommit := time.Now(), time.Now()
+	dirty := false
+	for ctx.Err() == nil {
+		ev := c.Poll(50)
+		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error == nil {
+			if h, err := decodeHeader(m.Value); err == nil {
+				pending = append(pending, polled{tp: m.TopicPartition, h: h, pollNs: time.Now().UnixNano(), size: uint32(len(m.Value))})
+			}
+		}
+		now := time.Now()
+		n := 0
+		for n < len(pending) && now.UnixNano()-pending[n].pollNs >= int64(delay) {
+			p := pending[n]
+			frame[0] = frameRecord
+			binary.BigEndian.PutUint32(frame[1:], uint32(p.tp.Partition))
+			binary.BigEndian.PutUint32(frame[5:], p.h.Producer)
+			binary.BigEndian.PutUint64(frame[9:], p.h.Seq)
+			binary.BigEndian.PutUint64(frame[17:], uint64(p.h.SendNs))
+			binary.BigEndian.PutUint64(frame[25:], uint64(p.pollNs))
+			binary.BigEndian.PutUint32(frame[33:], p.size)
+			if _, err := w.Write(frame[:]); err != nil {
+				return err
+			}
+			if after {
+				next := p.tp
+				next.Offset++
+				if _, err := c.StoreOffsets([]kafka.TopicPartition{next}); err == nil {
+					dirty = true
+				}
+			}
+			n++
+		}
+		if n > 0 {
+			pending = append(pending[:0], pending[n:]...)
+			// What is reported processed must reach the parent before any commit covers it.
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+		if after && dirty && time.Since(lastCommit) >= afterProcessingCommitInterval {
+			lastCommit = time.Now()
+			if _, err := c.Commit(); err == nil {
+				dirty = false
+			}
+		}
+		if time.Since(lastStatus) >= 100*time.Millisecond {
+			lastStatus = time.Now()
+			assigned, behind := workerPosition(c)
+			var st [statusFrameSz]byte
+			st[0] = frameStatus
+			binary.BigEndian.PutUint32(st[1:], uint32(assigned))
+			binary.BigEndian.PutUint32(st[5:], uint32(len(pending)))
+			binary.BigEndian.PutUint64(st[9:], uint64(behind))
+			if _, err := w.Write(st[:]); err != nil {
+				return err
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if after && dirty {
+		_, _ = c.Commit()
+	}
+	return nil
+}
+
+// workerPosition is the worker's assigned partition count and how many records it is behind the
+// high watermarks its client last saw (no network call); -1 when a position is not known yet.
+func workerPosition(c *kafka.Consumer) (int, int64) {
+	parts, err := c.Assignment()
+	if err != nil || len(parts) == 0 {
+		return 0, 0
+	}
+	pos, err := c.Position(parts)
+	if err != nil {
+		return len(parts), -1
+	}
+	var behind int64
+	for i, p := range pos {
+		if p.Offset < 0 {
+			// Nothing consumed by this process yet (a replacement at the end of its
+			// partitions): its committed offset is where it stands.
+			com, err := c.Committed([]kafka.TopicPartition{parts[i]}, 1000)
+			if err != nil || len(com) == 0 || com[0].Offset < 0 {
+				return len(parts), -1
+			}
+			p.Offset = com[0].Offset
+		}
+		_, hi, err := c.GetWatermarkOffsets(*p.Topic, p.Partition)
+		if err != nil {
+			return len(parts), -1
+		}
+		if d := hi - int64(p.Offset); d > 0 {
+			behind += d
+		}
+	}
+	return len(parts), behind
+}
+
+// workerPool runs one worker process per consumer slot and turns their frames into the
+// measuring consumers' counters, histograms and the group's processed set.
+type workerPool struct {
+	command []string
+	spec    func(slot int) WorkerSpec
+	slots   []*workerSlot
+	crashes int
+	mu      sync.Mutex
+}
+
+// workerSlot is one consumer position in the group; its process is replaced after a crash.
+type workerSlot struct {
+	idx    int
+	cur    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr *bytes.Buffer
+	procs  chan io.ReadCloser // stdout of each process, in start order
+	// Read by the reader goroutine, read by others after it ends.
+	processed *Verifier
+	count     int64
+	// Live status (atomic enough: written by the reader goroutine, read by waitCaughtUp under mu).
+	mu       sync.Mutex
+	assigned int
+	pending  int
+	behind   int64
+	lastRec  time.Time
+}
+
+func newWorkerPool(command []string, n int, spec func(slot int) WorkerSpec) *workerPool {
+	wp := &workerPool{command: command, spec: spec}
+	for i := 0; i < n; i++ {
+		wp.slots = append(wp.slots, &workerSlot{idx: i, procs: make(chan io.ReadCloser, 16), processed: NewVerifier(), stderr: &bytes.Buffer{}})
+	}
+	return wp
+}
+
+// defaultWorkerCommand is this executable with the hidden worker subcommand.
+func defaultWorkerCommand() ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find the kbench executable for consumer workers: %w", err)
+	}
+	return []string{exe, "worker"}, nil
+}
+
+// start launches slot i's process (a first start or a replacement).
+func (wp *workerPool) start(i int) (string, error) {
+	wp.mu.Lock()
+	defer wp.mu.Unlock()
+	s := wp.slots[i]
+	args := append(append([]string(nil), wp.command[1:]...), "consume")
+	cmd := exec.Command(wp.command[0], args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("start consumer worker %d (%s): %w", i, strings.Join(wp.command, " "), err)
+	}
+	if err := json.NewEncoder(stdin).Encode(wp.spec(i)); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return "", fmt.Errorf("consumer worker %d spec: %w", i, err)
+	}
+	s.cur, s.stdin = cmd, stdin
+	s.procs <- stdout
+	return fmt.Sprintf("start consumer worker %d (pid %d)", i, cmd.Process.Pid), nil
+}
+
+// kill crashes slot i's process with SIGKILL and reaps it.
+func (wp *workerPool) kill(i int) (string, error) {
+	wp.mu.Lock()
+	defer wp.mu.Unlock()
+	if i >= len(wp.slots) {
+		return "", fmt.Errorf("no consumer worker %d (%d running)", i, len(wp.slots))
+	}
+	s := wp.slots[i]
+	if s.cur == nil {
+		return "", fmt.Errorf("consumer worker %d is not running", i)
+	}
+	pid := s.cur.Process.Pid
+	err := s.cur.Process.Signal(syscall.SIGKILL)
+	_ = s.cur.Wait()
+	s.cur = nil
+	wp.crashes++
+	return fmt.Sprintf("SIGKILL pid %d (consumer worker %d)", pid, i), err
+}
+
+// stopAll ends every worker: stdin closed (a graceful stop), SIGKILL after limit. Then no more
+// processes are read.
+func (wp *workerPool) stopAll(limit time.Duration) {
+	wp.mu.Lock()
+	defer wp.mu.Unlock()
+	for _, s := range wp.slots {
+		if s.cur != nil {
+			_ = s.stdin.Close()
+			done := make(chan struct{})
+			go func(c *exec.Cmd) { _ = c.Wait(); close(done) }(s.cur)
+			select {
+			case <-done:
+			case <-time.After(limit):
+				_ = s.cur.Process.Kill()
+				<-done
+			}
+			s.cur = nil
+		}
+		close(s.procs)
+	}
+}
+
+// read consumes the frames of slot s's processes in order and feeds cw (its measuring
+// consumer's counters and histograms), until the pool is stopped.
+func (s *workerSlot) read(cw *consumerWorker) {
+	defer close(cw.done)
+	defer cw.win.flush()
+	var frame [recordFrameSz]byte
+	for r := range s.procs {
+		br := bufio.NewReaderSize(r, 64<<10)
+		for {
+			t, err := br.ReadByte()
+			if err != nil {
+				break
+			}
+			if t == frameStatus {
+				if _, err := io.ReadFull(br, frame[1:statusFrameSz]); err != nil {
+					break
+				}
+				s.mu.Lock()
+				s.assigned = int(binary.BigEndian.Uint32(frame[1:]))
+				s.pending = int(binary.BigEndian.Uint32(frame[5:]))
+				s.behind = int64(binary.BigEndian.Uint64(frame[9:]))
+				s.mu.Unlock()
+				continue
+			}
+			if t != frameRecord {
+				break // not our protocol: stop reading this process
+			}
+			if _, err := io.ReadFull(br, frame[1:recordFrameSz]); err != nil {
+				break // a crash mid-frame: the partial record was never reported processed
+			}
+			part := int32(binary.BigEndian.Uint32(frame[1:]))
+			producer := binary.BigEndian.Uint32(frame[5:])
+			seq := binary.BigEndian.Uint64(frame[9:])
+			sendNs := int64(binary.BigEndian.Uint64(frame[17:]))
+			pollNs := int64(binary.BigEndian.Uint64(frame[25:]))
+			size := int64(binary.BigEndian.Uint32(frame[33:]))
+			s.processed.Observe(part, producer, seq)
+			s.count++
+			cw.c.consumedAll.Add(1)
+			if cw.clock.measured(sendNs) {
+				lat := time.Duration(pollNs - sendNs)
+				cw.e2e.Record(lat)
+				cw.win.record(pollNs, lat)
+				cw.c.consumed.Add(1)
+				cw.c.consBytes.Add(size)
+			}
+			s.mu.Lock()
+			s.lastRec = time.Now()
+			s.mu.Unlock()
+		}
+		_ = r.Close()
+		s.mu.Lock()
+		s.assigned, s.pending, s.behind = 0, 0, 0
+		s.mu.Unlock()
+	}
+}
+
+// assigned is the partitions the live workers hold.
+func (wp *workerPool) assigned() int {
+	n := 0
+	for _, s := range wp.slots {
+		s.mu.Lock()
+		n += s.assigned
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// waitCaughtUp waits (bounded) until the workers hold every partition, have nothing polled but
+// unprocessed, are at the high watermarks, and no record arrived for half a second.
+func (wp *workerPool) waitCaughtUp(ctx context.Context, partitions int, limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		ok, assigned := true, 0
+		for _, s := range wp.slots {
+			s.mu.Lock()
+			assigned += s.assigned
+			if s.pending > 0 || s.behind != 0 || time.Since(s.lastRec) < 500*time.Millisecond {
+				ok = false
+			}
+			s.mu.Unlock()
+		}
+		if ok && assigned >= partitions {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
+// audit is the group's account against the verification read (call after stopAll and after
+// every reader ended).
+func (wp *workerPool) audit(verified *Verifier) stats.ConsumerAudit {
+	all := NewVerifier()
+	var a stats.ConsumerAudit
+	for _, s := range wp.slots {
+		a.Processed += s.count
+		all.Merge(s.processed)
+	}
+	a.Workers, a.Crashes = len(wp.slots), wp.crashes
+	a.Redelivered = all.duplicates
+	for p, seen := range verified.seen {
+		seen.optimize()
+		got := all.seen[p]
+		if got == nil {
+			a.Skipped += int64(seen.bm.GetCardinality())
+			continue
+		}
+		got.optimize()
+		a.Skipped += int64(seen.bm.GetCardinality() - seen.bm.AndCardinality(got.bm))
+	}
+	for _, got := range all.seen {
+		a.ProcessedUnique += int64(got.bm.GetCardinality())
+	}
+	return a
+}
+
+// stderrTail is the end of what slot i's processes wrote to stderr.
+func (wp *workerPool) stderrTail(i int) string {
+	wp.mu.Lock()
+	defer wp.mu.Unlock()
+	return tailString(wp.slots[i].stderr.String(), outputTailBytes)
+}
