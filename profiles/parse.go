@@ -25,6 +25,9 @@ type Profile struct {
 	Matrix   []Axis            // sweep.matrix, in file order: every combination of values
 	Explicit []PointSpec       // sweep.points, in file order: each crossed with the matrix
 
+	Faults        []Fault           // faults: what the runner breaks during every point's measured phase
+	FaultCommands map[string]string // fault.commands: shell command per operation, for a remote cluster
+
 	problems []Problem      // found while reading; reported by Validate
 	lines    map[string]int // field path -> line, so semantic errors can point at the file
 }
@@ -108,10 +111,15 @@ func Parse(name string, data []byte) (prof *Profile, err error) {
 			r.workload(p, kv.val)
 		case "sweep":
 			r.sweep(p, kv.val)
+		case "faults":
+			r.faults(p, kv.val, kv.fullPath)
+		case "fault.commands":
+			r.faultCommands(p, kv.val, kv.fullPath)
 		default:
-			r.unknown(kv, "", []string{"name", "description", "workload", "sweep"})
+			r.unknown(kv, "", []string{"name", "description", "workload", "sweep", "faults", "fault.commands"})
 		}
 	}
+	r.checkFaultsAgainstWorkload(p)
 	for _, k := range []string{"name", "workload", "sweep"} {
 		if !seen[k] {
 			r.add(root, k, "required key is missing")

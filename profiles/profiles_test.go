@@ -423,7 +423,7 @@ func TestShippedProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "quick"}
+	want := []string{"consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "quick"}
 	var names []string
 	for _, s := range list {
 		names = append(names, s.Name)

@@ -15,7 +15,8 @@ type consumerWorker struct {
 	c      counters
 	cons   *kafka.Consumer
 	clock  phaseClock
-	commit bool // commit after processing (enable.auto.commit=false)
+	commit bool        // commit after processing (enable.auto.commit=false)
+	slot   *workerSlot // non-nil: the consumer runs as worker processes (cons is nil)
 
 	// Poll goroutine only.
 	e2e     *stats.Histogram

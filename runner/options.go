@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/profiles"
 )
 
 // Options say where to run and how to report. The zero value is not usable: Bootstrap or
@@ -58,6 +59,23 @@ type Options struct {
 	// DrainTimeout bounds the wait for outstanding deliveries and for consumers to catch up after
 	// the measured phase, and separately the verification read. Zero: 30 s.
 	DrainTimeout time.Duration
+
+	// Faults is the fault schedule fired during every point's measured phase (profile `faults:`
+	// plus --fault flags); empty: no faults. On the local cluster kbench carries them out itself
+	// by process id; on another cluster through FaultCommands (operation -> shell command with
+	// {broker}, {node}, {role}, {topic}, {partition} placeholders), each bounded by
+	// FaultCommandTimeout (zero: 2 min).
+	Faults              []profiles.Fault
+	FaultCommands       map[string]string
+	FaultCommandTimeout time.Duration
+	// ConsumerProcesses runs the measuring consumers as separate kbench worker processes (always
+	// when a fault targets a consumer), so a crash is a real SIGKILL. WorkerCommand is how to
+	// start one (zero: this executable with the hidden `worker` subcommand).
+	ConsumerProcesses bool
+	WorkerCommand     []string
+	// ConsumerProcessingDelay is how long after polling a consumer worker counts a record as
+	// processed (an asynchronous pipeline; the window auto-commit can run ahead in). Zero: 200 ms.
+	ConsumerProcessingDelay time.Duration
 }
 
 // DefaultTopicPrefix starts every topic name kbench creates unless --topic-prefix says otherwise.

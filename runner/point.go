@@ -125,6 +125,7 @@ type measurement struct {
 	col       *collector
 	producers []*producerWorker
 	consumers []*consumerWorker
+	fx        faultState // faults, consumer worker processes (faultpoint.go)
 }
 
 func (m *measurement) note(format string, args ...any) {
@@ -150,7 +151,13 @@ func (m *measurement) run(ctx context.Context) error {
 	ccfg := consumerConfig(conn, m.p, group, "kbench-consumer")
 	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
 	commit := ccfg["enable.auto.commit"] == "false"
-	for i := 0; i < w.Consumers; i++ {
+	if m.usesWorkers() {
+		if err := m.startWorkerConsumers(conn, group, commit); err != nil {
+			m.stopConsumers(stop)
+			return fmt.Errorf("start consumer workers: %w", err)
+		}
+	}
+	for i := 0; i < w.Consumers && m.fx.pool == nil; i++ {
 		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
 		if err != nil {
 			m.stopConsumers(stop)
@@ -198,8 +205,11 @@ func (m *measurement) run(ctx context.Context) error {
 	start := time.Now()
 	m.setClock(start, w.Warmup, dur)
 	for _, c := range m.consumers {
-		go c.poll(ctx, stop)
+		if c.slot == nil {
+			go c.poll(ctx, stop)
+		}
 	}
+	m.startConsumerReaders()
 	if len(m.consumers) > 0 && !m.waitAssigned(ctx, 30*time.Second) {
 		if ctx.Err() == nil {
 			m.note("consumer group did not get every partition within 30s; end-to-end latency includes the join")
@@ -214,9 +224,11 @@ func (m *measurement) run(ctx context.Context) error {
 		sends.Add(1)
 		go func() { defer sends.Done(); pw.send(ctx) }()
 	}
+	m.startFaults(ctx)
 
 	samples := m.sampleMeasured(ctx, nsec)
 	sends.Wait()
+	m.endFaults(ctx)
 
 	// Drain: outstanding deliveries, then consumers catching up (bounded; skipped after Ctrl-C).
 	limit := m.s.opts.drainTimeout()
@@ -240,7 +252,8 @@ func (m *measurement) run(ctx context.Context) error {
 			m.note("producer %d: deliveries still outstanding after %s; purged (counted as indeterminate)", i, limit)
 		}
 	}
-	if len(m.consumers) > 0 && ctx.Err() == nil {
+	m.waitWorkersCaughtUp(ctx, limit)
+	if len(m.consumers) > 0 && ctx.Err() == nil && m.fx.pool == nil {
 		deadline := time.Now().Add(limit)
 		for time.Now().Before(deadline) && ctx.Err() == nil {
 			s := sampleAll(m.producers, m.consumers)
@@ -266,6 +279,7 @@ func (m *measurement) run(ctx context.Context) error {
 		m.col = newCollector(nsec) // never read the one a stuck goroutine may still write
 	}
 	m.fillMetrics(samples, dur)
+	m.fillAvailability()
 	if allDone && m.s.opts.OutDir != "" {
 		if err := writeHlog(m.s.opts.OutDir, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
 			m.note("interval log not written: %v", err)
@@ -292,6 +306,7 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 	for _, pw := range m.producers {
 		pw.clock = m.clock
 		pw.win = newWindow(kindProduce, m.clock, m.col)
+		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
 	}
 	for _, c := range m.consumers {
 		c.clock = m.clock
@@ -305,9 +320,15 @@ func (m *measurement) waitAssigned(ctx context.Context, limit time.Duration) boo
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		n := 0
 		for _, c := range m.consumers {
+			if c.slot != nil {
+				continue
+			}
 			if a, err := c.cons.Assignment(); err == nil {
 				n += len(a)
 			}
+		}
+		if m.fx.pool != nil {
+			n += m.fx.pool.assigned()
 		}
 		if n >= m.partitions {
 			return true
@@ -359,11 +380,17 @@ func (m *measurement) stopConsumers(stop chan struct{}) bool {
 		close(stop)
 	}
 	ok := true
+	if m.fx.pool != nil {
+		m.fx.pool.stopAll(10 * time.Second)
+	}
 	for _, c := range m.consumers {
 		select {
 		case <-c.done:
 		case <-time.After(5 * time.Second):
 			ok = false
+			continue
+		}
+		if c.cons == nil {
 			continue
 		}
 		if !closeBounded(func() { _ = c.cons.Close() }, 10*time.Second) {
@@ -511,6 +538,7 @@ func (m *measurement) audit(ctx context.Context) error {
 	a.DrainTimedOut = timedOut
 	a.DrainSeconds = time.Since(t0).Seconds()
 	m.res.Audit = a
+	m.auditFaults(ledgers, v)
 	if timedOut {
 		m.note("verification read did not reach every partition's high watermark within %s", m.s.opts.drainTimeout())
 	}

@@ -70,8 +70,9 @@ type producerWorker struct {
 	produce      *stats.Histogram
 	produceRaw   *stats.Histogram
 	win          window
-	clientErrs   map[string]int64 // client-level error events (all brokers down ...)
-	failedByName map[string]int64 // measured-phase delivery failures by Kafka error name
+	clientErrs   map[string]int64   // client-level error events (all brokers down ...)
+	failedByName map[string]int64   // measured-phase delivery failures by Kafka error name
+	tl           *producerTimelines // ack and failure times for the availability numbers (nil: off)
 	done         chan struct{}
 }
 
@@ -232,6 +233,7 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	if err := m.TopicPartition.Error; err != nil {
 		code, name, indet := classifyError(err)
 		w.ledger.Failed(seq, code, name, indet)
+		w.tl.fail(now, name)
 		if measured {
 			w.c.failed.Add(1)
 			w.failedByName[name]++
@@ -240,6 +242,7 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	}
 	w.ledger.Acked(seq)
 	w.c.ackedAll.Add(1)
+	w.tl.ack(now)
 	if !measured {
 		return
 	}
@@ -310,9 +313,13 @@ func classifyError(err error) (code int, name string, indeterminate bool) {
 	case kafka.ErrMsgSizeTooLarge, kafka.ErrInvalidMsgSize, kafka.ErrUnknownTopicOrPart,
 		kafka.ErrTopicAuthorizationFailed, kafka.ErrPurgeQueue, kafka.ErrRecordListTooLarge,
 		kafka.ErrNotEnoughReplicas, kafka.ErrInvalidRecord, kafka.ErrUnknownPartition,
-		kafka.ErrInvalidRequiredAcks, kafka.ErrUnsupportedVersion, kafka.ErrClusterAuthorizationFailed:
+		kafka.ErrInvalidRequiredAcks, kafka.ErrUnsupportedVersion, kafka.ErrClusterAuthorizationFailed,
+		kafka.ErrTimedOutQueue, kafka.ErrUnknownTopic, kafka.ErrTopicException, kafka.ErrPolicyViolation:
 		// Rejected before append (NOT_ENOUGH_REPLICAS is checked before the leader appends;
-		// PURGE_QUEUE was never sent).
+		// PURGE_QUEUE and _TIMED_OUT_QUEUE were never sent; _UNKNOWN_TOPIC is the client's own
+		// refusal). librdkafka reports only the last attempt's error: when an earlier attempt
+		// timed out, such a record may still have been written. The audit counts those
+		// (failed_but_consumed) instead of trusting this list blindly.
 		return int(c), name, false
 	}
 	return int(c), name, true

@@ -42,6 +42,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	if perr := s.preflight(ctx, points); perr != nil {
 		return perr
 	}
+	if ferr := checkFaultSetup(opts, points); ferr != nil {
+		return fmt.Errorf("%w: %w", ErrBadPoints, ferr)
+	}
 	for _, line := range opts.Client.FormatNotes() {
 		s.warn("%s", line)
 	}

@@ -121,6 +121,13 @@ type Audit struct {
 	ConsumedNotSent int64   `json:"consumed_not_sent"` // read back but not sent by this point's producers (foreign or corrupt identity)
 	DrainTimedOut   bool    `json:"drain_timed_out"`
 	DrainSeconds    float64 `json:"drain_seconds"`
+
+	// Set by the runner beside Reconcile's counts.
+	FailedButConsumed         int64 `json:"failed_but_consumed,omitempty"`                   // reported definitely failed, yet read back: a misclassified error
+	IndeterminateConsumed     int64 `json:"indeterminate_consumed,omitempty"`                // indeterminate sends that were in fact written
+	IdempotenceEnabled        bool  `json:"idempotence_enabled,omitempty"`                   // enable.idempotence=true as applied
+	DuplicatesDefect          bool  `json:"duplicates_are_defect,omitempty"`                 // duplicates > 0 although idempotence was on
+	VerifiedAfterFaultsHealed bool  `json:"verification_read_after_faults_healed,omitempty"` // every fault had healed before the read began
 }
 
 // Second is one row of the per-second time series of the measured phase.
@@ -154,4 +161,102 @@ type Result struct {
 	// Histograms holds each full-phase histogram in HdrHistogram's compressed V2 Base64 encoding,
 	// keyed "produce", "produce_raw", "end_to_end"; values in microseconds.
 	Histograms map[string]string `json:"histograms"`
+
+	// Availability is how long producers went without an acknowledgement, overall and after
+	// each fault. Faults is the fault schedule and what happened (nil: no faults). ConsumerAudit
+	// is the consumer group's account across worker crashes (nil: consumers ran in-process).
+	Availability  *Availability  `json:"availability,omitempty"`
+	Faults        *FaultReport   `json:"faults,omitempty"`
+	ConsumerAudit *ConsumerAudit `json:"consumer_audit,omitempty"`
+}
+
+// Availability is what faults cost producers in time, measured from a 10 ms timeline of
+// successful acknowledgements over all producers (warmup and drain included).
+type Availability struct {
+	TimelineResolutionMs float64 `json:"ack_timeline_resolution_ms"`
+	// LongestNoAckSeconds is the longest stretch of the measured phase without a single
+	// successful acknowledgement.
+	LongestNoAckSeconds float64 `json:"longest_no_ack_seconds"`
+	// AfterFault has one entry per fault that fired, in firing order.
+	AfterFault []FaultImpact `json:"after_fault,omitempty"`
+}
+
+// FaultImpact is what one fault cost, from the moment it fired until the next fault fired (or
+// the timeline ended).
+type FaultImpact struct {
+	Fault               string  `json:"fault"`          // the fault in its flag form
+	OffsetSeconds       float64 `json:"offset_seconds"` // when it fired, since the start of the measured phase
+	Target              string  `json:"target_node"`    // what it hit, e.g. "broker 2"
+	LongestNoAckSeconds float64 `json:"longest_no_ack_seconds"`
+	// PreFaultAckedPerSecond is the acknowledgement rate over the 5 s before the fault.
+	PreFaultAckedPerSecond float64 `json:"pre_fault_acked_per_second"`
+	// RecoverySeconds is the time from the fault until the end of the first one-second window,
+	// after the rate first fell below 90 % of the pre-fault rate, whose rate is back at 90 %; 0
+	// when it never fell; -1 when it was not back before the timeline ended (see Recovered).
+	RecoverySeconds float64          `json:"recovery_to_90pct_seconds"`
+	Recovered       bool             `json:"recovered"`
+	FailedByError   map[string]int64 `json:"failed_by_error,omitempty"` // failed sends in this window, by error name
+}
+
+// FaultReport is the fault schedule of a point and what happened when it ran.
+type FaultReport struct {
+	Schedule []profiles.Fault `json:"schedule"`
+	// Injector says how faults were carried out: "local" (signals to the local cluster's
+	// processes by pid) or "remote-commands" (the user's shell commands).
+	Injector      string         `json:"injector"`
+	Events        []FaultEvent   `json:"events"`
+	LeaderChanges []LeaderChange `json:"leader_changes,omitempty"`
+	// Healed says every node was back (and every ISR full, where it could be checked) before
+	// the verification read.
+	Healed     bool   `json:"healed_before_verification"`
+	HealDetail string `json:"heal_detail,omitempty"`
+}
+
+// FaultEvent is one step of a fault: the injection or the heal, with what ran and what came out.
+type FaultEvent struct {
+	Fault                  string  `json:"fault"`               // the fault in its flag form
+	Step                   string  `json:"step"`                // "inject" or "heal"
+	Operation              string  `json:"operation"`           // kill, start, pause, resume, restart, kill-consumer, start-consumer
+	NodeRole               string  `json:"node_role"`           // broker, controller, consumer
+	NodeID                 int     `json:"node_id"`             // broker or controller id, consumer index
+	Partition              *int    `json:"partition,omitempty"` // for a leader target: the partition whose leader was hit
+	ScheduledOffsetSeconds float64 `json:"scheduled_offset_seconds"`
+	StartOffsetSeconds     float64 `json:"start_offset_seconds"`
+	DurationSeconds        float64 `json:"duration_seconds"`
+	Command                string  `json:"command"`               // the command run, or the signal and pid
+	ExitStatus             int     `json:"exit_status"`           // 0 on success; -1 when it could not run or timed out
+	OutputTail             string  `json:"output_tail,omitempty"` // the end of a command's output
+	Error                  string  `json:"error,omitempty"`
+	// Leaders is partition -> leader broker id as seen just before the step (-1: none).
+	Leaders map[string]int `json:"partition_leaders_before,omitempty"`
+}
+
+// LeaderChange is a change of a partition's leader seen by the once-a-second metadata poll.
+type LeaderChange struct {
+	OffsetSeconds float64 `json:"offset_seconds"`
+	Partition     int     `json:"partition"`
+	From          int     `json:"from_leader"` // -1: none
+	To            int     `json:"to_leader"`   // -1: none
+}
+
+// ConsumerAudit is the consumer group's account when consumers ran as separate worker
+// processes that faults could kill: what the application processed, judged by record identity
+// against the verification read. It is separate from broker-side loss (Audit.Lost).
+type ConsumerAudit struct {
+	CommitMode string `json:"commit_mode"` // auto or after-processing
+	// ProcessingDelayMs is how long after polling a worker "processes" a record (an asynchronous
+	// pipeline), the window in which an auto-commit can get ahead of processing.
+	ProcessingDelayMs float64 `json:"processing_delay_ms"`
+	Workers           int     `json:"workers"`
+	Crashes           int     `json:"crashes"`
+	Processed         int64   `json:"processed"`        // processing events, redeliveries included
+	ProcessedUnique   int64   `json:"processed_unique"` // distinct record identities processed
+	// Redelivered counts processing events beyond the first for an identity: work done twice
+	// because offsets were committed after it was processed and a crash came in between.
+	Redelivered int64 `json:"redelivered"`
+	// Skipped counts records in the topic (verification read) the group never processed:
+	// committed before they were processed, then the worker crashed.
+	Skipped int64 `json:"skipped"`
+	// CaughtUp says the group's committed offsets reached every partition's end (bounded wait).
+	CaughtUp bool `json:"caught_up"`
 }

@@ -56,6 +56,7 @@ func newApp() *cli.App {
 			sweepCommand(),
 			profilesCommand(),
 			exportCommand(),
+			workerCommand(),
 			cleanCommand(),
 			restoreCommand(),
 			plotCommand(), reportCommand(), compareCommand(),

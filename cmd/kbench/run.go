@@ -17,7 +17,7 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "measure one point given by flags (a quick check); writes the same result files as sweep",
 		ArgsUsage: " ",
-		Flags: append(targetFlags(),
+		Flags: append(append(targetFlags(), faultFlags()...),
 			&cli.StringFlag{Name: "acks", Value: "all", Usage: "producer acks: 0, 1 or all"},
 			&cli.BoolFlag{Name: "idempotence", Usage: "enable.idempotence (forces acks=all)"},
 			&cli.IntFlag{Name: "linger-ms", Value: -1, Usage: "linger.ms (-1: client default)"},
@@ -42,6 +42,9 @@ func runCommand() *cli.Command {
 			}
 			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile = "run"
+				if err := applyFaultFlags(c, &opts, nil, nil); err != nil {
+					return err
+				}
 				if opts.OutDir == "" {
 					return withCode(exitBadInput, fmt.Errorf("--out DIR is required"))
 				}

@@ -33,7 +33,7 @@ func sweepCommand() *cli.Command {
 		Name:      "sweep",
 		Usage:     "run every point of a profile, least durable first, and write one result file per point",
 		ArgsUsage: " ",
-		Flags: append(targetFlags(),
+		Flags: append(append(targetFlags(), faultFlags()...),
 			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "shipped profile `NAME` or profile FILE", Required: true},
 			&cli.BoolFlag{Name: "plan", Usage: "print the points and where each setting goes, touch nothing"},
 			&cli.BoolFlag{Name: "fail-fast", Usage: "stop at the first failed point"},
@@ -61,6 +61,9 @@ func sweepCommand() *cli.Command {
 			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile, opts.ProfileYAML = prof.Name, string(yaml)
 				opts.FailFast = c.Bool("fail-fast")
+				if err := applyFaultFlags(c, &opts, prof.Faults, prof.FaultCommands); err != nil {
+					return err
+				}
 				return runner.Sweep(ctx, points, opts)
 			})
 		},
