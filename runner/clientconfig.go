@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -61,7 +62,7 @@ func (c *ClientConfig) Redacted() map[string]string {
 // -X key=value overrides in order, translates Java-only names (see javaTranslations), and checks
 // the result with librdkafka. Every error wraps ErrClientConfig and names the file, line and key.
 func LoadClientConfig(file string, overrides []string) (*ClientConfig, error) {
-	raw := map[string]string{}
+	fromFile, fromX := map[string]string{}, map[string]string{}
 	origin := map[string]string{}
 	if file != "" {
 		kv, lines, err := readProperties(file)
@@ -69,7 +70,7 @@ func LoadClientConfig(file string, overrides []string) (*ClientConfig, error) {
 			return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
 		}
 		for k, v := range kv {
-			raw[k] = v
+			fromFile[k] = v
 			origin[k] = fmt.Sprintf("%s:%d", file, lines[k])
 		}
 	}
@@ -79,11 +80,17 @@ func LoadClientConfig(file string, overrides []string) (*ClientConfig, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("%w: -X %q: want key=value", ErrClientConfig, profiles.Redact(map[string]string{k: o})[k])
 		}
-		raw[k] = strings.TrimSpace(v)
+		fromX[k] = strings.TrimSpace(v)
+	}
+	all := maps.Clone(fromFile)
+	for k, v := range fromX {
+		all[k] = v
 		origin[k] = "-X"
 	}
 	c := &ClientConfig{File: file, Props: map[string]string{}, origin: origin}
-	if err := c.translate(raw); err != nil {
+	// The file first, then -X over it: an override wins over what the file's Java settings
+	// translate to (-X sasl.password=... over a sasl.jaas.config line).
+	if err := errors.Join(c.translate(fromFile, all), c.translate(fromX, all)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
 	}
 	if err := c.validate(); err != nil {
@@ -263,8 +270,10 @@ var javaRenamed = map[string]string{
 	"sasl.mechanism":                 "sasl.mechanisms",
 }
 
-// translate turns the Java-style properties into librdkafka's, filling c.Props and c.Notes.
-func (c *ClientConfig) translate(raw map[string]string) error {
+// translate turns the Java-style properties of one source (the file or -X) into librdkafka's,
+// filling c.Props and c.Notes; all holds both sources, for the settings one key's translation
+// depends on (sasl.mechanism, the store types and passwords).
+func (c *ClientConfig) translate(raw, all map[string]string) error {
 	var errs []error
 	fail := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", c.where(key), key, fmt.Sprintf(format, args...)))
@@ -291,19 +300,19 @@ func (c *ClientConfig) translate(raw map[string]string) error {
 				note("%s translated to %s", k, to)
 			}
 		case k == "sasl.jaas.config":
-			if err := c.translateJAAS(v, raw); err != nil {
+			if err := c.translateJAAS(v, raw, all); err != nil {
 				fail(k, "%v", err)
 			}
 		case k == "ssl.truststore.location":
-			c.translateTruststore(raw, fail, note)
+			c.translateTruststore(raw, all, fail, note)
 		case k == "ssl.truststore.password":
-			if _, ok := raw["ssl.truststore.location"]; !ok {
+			if _, ok := all["ssl.truststore.location"]; !ok {
 				fail(k, "given without ssl.truststore.location")
 			}
 		case k == "ssl.keystore.location":
-			c.translateKeystore(raw, fail, note)
+			c.translateKeystore(raw, all, fail, note)
 		case k == "ssl.keystore.password":
-			if _, ok := raw["ssl.keystore.location"]; !ok {
+			if _, ok := all["ssl.keystore.location"]; !ok {
 				c.Props[k] = v // librdkafka's own spelling with ssl.keystore.location from -X
 			}
 		case k == "ssl.endpoint.identification.algorithm":
@@ -332,7 +341,7 @@ var jaasOption = regexp.MustCompile(`([A-Za-z0-9_.]+)\s*=\s*("(?:[^"\\]|\\.)*"|[
 // translateJAAS reads username and password out of a PlainLoginModule or ScramLoginModule JAAS
 // line into sasl.username and sasl.password. Error texts never quote the line (it holds the
 // password).
-func (c *ClientConfig) translateJAAS(v string, raw map[string]string) error {
+func (c *ClientConfig) translateJAAS(v string, raw, all map[string]string) error {
 	fields := strings.Fields(strings.TrimSpace(v))
 	if len(fields) < 2 {
 		return errors.New("want \"<LoginModule class> required username=\\\"...\\\" password=\\\"...\\\";\"")
@@ -359,9 +368,9 @@ func (c *ClientConfig) translateJAAS(v string, raw map[string]string) error {
 	if opts["username"] == "" || opts["password"] == "" {
 		return fmt.Errorf("%s needs username=\"...\" and password=\"...\"", module)
 	}
-	mech := raw["sasl.mechanism"]
+	mech := all["sasl.mechanism"]
 	if mech == "" {
-		mech = raw["sasl.mechanisms"]
+		mech = all["sasl.mechanisms"]
 	}
 	if mech == "" {
 		mech = "GSSAPI" // Java's default, and librdkafka's
@@ -378,8 +387,12 @@ func (c *ClientConfig) translateJAAS(v string, raw map[string]string) error {
 			return fmt.Errorf("given together with %s: keep one", k)
 		}
 	}
-	c.Props["sasl.username"], c.Props["sasl.password"] = opts["username"], opts["password"]
-	c.origin["sasl.username"], c.origin["sasl.password"] = c.where("sasl.jaas.config"), c.where("sasl.jaas.config")
+	for _, k := range []string{"username", "password"} {
+		if _, overridden := all["sasl."+k]; !overridden {
+			c.Props["sasl."+k] = opts[k]
+			c.origin["sasl."+k] = c.where("sasl.jaas.config")
+		}
+	}
 	c.Notes = append(c.Notes, "sasl.jaas.config ("+module[strings.LastIndex(module, ".")+1:]+") translated to sasl.username and sasl.password")
 	return nil
 }
@@ -399,10 +412,10 @@ func storeType(typ, location string) string {
 	return "JKS"
 }
 
-func (c *ClientConfig) translateTruststore(raw map[string]string, fail func(string, string, ...any), note func(string, ...any)) {
+func (c *ClientConfig) translateTruststore(raw, all map[string]string, fail func(string, string, ...any), note func(string, ...any)) {
 	const k = "ssl.truststore.location"
 	loc := raw[k]
-	switch typ := storeType(raw["ssl.truststore.type"], loc); typ {
+	switch typ := storeType(all["ssl.truststore.type"], loc); typ {
 	case "PEM":
 		if _, both := raw["ssl.ca.location"]; both {
 			fail(k, "given together with ssl.ca.location, its librdkafka name: keep one")
@@ -416,13 +429,13 @@ func (c *ClientConfig) translateTruststore(raw map[string]string, fail func(stri
 	}
 }
 
-func (c *ClientConfig) translateKeystore(raw map[string]string, fail func(string, string, ...any), note func(string, ...any)) {
+func (c *ClientConfig) translateKeystore(raw, all map[string]string, fail func(string, string, ...any), note func(string, ...any)) {
 	const k = "ssl.keystore.location"
 	loc := raw[k]
-	switch typ := storeType(raw["ssl.keystore.type"], loc); typ {
+	switch typ := storeType(all["ssl.keystore.type"], loc); typ {
 	case "PKCS12":
 		c.Props[k] = loc
-		if pw, ok := raw["ssl.keystore.password"]; ok {
+		if pw, ok := all["ssl.keystore.password"]; ok {
 			c.Props["ssl.keystore.password"] = pw
 			c.origin["ssl.keystore.password"] = c.where("ssl.keystore.password")
 		}
@@ -432,8 +445,8 @@ func (c *ClientConfig) translateKeystore(raw map[string]string, fail func(string
 		// OpenSSL reads each from the same file.
 		c.Props["ssl.certificate.location"], c.Props["ssl.key.location"] = loc, loc
 		c.origin["ssl.certificate.location"], c.origin["ssl.key.location"] = c.where(k), c.where(k)
-		if pw, ok := raw["ssl.keystore.password"]; ok {
-			if _, both := raw["ssl.key.password"]; !both {
+		if pw, ok := all["ssl.keystore.password"]; ok {
+			if _, both := all["ssl.key.password"]; !both {
 				c.Props["ssl.key.password"] = pw
 			}
 		}

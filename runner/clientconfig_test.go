@@ -160,6 +160,11 @@ ssl.endpoint.identification.algorithm=
 				"sasl.password": "new", "client.dns.lookup": "use_all_dns_ips"},
 		},
 		{
+			name: "-X password over the file's jaas line", file: "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"old\";\n",
+			overrides: []string{"sasl.password=new"},
+			want:      map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "u", "sasl.password": "new"},
+		},
+		{
 			name: "-X typo names -X", overrides: []string{"acks=banana"},
 			wantErr: "-X: acks: Invalid value",
 		},

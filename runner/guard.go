@@ -198,6 +198,11 @@ func (s *session) acquireTopic(ctx context.Context, p profiles.Point) (*topicLea
 		if l.start, err = endOffsets(s.conn, name, parts); err != nil {
 			return nil, err
 		}
+		if p.Workload.Consumers > 0 {
+			if err := s.startGroupAt(ctx, s.groupFor(p), name, l.start); err != nil {
+				return nil, err
+			}
+		}
 		return l, nil
 	}
 	name := topicNameWith(s.opts.topicPrefix(), s.runID, p.ID)
@@ -454,7 +459,9 @@ func (s *session) checkMessageSize(ctx context.Context, points []profiles.Point)
 		cancel()
 		if err == nil {
 			for _, r := range res {
-				if e, ok := r.Config["max.message.bytes"]; ok && r.Error.Code() == kafka.ErrNoError {
+				if r.Error.Code() != kafka.ErrNoError {
+					err = r.Error
+				} else if e, ok := r.Config["max.message.bytes"]; ok {
 					existingMax, _ = strconv.ParseInt(e.Value, 10, 64)
 				}
 			}
@@ -609,4 +616,45 @@ func resolveConnection(bootstrap string, cc *ClientConfig) (connection, error) {
 		props = maps.Clone(cc.Props)
 	}
 	return connection{bootstrap: bootstrap, props: props}, nil
+}
+
+// startGroupAt commits the point's fresh consumer group at the given offsets, so its consumers
+// begin exactly where the point's records will begin on an existing topic: neither the topic's
+// older records nor, as auto.offset.reset=latest would, the point's first ones.
+func (s *session) startGroupAt(ctx context.Context, group, topic string, offsets []int64) error {
+	tps := make([]kafka.TopicPartition, len(offsets))
+	for p, o := range offsets {
+		tps[p] = kafka.TopicPartition{Topic: &topic, Partition: int32(p), Offset: kafka.Offset(o)}
+	}
+	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	var err error
+	for {
+		var res kafka.AlterConsumerGroupOffsetsResult
+		res, err = s.admin.AlterConsumerGroupOffsets(cctx, []kafka.ConsumerGroupTopicPartitions{{Group: group, Partitions: tps}})
+		if err == nil {
+			for _, g := range res.ConsumerGroupsTopicPartitions {
+				for _, tp := range g.Partitions {
+					if tp.Error != nil {
+						err = tp.Error
+					}
+				}
+			}
+		}
+		// The group coordinator may still be loading or moving (a fresh cluster creates
+		// __consumer_offsets on first use): retry those within the bound.
+		var ke kafka.Error
+		if err == nil || !errors.As(err, &ke) || cctx.Err() != nil || !(ke.IsRetriable() || ke.Code() == kafka.ErrNotCoordinator ||
+			ke.Code() == kafka.ErrCoordinatorLoadInProgress || ke.Code() == kafka.ErrCoordinatorNotAvailable) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
+		if isAuthz(err) {
+			return fmt.Errorf("%w: %s may not commit offsets for consumer group %s: %v", ErrNotPermitted, s.user(), group, err)
+		}
+		return fmt.Errorf("start consumer group %s at the end of %s: %w", group, topic, err)
+	}
+	return nil
 }
