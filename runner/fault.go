@@ -312,6 +312,16 @@ func (r *faultRunner) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		// A fault that came due while the previous one healed fires late, but never after the
+		// measured phase (or once stop is closed: select picks at random among ready cases).
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		if time.Now().UnixNano() >= r.clock.End {
+			return
+		}
 		r.fire(ctx, pf)
 	}
 }

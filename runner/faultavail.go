@@ -77,6 +77,16 @@ func (t *timeline) longestGap(from, to int) time.Duration {
 	return time.Duration(best) * timelineRes
 }
 
+// firstNonEmpty is the index of the first non-empty bucket (len when all are empty).
+func (t *timeline) firstNonEmpty() int {
+	for i, c := range t.counts {
+		if c > 0 {
+			return i
+		}
+	}
+	return len(t.counts)
+}
+
 // lastNonEmpty is the index after the last non-empty bucket (0 if all are empty).
 func (t *timeline) lastNonEmpty() int {
 	for i := len(t.counts) - 1; i >= 0; i-- {
@@ -149,7 +159,9 @@ func computeAvailability(acks *timeline, fails map[string]*timeline, firings []f
 			Fault: f.fault, Target: f.target, OffsetSeconds: float64(f.at-measure) / 1e9,
 			LongestNoAckSeconds: acks.longestGap(from, to).Seconds(),
 		}
-		preFrom := acks.bucket(f.at - int64(preFaultWindow))
+		// The pre-fault window starts no earlier than the first acknowledgement (a fault soon
+		// after the start must not count the time before the producers ran as slow).
+		preFrom := max(acks.bucket(f.at-int64(preFaultWindow)), acks.firstNonEmpty())
 		if from > preFrom {
 			imp.PreFaultAckedPerSecond = float64(acks.sum(preFrom, from)) / (float64(from-preFrom) * timelineRes.Seconds())
 		}
