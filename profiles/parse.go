@@ -61,7 +61,7 @@ var workloadKeys = []string{
 	"message.size", "key.distribution", "partitions", "replication.factor", "producers", "consumers",
 	"rate", "max.outstanding.records", "duration", "warmup", "compression.type", "batch.size",
 	"request.timeout.ms", "delivery.timeout.ms", "retries", "retry.backoff.ms",
-	"producer", "consumer", "topic",
+	"producer", "consumer", "topic", "search",
 }
 
 var requiredWorkloadKeys = []string{
@@ -357,6 +357,7 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 	w := &p.Workload
 	w.KeyDistribution = "none"
 	seen := map[string]bool{}
+	searchRate := false
 	for _, kv := range r.pairs(n, "workload") {
 		f := kv.fullPath
 		seen[kv.key] = true
@@ -377,14 +378,16 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		case "rate":
 			if v.Kind == yaml.ScalarNode && v.Value == "max" {
 				w.Rate = 0
+			} else if v.Kind == yaml.ScalarNode && v.Value == "search" {
+				w.Rate, searchRate = 0, true // the runner searches for it (search.go)
 			} else if v.Kind == yaml.ScalarNode {
 				if _, err := strconv.ParseInt(v.Value, 10, 64); err != nil {
-					r.add(v, f, "want a number of messages per second or max, got '%s'", v.Value)
+					r.add(v, f, "want a number of messages per second, max or search, got '%s'", v.Value)
 				} else {
 					w.Rate = r.intField(v, f, "messages per second", 1, math.MaxInt32)
 				}
 			} else {
-				r.add(v, f, "want a number of messages per second or max, got %s", got(v))
+				r.add(v, f, "want a number of messages per second, max or search, got %s", got(v))
 			}
 		case "max.outstanding.records":
 			w.MaxInFlight = r.intField(v, f, "records", 1, math.MaxInt32)
@@ -413,6 +416,8 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 			w.ConsumerProps = r.props(v, f)
 		case "topic":
 			w.TopicProps = r.props(v, f)
+		case "search":
+			r.rateSearch(w, v, f)
 		default:
 			k, ok := settingKeyByName(kv.key)
 			if !ok {
@@ -433,6 +438,7 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 			r.add(n, "workload."+k, "required key is missing")
 		}
 	}
+	r.checkSearch(w, searchRate, n)
 }
 
 func (r *reader) intField(n *yaml.Node, field, unit string, lo, hi int64) int {

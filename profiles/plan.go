@@ -120,6 +120,9 @@ func describeWorkload(w Workload) string {
 	if w.Rate > 0 {
 		rate = fmt.Sprintf("rate %d msgs/s", w.Rate)
 	}
+	if w.Search != nil {
+		rate = w.Search.Describe(w)
+	}
 	return fmt.Sprintf("%s, key distribution %s, %s, %s, %s, %s measured after %s warmup",
 		size, w.KeyDistribution, plural(w.Producers, "producer"), plural(w.Consumers, "consumer"), rate, w.Duration, w.Warmup)
 }

@@ -72,6 +72,7 @@ type Workload struct {
 	DeliveryTimeout   time.Duration // delivery.timeout.ms; 0 = client default
 	Retries           *int          // nil = client default
 	RetryBackoff      time.Duration // retry.backoff.ms; 0 = client default
+	Search            *RateSearch   // rate: search: the runner searches each point's sustainable rate (nil: Rate applies)
 
 	ProducerProps map[string]string // passed through verbatim (librdkafka names)
 	ConsumerProps map[string]string // passed through verbatim (librdkafka names)
@@ -139,6 +140,7 @@ type workloadJSON struct {
 	ProducerProperties    map[string]string `json:"producer_properties,omitempty"`
 	ConsumerProperties    map[string]string `json:"consumer_properties,omitempty"`
 	TopicProperties       map[string]string `json:"topic_properties,omitempty"`
+	RateSearch            *RateSearch       `json:"rate_search,omitempty"` // target_rate is 0 then: the search chooses it per trial
 }
 
 // MarshalJSON writes the workload with long stable names and redacted pass-through properties.
@@ -164,6 +166,7 @@ func (w Workload) MarshalJSON() ([]byte, error) {
 		ProducerProperties:    Redact(w.ProducerProps),
 		ConsumerProperties:    Redact(w.ConsumerProps),
 		TopicProperties:       Redact(w.TopicProps),
+		RateSearch:            w.Search,
 	})
 }
 
@@ -194,6 +197,7 @@ func (w *Workload) UnmarshalJSON(data []byte) error {
 		ProducerProps:     j.ProducerProperties,
 		ConsumerProps:     j.ConsumerProperties,
 		TopicProps:        j.TopicProperties,
+		Search:            j.RateSearch,
 	}
 	return nil
 }

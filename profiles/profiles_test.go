@@ -423,7 +423,7 @@ func TestShippedProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "quick"}
+	want := []string{"capacity", "consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "quick"}
 	var names []string
 	for _, s := range list {
 		names = append(names, s.Name)
@@ -494,7 +494,7 @@ func TestDurabilityLadderChangesOneStepAtATime(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	if _, err := Load("no-such-profile"); err == nil || !strings.Contains(err.Error(), "shipped: consumer-commit, durability-ladder") {
+	if _, err := Load("no-such-profile"); err == nil || !strings.Contains(err.Error(), "shipped: capacity, consumer-commit, durability-ladder") {
 		t.Errorf("unknown name: %v", err)
 	}
 	if _, err := Load("testdata/nope.yaml"); !errors.Is(err, os.ErrNotExist) {

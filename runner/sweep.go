@@ -63,7 +63,7 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			break
 		}
 		pr.begin(i)
-		res, perr := s.runPoint(ctx, p, pr.update)
+		res, perr := s.measure(ctx, p, pr.update)
 		pr.end(res)
 		results = append(results, res)
 		if werr := stats.WriteResult(opts.OutDir, res); werr != nil {
@@ -94,6 +94,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 		if werr := stats.WriteSummaryTable(opts.Progress, results); werr != nil {
 			return werr
 		}
+		if werr := stats.WriteSearchSummary(opts.Progress, results); werr != nil {
+			return werr
+		}
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -116,7 +119,7 @@ func RunPoint(ctx context.Context, p profiles.Point, opts Options) (*stats.Resul
 		if err := s.preflight(ctx, []profiles.Point{p}); err != nil {
 			return nil, errors.Join(err, s.close())
 		}
-		res, err := s.runPoint(ctx, p, newProgress(opts, []profiles.Point{p}).update)
+		res, err := s.measure(ctx, p, newProgress(opts, []profiles.Point{p}).update)
 		return res, errors.Join(err, s.close())
 	}
 	err := Sweep(ctx, []profiles.Point{p}, opts)

@@ -168,6 +168,10 @@ type Result struct {
 	Availability  *Availability  `json:"availability,omitempty"`
 	Faults        *FaultReport   `json:"faults,omitempty"`
 	ConsumerAudit *ConsumerAudit `json:"consumer_audit,omitempty"`
+
+	// Search is the capacity search of a `rate: search` point: every trial and the confirmed
+	// sustainable rate (nil: a fixed-rate point). See SearchReport.
+	Search *SearchReport `json:"rate_search,omitempty"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of
