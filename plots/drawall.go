@@ -25,8 +25,8 @@ func (c Chart) WritePNG(w io.Writer) error { return c.fig.writePNG(w) }
 func (c Chart) WriteSVG(w io.Writer) error { return c.fig.writeSVG(w) }
 
 // Charts builds every chart the run's data supports, in reading order: throughput, latency,
-// trade-off, percentile distributions, the numeric sweep (when there is one), then one timeline
-// per drawn point. Failed and missing points are left out and named in each caption;
+// trade-off, percentile distributions, the numeric sweep (when there is one), the durability
+// charts (runs with faults), then one timeline per drawn point. Failed and missing points are left out and named in each caption;
 // incomplete points are drawn faded or dashed and marked "(incomplete)".
 func Charts(run *stats.Run) []Chart {
 	all := points(run)
@@ -53,6 +53,8 @@ func Charts(run *stats.Run) []Chart {
 	if ns, ok := detectNumericSweep(ps); ok {
 		add(sweepFigure(ns, cap), "Throughput and latency against "+ns.name)
 	}
+	out = append(out, searchCharts(all, cap)...) // capacity search (search.go)
+	out = append(out, DurabilityCharts(run)...)
 	for _, pt := range ps {
 		if f, ok := timelineFigure(pt, cap); ok {
 			add(f, "Per-second throughput and p99: "+pt.level)

@@ -2,7 +2,6 @@ package plots
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strings"
@@ -107,19 +106,16 @@ func barsFigure(name string, ps []point, metrics []barMetric, caption []string) 
 	return f
 }
 
-// WriteDurabilityReport writes the report's durability section as Markdown: per level the
+// durabilitySection is the report's account of a run with a fault schedule: per level the
 // measured loss, duplicates, send outcomes and unavailability next to throughput, the consumer
-// side where consumers crashed, and plainly what was and was not tested. A run without faults
-// gets a short paragraph saying no faults were injected.
-func WriteDurabilityReport(w io.Writer, run *stats.Run) error {
-	ps := drawn(points(run))
-	var b strings.Builder
-	b.WriteString("## Measured durability\n\n")
+// side where consumers crashed, and plainly what the evidence covers. ok is false for a run
+// without faults (the "What was and was not tested" section says so).
+func durabilitySection(ps []point) (section, bool) {
 	if !hasFaults(ps) {
-		b.WriteString("No faults were injected in this run: loss and duplicates below come from a healthy cluster and say nothing about failures. Run a profile with a `faults:` schedule (for example `loss-ladder`) to measure them.\n\n")
+		return section{}, false
 	}
-	b.WriteString("| level | acked msg/s | lost | duplicates | failed | indeterminate (written) | faults | longest no-ack s | slowest recovery to 90 % s |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	s := section{heading: "Measured durability"}
+	var rows [][]string
 	for _, p := range ps {
 		r := p.res
 		a := r.Audit
@@ -145,33 +141,34 @@ func WriteDurabilityReport(w io.Writer, run *stats.Run) error {
 				}
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %d | %s | %d | %d (%d) | %d | %.1f | %s |\n", p.level, r.Metrics.Acked.RecordsPerSecond,
-			a.Lost, dup, a.Failed, a.Indeterminate, a.IndeterminateConsumed, faults, gap, rec)
+		rows = append(rows, []string{p.level, fmt.Sprintf("%.0f", r.Metrics.Acked.RecordsPerSecond), i64(a.Lost), dup, i64(a.Failed),
+			fmt.Sprintf("%d (%d)", a.Indeterminate, a.IndeterminateConsumed), fmt.Sprint(faults), fmt.Sprintf("%.1f", gap), rec})
 	}
-	b.WriteString("\n")
+	s.blocks = append(s.blocks, block{kind: "table",
+		header: []string{"level", "acked msg/s", "lost", "duplicates", "failed", "indeterminate (written)", "faults", "longest no-ack s", "slowest recovery to 90 % s"},
+		right:  []bool{false, true, true, true, true, true, true, true, true},
+		rows:   rows})
+	var items []string
 	for _, p := range ps {
 		r := p.res
 		if len(r.Metrics.FailedByError) > 0 {
-			fmt.Fprintf(&b, "- %s: failed sends by error: %s\n", p.level, formatCounts(r.Metrics.FailedByError))
+			items = append(items, fmt.Sprintf("%s: failed sends by error: %s", p.level, formatCounts(r.Metrics.FailedByError)))
 		}
 		if r.Audit.FailedButConsumed > 0 {
-			fmt.Fprintf(&b, "- %s: %d sends reported as definitely failed were read back (the error's meaning was wrong for them)\n", p.level, r.Audit.FailedButConsumed)
+			items = append(items, fmt.Sprintf("%s: %d sends reported as definitely failed were read back (the error's meaning was wrong for them)", p.level, r.Audit.FailedButConsumed))
 		}
 		if ca := r.ConsumerAudit; ca != nil {
-			fmt.Fprintf(&b, "- %s: consumer side (%s, processing %.0f ms after poll, %d worker crashes): %d processed, %d redelivered, %d skipped; this is separate from broker-side loss\n",
-				p.level, ca.CommitMode, ca.ProcessingDelayMs, ca.Crashes, ca.ProcessedUnique, ca.Redelivered, ca.Skipped)
-		}
-		if r.Faults != nil && !r.Faults.Healed {
-			fmt.Fprintf(&b, "- %s: the cluster was not fully healed before the verification read: %s\n", p.level, r.Faults.HealDetail)
+			items = append(items, fmt.Sprintf("%s: consumer side (%s, processing %.0f ms after poll, %d worker crashes): %d processed, %d redelivered, %d skipped; this is separate from broker-side loss",
+				p.level, ca.CommitMode, ca.ProcessingDelayMs, ca.Crashes, ca.ProcessedUnique, ca.Redelivered, ca.Skipped))
 		}
 	}
-	b.WriteString("\n### What was tested, and what was not\n\n")
-	b.WriteString("- Lost means acknowledged by the cluster and not read back by a fresh consumer that assigned every partition and read from the earliest offset to the high watermark after every fault had healed. Records are identified by producer and sequence, not by offsets.\n")
-	b.WriteString("- Only acknowledged records can be lost. Sends that timed out or lost their connection are indeterminate: the table says how many of them were in fact written.\n")
-	b.WriteString("- " + durabilityCaveat + "\n")
-	b.WriteString("- Zero lost on a level means zero in these runs under these faults, not a guarantee: the number of faults and their timing bound what was exercised.\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	items = append(items,
+		"Lost means acknowledged by the cluster and not read back by a fresh consumer that assigned every partition and read from the earliest offset to the high watermark after every fault had healed. Records are identified by producer and sequence, not by offsets.",
+		"Only acknowledged records can be lost. Sends that timed out or lost their connection are indeterminate: the table says how many of them were in fact written.",
+		durabilityCaveat,
+		"Zero lost on a level means zero in these runs under these faults, not a guarantee: the number of faults and their timing bound what was exercised.")
+	s.blocks = append(s.blocks, block{kind: "list", items: items})
+	return s, true
 }
 
 func formatCounts(m map[string]int64) string {

@@ -44,25 +44,40 @@ func TestDurabilityCharts(t *testing.T) {
 	}
 }
 
-func TestWriteDurabilityReport(t *testing.T) {
+func TestReportMeasuredDurability(t *testing.T) {
 	var b strings.Builder
-	if err := WriteDurabilityReport(&b, withFaults(t)); err != nil {
+	if err := WriteReport(&b, withFaults(t), ReportOptions{Format: FormatMarkdown, NoCharts: true}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	for _, want := range []string{
+		"## Measured durability",
 		"| 200 |",                    // the lowest level's loss
 		"7 (DEFECT: idempotence on)", // duplicates with idempotence flagged
 		"page cache survives",        // what a process kill cannot test
 		"not a guarantee",            // where the evidence ends
-		"| 9.5 | 11.0 |",             // unavailability and recovery of the first level
+		"| 9.5 |",                    // unavailability of the first level
+		"| 11.0 |",                   // its recovery time
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
 	b.Reset()
-	if err := WriteDurabilityReport(&b, readFixture(t, "ladder")); err != nil || !strings.Contains(b.String(), "No faults were injected") {
-		t.Errorf("a run without faults must say so: %v\n%s", err, b.String())
+	if err := WriteReport(&b, readFixture(t, "ladder"), ReportOptions{Format: FormatMarkdown, NoCharts: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "## Measured durability") || !strings.Contains(b.String(), "Durability was not tested") {
+		t.Errorf("a run without faults must say durability was not tested, without a measured-durability section:\n%s", b.String())
+	}
+	charts := Charts(withFaults(t))
+	found := 0
+	for _, c := range charts {
+		if c.Name == ChartDurabilityLoss || c.Name == ChartDurabilityAvailability {
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("DrawAll's charts must include both durability charts for a run with faults, found %d", found)
 	}
 }

@@ -74,10 +74,16 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 		}
 	}
 	d.sections = append(d.sections, summary)
+	if sec := searchSection(all); sec != nil { // capacity search (search.go)
+		d.sections = append(d.sections, *sec)
+	}
 
 	d.sections = append(d.sections, section{heading: "Environment", blocks: []block{environmentTable(run, all)}})
 	d.sections = append(d.sections, section{heading: "Results", blocks: resultsBlocks(all)})
 	d.sections = append(d.sections, section{heading: "Durability audit", blocks: auditBlocks(all)})
+	if s, ok := durabilitySection(ok); ok {
+		d.sections = append(d.sections, s)
+	}
 	d.sections = append(d.sections, section{heading: "What was and was not tested", blocks: []block{{kind: "list", items: tested(run, all, faults)}}})
 	if nm := notMeasured(all); len(nm) > 0 {
 		d.sections = append(d.sections, section{heading: "Points not measured or incomplete", blocks: []block{{kind: "list", items: nm}}})
