@@ -723,6 +723,13 @@ func (c *Cluster) RollingRestart(ctx context.Context, extra map[string]string) e
 			return fmt.Errorf("rolling restart: %w", err)
 		}
 	}
+	// Every broker is back in the ISR; prove that the cluster also takes a replicated write, so
+	// the first measurement after the restart does not pay for clients finding the new brokers.
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if err := c.probeWrite(pctx, len(c.Brokers())); err != nil {
+		return fmt.Errorf("rolling restart: cluster does not take writes afterwards: %w", err)
+	}
 	return nil
 }
 

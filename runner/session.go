@@ -82,7 +82,11 @@ func (s *session) close() error {
 	if len(s.static) > 0 && s.opts.Cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if rerr := s.opts.Cluster.RollingRestart(ctx, nil); rerr != nil {
+		unset := map[string]string{}
+		for k := range s.static {
+			unset[k] = "" // RollingRestart removes keys set to ""
+		}
+		if rerr := s.opts.Cluster.RollingRestart(ctx, unset); rerr != nil {
 			err = fmt.Errorf("restart brokers without %s: %w", formatConfig(s.static), rerr)
 		} else {
 			s.static = nil
