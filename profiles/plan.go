@@ -148,5 +148,30 @@ func (p *Profile) Describe(w io.Writer) error {
 	if _, err := fmt.Fprintf(w, "profile %s: %s\nfile: %s\n", p.Name, p.Description, p.File); err != nil {
 		return fmt.Errorf("write profile: %w", err)
 	}
-	return WritePlan(w, points, warns...)
+	if err := WritePlan(w, points, warns...); err != nil {
+		return err
+	}
+	return WriteFaultPlan(w, p.Faults, p.FaultCommands)
+}
+
+// WriteFaultPlan lists the faults every point's measured phase will suffer and the shell command
+// behind each operation on a remote cluster, so a user sees before a run what kbench will break.
+// Nothing is printed for a profile without faults.
+func WriteFaultPlan(w io.Writer, faults []Fault, commands map[string]string) error {
+	if len(faults) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\nfaults, in every point's measured phase (local cluster: kbench signals its own processes; remote: the commands below)\n")
+	for _, f := range faults {
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	cmds := Redact(commands)
+	for _, op := range sortedKeys(cmds) {
+		fmt.Fprintf(&b, "  command %-8s %s\n", op, cmds[op])
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write fault plan: %w", err)
+	}
+	return nil
 }
