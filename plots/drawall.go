@@ -180,7 +180,9 @@ func workloadPhrase(r *stats.Result) string {
 	if w.Consumers > 0 {
 		parts = append(parts, plural(w.Consumers, "consumer"))
 	}
-	if w.Rate > 0 {
+	if w.Search != nil {
+		parts = append(parts, "rate searched per point")
+	} else if w.Rate > 0 {
 		parts = append(parts, fmt.Sprintf("target %s msgs/s", formatNumber(float64(w.Rate))))
 	} else if w.Producers > 0 {
 		parts = append(parts, "max rate (closed loop)")

@@ -1,0 +1,308 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// Capacity search charts and report section: they read Result.Search, which holds every trial,
+// so a search can be re-plotted and audited from its result files alone.
+const (
+	ChartCapacity     = "capacity" // sustainable msgs/s by reliability level
+	chartSearchPrefix = "search-"  // + point id: p99 against offered rate, objective and knee
+)
+
+// searched returns the points that ran a capacity search (with or without a confirmed rate).
+func searched(all []point) []point {
+	var out []point
+	for _, p := range all {
+		if p.res != nil && p.res.Search != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// searchCharts builds the capacity chart and one latency-against-rate chart per searched point.
+func searchCharts(all []point, caption []string) []Chart {
+	ps := searched(all)
+	if len(ps) == 0 {
+		return nil
+	}
+	objective := ps[0].res.Search.ObjectiveText
+	out := []Chart{{Name: ChartCapacity, Title: "Sustainable rate by reliability level at " + objective, fig: capacityFigure(ps, caption)}}
+	for _, pt := range ps {
+		if f, ok := searchCurveFigure(pt, caption); ok {
+			out = append(out, Chart{Name: f.name, Title: "Latency against offered rate: " + pt.level, fig: f})
+		}
+	}
+	return out
+}
+
+// capacityFigure draws one bar per searched level: its confirmed sustainable rate, labelled with
+// its share of the least durable level's rate; a level with none says why.
+func capacityFigure(ps []point, caption []string) figure {
+	results := make([]*stats.Result, len(ps))
+	for i, pt := range ps {
+		results[i] = pt.res
+	}
+	levels := stats.SearchLevels(results)
+	p := newPlot("", "", "msgs/s")
+	addGrid(p, false)
+	slot := float64(ChartWidth-2*vg.Centimeter) / float64(len(ps))
+	var labels plotter.XYLabels
+	top := 0.0
+	for i, l := range levels {
+		top = math.Max(top, l.Rate)
+		if l.Rate > 0 {
+			if bc, err := plotter.NewBarChart(plotter.Values{l.Rate}, vg.Length(slot*0.55)); err == nil {
+				bc.XMin, bc.Color, bc.LineStyle.Width = float64(i), colour(0), 0
+				if ps[i].incomplete {
+					bc.Color = faded(colour(0))
+				}
+				p.Add(bc)
+			}
+		}
+		txt := formatNumber(roundTo(l.Rate, 3))
+		switch {
+		case l.Rate == 0:
+			txt = "none (" + l.Outcome + ")"
+		case l.Baseline:
+			txt += "\nreference"
+		case l.Relative > 0:
+			txt += fmt.Sprintf("\n%.0f %%", l.Relative*100)
+		}
+		labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: l.Rate})
+		labels.Labels = append(labels.Labels, txt)
+	}
+	if lab, err := plotter.NewLabels(labels); err == nil {
+		for i := range lab.TextStyle {
+			lab.TextStyle[i] = textStyle(tickSize)
+			lab.TextStyle[i].XAlign = draw.XCenter
+		}
+		lab.Offset = vg.Point{Y: vg.Points(2)}
+		p.Add(lab)
+	}
+	p.Y.Min, p.Y.Max = 0, math.Max(top*1.3, 1)
+	p.Y.Tick.Marker = kiloTicks{}
+	nominalLevels(p, ps, nil)
+	s := ps[0].res.Search
+	title := "Highest confirmed rate at " + s.ObjectiveText
+	note := fmt.Sprintf("Each level: ramp x2, bisection to %.0f %%, then a confirmation run; a rate is shown only if its confirmation passed. Trials of %.0f s after %.0f s warmup, at most %d per level.",
+		s.PrecisionRatio*100, s.TrialSeconds, s.TrialWarmupSeconds, s.BudgetTrials)
+	return figure{name: ChartCapacity, panels: []panel{{p: p, title: title}}, caption: append([]string{note}, caption...)}
+}
+
+// searchCurveFigure draws a point's trials as p99 against offered (target) rate — the hockey
+// stick — with the objective as a dashed line and the confirmed rate (the knee) as a vertical
+// line: one panel for produce latency, one for end-to-end when it was measured.
+func searchCurveFigure(pt point, caption []string) (figure, bool) {
+	s := pt.res.Search
+	if len(s.Trials) == 0 {
+		return figure{}, false
+	}
+	trials := append([]stats.SearchTrial(nil), s.Trials...)
+	sort.SliceStable(trials, func(a, b int) bool { return trials[a].TargetRate < trials[b].TargetRate })
+	bounds := searchBounds(pt.res)
+	kinds := []struct {
+		title string
+		get   func(stats.SearchTrial) stats.LatencySummary
+		bound float64
+	}{
+		{"Produce p99 (send to acknowledgement)", func(t stats.SearchTrial) stats.LatencySummary { return t.ProduceLatency }, bounds[0]},
+		{"End-to-end p99 (send to consumer receipt)", func(t stats.SearchTrial) stats.LatencySummary { return t.EndToEndLatency }, bounds[1]},
+	}
+	var rates []float64
+	for _, t := range trials {
+		rates = append(rates, t.TargetRate)
+	}
+	xlo, xhi := minMaxPositive(rates)
+	logX := xhi > 4*xlo
+	tx := func(v float64) float64 {
+		if logX {
+			return math.Log10(v)
+		}
+		return v
+	}
+	f := figure{name: chartSearchPrefix + safeFileName(pt.id)}
+	for ki, k := range kinds {
+		var vals []float64
+		for _, t := range trials {
+			if l := k.get(t); l.Count > 0 && l.P99Ms > 0 {
+				vals = append(vals, l.P99Ms)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		if k.bound > 0 {
+			vals = append(vals, k.bound)
+		}
+		ylo, yhi := minMaxPositive(vals)
+		logY := spansDecades(ylo, yhi)
+		p := newPlot("", "", "p99 latency, ms")
+		if ki == len(kinds)-1 || kinds[len(kinds)-1].get(trials[0]).Count == 0 {
+			p.X.Label.Text = "offered (target) rate, msgs/s"
+		}
+		addGrid(p, true)
+		ymin, ymax := 0.0, yhi*1.15
+		ty := func(v float64) float64 { return v }
+		if logY {
+			ymin, ymax = math.Log10(niceBelow(ylo/1.1)), math.Log10(niceAbove(yhi*1.2))
+			ty = func(v float64) float64 { return toLog(v, ymin) }
+			p.Y.Tick.Marker = log10Ticks{}
+			p.Y.Label.Text += " (log scale)"
+		}
+		var curve, pass, fail plotter.XYs
+		for _, t := range trials {
+			l := k.get(t)
+			if l.Count == 0 || l.P99Ms <= 0 {
+				continue
+			}
+			xy := plotter.XY{X: tx(t.TargetRate), Y: ty(l.P99Ms)}
+			curve = append(curve, xy)
+			if t.Passed {
+				pass = append(pass, xy)
+			} else {
+				fail = append(fail, xy)
+			}
+		}
+		var legend []legendEntry
+		if line, err := plotter.NewLine(curve); err == nil {
+			line.Color, line.Width = color.Gray{0x80}, vg.Points(1)
+			p.Add(line)
+		}
+		for _, g := range []struct {
+			xys   plotter.XYs
+			shape draw.GlyphDrawer
+			c     color.Color
+			label string
+		}{{pass, draw.CircleGlyph{}, colour(2), "trial passed"}, {fail, draw.CrossGlyph{}, colour(3), "trial failed (any objective)"}} {
+			if len(g.xys) == 0 {
+				continue
+			}
+			if sc, err := plotter.NewScatter(g.xys); err == nil {
+				sc.GlyphStyle = draw.GlyphStyle{Color: g.c, Shape: g.shape, Radius: vg.Points(4)}
+				p.Add(sc)
+				legend = append(legend, legendEntry{g.label, []plot.Thumbnailer{sc}})
+			}
+		}
+		xmin, xmax := tx(xlo)-0.05*(tx(xhi)-tx(xlo)+1), tx(xhi)+0.05*(tx(xhi)-tx(xlo)+1)
+		if logX {
+			xmin, xmax = math.Log10(niceBelow(xlo/1.1)), math.Log10(niceAbove(xhi*1.2))
+			p.X.Tick.Marker = log10Ticks{}
+			p.X.Label.Text = strings.Replace(p.X.Label.Text, "msgs/s", "msgs/s (log scale)", 1)
+		} else {
+			p.X.Tick.Marker = kiloTicks{}
+		}
+		if k.bound > 0 {
+			if l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: ty(k.bound)}, {X: xmax, Y: ty(k.bound)}}); err == nil {
+				l.Color, l.Width, l.Dashes = colour(3), vg.Points(1.2), []vg.Length{vg.Points(5), vg.Points(3)}
+				p.Add(l)
+				legend = append(legend, legendEntry{"objective p99 <= " + formatNumber(k.bound) + " ms", []plot.Thumbnailer{l}})
+			}
+		}
+		if s.Found() {
+			x := tx(s.SustainableRate)
+			if l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin}, {X: x, Y: ymax}}); err == nil {
+				l.Color, l.Width = colour(0), vg.Points(1.5)
+				p.Add(l)
+				legend = append(legend, legendEntry{"sustainable (confirmed): " + formatNumber(roundTo(s.SustainableRate, 4)) + " msgs/s", []plot.Thumbnailer{l}})
+			}
+		}
+		p.X.Min, p.X.Max = xmin, xmax
+		p.Y.Min, p.Y.Max = ymin, ymax
+		title := ""
+		if ki == 0 {
+			title = k.title + ": " + pt.level + " (" + s.Outcome + ")"
+		} else {
+			title = k.title
+		}
+		f.panels = append(f.panels, panel{p: p, title: title, legend: legend})
+	}
+	if len(f.panels) == 0 {
+		return figure{}, false
+	}
+	f.caption = append([]string{fmt.Sprintf("%d trials, each %.0f s after its own %.0f s warmup on a fresh topic. %s.",
+		len(s.Trials), s.TrialSeconds, s.TrialWarmupSeconds, s.Detail)}, caption...)
+	return f, true
+}
+
+// searchBounds returns the produce and end-to-end p99 objectives of a searched point's profile
+// (0: not an objective).
+func searchBounds(r *stats.Result) [2]float64 {
+	if rs := r.Point.Workload.Search; rs != nil {
+		return [2]float64{rs.Objective.ProduceP99Ms, rs.Objective.EndToEndP99Ms}
+	}
+	return [2]float64{}
+}
+
+// searchSection is the report's capacity section: one sentence per level against the least
+// durable one, the capacity table, and every trial of every point (so the search can be audited).
+func searchSection(all []point) *section {
+	ps := searched(all)
+	if len(ps) == 0 {
+		return nil
+	}
+	results := make([]*stats.Result, len(ps))
+	for i, pt := range ps {
+		results[i] = pt.res
+	}
+	sec := &section{heading: "Capacity (rate search)"}
+	sec.blocks = append(sec.blocks, block{kind: "list", items: stats.SearchSentences(results)})
+	var rows [][]string
+	for i, l := range stats.SearchLevels(results) {
+		s := ps[i].res.Search
+		rel := "-"
+		if l.Baseline {
+			rel = "reference"
+		} else if l.Relative > 0 {
+			rel = fmt.Sprintf("%.0f %%", l.Relative*100)
+		}
+		bracket := "-"
+		if s.LowestFailingRate > 0 {
+			bracket = fmt.Sprintf("%.0f", s.LowestFailingRate)
+		}
+		rows = append(rows, []string{l.Level, fmt.Sprintf("%.0f", l.Rate), rel, bracket, l.Outcome,
+			fmt.Sprintf("%d of %d", len(s.Trials), s.BudgetTrials), fmt.Sprintf("%.0f", s.ElapsedSeconds)})
+	}
+	sec.blocks = append(sec.blocks, block{kind: "table",
+		header: []string{"level", "sustainable msgs/s", "of reference", "lowest failing msgs/s", "outcome", "trials", "search s"},
+		right:  []bool{false, true, true, true, false, true, true}, rows: rows})
+	s0 := ps[0].res.Search
+	sec.blocks = append(sec.blocks, para("A sustainable rate is the target rate of a confirmation trial that met every objective (%s); a trial is %.0f s measured after its own %.0f s warmup on a fresh topic, with at least %d acknowledged records. The search ramps x2 from the start rate, bisects to %.0f %%, and confirms; it reports 0 rather than a rate it did not sustain. Budget per level: %d trials x (warmup + trial) = %.0f s of traffic.",
+		s0.ObjectiveText, s0.TrialSeconds, s0.TrialWarmupSeconds, s0.MinRecordsPerTrial, s0.PrecisionRatio*100, s0.BudgetTrials, s0.BudgetSeconds))
+	for _, pt := range ps {
+		var trows [][]string
+		for _, t := range pt.res.Search.Trials {
+			verdict := "pass"
+			if !t.Passed {
+				verdict = "fail: " + strings.Join(t.Reasons, "; ")
+			}
+			trows = append(trows, []string{fmt.Sprint(t.Index), t.Phase, fmt.Sprintf("%.0f", t.TargetRate), fmt.Sprintf("%.0f", t.AchievedRate),
+				msOrDash(t.ProduceLatency), msOrDash(t.EndToEndLatency), i64(t.FailedSends + t.Indeterminate), verdict})
+		}
+		sec.blocks = append(sec.blocks, para("Trials of %s: %s.", pt.level, pt.res.Search.Detail))
+		sec.blocks = append(sec.blocks, block{kind: "table",
+			header: []string{"#", "phase", "target msgs/s", "acked msgs/s", "produce p99 ms", "e2e p99 ms", "failed sends", "verdict"},
+			right:  []bool{true, false, true, true, true, true, true, false}, rows: trows})
+	}
+	return sec
+}
+
+func msOrDash(s stats.LatencySummary) string {
+	if s.Count == 0 {
+		return "-"
+	}
+	return fmtMs(s.P99Ms)
+}
