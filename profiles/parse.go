@@ -19,6 +19,7 @@ type Profile struct {
 	Name        string // short name, [a-z0-9-]; a shipped profile's name is its file name
 	Description string // one line, shown by `kbench profiles list`
 	File        string // where the profile came from, used in every error message
+	Source      []byte // the file's text as read, kept in every run's index so a report shows it
 
 	Workload Workload          // traffic and client plumbing, the same on every point
 	Fixed    map[string]string // sweep settings given under workload: the same on every point (key -> value)
@@ -90,7 +91,7 @@ func Parse(name string, data []byte) (prof *Profile, err error) {
 		return nil, &ValidationError{Problems: []Problem{{File: name, Line: root.Line,
 			Message: fmt.Sprintf("want a mapping with name, workload and sweep, got a %s", kindName(root))}}}
 	}
-	p := &Profile{File: name, Fixed: map[string]string{}, lines: map[string]int{}}
+	p := &Profile{File: name, Source: data, Fixed: map[string]string{}, lines: map[string]int{}}
 	r := &reader{file: name, lines: p.lines}
 	seen := map[string]bool{}
 	for _, kv := range r.pairs(root, "") {

@@ -62,6 +62,9 @@ func newApp() *cli.App {
 			plotCommand(), reportCommand(), compareCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits
+		// Repeatable flags take values with commas in them (--fault "at=5s,action=kill,...",
+		// -X sasl.jaas.config=..., --broker-config listeners=...): repeat the flag instead.
+		DisableSliceFlagSeparator: true,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/plots"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/runner"
+	"github.com/kbench/kbench/stats"
 )
 
 // targetFlags say which cluster a run measures: --bootstrap for any cluster, otherwise the local
@@ -37,6 +40,7 @@ func sweepCommand() *cli.Command {
 			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "shipped profile `NAME` or profile FILE", Required: true},
 			&cli.BoolFlag{Name: "plan", Usage: "print the points and where each setting goes, touch nothing"},
 			&cli.BoolFlag{Name: "fail-fast", Usage: "stop at the first failed point"},
+			&cli.BoolFlag{Name: "no-plots", Usage: "do not draw the charts at the end (`kbench plot` draws them later from the results)"},
 		),
 		Action: func(c *cli.Context) error {
 			prof, err := profiles.Load(c.String("profile"))
@@ -52,20 +56,30 @@ func sweepCommand() *cli.Command {
 				if err := printClientConfig(c); err != nil {
 					return err
 				}
-				return profiles.WritePlan(os.Stdout, points, warnings...)
+				if err := profiles.WritePlan(os.Stdout, points, warnings...); err != nil {
+					return err
+				}
+				faults, commands, err := faultPlan(c, prof.Faults, prof.FaultCommands)
+				if err != nil {
+					return err
+				}
+				return profiles.WriteFaultPlan(os.Stdout, faults, commands)
 			}
 			if c.String("out") == "" {
 				return withCode(exitBadInput, errors.New("--out DIR is required (or --plan)"))
 			}
-			yaml, _ := os.ReadFile(prof.File) // empty for a shipped profile without a file on disk
-			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
-				opts.Profile, opts.ProfileYAML = prof.Name, string(yaml)
+			err = runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
+				opts.Profile, opts.ProfileYAML = prof.Name, string(prof.Source)
 				opts.FailFast = c.Bool("fail-fast")
 				if err := applyFaultFlags(c, &opts, prof.Faults, prof.FaultCommands); err != nil {
 					return err
 				}
 				return runner.Sweep(ctx, points, opts)
 			})
+			if !c.Bool("no-plots") {
+				drawCharts(c.String("out"), c.Bool("quiet")) // also after failed points: the finished ones are drawn
+			}
+			return err
 		},
 	}
 }
@@ -121,8 +135,11 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 // localCluster returns the running local cluster in dir, or starts one (started = true).
 func localCluster(ctx context.Context, dir string, quiet bool) (cl *cluster.Cluster, started bool, err error) {
 	cl, err = cluster.Load(dir)
-	if err == nil {
+	if err == nil && !cl.Stale() {
 		return cl, false, nil
+	}
+	if err == nil { // a state file whose processes are gone (reboot): start afresh
+		err = cluster.ErrNotRunning
 	}
 	if !errors.Is(err, cluster.ErrNotRunning) {
 		return nil, false, fmt.Errorf("local cluster in %s: %w", dir, err)
@@ -135,4 +152,30 @@ func localCluster(ctx context.Context, dir string, quiet bool) (cl *cluster.Clus
 		return nil, false, fmt.Errorf("start local cluster in %s: %w", dir, err)
 	}
 	return cl, true, nil
+}
+
+// faultPlan merges the profile's faults and commands with the --fault flags, as a run would.
+func faultPlan(c *cli.Context, faults []profiles.Fault, commands map[string]string) ([]profiles.Fault, map[string]string, error) {
+	var opts runner.Options
+	if err := applyFaultFlags(c, &opts, faults, commands); err != nil {
+		return nil, nil, err
+	}
+	return opts.Faults, opts.FaultCommands, nil
+}
+
+// drawCharts draws a finished sweep's charts from its result files into DIR/plots. A chart that
+// cannot be drawn never fails the sweep (its results are on disk): it is reported on stderr, and
+// `kbench plot` can try again.
+func drawCharts(dir string, quiet bool) {
+	run, err := stats.ReadRun(dir)
+	if err == nil {
+		var paths []string
+		paths, err = plots.DrawAll(run, filepath.Join(dir, "plots"))
+		if err == nil && !quiet {
+			fmt.Fprintf(os.Stderr, "charts: %d files in %s\n", len(paths), filepath.Join(dir, "plots"))
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kbench: charts not drawn:", err)
+	}
 }
