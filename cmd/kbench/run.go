@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,11 +36,22 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-in-flight", Usage: "closed loop: outstanding records per producer (0: runner default)"},
 			&cli.StringFlag{Name: "compression", Value: "none", Usage: "none, gzip, snappy, lz4, zstd"},
 			&cli.StringFlag{Name: "key-distribution", Value: "none", Usage: "none (sticky), random, sequential"},
+			&cli.IntFlag{Name: "batch-size", Usage: "producer batch.size in `BYTES` (0: client default; librdkafka's is 1,000,000, Java's 16384)"},
+			&cli.StringSliceFlag{Name: "producer-prop", Usage: "extra producer setting `key=value` in librdkafka's names, repeatable (e.g. queue.buffering.max.kbytes=32768, Java's buffer.memory)"},
+			&cli.StringSliceFlag{Name: "consumer-prop", Usage: "extra consumer setting `key=value` in librdkafka's names, repeatable"},
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile of the whole run to `FILE` (for `make bench` and pprof)"},
 		),
 		Action: func(c *cli.Context) error {
 			p, err := pointFromFlags(c)
 			if err != nil {
 				return withCode(exitBadInput, err)
+			}
+			if f := c.String("cpuprofile"); f != "" {
+				stop, err := startCPUProfile(f)
+				if err != nil {
+					return withCode(exitBadInput, err)
+				}
+				defer stop()
 			}
 			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile = "run"
@@ -109,6 +122,17 @@ func pointFromFlags(c *cli.Context) (profiles.Point, error) {
 	default:
 		return profiles.Point{}, fmt.Errorf("--key-distribution %q: want none, random or sequential", kd)
 	}
+	producerProps, err := propFlags(c, "producer-prop")
+	if err != nil {
+		return profiles.Point{}, err
+	}
+	consumerProps, err := propFlags(c, "consumer-prop")
+	if err != nil {
+		return profiles.Point{}, err
+	}
+	if c.Int("batch-size") < 0 {
+		return profiles.Point{}, fmt.Errorf("--batch-size must not be negative")
+	}
 	return profiles.Point{
 		ID:    "run",
 		Label: strings.Join(label, " "),
@@ -118,8 +142,39 @@ func pointFromFlags(c *cli.Context) (profiles.Point, error) {
 			Partitions: c.Int("partitions"), ReplicationFactor: rf,
 			Producers: c.Int("producers"), Consumers: c.Int("consumers"), Rate: c.Int("rate"),
 			MaxInFlight: c.Int("max-in-flight"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
-			Compression: c.String("compression"),
+			Compression: c.String("compression"), BatchSize: c.Int("batch-size"),
+			ProducerProps: producerProps, ConsumerProps: consumerProps,
 		},
 		Settings: s,
 	}, nil
+}
+
+// propFlags parses a repeatable key=value flag into a map (nil when the flag is not given).
+func propFlags(c *cli.Context, name string) (map[string]string, error) {
+	var m map[string]string
+	for _, kv := range c.StringSlice(name) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--%s %q: want key=value", name, kv)
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[strings.TrimSpace(k)] = v
+	}
+	return m, nil
+}
+
+// startCPUProfile writes a Go CPU profile to file until the returned stop is called. It is how
+// the side-by-side bench (bench/sidebyside) finds where a real run spends its time.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }

@@ -1,0 +1,679 @@
+// Command sidebyside measures kbench's load generator against Kafka's own perf tools on the same
+// cluster, so a user can see that kbench's numbers are Kafka's and not the client's ceiling.
+//
+// For each case (record size, acks, one-against-one and N-against-N) it alternates runs of
+// org.apache.kafka.tools.ProducerPerformance (A) and `kbench run` (B), A B A B ..., with the same
+// topic settings, record size and producer batching (batch.size, linger.ms, buffer memory set
+// equal on both sides: librdkafka's defaults differ from Java's). Then, one against one, Kafka's
+// ConsumerPerformance reading the topic the producer run filled against kbench's consumer in a
+// produce-and-consume run. It prints, per run, records/s, MB/s, average and p99 latency and CPU
+// seconds per million records (from the child's rusage), the ratio kbench/Kafka per pair and
+// the median ratio, and writes the same as a markdown table (for the README).
+//
+//	go run ./bench/sidebyside            # full: 5 pairs per case
+//	go run ./bench/sidebyside -quick     # smoke test: 1 pair, small runs
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/stats"
+)
+
+// config is the bench's flags.
+type config struct {
+	bootstrap   string
+	brokers     int
+	clusterDir  string
+	kbench      string
+	kafkaLibs   string
+	pairs       int
+	sizes       []int
+	acks        []string
+	parallel    []int
+	records     int
+	maxBytes    int64
+	partitions  int
+	batchSize   int
+	lingerMs    int
+	bufferBytes int
+	consumers   bool
+	out         string
+	profileDir  string
+	maxLoad     float64
+	warmup      time.Duration
+	minDuration time.Duration
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "sidebyside:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var c config
+	var sizes, acks, parallel string
+	quick := flag.Bool("quick", false, "smoke test: 1 pair, 100-byte records only, acks=1, 200k records")
+	flag.StringVar(&c.bootstrap, "bootstrap", "", "cluster to measure (empty: start a local cluster for the bench and stop it after)")
+	flag.IntVar(&c.brokers, "brokers", 1, "brokers of the local cluster the bench starts")
+	flag.StringVar(&c.clusterDir, "cluster-dir", ".cache/bench-cluster", "folder of the local cluster the bench starts")
+	flag.StringVar(&c.kbench, "kbench", "bin/kbench", "kbench binary")
+	flag.StringVar(&c.kafkaLibs, "kafka-libs", ".cache/kafka-libs", "Kafka jars (make kafka), kafka-tools included")
+	flag.IntVar(&c.pairs, "pairs", 5, "A/B pairs per case")
+	flag.StringVar(&sizes, "sizes", "100,1024,10240", "record sizes in bytes")
+	flag.StringVar(&acks, "acks", "1,all", "acks settings (all means acks=all with idempotence)")
+	flag.StringVar(&parallel, "parallel", "1,2", "producer processes (Kafka) and producer instances (kbench) per case")
+	flag.IntVar(&c.records, "records", 3000000, "records per producer run (capped by -max-bytes)")
+	flag.Int64Var(&c.maxBytes, "max-bytes", 1<<30, "largest payload per run in bytes (caps -records for large records)")
+	flag.IntVar(&c.partitions, "partitions", 6, "partitions of every topic")
+	flag.IntVar(&c.batchSize, "batch-size", 16384, "batch.size on both sides (Java's default)")
+	flag.IntVar(&c.lingerMs, "linger-ms", 5, "linger.ms on both sides")
+	flag.IntVar(&c.bufferBytes, "buffer-memory", 32<<20, "buffer.memory (Java) = queue.buffering.max.kbytes*1024 (librdkafka)")
+	flag.BoolVar(&c.consumers, "consumers", true, "also compare ConsumerPerformance with kbench's consumer (one against one)")
+	flag.StringVar(&c.out, "out", ".cache/bench/results.md", "markdown table of the results")
+	flag.StringVar(&c.profileDir, "cpuprofile-dir", "", "write a Go CPU profile of every kbench run here")
+	flag.Float64Var(&c.maxLoad, "max-load", 0, "before each pair wait (up to 5 min) until the 1-minute load average is below this (0: do not wait)")
+	flag.DurationVar(&c.warmup, "warmup", time.Second, "kbench warmup (not counted; Kafka's tool has none, its rate includes its JIT warmup)")
+	flag.DurationVar(&c.minDuration, "min-duration", 3*time.Second, "shortest kbench measured phase")
+	flag.Parse()
+	if *quick {
+		c.pairs, sizes, acks, parallel, c.records = 1, "100", "1", "1", 200000
+	}
+	var err error
+	if c.sizes, err = ints(sizes); err != nil {
+		return fmt.Errorf("-sizes: %w", err)
+	}
+	if c.parallel, err = ints(parallel); err != nil {
+		return fmt.Errorf("-parallel: %w", err)
+	}
+	c.acks = strings.Split(acks, ",")
+	for _, a := range c.acks {
+		if a != "0" && a != "1" && a != "all" {
+			return fmt.Errorf("-acks %q: want 0, 1 or all", a)
+		}
+	}
+	if c.pairs < 1 || c.records < 1 || c.partitions < 1 {
+		return errors.New("-pairs, -records and -partitions must be at least 1")
+	}
+	if _, err := os.Stat(c.kbench); err != nil {
+		return fmt.Errorf("kbench binary: %w (make build)", err)
+	}
+	if _, err := os.Stat(filepath.Join(c.kafkaLibs, "kafka-tools-4.3.1.jar")); err != nil {
+		if m, _ := filepath.Glob(filepath.Join(c.kafkaLibs, "kafka-tools-*.jar")); len(m) == 0 {
+			return fmt.Errorf("no kafka-tools jar in %s (make kafka)", c.kafkaLibs)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if c.bootstrap == "" {
+		cl, err := cluster.Up(ctx, cluster.Options{Dir: c.clusterDir, Brokers: c.brokers, KafkaLibs: c.kafkaLibs,
+			Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
+		if err != nil {
+			return fmt.Errorf("start the local cluster: %w", err)
+		}
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := cl.Down(dctx, true); err != nil {
+				fmt.Fprintln(os.Stderr, "sidebyside: stop the local cluster:", err)
+			}
+		}()
+		c.bootstrap = cl.Bootstrap()
+	}
+	b, err := newBench(c)
+	if err != nil {
+		return err
+	}
+	defer b.admin.Close()
+	return b.all(ctx)
+}
+
+// measure is one tool's numbers from one run (for N processes: combined).
+type measure struct {
+	records             int64
+	recPerSec, mbPerSec float64
+	avgMs, p99Ms        float64
+	cpuSec              float64 // user + system, all processes of the run
+	cpuRecords          int64   // records the CPU is divided by (kbench: every record it sent, warmup included)
+	note                string
+	load                float64 // 1-minute load average when the run started
+}
+
+func (m measure) cpuPerM() float64 {
+	if m.cpuRecords == 0 {
+		return 0
+	}
+	return m.cpuSec / float64(m.cpuRecords) * 1e6
+}
+
+// caseResult is one case's pairs.
+type caseResult struct {
+	name  string
+	kafka []measure
+	kb    []measure
+}
+
+type bench struct {
+	c     config
+	admin *kafka.AdminClient
+	rf    int
+	seq   int
+	tmp   string
+	cases []caseResult
+}
+
+func newBench(c config) (*bench, error) {
+	a, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": c.bootstrap, "log_level": 3})
+	if err != nil {
+		return nil, fmt.Errorf("admin client: %w", err)
+	}
+	md, err := a.GetMetadata(nil, false, 10000)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("cluster metadata from %s: %w", c.bootstrap, err)
+	}
+	tmp, err := os.MkdirTemp("", "kbench-sidebyside-")
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	return &bench{c: c, admin: a, rf: min(3, len(md.Brokers)), tmp: tmp}, nil
+}
+
+func (b *bench) all(ctx context.Context) error {
+	defer os.RemoveAll(b.tmp)
+	fmt.Printf("side by side on %s: %d CPU cores, %d broker(s), RF %d, %d partitions, batch.size %d, linger.ms %d, buffer %d bytes, %d pairs per case\n",
+		b.c.bootstrap, runtime.NumCPU(), b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes, b.c.pairs)
+	for _, size := range b.c.sizes {
+		records := b.c.records
+		if int64(records)*int64(size) > b.c.maxBytes {
+			records = int(b.c.maxBytes / int64(size))
+		}
+		for _, acks := range b.c.acks {
+			for _, n := range b.c.parallel {
+				if err := b.producerCase(ctx, size, acks, n, records); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if b.c.consumers {
+		size := b.c.sizes[0]
+		records := min(b.c.records, int(b.c.maxBytes/int64(size)))
+		if err := b.consumerCase(ctx, size, records); err != nil {
+			return err
+		}
+	}
+	return b.report()
+}
+
+// producerCase runs the pairs of one producer case.
+func (b *bench) producerCase(ctx context.Context, size int, acks string, n, records int) error {
+	cr := caseResult{name: fmt.Sprintf("produce %d B, acks=%s, %d vs %d", size, acksLabel(acks), n, n)}
+	for i := 0; i < b.c.pairs; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		load := b.waitQuiet(ctx)
+		topic, err := b.createTopic(ctx)
+		if err != nil {
+			return err
+		}
+		a, err := b.kafkaProducers(ctx, topic, size, acks, n, records)
+		b.deleteTopic(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("%s: ProducerPerformance: %w", cr.name, err)
+		}
+		a.load = load
+		// kbench runs for as long as Kafka's tool took, so both send about the same records.
+		dur := time.Duration(float64(a.records) / a.recPerSec * float64(time.Second))
+		dur = max(b.c.minDuration, dur.Round(time.Second))
+		kb, err := b.kbenchRun(ctx, size, acks, n, 0, dur, fmt.Sprintf("p-%d-%s-%d-%d", size, acks, n, i))
+		if err != nil {
+			return fmt.Errorf("%s: kbench: %w", cr.name, err)
+		}
+		kb.load = loadAvg()
+		cr.kafka, cr.kb = append(cr.kafka, a), append(cr.kb, kb)
+		printPair(cr.name, i, a, kb)
+	}
+	b.cases = append(b.cases, cr)
+	return nil
+}
+
+// consumerCase: Kafka's ConsumerPerformance reads a topic ProducerPerformance filled (its fetch
+// rate, group join excluded) against kbench's consumer reading while its producer writes
+// (kbench has no read-only mode; its consumed rate is bounded by what it produces).
+func (b *bench) consumerCase(ctx context.Context, size, records int) error {
+	cr := caseResult{name: fmt.Sprintf("consume %d B, 1 vs 1", size)}
+	for i := 0; i < b.c.pairs; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		load := b.waitQuiet(ctx)
+		topic, err := b.createTopic(ctx)
+		if err != nil {
+			return err
+		}
+		p, err := b.kafkaProducers(ctx, topic, size, "1", 1, records)
+		if err != nil {
+			b.deleteTopic(ctx, topic)
+			return fmt.Errorf("%s: fill: %w", cr.name, err)
+		}
+		a, err := b.kafkaConsumer(ctx, topic, records)
+		b.deleteTopic(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("%s: ConsumerPerformance: %w", cr.name, err)
+		}
+		a.load = load
+		dur := time.Duration(float64(p.records) / p.recPerSec * float64(time.Second))
+		dur = max(b.c.minDuration, dur.Round(time.Second))
+		kb, err := b.kbenchRun(ctx, size, "1", 1, 1, dur, fmt.Sprintf("c-%d-%d", size, i))
+		if err != nil {
+			return fmt.Errorf("%s: kbench: %w", cr.name, err)
+		}
+		kb.load = loadAvg()
+		cr.kafka, cr.kb = append(cr.kafka, a), append(cr.kb, kb)
+		printPair(cr.name, i, a, kb)
+	}
+	b.cases = append(b.cases, cr)
+	return nil
+}
+
+func (b *bench) createTopic(ctx context.Context) (string, error) {
+	b.seq++
+	topic := fmt.Sprintf("kbench-sidebyside-%d-%d", os.Getpid(), b.seq)
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := b.admin.CreateTopics(cctx, []kafka.TopicSpecification{{Topic: topic, NumPartitions: b.c.partitions, ReplicationFactor: b.rf}})
+	if err != nil {
+		return "", fmt.Errorf("create topic %s: %w", topic, err)
+	}
+	if e := res[0].Error; e.Code() != kafka.ErrNoError {
+		return "", fmt.Errorf("create topic %s: %w", topic, e)
+	}
+	// Wait until every partition has a leader: Kafka's tools do not wait by themselves.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		md, err := b.admin.GetMetadata(&topic, false, 5000)
+		if err == nil {
+			if t, ok := md.Topics[topic]; ok && t.Error.Code() == kafka.ErrNoError && len(t.Partitions) == b.c.partitions {
+				ready := true
+				for _, p := range t.Partitions {
+					ready = ready && p.Leader >= 0
+				}
+				if ready {
+					return topic, nil
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", fmt.Errorf("topic %s has no leader for every partition after 30s", topic)
+}
+
+func (b *bench) deleteTopic(ctx context.Context, topic string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if _, err := b.admin.DeleteTopics(dctx, []string{topic}); err != nil {
+		fmt.Fprintf(os.Stderr, "sidebyside: delete topic %s: %v\n", topic, err)
+	}
+}
+
+// javaProducerProps are ProducerPerformance's --producer-props for acks.
+func (b *bench) javaProducerProps(acks string) []string {
+	idem := "false"
+	if acks == "all" {
+		idem = "true"
+	}
+	return []string{"bootstrap.servers=" + b.c.bootstrap, "acks=" + acks, "enable.idempotence=" + idem,
+		"batch.size=" + strconv.Itoa(b.c.batchSize), "linger.ms=" + strconv.Itoa(b.c.lingerMs),
+		"buffer.memory=" + strconv.Itoa(b.c.bufferBytes), "compression.type=none"}
+}
+
+// kafkaProducers runs n ProducerPerformance processes at once, each sending records/n.
+func (b *bench) kafkaProducers(ctx context.Context, topic string, size int, acks string, n, records int) (measure, error) {
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for i := 0; i < n; i++ {
+		args := []string{"org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
+			"--num-records", strconv.Itoa(records / n), "--record-size", strconv.Itoa(size), "--throughput", "-1",
+			"--producer-props"}
+		args = append(args, b.javaProducerProps(acks)...)
+		cmd, out := b.java(ctx, args...)
+		if err := cmd.Start(); err != nil {
+			return measure{}, err
+		}
+		cmds, outs = append(cmds, cmd), append(outs, out)
+	}
+	var m measure
+	var slowest float64
+	var latSum float64
+	for i, cmd := range cmds {
+		err := cmd.Wait()
+		m.cpuSec += cpuSeconds(cmd)
+		if err != nil {
+			return measure{}, fmt.Errorf("%w: %s", err, tail(outs[i].String()))
+		}
+		s, err := parseProducerPerf(outs[i].String())
+		if err != nil {
+			return measure{}, err
+		}
+		m.records += s.records
+		latSum += s.avgMs * float64(s.records)
+		m.p99Ms = max(m.p99Ms, s.p99Ms) // the slowest process's p99: an upper bound of the combined one
+		slowest = max(slowest, float64(s.records)/s.recPerSec)
+	}
+	m.recPerSec = float64(m.records) / slowest
+	m.mbPerSec = m.recPerSec * float64(size) / stats.BytesPerMB
+	m.avgMs = latSum / float64(m.records)
+	m.cpuRecords = m.records
+	if n > 1 {
+		m.note = "rate: all records / slowest process's time; p99: the highest process p99"
+	}
+	return m, nil
+}
+
+// kafkaConsumer runs ConsumerPerformance for records on topic.
+func (b *bench) kafkaConsumer(ctx context.Context, topic string, records int) (measure, error) {
+	cmd, out := b.java(ctx, "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", b.c.bootstrap,
+		"--topic", topic, "--num-records", strconv.Itoa(records), "--group", topic+"-perf", "--timeout", "60000",
+		"--command-property", "auto.offset.reset=earliest")
+	err := cmd.Run()
+	cpu := cpuSeconds(cmd)
+	if err != nil {
+		return measure{}, fmt.Errorf("%w: %s", err, tail(out.String()))
+	}
+	m, err := parseConsumerPerf(out.String())
+	if err != nil {
+		return measure{}, err
+	}
+	m.cpuSec, m.cpuRecords = cpu, m.records
+	m.note = "fetch rate (group join excluded); latency not measured by the tool"
+	return m, nil
+}
+
+func (b *bench) java(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	cp := filepath.Join(b.c.kafkaLibs, "*")
+	all := append([]string{"-Xms512m", "-Xmx512m", "-cp", cp}, args...)
+	cmd := exec.CommandContext(ctx, "java", all...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+// kbenchRun runs `kbench run` with the bench's settings and reads its result file.
+func (b *bench) kbenchRun(ctx context.Context, size int, acks string, producers, consumers int, dur time.Duration, id string) (measure, error) {
+	out := filepath.Join(b.tmp, id)
+	args := []string{"run", "--bootstrap", b.c.bootstrap, "--out", out, "--quiet",
+		"--size", strconv.Itoa(size), "--acks", acks, "--duration", dur.String(), "--warmup", b.c.warmup.String(),
+		"--partitions", strconv.Itoa(b.c.partitions), "--replication-factor", strconv.Itoa(b.rf),
+		"--producers", strconv.Itoa(producers), "--consumers", strconv.Itoa(consumers),
+		"--linger-ms", strconv.Itoa(b.c.lingerMs), "--batch-size", strconv.Itoa(b.c.batchSize),
+		"--producer-prop", "queue.buffering.max.kbytes=" + strconv.Itoa(b.c.bufferBytes/1024),
+		// Java's producer has no record-count bound, only buffer.memory.
+		"--producer-prop", "queue.buffering.max.messages=2147483647",
+	}
+	if acks == "all" {
+		args = append(args, "--idempotence")
+	}
+	if b.c.profileDir != "" {
+		if err := os.MkdirAll(b.c.profileDir, 0o755); err != nil {
+			return measure{}, err
+		}
+		args = append(args, "--cpuprofile", filepath.Join(b.c.profileDir, id+".pprof"))
+	}
+	cmd := exec.CommandContext(ctx, b.c.kbench, args...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	cpu := cpuSeconds(cmd)
+	if err != nil {
+		return measure{}, fmt.Errorf("%w: %s", err, tail(buf.String()))
+	}
+	r, err := stats.ReadResult(filepath.Join(out, filepath.FromSlash(stats.PointFile("run"))))
+	if err != nil {
+		return measure{}, err
+	}
+	defer os.RemoveAll(out)
+	mt := r.Metrics
+	m := measure{cpuSec: cpu, cpuRecords: r.Audit.Sent}
+	if consumers > 0 {
+		m.records, m.recPerSec, m.mbPerSec = mt.Consumed.Records, mt.Consumed.RecordsPerSecond, mt.Consumed.MBPerSecond
+		m.avgMs, m.p99Ms = mt.EndToEndLatency.MeanMs, mt.EndToEndLatency.P99Ms
+		m.note = "end-to-end latency; CPU includes its producer"
+		if mt.ConsumerBehind {
+			m.note += "; consumer fell behind"
+		}
+	} else {
+		m.records, m.recPerSec, m.mbPerSec = mt.Acked.Records, mt.Acked.RecordsPerSecond, mt.Acked.MBPerSecond
+		m.avgMs, m.p99Ms = mt.ProduceLatency.MeanMs, mt.ProduceLatency.P99Ms
+	}
+	if a := r.Audit; a.Lost > 0 || a.Consumed < a.Acked {
+		m.note = strings.TrimPrefix(m.note+fmt.Sprintf("; audit: %d lost, %d of %d acked read back", a.Lost, a.Consumed, a.Acked), "; ")
+	}
+	return m, nil
+}
+
+// perfSummary is ProducerPerformance's final line.
+type perfSummary struct {
+	records                      int64
+	recPerSec, mbPerSec, avgMs   float64
+	maxMs, p50, p95, p99Ms, p999 float64
+}
+
+var producerPerfRe = regexp.MustCompile(`(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, ([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th, ([\d.]+) ms 99.9th`)
+
+// parseProducerPerf reads the last summary line of ProducerPerformance's output.
+func parseProducerPerf(out string) (perfSummary, error) {
+	all := producerPerfRe.FindAllStringSubmatch(out, -1)
+	if len(all) == 0 {
+		return perfSummary{}, fmt.Errorf("no summary line in ProducerPerformance output: %s", tail(out))
+	}
+	g := all[len(all)-1]
+	f := make([]float64, len(g))
+	for i := 2; i < len(g); i++ {
+		f[i], _ = strconv.ParseFloat(g[i], 64)
+	}
+	n, _ := strconv.ParseInt(g[1], 10, 64)
+	return perfSummary{records: n, recPerSec: f[2], mbPerSec: f[3], avgMs: f[4], maxMs: f[5], p50: f[6], p95: f[7], p99Ms: f[8], p999: f[9]}, nil
+}
+
+// parseConsumerPerf reads ConsumerPerformance's data line: start.time, end.time,
+// data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
+// fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec.
+func parseConsumerPerf(out string) (measure, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		f := strings.Split(lines[i], ",")
+		if len(f) < 10 || strings.Contains(lines[i], "start.time") {
+			continue
+		}
+		v := make([]float64, len(f))
+		ok := true
+		for j := 2; j < 10; j++ {
+			var err error
+			if v[j], err = strconv.ParseFloat(strings.TrimSpace(f[j]), 64); err != nil {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		return measure{records: int64(v[4]), mbPerSec: v[8], recPerSec: v[9]}, nil
+	}
+	return measure{}, fmt.Errorf("no data line in ConsumerPerformance output: %s", tail(out))
+}
+
+func cpuSeconds(cmd *exec.Cmd) float64 {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// loadAvg is the 1-minute load average (0 when unknown).
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
+// waitQuiet waits (bounded) for the load average to drop below -max-load and returns it.
+func (b *bench) waitQuiet(ctx context.Context) float64 {
+	if b.c.maxLoad <= 0 {
+		return loadAvg()
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for l := loadAvg(); l >= b.c.maxLoad && time.Now().Before(deadline) && ctx.Err() == nil; l = loadAvg() {
+		time.Sleep(5 * time.Second)
+	}
+	return loadAvg()
+}
+
+func printPair(name string, i int, a, kb measure) {
+	fmt.Printf("%-34s pair %d  kafka %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | kbench %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | ratio %.2f load %.2f\n",
+		name, i+1, a.recPerSec, a.mbPerSec, a.avgMs, a.p99Ms, a.cpuPerM(), kb.recPerSec, kb.mbPerSec, kb.avgMs, kb.p99Ms, kb.cpuPerM(), kb.recPerSec/a.recPerSec, a.load)
+}
+
+// report prints the table of every pair and the medians, and writes it as markdown to -out.
+func (b *bench) report() error {
+	var md strings.Builder
+	fmt.Fprintf(&md, "Machine: %d CPU cores (%s/%s), %d broker(s), RF %d, %d partitions; batch.size %d, linger.ms %d, buffer %d MiB on both sides; %d pairs per case, Kafka's tool run first in each pair.\n\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes>>20, b.c.pairs)
+	md.WriteString("| case | tool | records/s (median) | MB/s | avg ms | p99 ms | CPU s per M records | kbench/Kafka per pair | median ratio | load avg |\n")
+	md.WriteString("|---|---|---:|---:|---:|---:|---:|---|---:|---|\n")
+	for _, cr := range b.cases {
+		ratios := make([]float64, len(cr.kb))
+		var rs []string
+		for i := range cr.kb {
+			ratios[i] = cr.kb[i].recPerSec / cr.kafka[i].recPerSec
+			rs = append(rs, fmt.Sprintf("%.2f", ratios[i]))
+		}
+		var loads []string
+		for i := range cr.kafka {
+			loads = append(loads, fmt.Sprintf("%.1f", cr.kafka[i].load))
+		}
+		row := func(tool string, ms []measure, ratio string) {
+			fmt.Fprintf(&md, "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.2f | %s | %s | %s |\n", cr.name, tool,
+				median(ms, func(m measure) float64 { return m.recPerSec }), median(ms, func(m measure) float64 { return m.mbPerSec }),
+				median(ms, func(m measure) float64 { return m.avgMs }), median(ms, func(m measure) float64 { return m.p99Ms }),
+				median(ms, measure.cpuPerM), ratio, medianOf(ratios, ratio != ""), strings.Join(loads, " "))
+		}
+		row(kafkaTool(cr.name), cr.kafka, "")
+		row("kbench", cr.kb, strings.Join(rs, " "))
+	}
+	notes := map[string]bool{}
+	for _, cr := range b.cases {
+		for _, m := range append(append([]measure(nil), cr.kafka...), cr.kb...) {
+			if m.note != "" && !notes[m.note] {
+				notes[m.note] = true
+				fmt.Fprintf(&md, "\n- %s", m.note)
+			}
+		}
+	}
+	md.WriteString("\n")
+	fmt.Println()
+	fmt.Print(md.String())
+	if b.c.out == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(b.c.out), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(b.c.out, []byte(md.String()), 0o644)
+}
+
+func kafkaTool(name string) string {
+	if strings.HasPrefix(name, "consume") {
+		return "ConsumerPerformance"
+	}
+	return "ProducerPerformance"
+}
+
+func median(ms []measure, f func(measure) float64) float64 {
+	v := make([]float64, len(ms))
+	for i, m := range ms {
+		v[i] = f(m)
+	}
+	return med(v)
+}
+
+func medianOf(v []float64, show bool) string {
+	if !show {
+		return ""
+	}
+	return fmt.Sprintf("**%.2f**", med(v))
+}
+
+func med(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func acksLabel(a string) string {
+	if a == "all" {
+		return "all+idempotence"
+	}
+	return a
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("%q: want positive integers separated by commas", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func tail(s string) string {
+	const n = 1500
+	if len(s) > n {
+		s = "..." + s[len(s)-n:]
+	}
+	return strings.TrimSpace(s)
+}
