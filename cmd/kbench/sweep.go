@@ -120,7 +120,7 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 	err := fn(ctx, opts)
 	switch {
 	case err == nil:
-		return nil
+		return checkPromises(opts.OutDir)
 	case errors.Is(err, runner.ErrInterrupted) || ctx.Err() != nil:
 		return withCode(exitInterrupted, err)
 	case errors.Is(err, runner.ErrUnreachable), errors.Is(err, runner.ErrStaticOnRemote), errors.Is(err, runner.ErrPointsFailed):
@@ -178,4 +178,22 @@ func drawCharts(dir string, quiet bool) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kbench: charts not drawn:", err)
 	}
+}
+
+// checkPromises exits with exitDurability when a point's settings promised what its audit shows
+// was not kept (duplicates with idempotence, loss at the top of the ladder): see
+// stats.Result.BrokenPromises for the rules.
+func checkPromises(dir string) error {
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		return fmt.Errorf("read back results: %w", err)
+	}
+	broken := run.BrokenPromises()
+	if len(broken) == 0 {
+		return nil
+	}
+	for _, b := range broken {
+		fmt.Fprintln(os.Stderr, "DURABILITY:", b)
+	}
+	return withCode(exitDurability, fmt.Errorf("%d durability promise(s) broken (listed above)", len(broken)))
 }

@@ -1,0 +1,58 @@
+package stats
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Broken promises. kbench exits with a distinct code when a point's own settings promise
+// something the audit shows was not kept, so a CI job or a script can fail on it without
+// reading the report. The rules are deliberately narrow, stated as Kafka's guarantees are:
+//
+//   - enable.idempotence=true promises no duplicates and no reordering within a partition;
+//   - acks=all with min.insync.replicas >= 2, replication factor >= 3 and unclean leader
+//     election off promises that no acknowledged record is lost to the failure of one broker.
+//
+// Anything weaker promises nothing about loss, so its losses are measurements, not violations.
+
+// BrokenPromises lists, in plain words, what this point's settings promised and its audit shows
+// was not kept. Points that did not finish are not judged.
+func (r *Result) BrokenPromises() []string {
+	if r == nil || r.Status != StatusOK {
+		return nil
+	}
+	var out []string
+	a := r.Audit
+	if a.IdempotenceEnabled || r.Effective.ProducerConfig["enable.idempotence"] == "true" {
+		if a.Duplicates > 0 {
+			out = append(out, fmt.Sprintf("%s: %d duplicate records although enable.idempotence=true", r.Point.Label, a.Duplicates))
+		}
+		if a.OutOfOrder > 0 {
+			out = append(out, fmt.Sprintf("%s: %d records out of order within a partition although enable.idempotence=true", r.Point.Label, a.OutOfOrder))
+		}
+	}
+	if a.Lost > 0 && promisesNoLoss(r) {
+		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", r.Point.Label, a.Lost))
+	}
+	return out
+}
+
+// promisesNoLoss reads the effective settings (as applied and read back), not the requested ones.
+func promisesNoLoss(r *Result) bool {
+	acks := r.Effective.ProducerConfig["acks"]
+	if acks == "" && r.Effective.ProducerConfig["enable.idempotence"] == "true" {
+		acks = "all" // idempotence forces acks=all
+	}
+	minISR, _ := strconv.Atoi(r.Effective.TopicConfig["min.insync.replicas"])
+	return (acks == "all" || acks == "-1") && minISR >= 2 && r.Effective.ReplicationFactor >= 3 &&
+		r.Effective.TopicConfig["unclean.leader.election.enable"] != "true"
+}
+
+// BrokenPromises collects the broken promises of every point of a run.
+func (run *Run) BrokenPromises() []string {
+	var out []string
+	for _, r := range run.Results() {
+		out = append(out, r.BrokenPromises()...)
+	}
+	return out
+}
