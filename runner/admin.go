@@ -111,9 +111,21 @@ func deleteTopic(a adminAPI, name string) error {
 func describeTopic(ctx context.Context, a adminAPI, name string, swept map[string]string) (cfg map[string]string, rf, partitions int, err error) {
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	res, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: name}})
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("describe topic %s configs: %w", name, err)
+	var res []kafka.ConfigResourceResult
+	for {
+		res, err = a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: name}})
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("describe topic %s configs: %w", name, err)
+		}
+		// A topic just created may not have reached the broker that answers yet: retry
+		// (bounded by cctx) rather than fail the point.
+		if len(res) == 0 || res[0].Error.Code() != kafka.ErrUnknownTopicOrPart || cctx.Err() != nil {
+			break
+		}
+		select {
+		case <-cctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	cfg = map[string]string{}
 	for _, r := range res {
