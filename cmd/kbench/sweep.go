@@ -167,6 +167,9 @@ func faultPlan(c *cli.Context, faults []profiles.Fault, commands map[string]stri
 // cannot be drawn never fails the sweep (its results are on disk): it is reported on stderr, and
 // `kbench plot` can try again.
 func drawCharts(dir string, quiet bool) {
+	if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
+		return // nothing ran (refused before the first point): no charts, and no second error line
+	}
 	run, err := stats.ReadRun(dir)
 	if err == nil {
 		var paths []string
