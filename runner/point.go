@@ -102,10 +102,10 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		eff.Partitions = partitions
 		res.Notes = append(res.Notes, "settings of the existing topic not read back: "+err.Error())
 	}
-	brokerKeys := append(sortedKeys(p.BrokerDynamicConfig()), sortedKeys(p.BrokerStaticConfig())...)
-	if eff.BrokerConfig, err = describeBrokers(ctx, s.admin, s.brokers, brokerKeys); err != nil {
+	if eff.BrokerConfig, err = describeBrokers(ctx, s.admin, s.brokers, brokerKeysToRead(p)); err != nil {
 		return res, err
 	}
+	res.Notes = append(res.Notes, flushSchedulerNotes(p, eff.BrokerConfig)...)
 	m := &measurement{s: s, p: p, topic: topic, partitions: partitions, res: res, progress: progress, lease: lease, idBase: s.producerIDBase()}
 	return res, m.run(ctx)
 }
