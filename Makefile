@@ -8,7 +8,7 @@ LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
 # Debian packages kbench needs: a JDK for Kafka (17+), Maven to fetch it, a C compiler for librdkafka's cgo.
 DEB_PACKAGES := openjdk-17-jdk-headless maven gcc
 
-.PHONY: build kafka deps test unit integration demo bench vet fmt clean
+.PHONY: build kafka deps test unit integration demo bench bench-go vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kbench ./cmd/kbench
@@ -51,6 +51,16 @@ test: deps kafka vet build unit integration
 
 demo: deps kafka build
 	./scripts/demo.sh
+
+# bench measures kbench against Kafka's own ProducerPerformance and ConsumerPerformance on a local
+# cluster it starts (bench/sidebyside; not part of `make test`). BENCH_FLAGS=-quick smoke-tests it;
+# the table lands in .cache/bench/results.md. Hot-path Go benchmarks: make bench-go.
+BENCH_FLAGS ?=
+bench: deps kafka build
+	$(GO) run ./bench/sidebyside $(BENCH_FLAGS)
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./runner/ ./stats/
 
 clean:
 	rm -rf bin .cache/cluster

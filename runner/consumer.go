@@ -41,7 +41,7 @@ func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 		ev := w.cons.Poll(100)
 		switch m := ev.(type) {
 		case *kafka.Message:
-			now := time.Now().UnixNano()
+			now := nowNs()
 			h, err := decodeHeader(m.Value)
 			if err != nil {
 				w.foreign++

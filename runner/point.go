@@ -555,10 +555,10 @@ func writeHlog(dir string, res *stats.Result, col *collector, measure time.Time)
 	for i := 0; i < col.nsec; i++ {
 		from := measure.Add(time.Duration(i) * time.Second)
 		to := from.Add(time.Second)
-		if h := col.produce[i]; h != nil {
+		if h := col.hist(kindProduce, i); h != nil {
 			_ = l.Write(stats.HistProduce, from, to, h)
 		}
-		if h := col.e2e[i]; h != nil {
+		if h := col.hist(kindEndToEnd, i); h != nil {
 			_ = l.Write(stats.HistEndToEnd, from, to, h)
 		}
 	}

@@ -98,7 +98,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			if sched >= w.clock.End {
 				return
 			}
-			if wait := sched - time.Now().UnixNano(); wait > 0 {
+			if wait := sched - nowNs(); wait > 0 {
 				timer.Reset(time.Duration(wait))
 				select {
 				case <-ctx.Done():
@@ -112,7 +112,7 @@ func (w *producerWorker) send(ctx context.Context) {
 		size := w.sizes.at(seq)
 		msg.Value = value[:size]
 		for {
-			now := time.Now().UnixNano()
+			now := nowNs()
 			if w.pacer == nil {
 				sched = now
 				if now >= w.clock.End {
@@ -216,7 +216,7 @@ func (w *producerWorker) deliveries() {
 
 // onDelivery accounts for one delivery report.
 func (w *producerWorker) onDelivery(m *kafka.Message) {
-	now := time.Now().UnixNano()
+	now := nowNs()
 	seq, sendNs, ok := decodeKey(m.Key)
 	if !ok {
 		return

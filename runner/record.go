@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/binary"
 	"errors"
+	"time"
 )
 
 // Record layout. Every value kbench produces starts with a fixed header so that any reader (the
@@ -97,3 +98,17 @@ func (s sizeCycle) at(seq uint64) int {
 
 // max is the largest size at can return.
 func (s sizeCycle) max() int { return int(s.min + s.span - 1) }
+
+// clockBase anchors nowNs: one wall-clock reading taken when the process starts.
+var clockBase = time.Now()
+
+// clockBaseNs is clockBase in unix nanoseconds.
+var clockBaseNs = clockBase.UnixNano()
+
+// nowNs is the current time in unix nanoseconds for the per-record hot paths (send time,
+// delivery time, poll time). It reads only the monotonic clock, one vDSO call where time.Now
+// makes two (wall and monotonic), and adds it to a wall-clock reading taken at start, so
+// differences between two readings are exact and the value is still wall-clock time, as the
+// record header needs for consumers in other processes (drift from the wall clock is the
+// NTP slew since start: microseconds over a run).
+func nowNs() int64 { return clockBaseNs + int64(time.Since(clockBase)) }

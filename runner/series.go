@@ -72,15 +72,98 @@ func (w *window) flush() {
 }
 
 // collector merges the windows' histograms by second and samples the counters once a second.
+//
+// Memory stays flat over long runs: a full histogram is about 140 KB, so only the last few
+// seconds stay open as histograms; an older second is encoded (HdrHistogram's compressed form,
+// usually well under a few KB) with its p99 kept beside it, and decoded again only when the
+// interval log is written. A window that arrives for a closed second (a worker that was idle for
+// a while) is merged into the decoded second, which is then encoded again.
 type collector struct {
 	nsec     int
 	in       chan secHist
 	free     chan *stats.Histogram
-	produce  []*stats.Histogram // per second, merged
-	e2e      []*stats.Histogram
+	produce  []secSlot // per second, merged
+	e2e      []secSlot
+	newest   int      // latest second any window arrived for
 	samples  []sample // one per tick of the measured phase
 	lastP99  atomic.Uint64
 	finished chan struct{}
+}
+
+// openSeconds is how many of the latest seconds stay open as histograms; windows for a second
+// arrive when their goroutine moves past it, normally within a second or two.
+const openSeconds = 3
+
+// secSlot is one second's merged histogram: open (h) or closed (enc, with its p99 kept).
+type secSlot struct {
+	h     *stats.Histogram
+	enc   string
+	p99Ms float64
+}
+
+// empty says whether nothing was recorded for the second.
+func (s *secSlot) empty() bool { return s.h == nil && s.enc == "" }
+
+// merge adds h to the second, reopening it if it was closed.
+func (s *secSlot) merge(h *stats.Histogram) {
+	if s.h == nil {
+		s.h = stats.NewHistogram()
+		if s.enc != "" {
+			if d, err := stats.DecodeHistogram(s.enc); err == nil {
+				s.h.Merge(d)
+			}
+			s.enc = ""
+		}
+	}
+	s.h.Merge(h)
+}
+
+// close encodes an open second and drops its histogram (kept open if encoding fails).
+func (s *secSlot) close() {
+	if s.h == nil {
+		return
+	}
+	enc, err := s.h.Encode()
+	if err != nil {
+		return
+	}
+	s.p99Ms, s.enc, s.h = s.h.ValueAt(99), enc, nil
+}
+
+// p99 is the second's 99th percentile in ms.
+func (s *secSlot) p99() float64 {
+	if s.h != nil {
+		return s.h.ValueAt(99)
+	}
+	return s.p99Ms
+}
+
+// hist returns the second's histogram (decoded when closed); nil when empty.
+func (s *secSlot) hist() *stats.Histogram {
+	if s.h != nil {
+		return s.h
+	}
+	if s.enc == "" {
+		return nil
+	}
+	h, err := stats.DecodeHistogram(s.enc)
+	if err != nil {
+		return nil
+	}
+	return h
+}
+
+// hist is the merged histogram of one second of one kind (decoded when closed; nil when empty).
+// It is for after the run (the interval log): call it once the collector has finished.
+func (c *collector) hist(kind latencyKind, sec int) *stats.Histogram {
+	slots := c.produce
+	if kind == kindEndToEnd {
+		slots = c.e2e
+	}
+	if sec < 0 || sec >= len(slots) {
+		return nil
+	}
+	return slots[sec].hist()
 }
 
 // sample is the counters summed over all workers at one instant.
@@ -97,7 +180,7 @@ func newCollector(nsec int) *collector {
 	}
 	return &collector{
 		nsec: nsec, in: make(chan secHist, 1024), free: make(chan *stats.Histogram, 64),
-		produce: make([]*stats.Histogram, nsec), e2e: make([]*stats.Histogram, nsec),
+		produce: make([]secSlot, nsec), e2e: make([]secSlot, nsec),
 		finished: make(chan struct{}),
 	}
 }
@@ -110,12 +193,19 @@ func (c *collector) run() {
 		if sh.kind == kindEndToEnd {
 			dst = c.e2e
 		}
-		if dst[sh.sec] == nil {
-			dst[sh.sec] = stats.NewHistogram()
-		}
-		dst[sh.sec].Merge(sh.h)
+		slot := &dst[sh.sec]
+		slot.merge(sh.h)
 		if sh.kind == kindProduce {
-			c.lastP99.Store(uint64(dst[sh.sec].ValueAt(99) * 1000)) // µs
+			c.lastP99.Store(uint64(slot.h.ValueAt(99) * 1000)) // µs
+		}
+		if sh.sec > c.newest {
+			for i := max(0, c.newest-openSeconds); i <= sh.sec-openSeconds; i++ {
+				c.produce[i].close()
+				c.e2e[i].close()
+			}
+			c.newest = sh.sec
+		} else if sh.sec <= c.newest-openSeconds {
+			slot.close() // a late window for a closed second
 		}
 		sh.h.Reset()
 		select {
@@ -169,14 +259,14 @@ func (c *collector) rows(samples []sample, hasConsumers bool) []stats.Second {
 			AckedPerSecond: float64(b.acked-a.acked) / dt,
 			Errors:         b.failed - a.failed,
 		}
-		if h := c.produce[i-1]; h != nil {
-			row.ProduceP99Ms = h.ValueAt(99)
+		if sl := &c.produce[i-1]; !sl.empty() {
+			row.ProduceP99Ms = sl.p99()
 		}
 		if hasConsumers {
 			row.ConsumedPerSecond = float64(b.cons-a.cons) / dt
 			row.ConsumerLag = b.lag()
-			if h := c.e2e[i-1]; h != nil {
-				row.EndToEndP99Ms = h.ValueAt(99)
+			if sl := &c.e2e[i-1]; !sl.empty() {
+				row.EndToEndP99Ms = sl.p99()
 			}
 		}
 		out = append(out, row)

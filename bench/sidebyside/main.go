@@ -431,8 +431,11 @@ func (b *bench) kbenchRun(ctx context.Context, size int, acks string, producers,
 		"--producers", strconv.Itoa(producers), "--consumers", strconv.Itoa(consumers),
 		"--linger-ms", strconv.Itoa(b.c.lingerMs), "--batch-size", strconv.Itoa(b.c.batchSize),
 		"--producer-prop", "queue.buffering.max.kbytes=" + strconv.Itoa(b.c.bufferBytes/1024),
-		// Java's producer has no record-count bound, only buffer.memory.
+		// Java's producer has no record-count bound, only buffer.memory: the same here, so
+		// kbench's own in-flight bound (10,000 by default) is lifted to the buffer's size.
 		"--producer-prop", "queue.buffering.max.messages=2147483647",
+		"--max-in-flight", strconv.Itoa(max(1, b.c.bufferBytes/size)),
+		"--drain-timeout", "3m",
 	}
 	if acks == "all" {
 		args = append(args, "--idempotence")

@@ -39,6 +39,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch-size", Usage: "producer batch.size in `BYTES` (0: client default; librdkafka's is 1,000,000, Java's 16384)"},
 			&cli.StringSliceFlag{Name: "producer-prop", Usage: "extra producer setting `key=value` in librdkafka's names, repeatable (e.g. queue.buffering.max.kbytes=32768, Java's buffer.memory)"},
 			&cli.StringSliceFlag{Name: "consumer-prop", Usage: "extra consumer setting `key=value` in librdkafka's names, repeatable"},
+			&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the wait for outstanding deliveries and, separately, on the audit's read-back (0: 30s)"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile of the whole run to `FILE` (for `make bench` and pprof)"},
 		),
 		Action: func(c *cli.Context) error {
@@ -55,6 +56,7 @@ func runCommand() *cli.Command {
 			}
 			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile = "run"
+				opts.DrainTimeout = c.Duration("drain-timeout")
 				if err := applyFaultFlags(c, &opts, nil, nil); err != nil {
 					return err
 				}
