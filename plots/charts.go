@@ -60,27 +60,36 @@ func nominalLevels(p *plot.Plot, ps []point, extra func(point) string) {
 	p.X.Min, p.X.Max = -left, float64(len(ps))-1+right
 }
 
-// barFigure draws one bar per point for each value getter, one panel per getter.
+// throughputFigure is acknowledged MB/s and msgs/s by reliability level.
 func throughputFigure(ps []point, caption []string) figure {
-	type metric struct {
-		title, unit string
-		get         func(*stats.Result) float64
-		format      string
-	}
-	metrics := []metric{
+	return barsFigure(ChartThroughput, ps, []barMetric{
 		{"Acknowledged throughput, MB/s", "MB/s (1 MB = 2^20 bytes)", func(r *stats.Result) float64 { return r.Metrics.Acked.MBPerSecond }, "%.1f"},
 		{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, ""},
-	}
-	f := figure{name: ChartThroughput, caption: caption}
+	}, caption)
+}
+
+// barMetric is one panel of a bars figure: what to read from a result, its unit, and how to
+// print the value over each bar ("" prints three significant digits, 12.3k style).
+type barMetric struct {
+	title, unit string
+	get         func(*stats.Result) float64
+	format      string
+}
+
+// barsFigure draws one bar per point, in level order, for each metric, one panel per metric
+// (all in the first colour, so a reader compares levels, not panels). Incomplete points are
+// faded with a dashed outline.
+func barsFigure(name string, ps []point, metrics []barMetric, caption []string) figure {
+	f := figure{name: name, caption: caption}
 	slot := float64(ChartWidth-2*vg.Centimeter) / float64(len(ps))
 	for _, m := range metrics {
 		p := newPlot("", "", m.unit)
 		addGrid(p, false)
 		var labels plotter.XYLabels
-		max := 0.0
+		top := 0.0
 		for i, pt := range ps {
 			v := m.get(pt.res)
-			max = math.Max(max, v)
+			top = math.Max(top, v)
 			bc, err := plotter.NewBarChart(plotter.Values{v}, vg.Length(slot*0.55))
 			if err != nil {
 				continue
@@ -111,7 +120,10 @@ func throughputFigure(ps []point, caption []string) figure {
 			p.Add(l)
 		}
 		p.Y.Min = 0
-		p.Y.Max = math.Max(max*1.15, 1e-9)
+		p.Y.Max = top * 1.15
+		if top <= 0 {
+			p.Y.Max = 1 // all zero (no loss anywhere): an axis, not a degenerate range
+		}
 		p.Y.Tick.Marker = kiloTicks{}
 		nominalLevels(p, ps, nil)
 		p.X.Label.Text = ""

@@ -6,10 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-
 	"github.com/kbench/kbench/stats"
 )
 
@@ -55,56 +51,6 @@ func DurabilityCharts(run *stats.Run) []Chart {
 
 // durabilityCaveat is printed under every durability chart and in the report.
 const durabilityCaveat = "Faults were process kills and pauses: a killed broker's page cache survives, so flush settings are not exercised; loss from power failure, disk failure or network partitions was not tested."
-
-// barMetric is one panel of a bars figure.
-type barMetric struct {
-	title, unit string
-	get         func(*stats.Result) float64
-	format      string
-}
-
-// barsFigure draws one bar per point for each metric, one panel per metric.
-func barsFigure(name string, ps []point, metrics []barMetric, caption []string) figure {
-	f := figure{name: name, caption: caption}
-	slot := float64(ChartWidth-2*vg.Centimeter) / float64(len(ps))
-	for mi, m := range metrics {
-		p := newPlot("", "", m.unit)
-		addGrid(p, false)
-		var labels plotter.XYLabels
-		top := 0.0
-		for i, pt := range ps {
-			v := m.get(pt.res)
-			top = math.Max(top, v)
-			bc, err := plotter.NewBarChart(plotter.Values{v}, vg.Length(slot*0.55))
-			if err != nil {
-				continue
-			}
-			bc.XMin = float64(i)
-			bc.Color = colour(mi)
-			bc.LineStyle.Width = 0
-			if pt.incomplete {
-				bc.Color = faded(colour(mi))
-			}
-			p.Add(bc)
-			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: v})
-			labels.Labels = append(labels.Labels, fmt.Sprintf(m.format, v))
-		}
-		if l, err := plotter.NewLabels(labels); err == nil {
-			for i := range l.TextStyle {
-				l.TextStyle[i] = textStyle(tickSize)
-				l.TextStyle[i].XAlign = draw.XCenter
-			}
-			l.Offset = vg.Point{Y: vg.Points(2)}
-			p.Add(l)
-		}
-		p.Y.Min = 0
-		p.Y.Max = math.Max(top*1.15, 1)
-		nominalLevels(p, ps, nil)
-		p.X.Label.Text = ""
-		f.panels = append(f.panels, panel{p: p, title: m.title})
-	}
-	return f
-}
 
 // durabilitySection is the report's account of a run with a fault schedule: per level the
 // measured loss, duplicates, send outcomes and unavailability next to throughput, the consumer
