@@ -520,14 +520,27 @@ func costPhrase(c, base *class) string {
 	cm, bm := c.best.res.Metrics, base.best.res.Metrics
 	ratio := cm.Acked.MBPerSecond / bm.Acked.MBPerSecond
 	var tp string
-	if ratio <= 1 {
+	if sameTargetRate(cm, bm) && math.Abs(ratio-1) < 0.02 {
+		// Both ran at one fixed offered rate and kept it: throughput is equal by design, so the
+		// cost is all in latency (a rate search measures the capacity each level sustains).
+		tp = fmt.Sprintf("keeps the same target rate (%.0f msgs/s)", cm.TargetRate)
+	} else if ratio <= 1 {
 		tp = fmt.Sprintf("costs %.1f %% throughput (%.1f vs %.1f MB/s)", (1-ratio)*100, cm.Acked.MBPerSecond, bm.Acked.MBPerSecond)
 	} else {
 		tp = fmt.Sprintf("gains %.1f %% throughput (%.1f vs %.1f MB/s)", (ratio-1)*100, cm.Acked.MBPerSecond, bm.Acked.MBPerSecond)
 	}
 	lat := fmt.Sprintf("%s p99 (%s vs %s ms)", fmtDeltaMs(cm.ProduceLatency.P99Ms-bm.ProduceLatency.P99Ms),
 		fmtMs(cm.ProduceLatency.P99Ms), fmtMs(bm.ProduceLatency.P99Ms))
-	return fmt.Sprintf("%s and %s against %s", tp, lat, base.name)
+	joiner := "and"
+	if strings.HasPrefix(tp, "keeps") {
+		joiner = "at"
+	}
+	return fmt.Sprintf("%s %s %s against %s", tp, joiner, lat, base.name)
+}
+
+// sameTargetRate says whether two points were offered the same fixed rate (not max, not search).
+func sameTargetRate(a, b stats.Metrics) bool {
+	return a.TargetRate > 0 && a.TargetRate == b.TargetRate
 }
 
 // pointName is how a sentence names the best point of a class with several points.
