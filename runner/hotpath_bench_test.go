@@ -172,23 +172,30 @@ func BenchmarkProducerMock(b *testing.B) {
 }
 
 // BenchmarkConsumerMock is one measuring consumer's poll loop per record (Poll, header decode,
-// end-to-end histogram, per-second window) on a topic filled beforehand.
+// end-to-end histogram, per-second window). The mock cluster keeps only about 5 MiB per
+// partition, so the topic is filled in chunks with the timer stopped, each read before the next.
 func BenchmarkConsumerMock(b *testing.B) {
-	const size = 100
+	const size, chunk = 100, 50000
 	bootstrap, topic := mockTopic(b, 6)
 	w := benchProducer(b, bootstrap, topic, size, 6)
 	go w.deliveries()
+	defer w.drain(10 * time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sendCtx, stopSend := context.WithCancel(ctx)
-	sent := make(chan struct{})
-	go func() { defer close(sent); w.send(sendCtx) }()
-	for w.c.acked.Load() < int64(b.N) {
-		time.Sleep(time.Millisecond)
+	fill := func(n int64) { // n more records, all acknowledged
+		target := w.c.ackedAll.Load() + n
+		sendCtx, stopSend := context.WithCancel(ctx)
+		sent := make(chan struct{})
+		go func() { defer close(sent); w.send(sendCtx) }()
+		for w.c.ackedAll.Load() < target {
+			time.Sleep(200 * time.Microsecond)
+		}
+		stopSend()
+		<-sent
+		for w.inflight.Load() > 0 {
+			time.Sleep(200 * time.Microsecond)
+		}
 	}
-	stopSend()
-	<-sent
-	w.drain(10 * time.Second)
 
 	acks := profiles.AcksLeader
 	p := profiles.Point{Settings: profiles.Settings{Acks: &acks}}
@@ -211,13 +218,19 @@ func BenchmarkConsumerMock(b *testing.B) {
 	go col.run()
 	cw := &consumerWorker{cons: c, clock: clock, e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{}), win: newWindow(kindEndToEnd, clock, col)}
 	stop := make(chan struct{})
+	go cw.poll(ctx, stop)
+	defer func() { close(stop); <-cw.done }()
 	b.SetBytes(size)
 	b.ResetTimer()
-	go cw.poll(ctx, stop)
-	for cw.c.consumedAll.Load() < int64(b.N) {
-		time.Sleep(200 * time.Microsecond)
+	for read := int64(0); read < int64(b.N); {
+		n := min(int64(chunk), int64(b.N)-read)
+		b.StopTimer()
+		fill(n)
+		b.StartTimer()
+		read += n
+		for cw.c.consumedAll.Load() < read {
+			time.Sleep(100 * time.Microsecond)
+		}
 	}
 	b.StopTimer()
-	close(stop)
-	<-cw.done
 }
