@@ -54,9 +54,20 @@ func producerConfig(conn connection, p profiles.Point, clientID string) map[stri
 	return m
 }
 
+// fetchQueueBackoff replaces librdkafka's fetch.queue.backoff.ms default (1000): once a
+// partition's local queue passes queued.min.messages, librdkafka waits that long before fetching
+// it again, so a consumer that drains its queue quickly sits idle for up to a second at a time.
+// Measured on the local cluster, one consumer reading 3M records of 100 B: 148k records/s at the
+// default, 934k at 10 ms (Java's consumer has no such pause). The measuring consumers take it
+// as a default a profile can override; the verification read always uses it.
+const fetchQueueBackoff = "10"
+
 // consumerConfig builds a measuring consumer's configuration; group is the point's fresh group.
 func consumerConfig(conn connection, p profiles.Point, group, clientID string) map[string]string {
 	m := conn.base()
+	if _, set := m["fetch.queue.backoff.ms"]; !set {
+		m["fetch.queue.backoff.ms"] = fetchQueueBackoff
+	}
 	for k, v := range p.ConsumerConfig() {
 		m[k] = v
 	}
@@ -79,13 +90,14 @@ func consumerConfig(conn connection, p profiles.Point, group, clientID string) m
 func verifyConsumerConfig(conn connection, clientID string) map[string]string {
 	m := conn.base()
 	for k, v := range map[string]string{
-		"group.id":             clientID, // required by librdkafka even when only assigning
-		"client.id":            clientID,
-		"enable.auto.commit":   "false",
-		"auto.offset.reset":    "earliest",
-		"enable.partition.eof": "false",
-		"isolation.level":      "read_uncommitted",
-		"log_level":            "3",
+		"group.id":               clientID, // required by librdkafka even when only assigning
+		"client.id":              clientID,
+		"enable.auto.commit":     "false",
+		"auto.offset.reset":      "earliest",
+		"enable.partition.eof":   "false",
+		"isolation.level":        "read_uncommitted",
+		"log_level":              "3",
+		"fetch.queue.backoff.ms": fetchQueueBackoff,
 	} {
 		m[k] = v
 	}
