@@ -172,6 +172,13 @@ func (m *measurement) run(ctx context.Context) error {
 	}
 	pcfg := producerConfig(conn, m.p, "kbench-producer")
 	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
+	if w.Rate == 0 {
+		maxIn := w.MaxInFlight
+		if maxIn <= 0 {
+			maxIn = defaultMaxInFlight
+		}
+		m.note("max rate (closed loop) with up to %d records in flight per producer: produce latency here is mostly time queued in the client (in flight / throughput, Little's law); measure latency at a target rate", maxIn)
+	}
 	for i := 0; i < nprod; i++ {
 		cfg := producerConfig(conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
 		pr, err := kafka.NewProducer(toConfigMap(cfg))
