@@ -41,13 +41,16 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	$(GO) test -count=1 ./...
+	@mkdir -p .cache
+	$(GO) test -count=1 -v ./... 2>&1 | tee .cache/unit.log | grep -E '^(--- FAIL|FAIL|ok|panic)|_test.go' | grep -v 'real-cluster test: set'; exit $${PIPESTATUS[0]}
 
 # integration runs the real-cluster tests one package at a time (each starts its own cluster).
 integration: kafka
 	KBENCH_INTEGRATION=1 $(GO) test -count=1 -p 1 -timeout 20m -run Integration -v ./... 2>&1 | tee .cache/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
 
+# test ends with one line counting every top-level test of both runs: "N passed, N failed".
 test: deps kafka vet build unit integration
+	@echo "tests: $$(cat .cache/unit.log .cache/integration.log | grep -c '^--- PASS') passed, $$(cat .cache/unit.log .cache/integration.log | grep -c '^--- FAIL') failed"
 
 demo: deps kafka build
 	./scripts/demo.sh
