@@ -20,7 +20,7 @@ func TestProducerConfig(t *testing.T) {
 		"bootstrap.servers":         "127.0.0.1:9092",
 		"client.id":                 "kbench-producer-0",
 		"go.delivery.report.fields": "key",
-		"log_level":                 "3",
+		"log_level":                 "0",
 	}
 	for k, v := range want {
 		if cfg[k] != v {
