@@ -35,6 +35,12 @@ func DurabilityCharts(run *stats.Run) []Chart {
 		return nil
 	}
 	cap := append(caption(run, all), durabilityCaveat)
+	for _, p := range ps {
+		if p.enqueueToSocket() {
+			cap = append(cap, "At acks=0 nothing is acknowledged: its \"lost\" counts records whose delivery report said delivered (written to a socket) and that were never read back.")
+			break
+		}
+	}
 	tp := barMetric{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, "%.0f"}
 	lost := barMetric{"Acknowledged records lost (read back after the faults healed)", "records", func(r *stats.Result) float64 { return float64(r.Audit.Lost) }, "%.0f"}
 	gap := barMetric{"Longest window without any acknowledgement, seconds", "seconds", func(r *stats.Result) float64 {
