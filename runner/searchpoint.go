@@ -65,20 +65,9 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 	s.say("%s: %s (plus about %s setup per trial)", p.Label, rs.Describe(w), pointOverhead)
 	start := time.Now()
 	results := map[int]*stats.Result{}
-	var retried []string
 	trial := func(ctx context.Context, t Trial) (stats.SearchTrial, error) {
 		tp := trialPoint(p, t)
 		r, err := s.runPoint(ctx, tp, progress)
-		if err != nil && ctx.Err() == nil {
-			// A trial that could not run at all (a fresh topic's metadata not yet everywhere, a
-			// broker hiccup) gets one more attempt on a new topic before the search gives up; the
-			// retry is noted, and only its outcome is the trial's.
-			s.say("  trial %d (%s) %.0f msgs/s: could not run (%v); retrying once", t.Index, t.Phase, t.Rate, err)
-			retried = append(retried, fmt.Sprintf("trial %d could not run the first time and was retried: %v", t.Index, err))
-			tp.ID += "-retry"
-			time.Sleep(2 * time.Second)
-			r, err = s.runPoint(ctx, tp, progress)
-		}
 		results[t.Index] = r
 		out := trialRecord(r)
 		if r != nil && s.opts.OutDir != "" {
@@ -119,7 +108,7 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 	}
 	res.FormatVersion, res.RunID, res.Profile, res.Point = stats.FormatVersion, s.runID, s.opts.Profile, p
 	res.Start, res.End, res.Search = start, time.Now(), rep
-	res.Notes = append(append(append([]string(nil), p.Notes...), "rate search: "+rep.Detail), retried...)
+	res.Notes = append(append([]string(nil), p.Notes...), "rate search: "+rep.Detail)
 	if sr.Confirmation >= 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("metrics, audit and interval log are the confirmation trial's (trial %d)", sr.Trials[sr.Confirmation].Index))
 		res.Notes = append(res.Notes, results[sr.Trials[sr.Confirmation].Index].Notes...)
