@@ -247,8 +247,7 @@ func (b *bench) producerCase(ctx context.Context, size int, acks string, n, reco
 		}
 		a.load = load
 		// kbench runs for as long as Kafka's tool took, so both send about the same records.
-		dur := time.Duration(float64(a.records) / a.recPerSec * float64(time.Second))
-		dur = max(b.c.minDuration, dur.Round(time.Second))
+		dur := b.sameWork(a)
 		kb, err := b.kbenchRun(ctx, size, acks, n, 0, dur, fmt.Sprintf("p-%d-%s-%d-%d", size, acks, n, i))
 		if err != nil {
 			return fmt.Errorf("%s: kbench: %w", cr.name, err)
@@ -259,6 +258,13 @@ func (b *bench) producerCase(ctx context.Context, size int, acks string, n, reco
 	}
 	b.cases = append(b.cases, cr)
 	return nil
+}
+
+// sameWork is how long kbench runs so that it sends about the records Kafka's tool sent in m
+// (at least the configured minimum, in whole seconds).
+func (b *bench) sameWork(m measure) time.Duration {
+	dur := time.Duration(float64(m.records) / m.recPerSec * float64(time.Second))
+	return max(b.c.minDuration, dur.Round(time.Second))
 }
 
 // consumerCase: Kafka's ConsumerPerformance reads a topic ProducerPerformance filled (its fetch
@@ -286,8 +292,7 @@ func (b *bench) consumerCase(ctx context.Context, size, records int) error {
 			return fmt.Errorf("%s: ConsumerPerformance: %w", cr.name, err)
 		}
 		a.load = load
-		dur := time.Duration(float64(p.records) / p.recPerSec * float64(time.Second))
-		dur = max(b.c.minDuration, dur.Round(time.Second))
+		dur := b.sameWork(p)
 		kb, err := b.kbenchRun(ctx, size, "1", 1, 1, dur, fmt.Sprintf("c-%d-%d", size, i))
 		if err != nil {
 			return fmt.Errorf("%s: kbench: %w", cr.name, err)
