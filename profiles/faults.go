@@ -302,6 +302,9 @@ func CheckFaults(faults []Fault, w Workload) []string {
 		if f.Target.Kind == TargetConsumer && f.Target.ID >= w.Consumers {
 			out = append(out, fmt.Sprintf("%s: target %s, but the workload has %d consumer(s)", where, f.Target, w.Consumers))
 		}
+		if f.Target.Kind == TargetConsumer && w.Backlog() {
+			out = append(out, fmt.Sprintf("%s: target %s, but with consume.mode backlog no consumer runs during the measured phase", where, f.Target))
+		}
 	}
 	return out
 }

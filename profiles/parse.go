@@ -62,7 +62,7 @@ var workloadKeys = []string{
 	"message.size", "key.distribution", "partitions", "replication.factor", "producers", "consumers",
 	"rate", "max.outstanding.records", "duration", "warmup", "compression.type", "batch.size",
 	"request.timeout.ms", "delivery.timeout.ms", "retries", "retry.backoff.ms",
-	"producer", "consumer", "topic", "search",
+	"producer", "consumer", "topic", "search", "consume.mode",
 }
 
 var requiredWorkloadKeys = []string{
@@ -72,6 +72,7 @@ var requiredWorkloadKeys = []string{
 var (
 	keyDistributions = []string{"none", "random", "sequential"}
 	compressionTypes = []string{"none", "gzip", "snappy", "lz4", "zstd"}
+	consumeModes     = []string{"live", ConsumeBacklog}
 )
 
 // Parse reads a profile from YAML. name is the file name used in messages. It returns an error
@@ -400,6 +401,10 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 			w.Compression, _ = r.oneOf(v, f, compressionTypes)
 		case "batch.size":
 			w.BatchSize = r.intField(v, f, "bytes", 1, math.MaxInt32)
+		case "consume.mode":
+			if mode, ok := r.oneOf(v, f, consumeModes); ok && mode == ConsumeBacklog {
+				w.ConsumeMode = ConsumeBacklog
+			}
 		case "request.timeout.ms":
 			w.RequestTimeout, _ = r.millis(v, f, 1)
 		case "delivery.timeout.ms":

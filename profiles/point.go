@@ -73,6 +73,7 @@ type Workload struct {
 	Retries           *int          // nil = client default
 	RetryBackoff      time.Duration // retry.backoff.ms; 0 = client default
 	Search            *RateSearch   // rate: search: the runner searches each point's sustainable rate (nil: Rate applies)
+	ConsumeMode       string        // "" (live) or ConsumeBacklog
 
 	ProducerProps map[string]string // passed through verbatim (librdkafka names)
 	ConsumerProps map[string]string // passed through verbatim (librdkafka names)
@@ -117,6 +118,16 @@ type Point struct {
 	Notes    []string         `json:"notes,omitempty"`   // warnings that belong to this point (e.g. flush.ms without a scheduler)
 }
 
+// ConsumeBacklog is the consume mode in which the consumers start only when the producers have
+// finished and read the whole topic from the earliest offset. It measures catch-up: how fast a
+// group drains a backlog (a consumer restarted after an outage, a new application reading
+// history), which a live consumer bounded by the producers' rate never shows. Records then wait
+// by design, so no end-to-end latency is recorded.
+const ConsumeBacklog = "backlog"
+
+// Backlog says whether the consumers read a backlog after the producers instead of live.
+func (w Workload) Backlog() bool { return w.ConsumeMode == ConsumeBacklog }
+
 // workloadJSON is Workload's result-file form: durations in the unit their name says, and the
 // pass-through properties redacted (a result file must never carry a password).
 type workloadJSON struct {
@@ -140,7 +151,8 @@ type workloadJSON struct {
 	ProducerProperties    map[string]string `json:"producer_properties,omitempty"`
 	ConsumerProperties    map[string]string `json:"consumer_properties,omitempty"`
 	TopicProperties       map[string]string `json:"topic_properties,omitempty"`
-	RateSearch            *RateSearch       `json:"rate_search,omitempty"` // target_rate is 0 then: the search chooses it per trial
+	RateSearch            *RateSearch       `json:"rate_search,omitempty"`  // target_rate is 0 then: the search chooses it per trial
+	ConsumeMode           string            `json:"consume_mode,omitempty"` // "backlog"; empty: live
 }
 
 // MarshalJSON writes the workload with long stable names and redacted pass-through properties.
@@ -167,6 +179,7 @@ func (w Workload) MarshalJSON() ([]byte, error) {
 		ConsumerProperties:    Redact(w.ConsumerProps),
 		TopicProperties:       Redact(w.TopicProps),
 		RateSearch:            w.Search,
+		ConsumeMode:           w.ConsumeMode,
 	})
 }
 
@@ -198,6 +211,7 @@ func (w *Workload) UnmarshalJSON(data []byte) error {
 		ConsumerProps:     j.ConsumerProperties,
 		TopicProps:        j.TopicProperties,
 		Search:            j.RateSearch,
+		ConsumeMode:       j.ConsumeMode,
 	}
 	return nil
 }

@@ -63,6 +63,8 @@ func TestParseWorkload(t *testing.T) {
 		{"defaults", "", func(w *Workload) {}},
 		{"min max size", "  message.size: {min: 10, max: 2000}\n", func(w *Workload) { w.MessageSizeMin, w.MessageSizeMax = 10, 2000 }},
 		{"rate max", "  rate: max\n", func(w *Workload) { w.Rate = 0 }},
+		{"consume backlog", "  consume.mode: backlog\n", func(w *Workload) { w.ConsumeMode = ConsumeBacklog }},
+		{"consume live is the default", "  consume.mode: live\n", func(w *Workload) {}},
 		{"client plumbing", "  compression.type: zstd\n  batch.size: 65536\n  request.timeout.ms: 5000\n  delivery.timeout.ms: 60000\n  retries: 7\n  retry.backoff.ms: 300\n  max.outstanding.records: 1000\n  key.distribution: random\n",
 			func(w *Workload) {
 				w.Compression, w.BatchSize, w.KeyDistribution, w.MaxInFlight = "zstd", 65536, "random", 1000
@@ -384,13 +386,13 @@ func TestPlanNeverPrintsSecrets(t *testing.T) {
 }
 
 func TestPointJSONRoundTrip(t *testing.T) {
-	pts, _ := mustPoints(t, header+"  retries: 3\n  request.timeout.ms: 1500\n  producer: {client.id: kb}\nsweep:\n  points:\n    - {acks: all, enable.idempotence: true, flush.messages: 10, commit.mode: auto}\n")
+	pts, _ := mustPoints(t, header+"  retries: 3\n  request.timeout.ms: 1500\n  consume.mode: backlog\n  producer: {client.id: kb}\nsweep:\n  points:\n    - {acks: all, enable.idempotence: true, flush.messages: 10, commit.mode: auto}\n")
 	data, err := json.Marshal(pts[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{`"reliability_level"`, `"enable_idempotence":true`, `"topic_flush_messages":10`,
-		`"consumer_commit_mode":"auto"`, `"measured_duration_seconds":10`, `"request_timeout_ms":1500`, `"target_rate_messages_per_second":100`} {
+		`"consumer_commit_mode":"auto"`, `"measured_duration_seconds":10`, `"request_timeout_ms":1500`, `"target_rate_messages_per_second":100`, `"consume_mode":"backlog"`} {
 		if !strings.Contains(string(data), name) {
 			t.Errorf("point JSON lacks %s: %s", name, data)
 		}

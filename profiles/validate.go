@@ -356,6 +356,16 @@ func (p *Profile) checkWorkload(errs *problemList) {
 		errs.add(p.problem(p.line("workload.message.size.min"), "workload.message.size",
 			"min (%d) is greater than max (%d)", w.MessageSizeMin, w.MessageSizeMax))
 	}
+	if w.Backlog() {
+		switch {
+		case w.Consumers == 0 && p.lines["workload.consumers"] > 0:
+			errs.add(p.problem(p.line("workload.consume.mode"), "workload.consume.mode",
+				"consume.mode backlog needs consumers, but workload.consumers is 0 (line %d)", p.line("workload.consumers")))
+		case w.Search != nil:
+			errs.add(p.problem(p.line("workload.consume.mode"), "workload.consume.mode",
+				"consume.mode backlog cannot go with rate: search (line %d): the search judges live end-to-end latency", p.line("workload.rate")))
+		}
+	}
 	check := func(class string, m map[string]string, reserved map[string]string) {
 		for _, k := range sortedKeys(m) {
 			f := "workload." + class + "." + k

@@ -17,6 +17,10 @@ type consumerWorker struct {
 	clock  phaseClock
 	commit bool        // commit after processing (enable.auto.commit=false)
 	slot   *workerSlot // non-nil: the consumer runs as worker processes (cons is nil)
+	// backlog: consume.mode backlog; every record counts and no latency is recorded (records
+	// waited by design). firstNs and lastNs (poll goroutine; read after done) bound the read.
+	backlog         bool
+	firstNs, lastNs int64
 
 	// Poll goroutine only.
 	e2e     *stats.Histogram
@@ -48,7 +52,14 @@ func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 				continue
 			}
 			w.c.consumedAll.Add(1)
-			if w.clock.measured(h.SendNs) {
+			if w.backlog {
+				if w.firstNs == 0 {
+					w.firstNs = now
+				}
+				w.lastNs = now
+				w.c.consumed.Add(1)
+				w.c.consBytes.Add(int64(len(m.Value)))
+			} else if w.clock.measured(h.SendNs) {
 				lat := time.Duration(now - h.SendNs)
 				w.e2e.Record(lat)
 				w.win.record(now, lat)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -125,7 +126,8 @@ type measurement struct {
 	col       *collector
 	producers []*producerWorker
 	consumers []*consumerWorker
-	fx        faultState // faults, consumer worker processes (faultpoint.go)
+	backlog   *stats.BacklogRead // consume.mode backlog: the read after the producers
+	fx        faultState         // faults, consumer worker processes (faultpoint.go)
 }
 
 func (m *measurement) note(format string, args ...any) {
@@ -151,24 +153,21 @@ func (m *measurement) run(ctx context.Context) error {
 	ccfg := consumerConfig(conn, m.p, group, "kbench-consumer")
 	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
 	commit := ccfg["enable.auto.commit"] == "false"
+	backlog := w.Backlog()
+	if backlog && (m.usesWorkers() || (m.lease != nil && m.lease.existing)) {
+		return errors.New("consume.mode backlog runs the consumers in kbench's process on a fresh topic: not with consumer processes, consumer faults or --existing-topic")
+	}
 	if m.usesWorkers() {
 		if err := m.startWorkerConsumers(conn, group, commit); err != nil {
 			m.stopConsumers(stop)
 			return fmt.Errorf("start consumer workers: %w", err)
 		}
 	}
-	for i := 0; i < w.Consumers && m.fx.pool == nil; i++ {
-		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
-		if err != nil {
+	if !backlog && m.fx.pool == nil {
+		if err := m.newConsumers(group, commit); err != nil {
 			m.stopConsumers(stop)
-			return fmt.Errorf("create consumer: %w", err)
+			return err
 		}
-		if err := c.Subscribe(m.topic, nil); err != nil {
-			_ = c.Close()
-			m.stopConsumers(stop)
-			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
-		}
-		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: commit, e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{})})
 	}
 	pcfg := producerConfig(conn, m.p, "kbench-producer")
 	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
@@ -260,7 +259,13 @@ func (m *measurement) run(ctx context.Context) error {
 		}
 	}
 	m.waitWorkersCaughtUp(ctx, limit)
-	if len(m.consumers) > 0 && ctx.Err() == nil && m.fx.pool == nil {
+	if backlog && ctx.Err() == nil {
+		if err := m.readBacklog(ctx, group, commit, limit, stop); err != nil {
+			m.stopConsumers(stop)
+			return err
+		}
+	}
+	if !backlog && len(m.consumers) > 0 && ctx.Err() == nil && m.fx.pool == nil {
 		deadline := time.Now().Add(limit)
 		for time.Now().Before(deadline) && ctx.Err() == nil {
 			s := sampleAll(m.producers, m.consumers)
@@ -319,6 +324,90 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 		c.clock = m.clock
 		c.win = newWindow(kindEndToEnd, m.clock, m.col)
 	}
+}
+
+// newConsumers creates the point's in-process measuring consumers, subscribed to its topic.
+func (m *measurement) newConsumers(group string, commit bool) error {
+	for i := 0; i < m.p.Workload.Consumers; i++ {
+		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(m.s.conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
+		if err != nil {
+			return fmt.Errorf("create consumer: %w", err)
+		}
+		if err := c.Subscribe(m.topic, nil); err != nil {
+			_ = c.Close()
+			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
+		}
+		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: commit, backlog: m.p.Workload.Backlog(),
+			e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{})})
+	}
+	return nil
+}
+
+// readBacklog runs consume.mode backlog once the producers have finished: a fresh group reads the
+// topic from the earliest offset until it has every acknowledged record (or limit runs out).
+// The rate is over first record to last, so the group join is left out as ConsumerPerformance
+// leaves it out; the process CPU over the same span is the consumers' cost, the producers being
+// idle.
+func (m *measurement) readBacklog(ctx context.Context, group string, commit bool, limit time.Duration, stop chan struct{}) error {
+	target := sampleAll(m.producers, nil).ackedAll
+	if err := m.newConsumers(group, commit); err != nil {
+		return err
+	}
+	subscribed := time.Now()
+	for _, c := range m.consumers {
+		go c.poll(ctx, stop)
+	}
+	deadline := subscribed.Add(limit)
+	var cpu0 time.Duration
+	started := false
+	all := sample{}
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		all = sampleAll(nil, m.consumers)
+		if !started && all.consumedAll > 0 {
+			cpu0, started = processCPU(), true
+		}
+		if all.consumedAll >= target {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cpu := processCPU() - cpu0
+	close(stop) // the consumers are closed with the live ones' path (stopConsumers) later
+	for _, c := range m.consumers {
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+			return errors.New("backlog read: a consumer did not stop within 5s")
+		}
+	}
+	all = sampleAll(nil, m.consumers)
+	b := &stats.BacklogRead{Records: all.cons, Bytes: all.cB, Complete: all.consumedAll >= target}
+	var first, last int64
+	for _, c := range m.consumers {
+		if c.firstNs != 0 && (first == 0 || c.firstNs < first) {
+			first = c.firstNs
+		}
+		last = max(last, c.lastNs)
+	}
+	if first != 0 {
+		b.JoinSeconds = time.Unix(0, first).Sub(subscribed).Seconds()
+		b.ReadSeconds = float64(last-first) / 1e9
+		b.CPUSeconds = cpu.Seconds()
+	}
+	if !b.Complete {
+		m.note("backlog read: the consumers read %d of %d acknowledged records within %s", all.consumedAll, target, limit)
+	}
+	m.backlog = b
+	return nil
+}
+
+// processCPU is the process's user+system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // waitAssigned waits until the consumers together hold every partition.
@@ -484,7 +573,11 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 			m.note("histogram %s not saved: %v", name, err)
 		}
 	}
-	hasConsumers := len(m.consumers) > 0
+	if b := m.backlog; b != nil {
+		mt.Backlog = b
+		mt.Consumed = throughput(b.Records, b.Bytes, math.Max(b.ReadSeconds, 1e-9))
+	}
+	hasConsumers := len(m.consumers) > 0 && mt.Backlog == nil
 	r.Series = m.col.rows(samples, hasConsumers)
 	if hasConsumers && len(samples) > 0 {
 		// Lag when the measured phase ended: the consumers are "behind" when it is more than one

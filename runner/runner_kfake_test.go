@@ -110,3 +110,42 @@ func TestUnreachableBootstrap(t *testing.T) {
 		t.Errorf("took %s", d)
 	}
 }
+
+// TestRunPointKfakeBacklog: with consume.mode backlog the consumers start after the producers and
+// read every acknowledged record, warmup included; the read's rate, not the measured phase's,
+// is the consumed rate, and no end-to-end latency is recorded (records waited by design).
+func TestRunPointKfakeBacklog(t *testing.T) {
+	bootstrap := startKfake(t)
+	p := testPoint("backlog", 2000, 2*time.Second, 2)
+	p.Workload.ConsumeMode = profiles.ConsumeBacklog
+	res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: t.TempDir(), DrainTimeout: 15 * time.Second})
+	if err != nil {
+		t.Fatalf("RunPoint: %v", err)
+	}
+	m := res.Metrics
+	b := m.Backlog
+	if b == nil {
+		t.Fatalf("no backlog read in the result; notes %v", res.Notes)
+	}
+	if !b.Complete || b.Records != res.Audit.Acked || b.Records <= m.Acked.Records {
+		t.Errorf("backlog read %d records (complete %v), audit acked %d, measured-phase acked %d: want every acked record, warmup included",
+			b.Records, b.Complete, res.Audit.Acked, m.Acked.Records)
+	}
+	if b.ReadSeconds <= 0 || b.JoinSeconds <= 0 || b.CPUSeconds <= 0 {
+		t.Errorf("backlog read times %+v: want join, read and CPU all positive", b)
+	}
+	if want := float64(b.Records) / b.ReadSeconds; m.Consumed.Records != b.Records || m.Consumed.RecordsPerSecond != want {
+		t.Errorf("consumed %+v, want %d records at %.0f/s (the read's rate)", m.Consumed, b.Records, want)
+	}
+	if m.EndToEndLatency.Count != 0 || m.ConsumerBehind {
+		t.Errorf("end-to-end latency %d values, behind %v: want none in backlog mode", m.EndToEndLatency.Count, m.ConsumerBehind)
+	}
+	for _, s := range res.Series {
+		if s.ConsumedPerSecond != 0 {
+			t.Fatalf("series row %+v has consumer figures: no consumer runs during the measured phase", s)
+		}
+	}
+	if res.Audit.Lost != 0 || res.Audit.Consumed != res.Audit.Acked {
+		t.Errorf("audit %+v", res.Audit)
+	}
+}

@@ -105,6 +105,24 @@ type Metrics struct {
 	FailedByError  map[string]int64 `json:"failed_by_error"` // Kafka error code name -> count
 	ConsumerLagEnd int64            `json:"consumer_lag_end"`
 	ConsumerBehind bool             `json:"consumer_behind"` // e2e latency then measures the consumer's backlog
+
+	// Backlog is set when the consumers read a backlog after the producers (consume.mode
+	// backlog); Consumed is then its rate over the read, not over the measured phase.
+	Backlog *BacklogRead `json:"backlog_read,omitempty"`
+}
+
+// BacklogRead is how a fresh consumer group caught up with a topic the producers had filled:
+// the rate a restarted or new application reads history at, comparable with Kafka's
+// ConsumerPerformance (which also reads a filled topic and leaves the group join out).
+type BacklogRead struct {
+	Records     int64   `json:"records"`      // kbench records read by the group, warmup ones included
+	Bytes       int64   `json:"bytes"`        // their value bytes
+	JoinSeconds float64 `json:"join_seconds"` // subscribe to the first record (group join and first fetch), left out of the rate
+	ReadSeconds float64 `json:"read_seconds"` // first record to the last one
+	// CPUSeconds is kbench's process CPU (user+system) during the read; the producers are idle
+	// then, so it is the consumers' cost (and librdkafka's threads).
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Complete   bool    `json:"complete"` // every acknowledged record was read before the drain bound
 }
 
 // Audit is the record-level account of a point, judged by record identity (producer, sequence).

@@ -4,11 +4,13 @@
 // For each case (record size, acks, one-against-one and N-against-N) it alternates runs of
 // org.apache.kafka.tools.ProducerPerformance (A) and `kbench run` (B), A B A B ..., with the same
 // topic settings, record size and producer batching (batch.size, linger.ms, buffer memory set
-// equal on both sides: librdkafka's defaults differ from Java's). Then, one against one, Kafka's
-// ConsumerPerformance reading the topic the producer run filled against kbench's consumer in a
-// produce-and-consume run. It prints, per run, records/s, MB/s, average and p99 latency and CPU
-// seconds per million records (from the child's rusage), the ratio kbench/Kafka per pair and
-// the median ratio, and writes the same as a markdown table (for the README).
+// equal on both sides: librdkafka's defaults differ from Java's), plus large-batch cases at a
+// batch.size both sides share. Then, one against one, Kafka's ConsumerPerformance reading a
+// topic its producer filled against kbench's consumer reading, in consume.mode backlog, the
+// topic kbench's producer filled. It prints, per run, records/s, MB/s, average and p99 latency
+// and CPU seconds per million records (from the child's rusage; kbench's consumer: its process
+// during the read), the ratio kbench/Kafka per pair and the median ratio, and writes the same
+// as a markdown table (for the README).
 //
 //	go run ./bench/sidebyside            # full: 5 pairs per case
 //	go run ./bench/sidebyside -quick     # smoke test: 1 pair, small runs
@@ -26,6 +28,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +52,9 @@ type config struct {
 	sizes       []int
 	acks        []string
 	parallel    []int
+	parSizes    []int // sizes at which the N-against-N cases run
+	largeBatch  int   // a second batch.size for the large-batch cases (0: none)
+	largeSizes  []int
 	records     int
 	maxBytes    int64
 	partitions  int
@@ -72,7 +78,7 @@ func main() {
 
 func run() error {
 	var c config
-	var sizes, acks, parallel string
+	var sizes, acks, parallel, parSizes, largeSizes string
 	quick := flag.Bool("quick", false, "smoke test: 1 pair, 100-byte records only, acks=1, 200k records")
 	flag.StringVar(&c.bootstrap, "bootstrap", "", "cluster to measure (empty: start a local cluster for the bench and stop it after)")
 	flag.IntVar(&c.brokers, "brokers", 1, "brokers of the local cluster the bench starts")
@@ -83,6 +89,9 @@ func run() error {
 	flag.StringVar(&sizes, "sizes", "100,1024,10240", "record sizes in bytes")
 	flag.StringVar(&acks, "acks", "1,all", "acks settings (all means acks=all with idempotence)")
 	flag.StringVar(&parallel, "parallel", "1,2", "producer processes (Kafka) and producer instances (kbench) per case")
+	flag.StringVar(&parSizes, "parallel-sizes", "100", "record sizes at which the cases with more than one producer run")
+	flag.IntVar(&c.largeBatch, "large-batch", 262144, "batch.size of the extra large-batch cases (acks=all with idempotence, one against one; 0: none)")
+	flag.StringVar(&largeSizes, "large-batch-sizes", "1024,10240", "record sizes of the large-batch cases")
 	flag.IntVar(&c.records, "records", 3000000, "records per producer run (capped by -max-bytes)")
 	flag.Int64Var(&c.maxBytes, "max-bytes", 1<<30, "largest payload per run in bytes (caps -records for large records)")
 	flag.IntVar(&c.partitions, "partitions", 6, "partitions of every topic")
@@ -97,7 +106,7 @@ func run() error {
 	flag.DurationVar(&c.minDuration, "min-duration", 3*time.Second, "shortest kbench measured phase")
 	flag.Parse()
 	if *quick {
-		c.pairs, sizes, acks, parallel, c.records = 1, "100", "1", "1", 200000
+		c.pairs, sizes, acks, parallel, c.records, c.largeBatch = 1, "100", "1", "1", 200000, 0
 	}
 	var err error
 	if c.sizes, err = ints(sizes); err != nil {
@@ -105,6 +114,12 @@ func run() error {
 	}
 	if c.parallel, err = ints(parallel); err != nil {
 		return fmt.Errorf("-parallel: %w", err)
+	}
+	if c.parSizes, err = ints(parSizes); err != nil {
+		return fmt.Errorf("-parallel-sizes: %w", err)
+	}
+	if c.largeSizes, err = ints(largeSizes); err != nil {
+		return fmt.Errorf("-large-batch-sizes: %w", err)
 	}
 	c.acks = strings.Split(acks, ",")
 	for _, a := range c.acks {
@@ -205,17 +220,9 @@ func (b *bench) all(ctx context.Context) error {
 	defer os.RemoveAll(b.tmp)
 	fmt.Printf("side by side on %s: %d CPU cores, %d broker(s), RF %d, %d partitions, batch.size %d, linger.ms %d, buffer %d bytes, %d pairs per case\n",
 		b.c.bootstrap, runtime.NumCPU(), b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes, b.c.pairs)
-	for _, size := range b.c.sizes {
-		records := b.c.records
-		if int64(records)*int64(size) > b.c.maxBytes {
-			records = int(b.c.maxBytes / int64(size))
-		}
-		for _, acks := range b.c.acks {
-			for _, n := range b.c.parallel {
-				if err := b.producerCase(ctx, size, acks, n, records); err != nil {
-					return err
-				}
-			}
+	for _, pc := range b.producerCases() {
+		if err := b.producerCase(ctx, pc); err != nil {
+			return err
 		}
 	}
 	if b.c.consumers {
@@ -228,9 +235,45 @@ func (b *bench) all(ctx context.Context) error {
 	return b.report()
 }
 
+// producerSpec is one producer case: record size, acks, processes per side and batch.size.
+type producerSpec struct {
+	size    int
+	acks    string
+	n       int
+	batch   int
+	records int
+}
+
+// producerCases lists the producer cases the flags ask for: every size and acks one against
+// one, N against N at the -parallel-sizes, then the large-batch cases.
+func (b *bench) producerCases() []producerSpec {
+	records := func(size int) int { return min(b.c.records, int(b.c.maxBytes/int64(size))) }
+	var out []producerSpec
+	for _, size := range b.c.sizes {
+		for _, acks := range b.c.acks {
+			for _, n := range b.c.parallel {
+				if n > 1 && !slices.Contains(b.c.parSizes, size) {
+					continue
+				}
+				out = append(out, producerSpec{size, acks, n, b.c.batchSize, records(size)})
+			}
+		}
+	}
+	if b.c.largeBatch > 0 {
+		for _, size := range b.c.largeSizes {
+			out = append(out, producerSpec{size, "all", 1, b.c.largeBatch, records(size)})
+		}
+	}
+	return out
+}
+
 // producerCase runs the pairs of one producer case.
-func (b *bench) producerCase(ctx context.Context, size int, acks string, n, records int) error {
+func (b *bench) producerCase(ctx context.Context, pc producerSpec) error {
+	size, acks, n, records := pc.size, pc.acks, pc.n, pc.records
 	cr := caseResult{name: fmt.Sprintf("produce %d B, acks=%s, %d vs %d", size, acksLabel(acks), n, n)}
+	if pc.batch != b.c.batchSize {
+		cr.name += fmt.Sprintf(", batch.size %d", pc.batch)
+	}
 	for i := 0; i < b.c.pairs; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -240,7 +283,7 @@ func (b *bench) producerCase(ctx context.Context, size int, acks string, n, reco
 		if err != nil {
 			return err
 		}
-		a, err := b.kafkaProducers(ctx, topic, size, acks, n, records)
+		a, err := b.kafkaProducers(ctx, topic, size, acks, n, records, pc.batch)
 		b.deleteTopic(ctx, topic)
 		if err != nil {
 			return fmt.Errorf("%s: ProducerPerformance: %w", cr.name, err)
@@ -248,7 +291,7 @@ func (b *bench) producerCase(ctx context.Context, size int, acks string, n, reco
 		a.load = load
 		// kbench runs for as long as Kafka's tool took, so both send about the same records.
 		dur := b.sameWork(a)
-		kb, err := b.kbenchRun(ctx, size, acks, n, 0, dur, fmt.Sprintf("p-%d-%s-%d-%d", size, acks, n, i))
+		kb, err := b.kbenchRun(ctx, kbenchSpec{size: size, acks: acks, producers: n, batch: pc.batch, dur: dur, id: fmt.Sprintf("p-%d-%s-%d-%d-%d", size, acks, n, pc.batch, i)})
 		if err != nil {
 			return fmt.Errorf("%s: kbench: %w", cr.name, err)
 		}
@@ -267,9 +310,10 @@ func (b *bench) sameWork(m measure) time.Duration {
 	return max(b.c.minDuration, dur.Round(time.Second))
 }
 
-// consumerCase: Kafka's ConsumerPerformance reads a topic ProducerPerformance filled (its fetch
-// rate, group join excluded) against kbench's consumer reading while its producer writes
-// (kbench has no read-only mode; its consumed rate is bounded by what it produces).
+// consumerCase: Kafka's ConsumerPerformance reads a topic ProducerPerformance filled, against
+// kbench in consume.mode backlog, whose consumer reads the topic kbench's own producer filled
+// once the producer has finished. Both rates are over the read itself (first record to last),
+// group join excluded; kbench's CPU is its process's CPU during the read.
 func (b *bench) consumerCase(ctx context.Context, size, records int) error {
 	cr := caseResult{name: fmt.Sprintf("consume %d B, 1 vs 1", size)}
 	for i := 0; i < b.c.pairs; i++ {
@@ -281,7 +325,7 @@ func (b *bench) consumerCase(ctx context.Context, size, records int) error {
 		if err != nil {
 			return err
 		}
-		p, err := b.kafkaProducers(ctx, topic, size, "1", 1, records)
+		p, err := b.kafkaProducers(ctx, topic, size, "1", 1, records, b.c.batchSize)
 		if err != nil {
 			b.deleteTopic(ctx, topic)
 			return fmt.Errorf("%s: fill: %w", cr.name, err)
@@ -292,8 +336,9 @@ func (b *bench) consumerCase(ctx context.Context, size, records int) error {
 			return fmt.Errorf("%s: ConsumerPerformance: %w", cr.name, err)
 		}
 		a.load = load
+		// kbench produces for about as long as Kafka's tool took, so the backlog is about as big.
 		dur := b.sameWork(p)
-		kb, err := b.kbenchRun(ctx, size, "1", 1, 1, dur, fmt.Sprintf("c-%d-%d", size, i))
+		kb, err := b.kbenchRun(ctx, kbenchSpec{size: size, acks: "1", producers: 1, consumers: 1, backlog: true, batch: b.c.batchSize, dur: dur, id: fmt.Sprintf("c-%d-%d", size, i)})
 		if err != nil {
 			return fmt.Errorf("%s: kbench: %w", cr.name, err)
 		}
@@ -346,25 +391,25 @@ func (b *bench) deleteTopic(ctx context.Context, topic string) {
 }
 
 // javaProducerProps are ProducerPerformance's --producer-props for acks.
-func (b *bench) javaProducerProps(acks string) []string {
+func (b *bench) javaProducerProps(acks string, batch int) []string {
 	idem := "false"
 	if acks == "all" {
 		idem = "true"
 	}
 	return []string{"bootstrap.servers=" + b.c.bootstrap, "acks=" + acks, "enable.idempotence=" + idem,
-		"batch.size=" + strconv.Itoa(b.c.batchSize), "linger.ms=" + strconv.Itoa(b.c.lingerMs),
+		"batch.size=" + strconv.Itoa(batch), "linger.ms=" + strconv.Itoa(b.c.lingerMs),
 		"buffer.memory=" + strconv.Itoa(b.c.bufferBytes), "compression.type=none"}
 }
 
 // kafkaProducers runs n ProducerPerformance processes at once, each sending records/n.
-func (b *bench) kafkaProducers(ctx context.Context, topic string, size int, acks string, n, records int) (measure, error) {
+func (b *bench) kafkaProducers(ctx context.Context, topic string, size int, acks string, n, records, batch int) (measure, error) {
 	var cmds []*exec.Cmd
 	var outs []*bytes.Buffer
 	for i := 0; i < n; i++ {
 		args := []string{"org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
 			"--num-records", strconv.Itoa(records / n), "--record-size", strconv.Itoa(size), "--throughput", "-1",
 			"--producer-props"}
-		args = append(args, b.javaProducerProps(acks)...)
+		args = append(args, b.javaProducerProps(acks, batch)...)
 		cmd, out := b.java(ctx, args...)
 		if err := cmd.Start(); err != nil {
 			return measure{}, err
@@ -414,7 +459,7 @@ func (b *bench) kafkaConsumer(ctx context.Context, topic string, records int) (m
 		return measure{}, err
 	}
 	m.cpuSec, m.cpuRecords = cpu, m.records
-	m.note = "fetch rate (group join excluded); latency not measured by the tool"
+	m.note = "ConsumerPerformance: fetch rate (group join excluded), CPU of the whole process (JVM start and join included); latency not measured by the tool"
 	return m, nil
 }
 
@@ -427,29 +472,43 @@ func (b *bench) java(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buf
 	return cmd, &out
 }
 
+// kbenchSpec is one `kbench run`.
+type kbenchSpec struct {
+	size                 int
+	acks                 string
+	producers, consumers int
+	backlog              bool // consume.mode backlog: the consumers read after the producers
+	batch                int
+	dur                  time.Duration
+	id                   string
+}
+
 // kbenchRun runs `kbench run` with the bench's settings and reads its result file.
-func (b *bench) kbenchRun(ctx context.Context, size int, acks string, producers, consumers int, dur time.Duration, id string) (measure, error) {
-	out := filepath.Join(b.tmp, id)
+func (b *bench) kbenchRun(ctx context.Context, k kbenchSpec) (measure, error) {
+	out := filepath.Join(b.tmp, k.id)
 	args := []string{"run", "--bootstrap", b.c.bootstrap, "--out", out, "--quiet",
-		"--size", strconv.Itoa(size), "--acks", acks, "--duration", dur.String(), "--warmup", b.c.warmup.String(),
+		"--size", strconv.Itoa(k.size), "--acks", k.acks, "--duration", k.dur.String(), "--warmup", b.c.warmup.String(),
 		"--partitions", strconv.Itoa(b.c.partitions), "--replication-factor", strconv.Itoa(b.rf),
-		"--producers", strconv.Itoa(producers), "--consumers", strconv.Itoa(consumers),
-		"--linger-ms", strconv.Itoa(b.c.lingerMs), "--batch-size", strconv.Itoa(b.c.batchSize),
+		"--producers", strconv.Itoa(k.producers), "--consumers", strconv.Itoa(k.consumers),
+		"--linger-ms", strconv.Itoa(b.c.lingerMs), "--batch-size", strconv.Itoa(k.batch),
 		"--producer-prop", "queue.buffering.max.kbytes=" + strconv.Itoa(b.c.bufferBytes/1024),
 		// Java's producer has no record-count bound, only buffer.memory: the same here, so
 		// kbench's own in-flight bound (10,000 by default) is lifted to the buffer's size.
 		"--producer-prop", "queue.buffering.max.messages=2147483647",
-		"--max-in-flight", strconv.Itoa(max(1, b.c.bufferBytes/size)),
+		"--max-in-flight", strconv.Itoa(max(1, b.c.bufferBytes/k.size)),
 		"--drain-timeout", "3m",
 	}
-	if acks == "all" {
+	if k.acks == "all" {
 		args = append(args, "--idempotence")
+	}
+	if k.backlog {
+		args = append(args, "--consume-mode", "backlog")
 	}
 	if b.c.profileDir != "" {
 		if err := os.MkdirAll(b.c.profileDir, 0o755); err != nil {
 			return measure{}, err
 		}
-		args = append(args, "--cpuprofile", filepath.Join(b.c.profileDir, id+".pprof"))
+		args = append(args, "--cpuprofile", filepath.Join(b.c.profileDir, k.id+".pprof"))
 	}
 	cmd := exec.CommandContext(ctx, b.c.kbench, args...)
 	var buf bytes.Buffer
@@ -466,14 +525,23 @@ func (b *bench) kbenchRun(ctx context.Context, size int, acks string, producers,
 	defer os.RemoveAll(out)
 	mt := r.Metrics
 	m := measure{cpuSec: cpu, cpuRecords: r.Audit.Sent}
-	if consumers > 0 {
+	switch {
+	case mt.Backlog != nil:
+		bl := mt.Backlog
+		m.records, m.recPerSec, m.mbPerSec = bl.Records, mt.Consumed.RecordsPerSecond, mt.Consumed.MBPerSecond
+		m.cpuSec, m.cpuRecords = bl.CPUSeconds, bl.Records
+		m.note = "kbench consumer: consume.mode backlog, rate over its read (group join excluded), CPU of its process during the read; latency not measured"
+		if !bl.Complete {
+			m.note += "; read incomplete"
+		}
+	case k.consumers > 0:
 		m.records, m.recPerSec, m.mbPerSec = mt.Consumed.Records, mt.Consumed.RecordsPerSecond, mt.Consumed.MBPerSecond
 		m.avgMs, m.p99Ms = mt.EndToEndLatency.MeanMs, mt.EndToEndLatency.P99Ms
 		m.note = "end-to-end latency; CPU includes its producer"
 		if mt.ConsumerBehind {
 			m.note += "; consumer fell behind"
 		}
-	} else {
+	default:
 		m.records, m.recPerSec, m.mbPerSec = mt.Acked.Records, mt.Acked.RecordsPerSecond, mt.Acked.MBPerSecond
 		m.avgMs, m.p99Ms = mt.ProduceLatency.MeanMs, mt.ProduceLatency.P99Ms
 	}

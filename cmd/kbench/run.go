@@ -33,6 +33,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "min-isr", Usage: "topic min.insync.replicas (0: broker default)"},
 			&cli.IntFlag{Name: "producers", Value: 1, Usage: "producer instances"},
 			&cli.IntFlag{Name: "consumers", Value: 1, Usage: "consumer instances in a fresh group (0: producer only)"},
+			&cli.StringFlag{Name: "consume-mode", Value: "live", Usage: "live: consumers read while the producers write (end-to-end latency); backlog: they start when the producers have finished and read the topic from the start (catch-up rate, no end-to-end latency)"},
 			&cli.IntFlag{Name: "max-in-flight", Usage: "closed loop: outstanding records per producer (0: runner default)"},
 			&cli.StringFlag{Name: "compression", Value: "none", Usage: "none, gzip, snappy, lz4, zstd"},
 			&cli.StringFlag{Name: "key-distribution", Value: "none", Usage: "none (sticky), random, sequential"},
@@ -135,6 +136,16 @@ func pointFromFlags(c *cli.Context) (profiles.Point, error) {
 	if c.Int("batch-size") < 0 {
 		return profiles.Point{}, fmt.Errorf("--batch-size must not be negative")
 	}
+	var consumeMode string
+	switch m := c.String("consume-mode"); {
+	case m == "live":
+	case m == profiles.ConsumeBacklog && c.Int("consumers") > 0:
+		consumeMode = m
+	case m == profiles.ConsumeBacklog:
+		return profiles.Point{}, fmt.Errorf("--consume-mode backlog needs --consumers 1 or more")
+	default:
+		return profiles.Point{}, fmt.Errorf("--consume-mode %q: want live or backlog", m)
+	}
 	return profiles.Point{
 		ID:    "run",
 		Label: strings.Join(label, " "),
@@ -145,7 +156,7 @@ func pointFromFlags(c *cli.Context) (profiles.Point, error) {
 			Producers: c.Int("producers"), Consumers: c.Int("consumers"), Rate: c.Int("rate"),
 			MaxInFlight: c.Int("max-in-flight"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
 			Compression: c.String("compression"), BatchSize: c.Int("batch-size"),
-			ProducerProps: producerProps, ConsumerProps: consumerProps,
+			ProducerProps: producerProps, ConsumerProps: consumerProps, ConsumeMode: consumeMode,
 		},
 		Settings: s,
 	}, nil
