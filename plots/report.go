@@ -414,6 +414,9 @@ func tested(run *stats.Run, all []point, fe faultEvidence) []string {
 			continue
 		}
 		m := p.res.Metrics
+		if m.Backlog != nil {
+			out = append(out, fmt.Sprintf("%s: %s (consume.mode backlog: the consumers started after the producers; no end-to-end latency).", p.level, stats.BacklogSummary(p.res)))
+		}
 		if m.ConsumerBehind {
 			out = append(out, fmt.Sprintf("%s: the consumers fell behind (lag %d at the end), so its end-to-end latency measures the consumer backlog, not Kafka.", p.level, m.ConsumerLagEnd))
 		}

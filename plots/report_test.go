@@ -212,3 +212,21 @@ func TestCostPhraseAtFixedRate(t *testing.T) {
 		t.Errorf("a level that fell short of the target rate costs throughput: got %q", got)
 	}
 }
+
+// TestReportBacklogPoint: a consume.mode backlog point's catch-up rate reaches the report, with
+// the reason it has no end-to-end latency.
+func TestReportBacklogPoint(t *testing.T) {
+	run := readFixture(t, "linger-sweep")
+	r := run.Points[0].Result
+	r.Point.Workload.Consumers = 1
+	r.Metrics.Backlog = &stats.BacklogRead{Records: 2000000, Bytes: 200000000, JoinSeconds: 0.2, ReadSeconds: 2, CPUSeconds: 3, Complete: true}
+	r.Metrics.Consumed = stats.Throughput{Records: 2000000, RecordsPerSecond: 1000000, MBPerSecond: 95.37}
+	var buf bytes.Buffer
+	if err := WriteReport(&buf, run, ReportOptions{NoCharts: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := "backlog read by 1 consumer(s): 2000000 records at 1000000 records/s (95.37 MB/s) in 2.00 s after a 0.20 s group join; process CPU 1.50 s per million records (consume.mode backlog: the consumers started after the producers; no end-to-end latency)"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q", want)
+	}
+}

@@ -295,3 +295,27 @@ func TestIntegrationCoordinatedOmission(t *testing.T) {
 	}
 	t.Logf("corrected max %.0f ms, raw max %.0f ms, p99 %.0f ms", m.ProduceLatency.MaxMs, m.ProduceLatencyRaw.MaxMs, m.ProduceLatency.P99Ms)
 }
+
+// TestIntegrationBacklog: on a real cluster, consume.mode backlog reads every acknowledged record
+// after the producer finished (the consumers are created only then, so the whole topic is a
+// backlog), over a finite read, with no end-to-end latency recorded.
+func TestIntegrationBacklog(t *testing.T) {
+	cl := localForTest(t)
+	p := testPoint("backlog", 0, 2*time.Second, 2)
+	p.Workload.ConsumeMode = profiles.ConsumeBacklog
+	p.Workload.Partitions = 4
+	p.Workload.ReplicationFactor = 1
+	res, err := RunPoint(context.Background(), p, Options{Cluster: cl, RunID: "bl" + time.Now().Format("150405")})
+	if err != nil {
+		t.Fatalf("RunPoint: %v", err)
+	}
+	b := res.Metrics.Backlog
+	if b == nil || !b.Complete || b.Records != res.Audit.Acked || res.Audit.Lost != 0 {
+		t.Fatalf("backlog %+v, audit %+v: want every acked record read", b, res.Audit)
+	}
+	if b.ReadSeconds <= 0 || b.ReadSeconds >= 30 || res.Metrics.EndToEndLatency.Count != 0 {
+		t.Errorf("read %.2f s, %d end-to-end latencies: want a finite read and no latency", b.ReadSeconds, res.Metrics.EndToEndLatency.Count)
+	}
+	t.Logf("backlog of %d records read at %.0f records/s by 2 consumers (join %.2f s, CPU %.2f s)",
+		b.Records, res.Metrics.Consumed.RecordsPerSecond, b.JoinSeconds, b.CPUSeconds)
+}

@@ -61,7 +61,34 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write summary table: %w", err)
 	}
+	for _, r := range results {
+		if r == nil || r.Metrics.Backlog == nil {
+			continue
+		}
+		label := r.Point.Label
+		if label == "" {
+			label = r.Point.ID
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s\n", cleanCell(label), BacklogSummary(r)); err != nil {
+			return fmt.Errorf("write summary table: %w", err)
+		}
+	}
 	return nil
+}
+
+// BacklogSummary says in one line how a consume.mode backlog point's consumers caught up: the
+// figure the table's producer columns cannot show.
+func BacklogSummary(r *Result) string {
+	b, m := r.Metrics.Backlog, r.Metrics
+	line := fmt.Sprintf("backlog read by %d consumer(s): %d records at %.0f records/s (%.2f MB/s) in %.2f s after a %.2f s group join",
+		r.Point.Workload.Consumers, b.Records, m.Consumed.RecordsPerSecond, m.Consumed.MBPerSecond, b.ReadSeconds, b.JoinSeconds)
+	if b.Records > 0 {
+		line += fmt.Sprintf("; process CPU %.2f s per million records", b.CPUSeconds/float64(b.Records)*1e6)
+	}
+	if !b.Complete {
+		line += "; INCOMPLETE: not every acknowledged record was read"
+	}
+	return line
 }
 
 // msCell formats a latency in ms, or "-" when the distribution is empty.

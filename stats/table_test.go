@@ -47,3 +47,25 @@ func TestSummaryTableGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryTableBacklog: a backlog point gets a line with its catch-up rate under the table
+// (the table's columns are the producers'), and says when the read was incomplete.
+func TestSummaryTableBacklog(t *testing.T) {
+	run, err := ReadRun(filepath.Join("testdata", "run-ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := *run.Results()[0]
+	r.Point.Label, r.Point.Workload.Consumers = "backlog point", 2
+	r.Metrics.Backlog = &BacklogRead{Records: 3000000, Bytes: 300000000, JoinSeconds: 0.25, ReadSeconds: 2.5, CPUSeconds: 4.5, Complete: false}
+	r.Metrics.Consumed = Throughput{Records: 3000000, Bytes: 300000000, RecordsPerSecond: 1200000, MBPerSecond: 114.44}
+	var buf bytes.Buffer
+	if err := WriteSummaryTable(&buf, []*Result{run.Results()[0], &r}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	want := "backlog point: backlog read by 2 consumer(s): 3000000 records at 1200000 records/s (114.44 MB/s) in 2.50 s after a 0.25 s group join; process CPU 1.50 s per million records; INCOMPLETE: not every acknowledged record was read"
+	if len(lines) != 4 || lines[3] != want {
+		t.Errorf("last line\n got %q\nwant %q (lines: %d)", lines[len(lines)-1], want, len(lines))
+	}
+}
