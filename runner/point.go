@@ -621,7 +621,9 @@ func (m *measurement) audit(ctx context.Context) error {
 	if m.lease != nil && m.lease.existing {
 		from, own = m.lease.start, func(id uint32) bool { return id-m.idBase < uint32(len(m.producers)) }
 	}
+	cpu0 := processCPU()
 	timedOut, err := verifyRead(ctx, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
+	readCPU := processCPU() - cpu0
 	if err != nil {
 		return fmt.Errorf("verification read: %w", err)
 	}
@@ -637,6 +639,7 @@ func (m *measurement) audit(ctx context.Context) error {
 	a := Reconcile(ledgers, v)
 	a.DrainTimedOut = timedOut
 	a.DrainSeconds = time.Since(t0).Seconds()
+	a.ReadCPUSeconds = readCPU.Seconds()
 	m.res.Audit = a
 	m.auditFaults(ledgers, v)
 	if timedOut {

@@ -59,6 +59,9 @@ func TestRunPointKfake(t *testing.T) {
 	if a.Lost != 0 || a.Duplicates != 0 || a.DrainTimedOut {
 		t.Errorf("audit %+v: want nothing lost or duplicated", a)
 	}
+	if a.ReadCPUSeconds <= 0 {
+		t.Errorf("audit read CPU %.3f s: want the read's cost recorded", a.ReadCPUSeconds)
+	}
 	if a.Acked != a.Sent || a.Consumed != a.Acked {
 		t.Errorf("audit sent %d acked %d consumed %d: want all equal (warmup included)", a.Sent, a.Acked, a.Consumed)
 	}

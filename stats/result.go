@@ -139,6 +139,9 @@ type Audit struct {
 	ConsumedNotSent int64   `json:"consumed_not_sent"` // read back but not sent by this point's producers (foreign or corrupt identity)
 	DrainTimedOut   bool    `json:"drain_timed_out"`
 	DrainSeconds    float64 `json:"drain_seconds"`
+	// ReadCPUSeconds is kbench's process CPU (user+system) during the verification read: what
+	// the audit costs on the client, which Kafka's perf tools do not pay (they read nothing back).
+	ReadCPUSeconds float64 `json:"read_cpu_seconds,omitempty"`
 
 	// Set by the runner beside Reconcile's counts.
 	FailedButConsumed         int64 `json:"failed_but_consumed,omitempty"`                   // reported definitely failed, yet read back: a misclassified error

@@ -170,6 +170,7 @@ type measure struct {
 	recPerSec, mbPerSec float64
 	avgMs, p99Ms        float64
 	cpuSec              float64 // user + system, all processes of the run
+	auditCPUSec         float64 // kbench: of cpuSec, the audit's read-back of every record
 	cpuRecords          int64   // records the CPU is divided by (kbench: every record it sent, warmup included)
 	note                string
 	load                float64 // 1-minute load average when the run started
@@ -180,6 +181,14 @@ func (m measure) cpuPerM() float64 {
 		return 0
 	}
 	return m.cpuSec / float64(m.cpuRecords) * 1e6
+}
+
+// auditPerM is the audit read-back's share of cpuPerM.
+func (m measure) auditPerM() float64 {
+	if m.cpuRecords == 0 {
+		return 0
+	}
+	return m.auditCPUSec / float64(m.cpuRecords) * 1e6
 }
 
 // caseResult is one case's pairs.
@@ -524,12 +533,12 @@ func (b *bench) kbenchRun(ctx context.Context, k kbenchSpec) (measure, error) {
 	}
 	defer os.RemoveAll(out)
 	mt := r.Metrics
-	m := measure{cpuSec: cpu, cpuRecords: r.Audit.Sent}
+	m := measure{cpuSec: cpu, cpuRecords: r.Audit.Sent, auditCPUSec: r.Audit.ReadCPUSeconds}
 	switch {
 	case mt.Backlog != nil:
 		bl := mt.Backlog
 		m.records, m.recPerSec, m.mbPerSec = bl.Records, mt.Consumed.RecordsPerSecond, mt.Consumed.MBPerSecond
-		m.cpuSec, m.cpuRecords = bl.CPUSeconds, bl.Records
+		m.cpuSec, m.cpuRecords, m.auditCPUSec = bl.CPUSeconds, bl.Records, 0
 		m.note = "kbench consumer: consume.mode backlog, rate over its read (group join excluded), CPU of its process during the read; latency not measured"
 		if !bl.Complete {
 			m.note += "; read incomplete"
@@ -641,8 +650,8 @@ func (b *bench) waitQuiet(ctx context.Context) float64 {
 }
 
 func printPair(name string, i int, a, kb measure) {
-	fmt.Printf("%-34s pair %d  kafka %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | kbench %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | ratio %.2f load %.2f\n",
-		name, i+1, a.recPerSec, a.mbPerSec, a.avgMs, a.p99Ms, a.cpuPerM(), kb.recPerSec, kb.mbPerSec, kb.avgMs, kb.p99Ms, kb.cpuPerM(), kb.recPerSec/a.recPerSec, a.load)
+	fmt.Printf("%-34s pair %d  kafka %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | kbench %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M (audit %.2f) | ratio %.2f load %.2f\n",
+		name, i+1, a.recPerSec, a.mbPerSec, a.avgMs, a.p99Ms, a.cpuPerM(), kb.recPerSec, kb.mbPerSec, kb.avgMs, kb.p99Ms, kb.cpuPerM(), kb.auditPerM(), kb.recPerSec/a.recPerSec, a.load)
 }
 
 // report prints the table of every pair and the medians, and writes it as markdown to -out.
@@ -650,8 +659,8 @@ func (b *bench) report() error {
 	var md strings.Builder
 	fmt.Fprintf(&md, "Machine: %d CPU cores (%s/%s), %d broker(s), RF %d, %d partitions; batch.size %d, linger.ms %d, buffer %d MiB on both sides; %d pairs per case, Kafka's tool run first in each pair.\n\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes>>20, b.c.pairs)
-	md.WriteString("| case | tool | records/s (median) | MB/s | avg ms | p99 ms | CPU s per M records | kbench/Kafka per pair | median ratio | load avg |\n")
-	md.WriteString("|---|---|---:|---:|---:|---:|---:|---|---:|---|\n")
+	md.WriteString("| case | tool | records/s (median) | MB/s | avg ms | p99 ms | CPU s per M records | of which audit read-back | kbench/Kafka per pair | median ratio | load avg |\n")
+	md.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|\n")
 	for _, cr := range b.cases {
 		ratios := make([]float64, len(cr.kb))
 		var rs []string
@@ -664,10 +673,14 @@ func (b *bench) report() error {
 			loads = append(loads, fmt.Sprintf("%.1f", cr.kafka[i].load))
 		}
 		row := func(tool string, ms []measure, ratio string) {
-			fmt.Fprintf(&md, "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.2f | %s | %s | %s |\n", cr.name, tool,
+			audit := ""
+			if a := median(ms, measure.auditPerM); a > 0 {
+				audit = fmt.Sprintf("%.2f", a)
+			}
+			fmt.Fprintf(&md, "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.2f | %s | %s | %s | %s |\n", cr.name, tool,
 				median(ms, func(m measure) float64 { return m.recPerSec }), median(ms, func(m measure) float64 { return m.mbPerSec }),
 				median(ms, func(m measure) float64 { return m.avgMs }), median(ms, func(m measure) float64 { return m.p99Ms }),
-				median(ms, measure.cpuPerM), ratio, medianOf(ratios, ratio != ""), strings.Join(loads, " "))
+				median(ms, measure.cpuPerM), audit, ratio, medianOf(ratios, ratio != ""), strings.Join(loads, " "))
 		}
 		row(kafkaTool(cr.name), cr.kafka, "")
 		row("kbench", cr.kb, strings.Join(rs, " "))
