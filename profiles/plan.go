@@ -123,8 +123,12 @@ func describeWorkload(w Workload) string {
 	if w.Search != nil {
 		rate = w.Search.Describe(w)
 	}
+	consumers := plural(w.Consumers, "consumer")
+	if w.Backlog() {
+		consumers += " reading the backlog after the producers"
+	}
 	return fmt.Sprintf("%s, key distribution %s, %s, %s, %s, %s measured after %s warmup",
-		size, w.KeyDistribution, plural(w.Producers, "producer"), plural(w.Consumers, "consumer"), rate, w.Duration, w.Warmup)
+		size, w.KeyDistribution, plural(w.Producers, "producer"), consumers, rate, w.Duration, w.Warmup)
 }
 
 func plural(n int, noun string) string {

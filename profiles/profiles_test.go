@@ -391,6 +391,9 @@ func TestPointJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if d := describeWorkload(pts[0].Workload); !strings.Contains(d, "1 consumer reading the backlog after the producers") {
+		t.Errorf("plan's workload line does not say the consumers read a backlog: %s", d)
+	}
 	for _, name := range []string{`"reliability_level"`, `"enable_idempotence":true`, `"topic_flush_messages":10`,
 		`"consumer_commit_mode":"auto"`, `"measured_duration_seconds":10`, `"request_timeout_ms":1500`, `"target_rate_messages_per_second":100`, `"consume_mode":"backlog"`} {
 		if !strings.Contains(string(data), name) {
