@@ -66,6 +66,7 @@ type config struct {
 	profileDir  string
 	maxLoad     float64
 	warmup      time.Duration
+	warmupPair  bool
 	minDuration time.Duration
 }
 
@@ -103,6 +104,7 @@ func run() error {
 	flag.StringVar(&c.profileDir, "cpuprofile-dir", "", "write a Go CPU profile of every kbench run here")
 	flag.Float64Var(&c.maxLoad, "max-load", 0, "before each pair wait (up to 5 min) until the 1-minute load average is below this (0: do not wait)")
 	flag.DurationVar(&c.warmup, "warmup", time.Second, "kbench warmup (not counted; Kafka's tool has none, its rate includes its JIT warmup)")
+	flag.BoolVar(&c.warmupPair, "warmup-pair", true, "run one uncounted pair first, so the first counted pair does not meet a cold broker")
 	flag.DurationVar(&c.minDuration, "min-duration", 3*time.Second, "shortest kbench measured phase")
 	flag.Parse()
 	if *quick {
@@ -229,7 +231,13 @@ func (b *bench) all(ctx context.Context) error {
 	defer os.RemoveAll(b.tmp)
 	fmt.Printf("side by side on %s: %d CPU cores, %d broker(s), RF %d, %d partitions, batch.size %d, linger.ms %d, buffer %d bytes, %d pairs per case\n",
 		b.c.bootstrap, runtime.NumCPU(), b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes, b.c.pairs)
-	for _, pc := range b.producerCases() {
+	cases := b.producerCases()
+	if b.c.warmupPair && len(cases) > 0 {
+		if err := b.warmUp(ctx, cases[0]); err != nil {
+			return fmt.Errorf("warm-up pair: %w", err)
+		}
+	}
+	for _, pc := range cases {
 		if err := b.producerCase(ctx, pc); err != nil {
 			return err
 		}
@@ -274,6 +282,26 @@ func (b *bench) producerCases() []producerSpec {
 		}
 	}
 	return out
+}
+
+// warmUp runs one pair of pc and throws it away: a freshly started broker (JIT, page cache, log
+// directories) makes whichever tool runs first look slow.
+func (b *bench) warmUp(ctx context.Context, pc producerSpec) error {
+	topic, err := b.createTopic(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := b.kafkaProducers(ctx, topic, pc.size, pc.acks, pc.n, pc.records, pc.batch)
+	b.deleteTopic(ctx, topic)
+	if err != nil {
+		return err
+	}
+	kb, err := b.kbenchRun(ctx, kbenchSpec{size: pc.size, acks: pc.acks, producers: pc.n, batch: pc.batch, dur: b.sameWork(a), id: "warmup"})
+	if err != nil {
+		return err
+	}
+	printPair("warm-up (not counted)", -1, a, kb)
+	return nil
 }
 
 // producerCase runs the pairs of one producer case.
