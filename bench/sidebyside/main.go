@@ -306,11 +306,29 @@ func (b *bench) warmUp(ctx context.Context, pc producerSpec) error {
 
 // producerCase runs the pairs of one producer case.
 func (b *bench) producerCase(ctx context.Context, pc producerSpec) error {
-	size, acks, n, records := pc.size, pc.acks, pc.n, pc.records
-	cr := caseResult{name: fmt.Sprintf("produce %d B, acks=%s, %d vs %d", size, acksLabel(acks), n, n)}
+	name := fmt.Sprintf("produce %d B, acks=%s, %d vs %d", pc.size, acksLabel(pc.acks), pc.n, pc.n)
 	if pc.batch != b.c.batchSize {
-		cr.name += fmt.Sprintf(", batch.size %d", pc.batch)
+		name += fmt.Sprintf(", batch.size %d", pc.batch)
 	}
+	return b.pairs(ctx, name,
+		func(topic string) (measure, error) {
+			a, err := b.kafkaProducers(ctx, topic, pc.size, pc.acks, pc.n, pc.records, pc.batch)
+			if err != nil {
+				err = fmt.Errorf("ProducerPerformance: %w", err)
+			}
+			return a, err
+		},
+		func(i int, a measure) (measure, error) {
+			// kbench runs for as long as Kafka's tool took, so both send about the same records.
+			return b.kbenchRun(ctx, kbenchSpec{size: pc.size, acks: pc.acks, producers: pc.n, batch: pc.batch, dur: b.sameWork(a),
+				id: fmt.Sprintf("p-%d-%s-%d-%d-%d", pc.size, pc.acks, pc.n, pc.batch, i)})
+		})
+}
+
+// pairs runs a case's A B pairs: Kafka's tool on a fresh topic (deleted after it), then kbench,
+// which creates its own; kb gets the Kafka run of its pair to size its own run by.
+func (b *bench) pairs(ctx context.Context, name string, kafkaSide func(topic string) (measure, error), kbSide func(i int, a measure) (measure, error)) error {
+	cr := caseResult{name: name}
 	for i := 0; i < b.c.pairs; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -320,21 +338,19 @@ func (b *bench) producerCase(ctx context.Context, pc producerSpec) error {
 		if err != nil {
 			return err
 		}
-		a, err := b.kafkaProducers(ctx, topic, size, acks, n, records, pc.batch)
+		a, err := kafkaSide(topic)
 		b.deleteTopic(ctx, topic)
 		if err != nil {
-			return fmt.Errorf("%s: ProducerPerformance: %w", cr.name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		a.load = load
-		// kbench runs for as long as Kafka's tool took, so both send about the same records.
-		dur := b.sameWork(a)
-		kb, err := b.kbenchRun(ctx, kbenchSpec{size: size, acks: acks, producers: n, batch: pc.batch, dur: dur, id: fmt.Sprintf("p-%d-%s-%d-%d-%d", size, acks, n, pc.batch, i)})
+		kb, err := kbSide(i, a)
 		if err != nil {
-			return fmt.Errorf("%s: kbench: %w", cr.name, err)
+			return fmt.Errorf("%s: kbench: %w", name, err)
 		}
 		kb.load = loadAvg()
 		cr.kafka, cr.kb = append(cr.kafka, a), append(cr.kb, kb)
-		printPair(cr.name, i, a, kb)
+		printPair(name, i, a, kb)
 	}
 	b.cases = append(b.cases, cr)
 	return nil
@@ -352,39 +368,24 @@ func (b *bench) sameWork(m measure) time.Duration {
 // once the producer has finished. Both rates are over the read itself (first record to last),
 // group join excluded; kbench's CPU is its process's CPU during the read.
 func (b *bench) consumerCase(ctx context.Context, size, records int) error {
-	cr := caseResult{name: fmt.Sprintf("consume %d B, 1 vs 1", size)}
-	for i := 0; i < b.c.pairs; i++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		load := b.waitQuiet(ctx)
-		topic, err := b.createTopic(ctx)
-		if err != nil {
-			return err
-		}
-		p, err := b.kafkaProducers(ctx, topic, size, "1", 1, records, b.c.batchSize)
-		if err != nil {
-			b.deleteTopic(ctx, topic)
-			return fmt.Errorf("%s: fill: %w", cr.name, err)
-		}
-		a, err := b.kafkaConsumer(ctx, topic, records)
-		b.deleteTopic(ctx, topic)
-		if err != nil {
-			return fmt.Errorf("%s: ConsumerPerformance: %w", cr.name, err)
-		}
-		a.load = load
-		// kbench produces for about as long as Kafka's tool took, so the backlog is about as big.
-		dur := b.sameWork(p)
-		kb, err := b.kbenchRun(ctx, kbenchSpec{size: size, acks: "1", producers: 1, consumers: 1, backlog: true, batch: b.c.batchSize, dur: dur, id: fmt.Sprintf("c-%d-%d", size, i)})
-		if err != nil {
-			return fmt.Errorf("%s: kbench: %w", cr.name, err)
-		}
-		kb.load = loadAvg()
-		cr.kafka, cr.kb = append(cr.kafka, a), append(cr.kb, kb)
-		printPair(cr.name, i, a, kb)
-	}
-	b.cases = append(b.cases, cr)
-	return nil
+	var filled measure // the fill of the pair's Kafka run, which sizes kbench's backlog
+	return b.pairs(ctx, fmt.Sprintf("consume %d B, 1 vs 1", size),
+		func(topic string) (measure, error) {
+			var err error
+			if filled, err = b.kafkaProducers(ctx, topic, size, "1", 1, records, b.c.batchSize); err != nil {
+				return measure{}, fmt.Errorf("fill: %w", err)
+			}
+			a, err := b.kafkaConsumer(ctx, topic, records)
+			if err != nil {
+				err = fmt.Errorf("ConsumerPerformance: %w", err)
+			}
+			return a, err
+		},
+		func(i int, _ measure) (measure, error) {
+			// kbench produces for about as long as Kafka's tool took, so the backlog is about as big.
+			return b.kbenchRun(ctx, kbenchSpec{size: size, acks: "1", producers: 1, consumers: 1, backlog: true,
+				batch: b.c.batchSize, dur: b.sameWork(filled), id: fmt.Sprintf("c-%d-%d", size, i)})
+		})
 }
 
 func (b *bench) createTopic(ctx context.Context) (string, error) {
