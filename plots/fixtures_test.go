@@ -1,10 +1,8 @@
 package plots
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
+	"github.com/kbench/kbench/stats/statstest"
 )
 
 var update = flag.Bool("update", false, "rewrite the fixture runs and golden files in testdata")
@@ -279,40 +278,12 @@ func TestFixtures(t *testing.T) {
 			if err := fr.write(fresh); err != nil {
 				t.Fatal(err)
 			}
-			sameTree(t, fresh, golden)
+			// JSON files are compared as decoded results and indexes, so a field stats adds
+			// later, zero in both, does not fail the test.
+			statstest.SameTree(t, fresh, golden, "go test ./plots -run TestFixtures -update", func(rel string) bool {
+				return filepath.Ext(rel) == ".json" && sameJSON(t, filepath.Join(fresh, rel), filepath.Join(golden, rel), rel == stats.IndexFile)
+			})
 		})
-	}
-}
-
-// sameTree fails unless both folders hold the same files with the same content: JSON files are
-// compared as decoded results and indexes (so a field stats adds later, zero in both, does not
-// fail the test), other files byte for byte.
-func sameTree(t *testing.T, fresh, golden string) {
-	t.Helper()
-	files := map[string]bool{}
-	for _, root := range []string{fresh, golden} {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			files[rel] = true
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("%v (run go test ./plots -run TestFixtures -update)", err)
-		}
-	}
-	for rel := range files {
-		a, errA := os.ReadFile(filepath.Join(fresh, rel))
-		b, errB := os.ReadFile(filepath.Join(golden, rel))
-		same := errA == nil && errB == nil && bytes.Equal(a, b)
-		if !same && errA == nil && errB == nil && filepath.Ext(rel) == ".json" {
-			same = sameJSON(t, filepath.Join(fresh, rel), filepath.Join(golden, rel), rel == stats.IndexFile)
-		}
-		if !same {
-			t.Errorf("%s differs from what the generator writes (run go test ./plots -run TestFixtures -update)", filepath.Join(golden, rel))
-		}
 	}
 }
 

@@ -1,10 +1,8 @@
 package stats
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats/statstest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and fixture runs in testdata")
@@ -286,7 +285,7 @@ func TestFixtures(t *testing.T) {
 			if err := writeFixtureRun(fresh, c.partial); err != nil {
 				t.Fatal(err)
 			}
-			compareTrees(t, fresh, golden)
+			statstest.SameTree(t, fresh, golden, "go test ./stats -run Fixtures -update", nil)
 
 			run, err := ReadRun(golden)
 			if err != nil {
@@ -308,31 +307,5 @@ func TestFixtures(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// compareTrees fails the test unless the two folders hold the same files with the same bytes.
-func compareTrees(t *testing.T, fresh, golden string) {
-	t.Helper()
-	files := map[string]bool{}
-	for _, root := range []string{fresh, golden} {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			files[rel] = true
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("%v (run go test ./stats -run Fixtures -update)", err)
-		}
-	}
-	for rel := range files {
-		a, errA := os.ReadFile(filepath.Join(fresh, rel))
-		b, errB := os.ReadFile(filepath.Join(golden, rel))
-		if errA != nil || errB != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s differs from what the generator writes now (run go test ./stats -run Fixtures -update)", filepath.Join(golden, rel))
-		}
 	}
 }
