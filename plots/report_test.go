@@ -71,11 +71,7 @@ func TestReportSaysWhatHappened(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.run, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := WriteReport(&buf, readFixture(t, c.run), ReportOptions{NoCharts: true}); err != nil {
-				t.Fatal(err)
-			}
-			s := buf.String()
+			s := reportText(t, readFixture(t, c.run))
 			for _, w := range c.want {
 				if !strings.Contains(s, w) {
 					t.Errorf("report lacks %q", w)
@@ -103,15 +99,12 @@ func TestReportWithMissingPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := WriteReport(&buf, run, ReportOptions{NoCharts: true}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "acks=1 (acks-1): result file missing or unreadable") {
-		t.Errorf("missing point not reported:\n%s", buf.String())
+	s := reportText(t, run)
+	if !strings.Contains(s, "acks=1 (acks-1): result file missing or unreadable") {
+		t.Errorf("missing point not reported:\n%s", s)
 	}
 	// The baseline moves to the next acknowledged level.
-	if !strings.Contains(buf.String(), "against acks=all") {
+	if !strings.Contains(s, "against acks=all") {
 		t.Errorf("baseline did not move to acks=all")
 	}
 }
@@ -174,11 +167,7 @@ func TestReportUnderFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := WriteReport(&buf, run, ReportOptions{NoCharts: true}); err != nil {
-		t.Fatal(err)
-	}
-	s := buf.String()
+	s := reportText(t, run)
 	for _, want := range []string{
 		"Faults injected: kill:leader@15s at 15 s.",
 		"acks=1 (lost 214, duplicates 0, out of order 0); acks=all (lost 0, duplicates 96, out of order 2)",
@@ -221,12 +210,18 @@ func TestReportBacklogPoint(t *testing.T) {
 	r.Point.Workload.Consumers = 1
 	r.Metrics.Backlog = &stats.BacklogRead{Records: 2000000, Bytes: 200000000, JoinSeconds: 0.2, ReadSeconds: 2, CPUSeconds: 3, Complete: true}
 	r.Metrics.Consumed = stats.Throughput{Records: 2000000, RecordsPerSecond: 1000000, MBPerSecond: 95.37}
+	want := "backlog read by 1 consumer(s): 2000000 records at 1000000 records/s (95.37 MB/s) in 2.00 s after a 0.20 s group join; process CPU 1.50 s per million records (consume.mode backlog: the consumers started after the producers; no end-to-end latency)"
+	if !strings.Contains(reportText(t, run), want) {
+		t.Errorf("report lacks %q", want)
+	}
+}
+
+// reportText is run's markdown report without charts.
+func reportText(t *testing.T, run *stats.Run) string {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteReport(&buf, run, ReportOptions{NoCharts: true}); err != nil {
 		t.Fatal(err)
 	}
-	want := "backlog read by 1 consumer(s): 2000000 records at 1000000 records/s (95.37 MB/s) in 2.00 s after a 0.20 s group join; process CPU 1.50 s per million records (consume.mode backlog: the consumers started after the producers; no end-to-end latency)"
-	if !strings.Contains(buf.String(), want) {
-		t.Errorf("report lacks %q", want)
-	}
+	return buf.String()
 }
