@@ -374,9 +374,9 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		case "replication.factor":
 			w.ReplicationFactor = r.intField(v, f, "replicas", 1, math.MaxInt16)
 		case "producers":
-			w.Producers = r.intField(v, f, "producers", 1, 10000)
+			w.Producers = r.instances(v, f, "producers", 1)
 		case "consumers":
-			w.Consumers = r.intField(v, f, "consumers", 0, 10000)
+			w.Consumers = r.instances(v, f, "consumers", 0)
 		case "rate":
 			if v.Kind == yaml.ScalarNode && v.Value == "max" {
 				w.Rate = 0
@@ -445,6 +445,31 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		}
 	}
 	r.checkSearch(w, searchRate, n)
+}
+
+// MaxInstances bounds producers and, separately, consumers per profile: they all run in one
+// kbench process (consumer workers aside), and each instance is its own librdkafka client, which
+// starts three threads of its own plus one per broker (measured on the local 3-broker cluster: 6
+// threads per producer or consumer, 4 while no broker answers). A run with 249 producers failed
+// with librdkafka's "Failed to create thread"; well before that, hundreds of clients on a few
+// cores measure the host's scheduler rather than Kafka (300 producers at 3,000 msg/s on 2 cores:
+// median produce latency 4 s). One producer sends any rate, so a bound of 100 costs nothing real.
+const MaxInstances = 100
+
+// instances reads producers or consumers, naming the reason when the bound is passed.
+func (r *reader) instances(n *yaml.Node, field, unit string, lo int64) int {
+	if n.Kind == yaml.ScalarNode {
+		if v, err := strconv.ParseInt(n.Value, 10, 64); err == nil && v > MaxInstances {
+			hint := "one producer sends any rate"
+			if unit == "consumers" {
+				hint = "consumers beyond the partition count sit idle"
+			}
+			r.add(n, field, "want %d to %d %s, got %d: each is its own librdkafka client with 3 threads plus one per broker, and one kbench process holds at most %d (%s)",
+				lo, MaxInstances, unit, v, MaxInstances, hint)
+			return 0
+		}
+	}
+	return r.intField(n, field, unit, lo, MaxInstances)
 }
 
 func (r *reader) intField(n *yaml.Node, field, unit string, lo, hi int64) int {

@@ -65,6 +65,16 @@ var (
 	runnerOwned = []string{"bootstrap.servers", "metadata.broker.list", "group.id"}
 )
 
+// PassThroughOwner says which kbench key a pass-through property of class ("producer",
+// "consumer" or "topic") belongs to, such as ("producer", "request.required.acks") -> "acks";
+// workload keys carry their "workload." prefix. Validation refuses such properties; `kbench run`
+// uses it to name the flag that sets the key instead.
+func PassThroughOwner(class, key string) (string, bool) {
+	m := map[string]map[string]string{"producer": producerReserved, "consumer": consumerReserved, "topic": topicReserved}[class]
+	owner, ok := m[key]
+	return owner, ok
+}
+
 // origin says where a point's setting came from, so a conflict is reported at (or, for a matrix,
 // dropped because of) the right line.
 type origin struct {
@@ -370,7 +380,11 @@ func (p *Profile) checkWorkload(errs *problemList) {
 		for _, k := range sortedKeys(m) {
 			f := "workload." + class + "." + k
 			if use, ok := reserved[k]; ok {
-				if _, sweepable := settingKeyByName(use); sweepable {
+				if line, set := p.setAt(use); set && k == strings.TrimPrefix(use, "workload.") {
+					errs.add(p.problem(p.line(f), f, "%s is given twice: as a kbench setting (line %d) and as a pass-through property; keep the setting", k, line))
+				} else if set {
+					errs.add(p.problem(p.line(f), f, "%s is another name for %s, which is already set on line %d: set it once, there", k, use, line))
+				} else if _, sweepable := settingKeyByName(use); sweepable {
 					errs.add(p.problem(p.line(f), f, "%s is a kbench setting: set %s under workload (fixed) or in the sweep, not as a pass-through property", k, use))
 				} else {
 					errs.add(p.problem(p.line(f), f, "%s is a kbench setting: set %s, not a pass-through property", k, use))
@@ -378,7 +392,7 @@ func (p *Profile) checkWorkload(errs *problemList) {
 			}
 			for _, r := range runnerOwned {
 				if k == r {
-					errs.add(p.problem(p.line(f), f, "%s is set by the runner, not by profiles", k))
+					errs.add(p.problem(p.line(f), f, "%s is set by kbench itself (bootstrap servers, consumer group), not by a profile", k))
 				}
 			}
 		}
@@ -386,6 +400,29 @@ func (p *Profile) checkWorkload(errs *problemList) {
 	check("producer", w.ProducerProps, producerReserved)
 	check("consumer", w.ConsumerProps, consumerReserved)
 	check("topic", w.TopicProps, topicReserved)
+}
+
+// setAt says whether the profile sets key (a sweepable setting, or "workload."-prefixed) itself,
+// and on which line: a pass-through property that sets it again is the same key given twice.
+func (p *Profile) setAt(key string) (int, bool) {
+	if strings.HasPrefix(key, "workload.") {
+		line, ok := p.lines[key]
+		return line, ok
+	}
+	if _, ok := p.Fixed[key]; ok {
+		return p.line("workload." + key), true
+	}
+	for _, ax := range p.Matrix {
+		if ax.Key == key {
+			return ax.Line, true
+		}
+	}
+	for _, sp := range p.Explicit {
+		if _, ok := sp.Settings[key]; ok {
+			return sp.Line, true
+		}
+	}
+	return 0, false
 }
 
 // notes lists what a reader of this point's results must know, and raises the matching

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,23 +25,23 @@ func runCommand() *cli.Command {
 		Flags: append(append(targetFlags(), faultFlags()...),
 			&cli.StringFlag{Name: "acks", Value: "all", Usage: "producer acks: 0, 1 or all"},
 			&cli.BoolFlag{Name: "idempotence", Usage: "enable.idempotence (forces acks=all)"},
-			&cli.IntFlag{Name: "linger-ms", Value: -1, Usage: "linger.ms (-1: client default)"},
+			&cli.IntFlag{Name: "linger-ms", Usage: "linger.ms, 0 or more (not given: the client's default)"},
 			&cli.IntFlag{Name: "size", Value: 100, Usage: "message size in `BYTES` (at least 20, the kbench header)"},
 			&cli.IntFlag{Name: "size-max", Usage: "largest message size: sizes vary from --size to this (0: fixed size)"},
 			&cli.IntFlag{Name: "rate", Usage: "target `MSGS/S` over all producers (0: as fast as possible, closed loop)"},
 			&cli.DurationFlag{Name: "duration", Value: defaultRunDuration, Usage: "measured phase"},
 			&cli.DurationFlag{Name: "warmup", Value: defaultRunWarmup, Usage: "warmup, not counted"},
-			&cli.IntFlag{Name: "partitions", Value: 6, Usage: "partitions of the fresh topic"},
-			&cli.IntFlag{Name: "replication-factor", Value: 3, Usage: "replication factor of the fresh topic"},
-			&cli.IntFlag{Name: "min-isr", Usage: "topic min.insync.replicas (0: broker default)"},
-			&cli.IntFlag{Name: "producers", Value: 1, Usage: "producer instances"},
-			&cli.IntFlag{Name: "consumers", Value: 1, Usage: "consumer instances in a fresh group (0: producer only)"},
+			&cli.IntFlag{Name: "partitions", Value: 6, Usage: "partitions of the fresh topic (not with --existing-topic: its own apply)"},
+			&cli.IntFlag{Name: "replication-factor", Value: 3, Usage: "replication factor of the fresh topic (not with --existing-topic: its own applies)"},
+			&cli.IntFlag{Name: "min-isr", Usage: "topic min.insync.replicas (not given: the broker's default; not with --existing-topic)"},
+			&cli.IntFlag{Name: "producers", Value: 1, Usage: fmt.Sprintf("producer instances, 1 to %d (each its own librdkafka client)", profiles.MaxInstances)},
+			&cli.IntFlag{Name: "consumers", Value: 1, Usage: fmt.Sprintf("consumer instances in a fresh group, 0 to %d (0: producer only)", profiles.MaxInstances)},
 			&cli.StringFlag{Name: "consume-mode", Value: "live", Usage: "live: consumers read while the producers write (end-to-end latency); backlog: they start when the producers have finished and read the topic from the start (catch-up rate, no end-to-end latency)"},
 			&cli.IntFlag{Name: "max-in-flight", Usage: "closed loop: outstanding records per producer (0: runner default)"},
 			&cli.StringFlag{Name: "compression", Value: "none", Usage: "none, gzip, snappy, lz4, zstd"},
 			&cli.StringFlag{Name: "key-distribution", Value: "none", Usage: "none (sticky), random, sequential"},
 			&cli.IntFlag{Name: "batch-size", Usage: "producer batch.size in `BYTES` (0: client default; librdkafka's is 1,000,000, Java's 16384)"},
-			&cli.StringSliceFlag{Name: "producer-prop", Usage: "extra producer setting `key=value` in librdkafka's names, repeatable (e.g. queue.buffering.max.kbytes=32768, Java's buffer.memory)"},
+			&cli.StringSliceFlag{Name: "producer-prop", Usage: "extra producer setting `key=value` in librdkafka's names, repeatable (e.g. queue.buffering.max.kbytes=32768, Java's buffer.memory); one kbench has a flag for (acks, linger.ms ...) is refused, and request.timeout.ms, delivery.timeout.ms, retries, retry.backoff.ms, max.in.flight are validated and recorded as kbench's settings"},
 			&cli.StringSliceFlag{Name: "consumer-prop", Usage: "extra consumer setting `key=value` in librdkafka's names, repeatable"},
 			&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the wait for outstanding deliveries and, separately, on the audit's read-back (0: 30s)"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile of the whole run to `FILE` (for `make bench` and pprof)"},
@@ -75,107 +78,256 @@ const (
 	defaultRunWarmup   = 2 * time.Second
 )
 
-// pointFromFlags builds the one point of `kbench run`.
+// pointFromFlags builds the one point of `kbench run`. Its flags become a profile document that
+// goes through profiles.Parse and the profile's own validation, so a flag meets exactly the
+// checks the same key meets in a profile file (one code path); each problem names the flag it
+// came from instead of a YAML line.
 func pointFromFlags(c *cli.Context) (profiles.Point, error) {
-	var s profiles.Settings
-	acks := profiles.Acks(c.String("acks"))
-	switch acks {
-	case profiles.AcksNone, profiles.AcksLeader, profiles.AcksAll:
-	case "-1":
-		acks = profiles.AcksAll
-	default:
-		return profiles.Point{}, fmt.Errorf("--acks %q: want 0, 1 or all", c.String("acks"))
+	if err := checkRunOnlyFlags(c); err != nil {
+		return profiles.Point{}, err
 	}
-	s.Acks = &acks
-	label := []string{"acks=" + string(acks)}
-	if c.IsSet("idempotence") {
-		v := c.Bool("idempotence")
-		s.Idempotence = &v
-		if v {
-			label = append(label, "idem")
+	d, err := runDocFromFlags(c)
+	if err != nil {
+		return profiles.Point{}, err
+	}
+	prof, err := profiles.Parse(runDocName, []byte(d.text()))
+	if err == nil {
+		var pts []profiles.Point
+		if pts, err = prof.Points(); err == nil && len(pts) != 1 {
+			err = fmt.Errorf("run flags expanded to %d points, want 1", len(pts))
+		}
+		if err == nil {
+			return runPoint(c, pts[0]), nil
 		}
 	}
-	if v := c.Int("linger-ms"); v >= 0 {
-		s.LingerMs = &v
-		label = append(label, fmt.Sprintf("linger=%d", v))
+	var ve *profiles.ValidationError
+	if errors.As(err, &ve) {
+		return profiles.Point{}, d.flagError(ve)
 	}
-	rf := c.Int("replication-factor")
-	s.ReplicationFactor = &rf
-	label = append(label, fmt.Sprintf("rf=%d", rf))
-	if v := c.Int("min-isr"); v > 0 {
-		s.MinInsyncReplicas = &v
-		label = append(label, fmt.Sprintf("isr=%d", v))
-	}
-	size, sizeMax := c.Int("size"), c.Int("size-max")
-	if sizeMax == 0 {
-		sizeMax = size
-	}
-	switch {
-	case size < runner.HeaderLen:
-		return profiles.Point{}, fmt.Errorf("--size %d: at least %d bytes (the kbench record header)", size, runner.HeaderLen)
-	case sizeMax < size:
-		return profiles.Point{}, fmt.Errorf("--size-max %d is below --size %d", sizeMax, size)
-	case c.Int("partitions") < 1 || c.Int("producers") < 1 || c.Int("consumers") < 0 || c.Int("rate") < 0 || rf < 1:
-		return profiles.Point{}, fmt.Errorf("--partitions, --producers and --replication-factor must be at least 1; --consumers and --rate at least 0")
-	case c.Duration("duration") <= 0 || c.Duration("warmup") < 0:
-		return profiles.Point{}, fmt.Errorf("--duration must be positive and --warmup not negative")
-	}
-	switch kd := c.String("key-distribution"); kd {
-	case "none", "random", "sequential":
-	default:
-		return profiles.Point{}, fmt.Errorf("--key-distribution %q: want none, random or sequential", kd)
-	}
-	producerProps, err := propFlags(c, "producer-prop")
-	if err != nil {
-		return profiles.Point{}, err
-	}
-	consumerProps, err := propFlags(c, "consumer-prop")
-	if err != nil {
-		return profiles.Point{}, err
-	}
-	if c.Int("batch-size") < 0 {
-		return profiles.Point{}, fmt.Errorf("--batch-size must not be negative")
-	}
-	var consumeMode string
-	switch m := c.String("consume-mode"); {
-	case m == "live":
-	case m == profiles.ConsumeBacklog && c.Int("consumers") > 0:
-		consumeMode = m
-	case m == profiles.ConsumeBacklog:
-		return profiles.Point{}, fmt.Errorf("--consume-mode backlog needs --consumers 1 or more")
-	default:
-		return profiles.Point{}, fmt.Errorf("--consume-mode %q: want live or backlog", m)
-	}
-	return profiles.Point{
-		ID:    "run",
-		Label: strings.Join(label, " "),
-		Level: profiles.ReliabilityLevel{Rank: 1, Name: strings.Join(label, " ")},
-		Workload: profiles.Workload{
-			MessageSizeMin: size, MessageSizeMax: sizeMax, KeyDistribution: c.String("key-distribution"),
-			Partitions: c.Int("partitions"), ReplicationFactor: rf,
-			Producers: c.Int("producers"), Consumers: c.Int("consumers"), Rate: c.Int("rate"),
-			MaxInFlight: c.Int("max-in-flight"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
-			Compression: c.String("compression"), BatchSize: c.Int("batch-size"),
-			ProducerProps: producerProps, ConsumerProps: consumerProps, ConsumeMode: consumeMode,
-		},
-		Settings: s,
-	}, nil
+	return profiles.Point{}, err
 }
 
-// propFlags parses a repeatable key=value flag into a map (nil when the flag is not given).
-func propFlags(c *cli.Context, name string) (map[string]string, error) {
-	var m map[string]string
-	for _, kv := range c.StringSlice(name) {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--%s %q: want key=value", name, kv)
+// runDocName is the "file" of run's generated profile, seen only if a problem has no flag.
+const runDocName = "kbench run flags"
+
+// checkRunOnlyFlags checks what only `kbench run` has: flag combinations with --existing-topic,
+// whose topic settings are the topic's own, and the record header bound.
+func checkRunOnlyFlags(c *cli.Context) error {
+	var errs []string
+	if t := c.String("existing-topic"); t != "" {
+		for _, f := range []string{"replication-factor", "partitions", "min-isr"} {
+			if c.IsSet(f) {
+				errs = append(errs, fmt.Sprintf("--%s %d with --existing-topic %s: the existing topic's own setting applies (kbench never alters a topic it did not create); leave --%s out",
+					f, c.Int(f), t, f))
+			}
 		}
-		if m == nil {
-			m = map[string]string{}
+		if c.String("consume-mode") == profiles.ConsumeBacklog {
+			errs = append(errs, fmt.Sprintf("--consume-mode backlog with --existing-topic %s: backlog reads a fresh topic from its start; use live", t))
 		}
-		m[strings.TrimSpace(k)] = v
 	}
-	return m, nil
+	if size := c.Int("size"); size < runner.HeaderLen {
+		errs = append(errs, fmt.Sprintf("--size %d: at least %d bytes (the kbench record header)", size, runner.HeaderLen))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// runPoint names run's one point as before (id "run", rank 1). On an existing topic the
+// workload's partitions and replication factor were placeholders the document needed: they are
+// zeroed (unknown here), and the result records the topic's own in effective_settings.
+func runPoint(c *cli.Context, pt profiles.Point) profiles.Point {
+	pt.ID = "run"
+	pt.Level = profiles.ReliabilityLevel{Rank: 1, Name: pt.Label}
+	if c.String("existing-topic") != "" {
+		pt.Workload.Partitions, pt.Workload.ReplicationFactor = 0, 0
+	}
+	return pt
+}
+
+// runDoc is the profile document built from run's flags, one YAML line per flag value, each
+// line remembering the flag it came from.
+type runDoc struct {
+	lines []string
+	from  map[int]string // line number (1-based) -> "--flag value"
+	prop  map[int]string // line number of a pass-through property -> "producer" or "consumer"
+}
+
+// add writes `key: value` at indent (both quoted, so no flag value can change the document's
+// shape) and remembers flag as the line's origin ("": none).
+func (d *runDoc) add(indent int, key, value, flag string) {
+	d.raw(strings.Repeat("  ", indent) + strconv.Quote(key) + ": " + strconv.Quote(value))
+	if flag != "" {
+		d.from[len(d.lines)] = flag
+	}
+}
+
+func (d *runDoc) raw(line string) { d.lines = append(d.lines, line) }
+
+func (d *runDoc) text() string { return strings.Join(d.lines, "\n") + "\n" }
+
+// runFlagOf names run's flag for a kbench key (in PassThroughOwner's names).
+var runFlagOf = map[string]string{
+	"acks": "acks", "enable.idempotence": "idempotence", "linger.ms": "linger-ms", "min.insync.replicas": "min-isr",
+	"workload.compression.type": "compression", "workload.batch.size": "batch-size",
+	"workload.replication.factor": "replication-factor",
+}
+
+// show is how a problem names a flag: "--name value".
+func show(name string, v any) string { return fmt.Sprintf("--%s %v", name, v) }
+
+// runDocFromFlags writes the profile document of run's flags: the workload, then one point with
+// the durability settings (so the label reads as before: "acks=all idem linger=5 rf=3").
+func runDocFromFlags(c *cli.Context) (*runDoc, error) {
+	d := &runDoc{from: map[int]string{}, prop: map[int]string{}}
+	d.raw(`name: run`)
+	d.raw(`workload:`)
+	size, sizeMax := c.Int("size"), c.Int("size-max")
+	if sizeMax == 0 || sizeMax == size {
+		d.add(1, "message.size", strconv.Itoa(size), show("size", size))
+	} else {
+		d.raw(`  message.size:`)
+		d.add(2, "min", strconv.Itoa(size), show("size", size))
+		d.add(2, "max", strconv.Itoa(sizeMax), show("size-max", sizeMax))
+	}
+	d.add(1, "key.distribution", c.String("key-distribution"), show("key-distribution", c.String("key-distribution")))
+	existing := c.String("existing-topic") != ""
+	for _, f := range []struct{ key, flag string }{{"partitions", "partitions"}, {"replication.factor", "replication-factor"}} {
+		if existing { // the topic's own; the document needs a value (zeroed again in runPoint)
+			d.add(1, f.key, "1", "")
+			continue
+		}
+		d.add(1, f.key, strconv.Itoa(c.Int(f.flag)), show(f.flag, c.Int(f.flag)))
+	}
+	for _, f := range []string{"producers", "consumers"} {
+		d.add(1, f, strconv.Itoa(c.Int(f)), show(f, c.Int(f)))
+	}
+	rate := "max"
+	if r := c.Int("rate"); r != 0 {
+		rate = strconv.Itoa(r)
+	}
+	d.add(1, "rate", rate, show("rate", c.Int("rate")))
+	if v := c.Int("max-in-flight"); v != 0 {
+		d.add(1, "max.outstanding.records", strconv.Itoa(v), show("max-in-flight", v))
+	}
+	d.add(1, "duration", c.Duration("duration").String(), show("duration", c.Duration("duration")))
+	d.add(1, "warmup", c.Duration("warmup").String(), show("warmup", c.Duration("warmup")))
+	d.add(1, "compression.type", c.String("compression"), show("compression", c.String("compression")))
+	if v := c.Int("batch-size"); v != 0 {
+		d.add(1, "batch.size", strconv.Itoa(v), show("batch-size", v))
+	}
+	d.add(1, "consume.mode", c.String("consume-mode"), show("consume-mode", c.String("consume-mode")))
+	point, err := d.props(c)
+	if err != nil {
+		return nil, err
+	}
+
+	d.raw(`sweep:`)
+	d.raw(`  points:`)
+	acks := c.String("acks")
+	if acks == "-1" { // librdkafka's and Java's other name for all
+		acks = "all"
+	}
+	d.raw(`    - "acks": ` + strconv.Quote(acks))
+	d.from[len(d.lines)] = show("acks", c.String("acks"))
+	if c.IsSet("idempotence") {
+		d.add(3, "enable.idempotence", strconv.FormatBool(c.Bool("idempotence")), fmt.Sprintf("--idempotence=%t", c.Bool("idempotence")))
+	}
+	if c.IsSet("linger-ms") {
+		d.add(3, "linger.ms", strconv.Itoa(c.Int("linger-ms")), show("linger-ms", c.Int("linger-ms")))
+	}
+	if !existing {
+		d.add(3, "replication.factor", strconv.Itoa(c.Int("replication-factor")), show("replication-factor", c.Int("replication-factor")))
+	}
+	if c.IsSet("min-isr") {
+		d.add(3, "min.insync.replicas", strconv.Itoa(c.Int("min-isr")), show("min-isr", c.Int("min-isr")))
+	}
+	for _, l := range point {
+		d.add(3, l.key, l.value, l.flag)
+	}
+	return d, nil
+}
+
+// docLine is one key of the document with the flag it came from.
+type docLine struct{ key, value, flag string }
+
+// props writes --producer-prop and --consumer-prop. A property that is a kbench setting run has
+// no flag for (request.timeout.ms, retries, max.in.flight ...) becomes that setting, so it is
+// validated and recorded as one; every other goes into the pass-through map, where validation
+// refuses the ones run sets by a flag (acks, linger.ms ...). It returns the point's settings.
+func (d *runDoc) props(c *cli.Context) ([]docLine, error) {
+	var point []docLine
+	for _, class := range []string{"producer", "consumer"} {
+		var pass []docLine
+		for _, kv := range c.StringSlice(class + "-prop") {
+			k, v, ok := strings.Cut(kv, "=")
+			k = strings.TrimSpace(k)
+			flag := "--" + class + "-prop " + kv
+			if !ok || k == "" {
+				return nil, fmt.Errorf("%s: want key=value", flag)
+			}
+			owner, owned := profiles.PassThroughOwner(class, k)
+			_, hasFlag := runFlagOf[owner]
+			switch {
+			case owned && !hasFlag && strings.HasPrefix(owner, "workload."):
+				d.add(1, strings.TrimPrefix(owner, "workload."), v, flag)
+			case owned && !hasFlag && owner != "commit.mode":
+				point = append(point, docLine{owner, v, flag})
+			default:
+				pass = append(pass, docLine{k, v, flag})
+			}
+		}
+		if len(pass) == 0 {
+			continue
+		}
+		d.raw("  " + class + ":")
+		for _, l := range pass {
+			d.add(2, l.key, l.value, l.flag)
+			d.prop[len(d.lines)] = class
+		}
+	}
+	return point, nil
+}
+
+// lineRefRE finds a message's reference to another line of the document ("(line 8)", "(first on
+// line 8)"), which run replaces with that line's flag.
+var lineRefRE = regexp.MustCompile(`\((first on )?line (\d+)\)`)
+
+// flagError turns the profile's problems into one line each, naming the flag.
+func (d *runDoc) flagError(ve *profiles.ValidationError) error {
+	lines := make([]string, 0, len(ve.Problems))
+	for _, pr := range ve.Problems {
+		flag, ok := d.from[pr.Line]
+		if !ok {
+			lines = append(lines, pr.Field+": "+pr.Message)
+			continue
+		}
+		msg := lineRefRE.ReplaceAllStringFunc(pr.Message, func(ref string) string {
+			m := lineRefRE.FindStringSubmatch(ref)
+			n, _ := strconv.Atoi(m[2])
+			if other, ok := d.from[n]; ok {
+				return "(" + m[1] + other + ")"
+			}
+			return ref
+		})
+		if strings.HasPrefix(msg, "key given twice (first on ") {
+			msg = strings.Replace(msg, "key given twice (first on ", "given twice (first as ", 1)
+		}
+		if class, ok := d.prop[pr.Line]; ok {
+			k, _, _ := strings.Cut(strings.TrimPrefix(flag, "--"+class+"-prop "), "=")
+			k = strings.TrimSpace(k)
+			owner, owned := profiles.PassThroughOwner(class, k)
+			switch {
+			case owned && runFlagOf[owner] != "":
+				msg = fmt.Sprintf("%s is kbench's own --%s; set it there, not through --%s-prop", k, runFlagOf[owner], class)
+			case owned:
+				msg = fmt.Sprintf("%s is kbench's %s, which `kbench run` has no flag for; use a profile (kbench sweep --profile)", k, owner)
+			}
+		}
+		lines = append(lines, flag+": "+msg)
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // startCPUProfile writes a Go CPU profile to file until the returned stop is called. It is how
