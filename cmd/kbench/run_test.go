@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/urfave/cli/v2"
 
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
 )
 
 // TestRunFlagsBadInput: `kbench run` refuses bad flags with exit code 2 and one line naming the
@@ -134,5 +139,55 @@ func TestRunFlagsExistingTopic(t *testing.T) {
 	}
 	if p.Label != "acks=1" {
 		t.Errorf("label %q", p.Label)
+	}
+}
+
+// TestIntegrationRunExistingTopic: `kbench run --existing-topic` measures on a topic someone else
+// created (here: the test, with its own name outside kbench's prefix). The run sets no topic
+// setting, records the topic's read-back replication factor and partition count, audits its
+// records, and leaves the topic in place; the test deletes it afterwards.
+func TestIntegrationRunExistingTopic(t *testing.T) {
+	cl := authForTest(t)
+	a := adminClient(t, cl)
+	topic := "team-existing-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := a.CreateTopics(ctx, []kafka.TopicSpecification{{Topic: topic, NumPartitions: 2, ReplicationFactor: 1}})
+	if err != nil || res[0].Error.Code() != kafka.ErrNoError {
+		t.Fatalf("create %s: %v %v", topic, err, res)
+	}
+	t.Cleanup(func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), time.Minute)
+		defer dcancel()
+		if res, err := a.DeleteTopics(dctx, []string{topic}); err != nil || res[0].Error.Code() != kafka.ErrNoError {
+			t.Errorf("delete the test's topic %s: %v %v", topic, err, res)
+		}
+	})
+
+	out := filepath.Join(t.TempDir(), "r")
+	r := kbench(t, "run", "--client-config", cl.Users[0].ConfigFile, "--existing-topic", topic,
+		"--duration", "3s", "--warmup", "1s", "--rate", "1000", "--acks", "all", "--out", out, "--quiet")
+	if r.code != 0 {
+		t.Fatalf("kbench run --existing-topic: exit %d", r.code)
+	}
+	run, err := stats.ReadRun(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := run.Results()
+	if len(results) != 1 {
+		t.Fatalf("%d results, want run's one point", len(results))
+	}
+	got := results[0]
+	eff, au := got.Effective, got.Audit
+	if got.Status != stats.StatusOK || eff.Topic != topic || eff.Partitions != 2 || eff.ReplicationFactor != 1 {
+		t.Errorf("status %s, effective topic %s with %d partitions, replication factor %d: want ok on %s with the topic's own 2 and 1",
+			got.Status, eff.Topic, eff.Partitions, eff.ReplicationFactor, topic)
+	}
+	if au.Sent < 3000 || au.Acked != au.Sent || au.Consumed != au.Acked || au.Lost != 0 || au.Duplicates != 0 || au.ConsumedNotSent != 0 {
+		t.Errorf("audit %+v: want about 4,000 records sent, every one acked and read back", au)
+	}
+	if left := topicsWithPrefix(t, a, topic); len(left) != 1 {
+		t.Errorf("the existing topic %s is gone after the run: kbench deletes only what it created", topic)
 	}
 }
