@@ -25,7 +25,7 @@ func runCommand() *cli.Command {
 		Flags: append(append(targetFlags(), faultFlags()...),
 			&cli.StringFlag{Name: "acks", Value: "all", Usage: "producer acks: 0, 1 or all"},
 			&cli.BoolFlag{Name: "idempotence", Usage: "enable.idempotence (forces acks=all)"},
-			&cli.IntFlag{Name: "linger-ms", Usage: "linger.ms, 0 or more (not given: the client's default)"},
+			&cli.IntFlag{Name: "linger-ms", Usage: "linger.ms, 0 or more", DefaultText: "the client's"},
 			&cli.IntFlag{Name: "size", Value: 100, Usage: "message size in `BYTES` (at least 20, the kbench header)"},
 			&cli.IntFlag{Name: "size-max", Usage: "largest message size: sizes vary from --size to this (0: fixed size)"},
 			&cli.IntFlag{Name: "rate", Usage: "target `MSGS/S` over all producers (0: as fast as possible, closed loop)"},
@@ -33,7 +33,7 @@ func runCommand() *cli.Command {
 			&cli.DurationFlag{Name: "warmup", Value: defaultRunWarmup, Usage: "warmup, not counted"},
 			&cli.IntFlag{Name: "partitions", Value: 6, Usage: "partitions of the fresh topic (not with --existing-topic: its own apply)"},
 			&cli.IntFlag{Name: "replication-factor", Value: 3, Usage: "replication factor of the fresh topic (not with --existing-topic: its own applies)"},
-			&cli.IntFlag{Name: "min-isr", Usage: "topic min.insync.replicas (not given: the broker's default; not with --existing-topic)"},
+			&cli.IntFlag{Name: "min-isr", Usage: "topic min.insync.replicas (not with --existing-topic)", DefaultText: "the broker's"},
 			&cli.IntFlag{Name: "producers", Value: 1, Usage: fmt.Sprintf("producer instances, 1 to %d (each its own librdkafka client)", profiles.MaxInstances)},
 			&cli.IntFlag{Name: "consumers", Value: 1, Usage: fmt.Sprintf("consumer instances in a fresh group, 0 to %d (0: producer only)", profiles.MaxInstances)},
 			&cli.StringFlag{Name: "consume-mode", Value: "live", Usage: "live: consumers read while the producers write (end-to-end latency); backlog: they start when the producers have finished and read the topic from the start (catch-up rate, no end-to-end latency)"},
@@ -50,6 +50,15 @@ func runCommand() *cli.Command {
 			p, err := pointFromFlags(c)
 			if err != nil {
 				return withCode(exitBadInput, err)
+			}
+			// The --fault flags too are checked against the point before any cluster is touched
+			// (the local one would otherwise be started first).
+			faults, _, err := faultPlan(c, nil, nil)
+			if err != nil {
+				return err
+			}
+			if msgs := profiles.CheckFaults(faults, p.Workload); len(msgs) > 0 {
+				return withCode(exitBadInput, errors.New(strings.Join(msgs, "\n")))
 			}
 			if f := c.String("cpuprofile"); f != "" {
 				stop, err := startCPUProfile(f)
