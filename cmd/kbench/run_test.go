@@ -48,7 +48,7 @@ func TestRunFlagsBadInput(t *testing.T) {
 		{[]string{"--rate", "-5"}, "--rate -5: want 1 to 2147483647 messages per second, got -5"},
 		{[]string{"--duration", "-1s"}, "--duration -1s: want a positive duration, got '-1s'"},
 		{[]string{"--key-distribution", "zipf"}, "--key-distribution zipf: want one of none, random, sequential; got 'zipf'"},
-		{[]string{"--fault", "at=30s,action=kill,target=broker:1"}, "fault 1 (at=30s,action=kill,target=broker:1): never fires: the measured phase is 10s"},
+		{[]string{"--fault", "at=30s,action=kill,target=broker:1"}, "fault 1 (at=30s,action=kill,target=broker:1,for=12s): never fires: the measured phase is 10s"},
 		{[]string{"--existing-topic", "theirs", "--replication-factor", "3"}, "--replication-factor 3 with --existing-topic theirs: the existing topic's own setting applies (kbench never alters a topic it did not create); leave --replication-factor out"},
 		{[]string{"--existing-topic", "theirs", "--min-isr", "2"}, "--min-isr 2 with --existing-topic theirs: the existing topic's own setting applies (kbench never alters a topic it did not create); leave --min-isr out"},
 		{[]string{"--existing-topic", "theirs", "--partitions", "2"}, "--partitions 2 with --existing-topic theirs: the existing topic's own setting applies (kbench never alters a topic it did not create); leave --partitions out"},
