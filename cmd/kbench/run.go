@@ -231,7 +231,13 @@ func runDocFromFlags(c *cli.Context) (*runDoc, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.point(c, point)
+	return d, nil
+}
 
+// point writes the sweep's one point: the durability settings, and the properties that became
+// settings.
+func (d *runDoc) point(c *cli.Context, extra []docLine) {
 	d.raw(`sweep:`)
 	d.raw(`  points:`)
 	acks := c.String("acks")
@@ -246,16 +252,15 @@ func runDocFromFlags(c *cli.Context) (*runDoc, error) {
 	if c.IsSet("linger-ms") {
 		d.add(3, "linger.ms", strconv.Itoa(c.Int("linger-ms")), show("linger-ms", c.Int("linger-ms")))
 	}
-	if !existing {
+	if c.String("existing-topic") == "" {
 		d.add(3, "replication.factor", strconv.Itoa(c.Int("replication-factor")), show("replication-factor", c.Int("replication-factor")))
 	}
 	if c.IsSet("min-isr") {
 		d.add(3, "min.insync.replicas", strconv.Itoa(c.Int("min-isr")), show("min-isr", c.Int("min-isr")))
 	}
-	for _, l := range point {
+	for _, l := range extra {
 		d.add(3, l.key, l.value, l.flag)
 	}
-	return d, nil
 }
 
 // docLine is one key of the document with the flag it came from.
