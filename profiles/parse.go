@@ -450,10 +450,11 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 // MaxInstances bounds producers and, separately, consumers per profile: they all run in one
 // kbench process (consumer workers aside), and each instance is its own librdkafka client, which
 // starts three threads of its own plus one per broker (measured on the local 3-broker cluster: 6
-// threads per producer or consumer, 4 while no broker answers). A run with 249 producers failed
-// with librdkafka's "Failed to create thread"; well before that, hundreds of clients on a few
-// cores measure the host's scheduler rather than Kafka (300 producers at 3,000 msg/s on 2 cores:
-// median produce latency 4 s). One producer sends any rate, so a bound of 100 costs nothing real.
+// threads per producer or consumer, 4 while no broker answers). A reported run with 249
+// producers failed with librdkafka's "Failed to create thread" (the thread limit is the host's;
+// a 2-core host with a high limit ran 600), and well before any limit, hundreds of clients on a
+// few cores measure the host's scheduler rather than Kafka (300 producers at 3,000 msg/s on 2
+// cores: median produce latency 4 s). One producer sends any rate, so 100 costs nothing real.
 const MaxInstances = 100
 
 // instances reads producers or consumers, naming the reason when the bound is passed.
