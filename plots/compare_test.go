@@ -236,7 +236,9 @@ func TestWorkloadDiff(t *testing.T) {
 		{"rate", func(p *profiles.Point) { p.Workload.Rate = 5000 }, "rate max vs 5000 msgs/s"},
 		{"consumers", func(p *profiles.Point) { p.Workload.Consumers = 0 }, "consumers 1 vs 0"},
 		{"size range", func(p *profiles.Point) { p.Workload.MessageSizeMax = 4096 }, "message.size (largest) 1024 B vs 4096 B"},
-		{"producer props", func(p *profiles.Point) { p.Workload.ProducerProps = map[string]string{"queue.buffering.max.kbytes": "32768"} },
+		{"producer props", func(p *profiles.Point) {
+			p.Workload.ProducerProps = map[string]string{"queue.buffering.max.kbytes": "32768"}
+		},
 			"producer properties none vs map[queue.buffering.max.kbytes:32768]"},
 		{"replication factor", func(p *profiles.Point) { p.Workload.ReplicationFactor = 1 }, "replication.factor 3 vs 1"},
 		{"swept replication factor", func(p *profiles.Point) {
