@@ -266,26 +266,50 @@ func (s *ombSeries) add(h *Histogram) {
 }
 
 // ombPoints converts every point of run that has a measurement, reading each point's interval log
-// when it exists. Points without a result or with status failed are skipped.
-func ombPoints(run *Run) ([]*OMBTestResult, []RunPoint, error) {
+// when it exists. Failed points are skipped; so are points with a damaged file (result, histogram
+// or interval log), which are returned so the caller can name them after writing the rest.
+func ombPoints(run *Run) ([]*OMBTestResult, []RunPoint, []*FileError) {
 	var out []*OMBTestResult
 	var used []RunPoint
+	var damaged []*FileError
 	for _, p := range run.Points {
+		if d := run.PointDamage(p); len(d) > 0 {
+			damaged = append(damaged, d...)
+			continue
+		}
 		if p.Result == nil || p.Result.Status == StatusFailed {
 			continue
 		}
 		intervals, err := readPointLog(run.Dir, p.Entry.ID)
-		if err != nil {
-			return nil, nil, err
+		if err == nil {
+			var o *OMBTestResult
+			if o, err = OMBResult(run.Index.Profile, p.Result, intervals); err == nil {
+				out = append(out, o)
+				used = append(used, p)
+				continue
+			}
 		}
-		o, err := OMBResult(run.Index.Profile, p.Result, intervals)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, o)
-		used = append(used, p)
+		damaged = append(damaged, &FileError{Path: filepath.Join(run.Dir, filepath.FromSlash(PointFile(p.Entry.ID))),
+			PointID: p.Entry.ID, Problem: err.Error(), Err: err})
 	}
-	return out, used, nil
+	return out, used, damaged
+}
+
+// skippedError is the error of an export that wrote everything but the points with damaged
+// files; nil when there were none.
+func skippedError(damaged []*FileError) error {
+	if len(damaged) == 0 {
+		return nil
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, d := range damaged {
+		if !seen[d.PointID] {
+			seen[d.PointID] = true
+			ids = append(ids, d.PointID)
+		}
+	}
+	return fmt.Errorf("export omb: %w: skipped point(s) %s, exported the rest", ErrDamaged, strings.Join(ids, ", "))
 }
 
 // readPointLog reads a point's interval log; a missing log gives no intervals and no error.
@@ -298,24 +322,18 @@ func readPointLog(dir, id string) ([]Interval, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("omb: point %q: %w", id, err)
+		return nil, err
 	}
 	defer f.Close()
-	iv, err := ReadIntervalLog(f)
-	if err != nil {
-		return nil, fmt.Errorf("omb: point %q: %w", id, err)
-	}
-	return iv, nil
+	return ReadIntervalLog(f)
 }
 
-// ExportOMB writes every measured point of run (failed and unreadable points are skipped) to w as
+// ExportOMB writes every measured point of run (failed and damaged points are skipped) to w as
 // a JSON array of OMB TestResult objects, for piping into other tools. OMB's own chart script
-// reads one object per file: use ExportOMBFiles for that.
+// reads one object per file: use ExportOMBFiles for that. When points were skipped for damaged
+// files, the rest is written and the error (wrapping ErrDamaged) names them.
 func ExportOMB(run *Run, w io.Writer) error {
-	docs, _, err := ombPoints(run)
-	if err != nil {
-		return err
-	}
+	docs, _, damaged := ombPoints(run)
 	if docs == nil {
 		docs = []*OMBTestResult{}
 	}
@@ -324,17 +342,14 @@ func ExportOMB(run *Run, w io.Writer) error {
 	if err := enc.Encode(docs); err != nil {
 		return fmt.Errorf("export omb: %w", err)
 	}
-	return nil
+	return skippedError(damaged)
 }
 
 // ExportOMBFiles writes one OMB TestResult file per measured point into outDir (created if
 // needed), named "<run id>-<point id>.json", atomically. It returns the paths written; failed and
-// unreadable points are skipped (the caller can tell which from run.Points).
+// damaged points are skipped (damaged ones named in an error wrapping ErrDamaged).
 func ExportOMBFiles(run *Run, outDir string) ([]string, error) {
-	docs, used, err := ombPoints(run)
-	if err != nil {
-		return nil, err
-	}
+	docs, used, damaged := ombPoints(run)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("export omb: %w", err)
 	}
@@ -347,5 +362,5 @@ func ExportOMBFiles(run *Run, outDir string) ([]string, error) {
 		}
 		paths = append(paths, path)
 	}
-	return paths, nil
+	return paths, skippedError(damaged)
 }

@@ -45,14 +45,14 @@ func compareCommand() *cli.Command {
 			if c.NArg() != 2 {
 				return withCode(exitBadInput, fmt.Errorf("compare: want two results folders, got %d arguments", c.NArg()))
 			}
-			return runCompare(compareOptions{A: c.Args().Get(0), B: c.Args().Get(1), CrossWorkload: c.Bool("cross-workload")}, c.App.Writer)
+			return runCompare(compareOptions{A: c.Args().Get(0), B: c.Args().Get(1), CrossWorkload: c.Bool("cross-workload")}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
 
 // runCompare reads both runs, writes the comparison, and returns an exitRegression error when B
 // regressed.
-func runCompare(opts compareOptions, stdout io.Writer) error {
+func runCompare(opts compareOptions, stdout, stderr io.Writer) error {
 	a, err := stats.ReadRun(opts.A)
 	if err != nil {
 		return withCode(exitBadInput, fmt.Errorf("compare: %w", err))
@@ -61,6 +61,7 @@ func runCompare(opts compareOptions, stdout io.Writer) error {
 	if err != nil {
 		return withCode(exitBadInput, fmt.Errorf("compare: %w", err))
 	}
+	damage := reportDamage("compare", stderr, a, b) // damaged points are compared as missing
 	c := plots.Compare(a, b)
 	if err := c.Check(opts.CrossWorkload); err != nil {
 		return withCode(exitBadInput, fmt.Errorf("compare %s %s: %w", opts.A, opts.B, err))
@@ -68,6 +69,9 @@ func runCompare(opts compareOptions, stdout io.Writer) error {
 	c.CrossWorkload = opts.CrossWorkload
 	if err := c.WriteText(stdout); err != nil {
 		return fmt.Errorf("compare: %w", err)
+	}
+	if damage != nil {
+		return damage // incomplete input outranks the verdict, which is printed above
 	}
 	if c.Regressions > 0 {
 		return withCode(exitRegression, fmt.Errorf("compare: significant regression at %d point(s)", c.Regressions))
