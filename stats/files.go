@@ -426,4 +426,8 @@ const (
 	HistProduce    = "produce"     // send (scheduled, in rate mode) to delivery report
 	HistProduceRaw = "produce_raw" // actual Produce call to delivery report
 	HistEndToEnd   = "end_to_end"  // send time in the record to consumer receipt
+	// HistSendDelay is scheduled to actual send time at a target rate: how far the sender lagged
+	// its schedule, OMB's "publish delay". Closed-loop points have none (nothing is scheduled, the
+	// delay is 0 by definition); results written before it was added lack it.
+	HistSendDelay = "send_delay"
 )

@@ -23,7 +23,11 @@ func exportCommand() *cli.Command {
 		Usage:     "convert a run's results to another tool's format",
 		UsageText: "kbench export --in RESULTS_DIR --format omb [--out DIR]",
 		Description: "--format omb writes OpenMessaging Benchmark TestResult JSON, one file per measured point\n" +
-			"in --out (what OMB's generate_charts.py reads), or one JSON array on stdout without --out.\n" +
+			"in --out (what OMB's bin/create_charts.py reads: `create_charts.py DIR/*.json`), or one JSON\n" +
+			"array on stdout without --out. Every field of OMB's TestResult is written; per-interval\n" +
+			"arrays have one entry per 10 s, OMB's period (percentiles from the merged per-second\n" +
+			"histograms, rates over the window). Publish latency is kbench's produce latency, from the\n" +
+			"scheduled send; publish delay (µs, as OMB) is the scheduled-to-actual send lag.\n" +
 			"Failed points are skipped and listed on stderr; so are points with a damaged file (result,\n" +
 			"histogram or interval log), named with what is wrong: the rest is exported and export exits 2.",
 		Flags: []cli.Flag{
@@ -56,6 +60,9 @@ func runExport(opts exportOptions, stdout, stderr io.Writer) error {
 		}
 	}
 	damage := reportDamage("export", stderr, run) // the points with damaged files are skipped
+	for _, n := range stats.OMBNotes(run) {
+		fmt.Fprintln(stderr, "note:", n)
+	}
 	if opts.Out == "" {
 		err = stats.ExportOMB(run, stdout)
 	} else {
