@@ -89,3 +89,18 @@ func TestDamagedRunNamedAndRestUsed(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareNothingComparableExits2: two runs with no point in common are exit 2 naming each
+// run's points, never exit 0 with "No significant regression".
+func TestCompareNothingComparableExits2(t *testing.T) {
+	fixtures := filepath.Join("..", "..", "plots", "testdata")
+	code, stdout, stderr := runApp(t, "compare", filepath.Join(fixtures, "ladder"), filepath.Join(fixtures, "linger-sweep"))
+	if code != exitBadInput || strings.Contains(stdout, "No significant regression") ||
+		!strings.Contains(stderr, "nothing comparable") || !strings.Contains(stderr, "B has linger-0") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 2 naming each run's points", code, stdout, stderr)
+	}
+	code, stdout, _ = runApp(t, "compare", "--cross-workload", filepath.Join(fixtures, "ladder"), filepath.Join(fixtures, "ladder-partial"))
+	if code != exitOK || !strings.Contains(stdout, "No significant regression in B.") {
+		t.Errorf("same workload: exit %d\n%s", code, stdout)
+	}
+}
