@@ -450,21 +450,26 @@ var percentileTicks = plot.ConstantTicks([]plot.Tick{
 	{Value: 3, Label: "99.9%"}, {Value: 4, Label: "99.99%"}, {Value: 5, Label: "99.999%"},
 })
 
-// distributions decodes each point's histogram key into its percentile distribution.
-func distributions(ps []point, key string) map[string][]stats.Quantile {
-	out := map[string][]stats.Quantile{}
+// distributions decodes each point's histogram key into its percentile distribution, and names
+// (by level) the points whose histogram does not decode.
+func distributions(ps []point, key string) (dist map[string][]stats.Quantile, damaged []string) {
+	dist = map[string][]stats.Quantile{}
 	for _, pt := range ps {
 		enc := pt.res.Histograms[key]
 		if enc == "" {
 			continue
 		}
 		h, err := stats.DecodeHistogram(enc)
-		if err != nil || h.Count() == 0 {
+		if err != nil {
+			damaged = append(damaged, pt.level)
 			continue
 		}
-		out[pt.id] = h.Distribution()
+		if h.Count() == 0 {
+			continue
+		}
+		dist[pt.id] = h.Distribution()
 	}
-	return out
+	return dist, damaged
 }
 
 // percentileFigure draws the HDR percentile distribution of one latency, one line per point.

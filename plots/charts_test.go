@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/kbench/kbench/stats"
+	"github.com/kbench/kbench/stats/statstest"
 )
 
 // keepDir, when set (KBENCH_PLOTS_KEEP=/some/dir), keeps the drawn charts for a human to look at.
@@ -163,5 +164,32 @@ func TestLogAxisTransformsOnce(t *testing.T) {
 	useLogY(p, 1, 1000, &line.XYs, &sc.XYs)
 	if line.XYs[1].Y != 3 || sc.XYs[1].Y != 3 {
 		t.Errorf("1000 ms became %v and %v on the log axis, want 3 (log10)", line.XYs[1].Y, sc.XYs[1].Y)
+	}
+}
+
+// TestChartsNameDamagedFiles: a point whose produce histogram does not decode is left out of the
+// produce percentile chart and named in its caption; a truncated result file is "damaged" in the
+// captions, not "missing"; everything else is drawn.
+func TestChartsNameDamagedFiles(t *testing.T) {
+	dir, _ := statstest.DamagedCopy(t, filepath.Join("testdata", "ladder"), "acks-all", "acks-1", stats.HistProduce)
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	captions := map[string]string{}
+	for _, c := range Charts(run) {
+		captions[c.Name] = strings.Join(c.fig.caption, " ")
+	}
+	if !strings.Contains(captions[ChartPercentilesProduce], "Not in this chart, histogram damaged: acks=1.") {
+		t.Errorf("produce percentile caption: %q", captions[ChartPercentilesProduce])
+	}
+	if strings.Contains(captions[ChartPercentilesE2E], "histogram damaged") {
+		t.Errorf("end-to-end percentile caption names a damage it does not have: %q", captions[ChartPercentilesE2E])
+	}
+	if c := captions[ChartThroughput]; !strings.Contains(c, "acks-all (damaged)") && !strings.Contains(c, "acks=all (damaged)") {
+		t.Errorf("throughput caption does not call the truncated point damaged: %q", c)
+	}
+	if _, ok := captions["timeline-acks-1"]; !ok {
+		t.Errorf("the point with the corrupt histogram lost its other charts")
 	}
 }

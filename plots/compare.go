@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -43,6 +44,76 @@ type Comparison struct {
 	A, B        string // run descriptions (profile, run id, folder)
 	Points      []ComparedPoint
 	Regressions int // points with at least one significant regression
+	// WorkloadDiffs says how the workloads of the matched points differ (message size, rate,
+	// partitions ..., anything but the swept reliability settings), each with the points it
+	// applies to; empty when the runs measured the same workload.
+	WorkloadDiffs []WorkloadDiff
+	// CrossWorkload is set by the caller that accepted differing workloads (compare
+	// --cross-workload): WriteText then labels the whole comparison as one.
+	CrossWorkload bool
+	idsA, idsB    []string // point ids of each run, for the "nothing comparable" message
+}
+
+// WorkloadDiff is one difference between the workloads of the two runs, e.g. "message.size
+// 1024 B vs 10240 B", and the matched points it was seen at.
+type WorkloadDiff struct {
+	What   string
+	Points []string
+}
+
+// Errors of Comparison.Check: compare exits 2 with either, naming what is wrong.
+var (
+	ErrNothingComparable  = errors.New("nothing comparable")
+	ErrDifferentWorkloads = errors.New("the runs measured different workloads")
+)
+
+// Check says whether the comparison means anything: at least one point must be measured
+// (status ok) in both runs, and the runs must have measured the same workload unless
+// crossWorkload accepts the difference. The error names the point ids of each run, or each
+// difference of the workloads.
+func (c Comparison) Check(crossWorkload bool) error {
+	compared := 0
+	var notBoth []string
+	for _, p := range c.Points {
+		switch {
+		case p.Compared:
+			compared++
+		case p.StatusA != "missing" && p.StatusB != "missing":
+			notBoth = append(notBoth, fmt.Sprintf("%s (A %s, B %s)", p.ID, p.StatusA, p.StatusB))
+		}
+	}
+	if compared == 0 {
+		msg := fmt.Sprintf("no point is measured (status ok) in both runs; A has %s; B has %s",
+			listOr(c.idsA), listOr(c.idsB))
+		if len(notBoth) > 0 {
+			msg += "; in both but not ok in both: " + strings.Join(notBoth, ", ")
+		}
+		if len(c.WorkloadDiffs) > 0 {
+			msg += "; the workloads differ too: " + c.describeDiffs()
+		}
+		return fmt.Errorf("%w: %s", ErrNothingComparable, msg)
+	}
+	if len(c.WorkloadDiffs) > 0 && !crossWorkload {
+		return fmt.Errorf("%w (%s): their numbers are not comparable; give --cross-workload to compare them anyway, labelled as a cross-workload comparison",
+			ErrDifferentWorkloads, c.describeDiffs())
+	}
+	return nil
+}
+
+// describeDiffs joins the workload differences, each with its points when not all share it.
+func (c Comparison) describeDiffs() string {
+	var parts []string
+	for _, d := range c.WorkloadDiffs {
+		parts = append(parts, fmt.Sprintf("%s at %s", d.What, strings.Join(d.Points, ", ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func listOr(ids []string) string {
+	if len(ids) == 0 {
+		return "no points"
+	}
+	return strings.Join(ids, ", ")
 }
 
 // relativeSE is the relative standard error of the mean of vs (values <= 0 ignored when
@@ -104,6 +175,7 @@ func Compare(a, b *stats.Run) Comparison {
 		byID[p.id] = p
 	}
 	seen := map[string]bool{}
+	anyPair := false
 	add := func(x, y *point) {
 		cp := ComparedPoint{StatusA: "missing", StatusB: "missing"}
 		if x != nil {
@@ -114,6 +186,10 @@ func Compare(a, b *stats.Run) Comparison {
 			if cp.Level == "" {
 				cp.Level = y.level
 			}
+		}
+		if x != nil && y != nil && x.res != nil && y.res != nil {
+			anyPair = true
+			c.addWorkloadDiffs(cp.ID, workloadDiff(x.res.Point, y.res.Point))
 		}
 		if x != nil && y != nil && x.res != nil && y.res != nil &&
 			x.status == stats.StatusOK && y.status == stats.StatusOK {
@@ -132,6 +208,12 @@ func Compare(a, b *stats.Run) Comparison {
 		}
 		c.Points = append(c.Points, cp)
 	}
+	for _, p := range pa {
+		c.idsA = append(c.idsA, p.id)
+	}
+	for _, p := range pb {
+		c.idsB = append(c.idsB, p.id)
+	}
 	for i := range pa {
 		x := pa[i]
 		seen[x.id] = true
@@ -147,7 +229,37 @@ func Compare(a, b *stats.Run) Comparison {
 			add(nil, &y)
 		}
 	}
+	if len(c.WorkloadDiffs) == 0 && !anyPair {
+		// No point in both: say whether the runs' workloads differ too, from a point of each.
+		if ra, rb := firstResult(pa), firstResult(pb); ra != nil && rb != nil {
+			c.addWorkloadDiffs(ra.Point.ID+" (A) and "+rb.Point.ID+" (B)", workloadDiff(ra.Point, rb.Point))
+		}
+	}
 	return c
+}
+
+// firstResult is the first point of ps with a result.
+func firstResult(ps []point) *stats.Result {
+	for _, p := range ps {
+		if p.res != nil {
+			return p.res
+		}
+	}
+	return nil
+}
+
+// addWorkloadDiffs records the workload differences seen at point id.
+func (c *Comparison) addWorkloadDiffs(id string, diffs []string) {
+next:
+	for _, d := range diffs {
+		for i := range c.WorkloadDiffs {
+			if c.WorkloadDiffs[i].What == d {
+				c.WorkloadDiffs[i].Points = append(c.WorkloadDiffs[i].Points, id)
+				continue next
+			}
+		}
+		c.WorkloadDiffs = append(c.WorkloadDiffs, WorkloadDiff{What: d, Points: []string{id}})
+	}
 }
 
 func describeRun(r *stats.Run) string {
@@ -172,6 +284,9 @@ func fmtRatio(r Ratio) string {
 // WriteText writes the comparison as an aligned table and a verdict line.
 func (c Comparison) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "A: %s\nB: %s\n\n", c.A, c.B)
+	if c.CrossWorkload && len(c.WorkloadDiffs) > 0 {
+		fmt.Fprintf(w, "CROSS-WORKLOAD COMPARISON (--cross-workload): the runs measured different workloads (%s),\nso every ratio below mixes the workload change with any change of cluster or kbench.\n\n", c.describeDiffs())
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "point\tlevel\tA msgs/s\tB msgs/s\tB/A\t(needs)\tA p50 ms\tB p50 ms\tB/A\tA p99 ms\tB p99 ms\tB/A\t(needs)\t")
 	var skipped []string
@@ -201,10 +316,14 @@ func (c Comparison) WriteText(w io.Writer) error {
 			regressed = append(regressed, p.ID)
 		}
 	}
+	cross := ""
+	if c.CrossWorkload && len(c.WorkloadDiffs) > 0 {
+		cross = " (cross-workload comparison: the workloads differ)"
+	}
 	if len(regressed) > 0 {
-		_, err := fmt.Fprintf(w, "Significant regression in B at %d point(s): %s\n", len(regressed), strings.Join(regressed, ", "))
+		_, err := fmt.Fprintf(w, "Significant regression in B at %d point(s)%s: %s\n", len(regressed), cross, strings.Join(regressed, ", "))
 		return err
 	}
-	_, err := fmt.Fprintln(w, "No significant regression in B.")
+	_, err := fmt.Fprintf(w, "No significant regression in B%s.\n", cross)
 	return err
 }

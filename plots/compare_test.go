@@ -2,12 +2,15 @@ package plots
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -150,4 +153,109 @@ func TestCompare(t *testing.T) {
 			t.Errorf("%d rows, want 13", len(c.Points))
 		}
 	})
+}
+
+// TestCompareNothingComparable: two runs without a point measured in both are an error that
+// names the points of each side, never "no significant regression".
+func TestCompareNothingComparable(t *testing.T) {
+	c := Compare(readFixture(t, "ladder"), readFixture(t, "linger-sweep"))
+	err := c.Check(true) // accepting other workloads does not make disjoint points comparable
+	if !errors.Is(err, ErrNothingComparable) {
+		t.Fatalf("Check = %v, want ErrNothingComparable", err)
+	}
+	for _, want := range []string{"A has acks-0, acks-1", "B has linger-0, linger-1", "message.size 1024 B vs 512 B", "rate max vs 10000 msgs/s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+// TestCompareNothingOKInBoth: points matched by id but failed or incomplete on one side are not
+// comparable either; the error says which and why.
+func TestCompareNothingOKInBoth(t *testing.T) {
+	partial := readFixture(t, "ladder-partial")
+	var only []stats.RunPoint
+	for _, p := range partial.Points {
+		if p.Result != nil && p.Result.Status != stats.StatusOK {
+			only = append(only, p)
+		}
+	}
+	partial.Points = only
+	err := Compare(readFixture(t, "ladder"), partial).Check(false)
+	if !errors.Is(err, ErrNothingComparable) || !strings.Contains(err.Error(), "acks-all_idem (A ok, B failed)") {
+		t.Errorf("Check = %v, want ErrNothingComparable naming acks-all_idem (A ok, B failed)", err)
+	}
+}
+
+// TestCompareDifferentWorkloads: the same ladder with 10 KiB instead of 1 KiB records is refused
+// with the difference named, or compared and labelled with --cross-workload.
+func TestCompareDifferentWorkloads(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeFixture(dir, "durability-ladder", ladderYAML, "20260302-110000", time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC), 10240, 0, ladderFixtures(false)); err != nil {
+		t.Fatal(err)
+	}
+	big, err := stats.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Compare(readFixture(t, "ladder"), big)
+	err = c.Check(false)
+	if !errors.Is(err, ErrDifferentWorkloads) || !strings.Contains(err.Error(), "message.size 1024 B vs 10240 B at acks-0, acks-1") ||
+		!strings.Contains(err.Error(), "--cross-workload") {
+		t.Fatalf("Check = %v, want ErrDifferentWorkloads naming the message sizes and --cross-workload", err)
+	}
+	if err := c.Check(true); err != nil {
+		t.Fatalf("Check(cross-workload) = %v", err)
+	}
+	c.CrossWorkload = true
+	var buf bytes.Buffer
+	if err := c.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "CROSS-WORKLOAD COMPARISON") || !strings.Contains(out, "(cross-workload comparison: the workloads differ)") {
+		t.Errorf("output not labelled as a cross-workload comparison:\n%s", out)
+	}
+	if err := Compare(readFixture(t, "ladder"), readFixture(t, "ladder-partial")).Check(false); err != nil {
+		t.Errorf("same workload, some points ok in both: %v", err)
+	}
+}
+
+// TestWorkloadDiff: every workload field counts, a swept replication factor does not.
+func TestWorkloadDiff(t *testing.T) {
+	base := profiles.Point{Workload: profiles.Workload{MessageSizeMin: 1024, MessageSizeMax: 1024, Partitions: 6,
+		ReplicationFactor: 3, Producers: 1, Consumers: 1, Duration: 30 * time.Second}}
+	rf2 := 2
+	cases := []struct {
+		name   string
+		change func(p *profiles.Point)
+		want   string
+	}{
+		{"same", func(*profiles.Point) {}, ""},
+		{"partitions", func(p *profiles.Point) { p.Workload.Partitions = 12 }, "partitions 6 vs 12"},
+		{"duration", func(p *profiles.Point) { p.Workload.Duration = time.Minute }, "duration 30s vs 1m0s"},
+		{"rate", func(p *profiles.Point) { p.Workload.Rate = 5000 }, "rate max vs 5000 msgs/s"},
+		{"consumers", func(p *profiles.Point) { p.Workload.Consumers = 0 }, "consumers 1 vs 0"},
+		{"size range", func(p *profiles.Point) { p.Workload.MessageSizeMax = 4096 }, "message.size (largest) 1024 B vs 4096 B"},
+		{"producer props", func(p *profiles.Point) {
+			p.Workload.ProducerProps = map[string]string{"queue.buffering.max.kbytes": "32768"}
+		},
+			"producer properties none vs map[queue.buffering.max.kbytes:32768]"},
+		{"replication factor", func(p *profiles.Point) { p.Workload.ReplicationFactor = 1 }, "replication.factor 3 vs 1"},
+		{"swept replication factor", func(p *profiles.Point) {
+			p.Workload.ReplicationFactor = 1
+			p.Settings.ReplicationFactor = &rf2
+		}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, b := base, base
+			c.change(&b)
+			if c.name == "swept replication factor" {
+				a.Settings.ReplicationFactor = &rf2
+			}
+			if got := strings.Join(workloadDiff(a, b), "; "); got != c.want {
+				t.Errorf("diff %q, want %q", got, c.want)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -26,8 +27,12 @@ type point struct {
 	incomplete bool // drawn, but marked: the measured phase did not run to its end
 }
 
-// statusMissing marks a point whose result file is missing or unreadable.
-const statusMissing stats.Status = "missing"
+// statusMissing marks a point whose result file is missing; statusDamaged one whose result file
+// is there but cannot be read (truncated, not JSON ...).
+const (
+	statusMissing stats.Status = "missing"
+	statusDamaged stats.Status = "damaged"
+)
 
 // drawable says whether the point has numbers to draw: ok or incomplete with a measured phase.
 func (p point) drawable() bool {
@@ -67,6 +72,10 @@ func points(run *stats.Run) []point {
 			p.reason = r.Error
 		} else {
 			p.status = statusMissing
+			var fe *stats.FileError
+			if errors.As(rp.Err, &fe) && !fe.Missing() {
+				p.status = statusDamaged
+			}
 			if rp.Err != nil {
 				p.reason = rp.Err.Error()
 			}

@@ -42,12 +42,14 @@ func Charts(run *stats.Run) []Chart {
 	add(throughputFigure(ps, cap), "Acknowledged throughput by reliability level")
 	add(latencyFigure(ps, cap), "Latency percentiles by reliability level")
 	add(tradeoffFigure(ps, cap), "Throughput against p99 latency")
+	dist, damaged := distributions(ps, stats.HistProduce)
 	if f, ok := percentileFigure(ChartPercentilesProduce, "Produce latency by percentile (send to acknowledgement)",
-		ps, distributions(ps, stats.HistProduce), cap); ok {
+		ps, dist, withDamaged(cap, damaged)); ok {
 		add(f, "Produce latency by percentile")
 	}
+	dist, damaged = distributions(ps, stats.HistEndToEnd)
 	if f, ok := percentileFigure(ChartPercentilesE2E, "End-to-end latency by percentile (send to consumer receipt)",
-		ps, distributions(ps, stats.HistEndToEnd), cap); ok {
+		ps, dist, withDamaged(cap, damaged)); ok {
 		add(f, "End-to-end latency by percentile")
 	}
 	if ns, ok := detectNumericSweep(ps); ok {
@@ -86,6 +88,16 @@ func DrawAll(run *stats.Run, outDir string) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// withDamaged adds to a percentile chart's caption the points left out because their histogram
+// does not decode, so a missing line is never silent.
+func withDamaged(caption []string, levels []string) []string {
+	if len(levels) == 0 {
+		return caption
+	}
+	out := append([]string(nil), caption...)
+	return append(out, "Not in this chart, histogram damaged: "+strings.Join(levels, ", ")+".")
 }
 
 // caption is the provenance line under every chart: profile, cluster, versions, date, workload,

@@ -88,6 +88,15 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	if nm := notMeasured(all); len(nm) > 0 {
 		d.sections = append(d.sections, section{heading: "Points not measured or incomplete", blocks: []block{{kind: "list", items: nm}}})
 	}
+	if dmg := run.Damage(); len(dmg) > 0 {
+		var items []string
+		for _, fe := range dmg {
+			items = append(items, fe.Error())
+		}
+		d.sections = append(d.sections, section{heading: "Damaged result files", blocks: []block{
+			para("These files of the run cannot be used; everything else is reported. A point whose result file is damaged is left out (see above); a damaged histogram leaves its point out of the percentile charts (its summary numbers are kept in the result file itself); a damaged interval log only affects `kbench export`."),
+			{kind: "list", items: items}}})
+	}
 	if !opts.NoCharts && len(ok) > 0 {
 		var blocks []block
 		for _, c := range Charts(run) {
@@ -270,8 +279,10 @@ func notMeasured(all []point) []string {
 		switch {
 		case p.status == stats.StatusFailed:
 			out = append(out, fmt.Sprintf("%s (%s) failed: %s", p.level, p.id, firstNonEmpty(p.reason, "no error recorded")))
+		case p.res == nil && p.status == statusDamaged:
+			out = append(out, fmt.Sprintf("%s (%s): result file damaged: %s", p.level, p.id, firstNonEmpty(p.reason, "unknown")))
 		case p.res == nil:
-			out = append(out, fmt.Sprintf("%s (%s): result file missing or unreadable: %s", p.level, p.id, firstNonEmpty(p.reason, "unknown")))
+			out = append(out, fmt.Sprintf("%s (%s): result file missing: %s", p.level, p.id, firstNonEmpty(p.reason, "unknown")))
 		case p.status == stats.StatusIncomplete:
 			why := p.reason
 			out = append(out, fmt.Sprintf("%s (%s) is incomplete (%s): %.0f s measured; its numbers are shown but left out of the recommendation",

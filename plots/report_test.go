@@ -100,7 +100,7 @@ func TestReportWithMissingPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := reportText(t, run)
-	if !strings.Contains(s, "acks=1 (acks-1): result file missing or unreadable") {
+	if !strings.Contains(s, "acks=1 (acks-1): result file missing: "+filepath.Join(dir, "points", "acks-1.json")+": missing") {
 		t.Errorf("missing point not reported:\n%s", s)
 	}
 	// The baseline moves to the next acknowledged level.

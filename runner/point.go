@@ -198,6 +198,7 @@ func (m *measurement) run(ctx context.Context) error {
 			failedByName: map[string]int64{}, done: make(chan struct{}),
 		}
 		if w.Rate > 0 {
+			pw.sendDelay = stats.NewHistogram() // closed loop schedules nothing: no delay to record
 			if pw.pacer, err = NewPacer(w.Rate, nprod, i, 0); err != nil {
 				m.closeProducers()
 				m.stopConsumers(stop)
@@ -318,6 +319,7 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 	for _, pw := range m.producers {
 		pw.clock = m.clock
 		pw.win = newWindow(kindProduce, m.clock, m.col)
+		pw.delayWin = newWindow(kindSendDelay, m.clock, m.col)
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
 	}
 	for _, c := range m.consumers {
@@ -524,7 +526,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	mt.Acked = throughput(end.acked, end.ackedBytes, measured)
 	mt.Consumed = throughput(end.cons, end.cB, measured)
 
-	produce, raw, e2e := stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
+	produce, raw, e2e, delay := stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
 	mt.FailedByError = map[string]int64{}
 	for _, pw := range m.producers {
 		select {
@@ -534,6 +536,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 		}
 		produce.Merge(pw.produce)
 		raw.Merge(pw.produceRaw)
+		delay.Merge(pw.sendDelay)
 		for k, v := range pw.failedByName {
 			mt.FailedByError[k] += v
 		}
@@ -563,7 +566,8 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	}
 	mt.EndToEndLatency = e2e.Summary()
 	r.Histograms = map[string]string{}
-	for name, h := range map[string]*stats.Histogram{stats.HistProduce: produce, stats.HistProduceRaw: raw, stats.HistEndToEnd: e2e} {
+	for name, h := range map[string]*stats.Histogram{stats.HistProduce: produce, stats.HistProduceRaw: raw, stats.HistEndToEnd: e2e,
+		stats.HistSendDelay: delay} {
 		if h.Count() == 0 {
 			continue
 		}
@@ -663,6 +667,9 @@ func writeHlog(dir string, res *stats.Result, col *collector, measure time.Time)
 		}
 		if h := col.hist(kindEndToEnd, i); h != nil {
 			_ = l.Write(stats.HistEndToEnd, from, to, h)
+		}
+		if h := col.hist(kindSendDelay, i); h != nil {
+			_ = l.Write(stats.HistSendDelay, from, to, h)
 		}
 	}
 	return l.Close()

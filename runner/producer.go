@@ -69,7 +69,9 @@ type producerWorker struct {
 	ledger       *Ledger
 	produce      *stats.Histogram
 	produceRaw   *stats.Histogram
+	sendDelay    *stats.Histogram // scheduled to actual send (OMB's publish delay); nil in closed loop
 	win          window
+	delayWin     window
 	clientErrs   map[string]int64   // client-level error events (all brokers down ...)
 	failedByName map[string]int64   // measured-phase delivery failures by Kafka error name
 	tl           *producerTimelines // ack and failure times for the availability numbers (nil: off)
@@ -212,6 +214,7 @@ func (w *producerWorker) deliveries() {
 		}
 	}
 	w.win.flush()
+	w.delayWin.flush()
 }
 
 // onDelivery accounts for one delivery report.
@@ -252,6 +255,10 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	w.c.acked.Add(1)
 	w.c.ackedBytes.Add(int64(w.sizes.at(seq)))
 	w.win.record(now, lat)
+	if w.sendDelay != nil {
+		w.sendDelay.Record(time.Duration(sendNs - sched))
+		w.delayWin.record(now, time.Duration(sendNs-sched))
+	}
 }
 
 // drain waits (bounded) for every outstanding delivery report, purges what is left when the

@@ -19,6 +19,7 @@ type latencyKind uint8
 const (
 	kindProduce latencyKind = iota
 	kindEndToEnd
+	kindSendDelay // scheduled to actual send, for the export's publish delay
 )
 
 // secHist is one goroutine's histogram of one second.
@@ -84,6 +85,7 @@ type collector struct {
 	free     chan *stats.Histogram
 	produce  []secSlot // per second, merged
 	e2e      []secSlot
+	delay    []secSlot
 	newest   int      // latest second any window arrived for
 	samples  []sample // one per tick of the measured phase
 	lastP99  atomic.Uint64
@@ -156,14 +158,22 @@ func (s *secSlot) hist() *stats.Histogram {
 // hist is the merged histogram of one second of one kind (decoded when closed; nil when empty).
 // It is for after the run (the interval log): call it once the collector has finished.
 func (c *collector) hist(kind latencyKind, sec int) *stats.Histogram {
-	slots := c.produce
-	if kind == kindEndToEnd {
-		slots = c.e2e
-	}
+	slots := c.slots(kind)
 	if sec < 0 || sec >= len(slots) {
 		return nil
 	}
 	return slots[sec].hist()
+}
+
+// slots are the per-second histograms of one kind.
+func (c *collector) slots(kind latencyKind) []secSlot {
+	switch kind {
+	case kindEndToEnd:
+		return c.e2e
+	case kindSendDelay:
+		return c.delay
+	}
+	return c.produce
 }
 
 // sample is the counters summed over all workers at one instant.
@@ -180,7 +190,7 @@ func newCollector(nsec int) *collector {
 	}
 	return &collector{
 		nsec: nsec, in: make(chan secHist, 1024), free: make(chan *stats.Histogram, 64),
-		produce: make([]secSlot, nsec), e2e: make([]secSlot, nsec),
+		produce: make([]secSlot, nsec), e2e: make([]secSlot, nsec), delay: make([]secSlot, nsec),
 		finished: make(chan struct{}),
 	}
 }
@@ -189,11 +199,7 @@ func newCollector(nsec int) *collector {
 func (c *collector) run() {
 	defer close(c.finished)
 	for sh := range c.in {
-		dst := c.produce
-		if sh.kind == kindEndToEnd {
-			dst = c.e2e
-		}
-		slot := &dst[sh.sec]
+		slot := &c.slots(sh.kind)[sh.sec]
 		slot.merge(sh.h)
 		if sh.kind == kindProduce {
 			c.lastP99.Store(uint64(slot.h.ValueAt(99) * 1000)) // µs
@@ -202,6 +208,7 @@ func (c *collector) run() {
 			for i := max(0, c.newest-openSeconds); i <= sh.sec-openSeconds; i++ {
 				c.produce[i].close()
 				c.e2e[i].close()
+				c.delay[i].close()
 			}
 			c.newest = sh.sec
 		} else if sh.sec <= c.newest-openSeconds {

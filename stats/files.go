@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -174,9 +175,14 @@ func ReadRun(dir string) (*Run, error) {
 			file = PointFile(e.ID)
 		}
 		if !filepath.IsLocal(filepath.FromSlash(file)) {
-			rp.Err = fmt.Errorf("point %q: file %q is outside the results folder", e.ID, file)
+			rp.Err = &FileError{Path: filepath.Join(dir, IndexFile), Err: ErrDamaged,
+				Problem: fmt.Sprintf("point %q: file %q is outside the results folder", e.ID, file)}
 		} else if r, err := ReadResult(filepath.Join(dir, filepath.FromSlash(file))); err != nil {
-			rp.Err = fmt.Errorf("point %q: %w", e.ID, err)
+			var fe *FileError
+			if errors.As(err, &fe) {
+				fe.PointID = e.ID
+			}
+			rp.Err = err
 		} else {
 			rp.Result = r
 		}
@@ -188,35 +194,142 @@ func ReadRun(dir string) (*Run, error) {
 	return run, nil
 }
 
+// Damage lists every file of the run that the index lists but that cannot be used: point files
+// that are missing or do not read, histograms inside them that do not decode, and interval logs
+// (.hlog) that do not read to their end. Plot, report, export and compare name each one, use
+// everything else, and exit 2.
+func (r *Run) Damage() []*FileError {
+	var out []*FileError
+	for _, p := range r.Points {
+		out = append(out, r.PointDamage(p)...)
+	}
+	return out
+}
+
+// PointDamage is Damage for one point of the run.
+func (r *Run) PointDamage(p RunPoint) []*FileError {
+	if p.Err != nil {
+		var fe *FileError
+		if !errors.As(p.Err, &fe) {
+			fe = &FileError{Path: filepath.Join(r.Dir, IndexFile), Problem: p.Err.Error(), Err: p.Err}
+		}
+		fe.PointID = p.Entry.ID
+		return []*FileError{fe}
+	}
+	file := p.Entry.File
+	if file == "" {
+		file = PointFile(p.Entry.ID)
+	}
+	out := HistogramDamage(filepath.Join(r.Dir, filepath.FromSlash(file)), p.Result)
+	for _, fe := range out {
+		fe.PointID = p.Entry.ID
+	}
+	if _, err := readPointLog(r.Dir, p.Entry.ID); err != nil {
+		out = append(out, &FileError{Path: filepath.Join(r.Dir, filepath.FromSlash(PointLogFile(p.Entry.ID))),
+			PointID: p.Entry.ID, Problem: "interval log does not read: " + err.Error(), Err: err})
+	}
+	return out
+}
+
+// HistogramDamage returns one FileError (of the result file at path) per histogram of res that
+// does not decode, in key order.
+func HistogramDamage(path string, res *Result) []*FileError {
+	if res == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(res.Histograms))
+	for k := range res.Histograms {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []*FileError
+	for _, k := range keys {
+		if res.Histograms[k] == "" {
+			continue // absent
+		}
+		if _, err := DecodeHistogram(res.Histograms[k]); err != nil {
+			out = append(out, &FileError{Path: path, PointID: res.Point.ID, Err: err,
+				Problem: fmt.Sprintf("histogram %q does not decode (HdrHistogram base64/zlib): %v", k, errors.Unwrap(err))})
+		}
+	}
+	return out
+}
+
 // versionProbe reads only the format version of a file, before decoding the rest.
 type versionProbe struct {
 	FormatVersion *int `json:"format_version"`
 }
 
-// readJSONVersioned decodes the JSON file at path into v after checking its format version.
+// FileError says which file of a results folder cannot be used, and how: missing, truncated,
+// not JSON, a field of the wrong type, a histogram that does not decode, an interval log that
+// does not read. Its message is "<path>: <problem>", e.g. "results/x/points/acks-1.json:
+// truncated JSON at byte 812 (the file ends there)".
+type FileError struct {
+	Path    string // the file, as the results folder was given
+	PointID string // the point the file belongs to; "" for the index
+	Problem string
+	Err     error // the cause, for errors.Is (fs.ErrNotExist, ErrFutureFormat, ...)
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + e.Problem }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Missing says the file is not there at all, as opposed to there but damaged.
+func (e *FileError) Missing() bool { return errors.Is(e.Err, fs.ErrNotExist) }
+
+// readJSONVersioned decodes the JSON file at path into v after checking its format version. Its
+// errors are *FileError, saying how the file is damaged.
 func readJSONVersioned(path string, v any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		problem := err.Error()
+		if errors.Is(err, fs.ErrNotExist) {
+			problem = "missing"
+		} else if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			problem = "cannot be read: " + pe.Err.Error()
+		}
+		return &FileError{Path: path, Problem: problem, Err: err}
 	}
 	var probe versionProbe
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return fmt.Errorf("read %s: not a kbench file: %w", path, err)
+		return &FileError{Path: path, Problem: jsonProblem(data, err), Err: err}
 	}
 	switch {
 	case probe.FormatVersion == nil:
-		return fmt.Errorf("read %s: no format_version: not a kbench result file", path)
+		return &FileError{Path: path, Problem: "no format_version: not a kbench result file", Err: ErrDamaged}
 	case *probe.FormatVersion > FormatVersion:
-		return fmt.Errorf("read %s: %w: file has format version %d, this kbench reads up to %d; use a newer kbench",
-			path, ErrFutureFormat, *probe.FormatVersion, FormatVersion)
+		return &FileError{Path: path, Err: ErrFutureFormat, Problem: fmt.Sprintf("%v: file has format version %d, this kbench reads up to %d; use a newer kbench",
+			ErrFutureFormat, *probe.FormatVersion, FormatVersion)}
 	case *probe.FormatVersion < 1:
-		return fmt.Errorf("read %s: invalid format version %d", path, *probe.FormatVersion)
+		return &FileError{Path: path, Problem: fmt.Sprintf("invalid format version %d", *probe.FormatVersion), Err: ErrDamaged}
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return &FileError{Path: path, Problem: jsonProblem(data, err), Err: err}
 	}
 	return nil
 }
+
+// jsonProblem says in words where and how data is not the JSON it should be.
+func jsonProblem(data []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case len(data) == 0:
+		return "empty file (0 bytes)"
+	case errors.As(err, &syn) && syn.Offset >= int64(len(data)):
+		return fmt.Sprintf("truncated JSON at byte %d (the file ends there)", len(data))
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %s at byte %d: %s where %s belongs", typ.Field, typ.Offset, typ.Value, typ.Type)
+	}
+	return err.Error()
+}
+
+// ErrDamaged is wrapped by the errors that say a results folder has damaged or missing files
+// (FileError, DamageError): plot, report, export and compare exit 2 with it, after drawing or
+// writing everything else.
+var ErrDamaged = errors.New("damaged result files")
 
 // ErrFutureFormat is returned (wrapped) when a file was written by a newer kbench whose format
 // this one does not know.
@@ -313,4 +426,8 @@ const (
 	HistProduce    = "produce"     // send (scheduled, in rate mode) to delivery report
 	HistProduceRaw = "produce_raw" // actual Produce call to delivery report
 	HistEndToEnd   = "end_to_end"  // send time in the record to consumer receipt
+	// HistSendDelay is scheduled to actual send time at a target rate: how far the sender lagged
+	// its schedule, OMB's "publish delay". Closed-loop points have none (nothing is scheduled, the
+	// delay is 0 by definition); results written before it was added lack it.
+	HistSendDelay = "send_delay"
 )

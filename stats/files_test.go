@@ -151,7 +151,7 @@ func TestReadRunReportsMissingAndBrokenPoints(t *testing.T) {
 		i      int
 		ok     bool
 		errHas string
-	}{{0, true, ""}, {1, false, "no such file"}, {2, true, ""}, {3, false, "unexpected end"}} {
+	}{{0, true, ""}, {1, false, "points/b.json: missing"}, {2, true, ""}, {3, false, "points/d.json: truncated JSON at byte 32 (the file ends there)"}} {
 		p := run.Points[c.i]
 		if (p.Result != nil) != c.ok {
 			t.Errorf("point %s: result present = %v, want %v (err %v)", p.Entry.ID, p.Result != nil, c.ok, p.Err)

@@ -141,12 +141,13 @@ func fixtureResult(dir, runID string, start time.Time, fp fixturePoint, seed uin
 		return nil, err
 	}
 	defer log.Close()
-	produce, raw, e2e := NewHistogram(), NewHistogram(), NewHistogram()
-	secProduce, secE2E := NewHistogram(), NewHistogram()
+	produce, raw, e2e, delay := NewHistogram(), NewHistogram(), NewHistogram(), NewHistogram()
+	secProduce, secE2E, secDelay := NewHistogram(), NewHistogram(), NewHistogram()
 	perSecond := fixtureRate
 	for sec := range fixtureSeconds {
 		secProduce.Reset()
 		secE2E.Reset()
+		secDelay.Reset()
 		for i := range perSecond {
 			p := lognormal(rng, fp.produceP50, fp.p99)
 			if sec == fixtureKillAt && i%50 == 0 { // 2% wait out the leader election
@@ -155,6 +156,8 @@ func fixtureResult(dir, runID string, start time.Time, fp fixturePoint, seed uin
 			e := p + lognormal(rng, fp.e2eExtraP50, 3*fp.e2eExtraP50)
 			produce.Record(p)
 			raw.Record(p - p/10)
+			delay.Record(p / 10) // the sender's lag behind its schedule: produce = delay + raw
+			secDelay.Record(p / 10)
 			e2e.Record(e)
 			secProduce.Record(p)
 			secE2E.Record(e)
@@ -163,7 +166,7 @@ func fixtureResult(dir, runID string, start time.Time, fp fixturePoint, seed uin
 		for _, w := range []struct {
 			tag string
 			h   *Histogram
-		}{{HistProduce, secProduce}, {HistEndToEnd, secE2E}} {
+		}{{HistProduce, secProduce}, {HistEndToEnd, secE2E}, {HistSendDelay, secDelay}} {
 			if err := log.Write(w.tag, from, from.Add(time.Second), w.h); err != nil {
 				return nil, err
 			}
@@ -203,7 +206,7 @@ func fixtureResult(dir, runID string, start time.Time, fp fixturePoint, seed uin
 	m.ConsumerLagEnd = 0
 	r.Audit = fp.audit
 	r.Histograms = map[string]string{}
-	for key, h := range map[string]*Histogram{HistProduce: produce, HistProduceRaw: raw, HistEndToEnd: e2e} {
+	for key, h := range map[string]*Histogram{HistProduce: produce, HistProduceRaw: raw, HistEndToEnd: e2e, HistSendDelay: delay} {
 		enc, err := h.Encode()
 		if err != nil {
 			return nil, err

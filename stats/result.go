@@ -180,7 +180,8 @@ type Result struct {
 	Audit         Audit             `json:"audit"`
 	Series        []Second          `json:"series"`
 	// Histograms holds each full-phase histogram in HdrHistogram's compressed V2 Base64 encoding,
-	// keyed "produce", "produce_raw", "end_to_end"; values in microseconds.
+	// keyed "produce", "produce_raw", "end_to_end", "send_delay" (see HistProduce ...); values in
+	// microseconds.
 	Histograms map[string]string `json:"histograms"`
 
 	// Availability is how long producers went without an acknowledgement, overall and after

@@ -31,19 +31,21 @@ func plotCommand() *cli.Command {
 			"  sweep-<setting>       throughput and latency against the one numeric setting a sweep varies\n" +
 			"  timeline-<point id>   per-second throughput and p99 of each point\n" +
 			"Each as .png (16 cm wide at 200 dpi) and .svg. Failed and missing points are left out and\n" +
-			"named in the captions; incomplete points are drawn faded or dashed.",
+			"named in the captions; incomplete points are drawn faded or dashed. Damaged files (a truncated\n" +
+			"result file, a histogram that does not decode) are named on stderr, everything else is drawn,\n" +
+			"and plot exits 2.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "in", Usage: "results folder of a run (holds index.json)", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "folder for the charts (default: RESULTS_DIR/plots)"},
 		},
 		Action: func(c *cli.Context) error {
-			return runPlot(plotOptions{In: c.String("in"), Out: c.String("out")}, c.App.Writer)
+			return runPlot(plotOptions{In: c.String("in"), Out: c.String("out")}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
 
 // runPlot reads the run in opts.In and draws its charts into opts.Out.
-func runPlot(opts plotOptions, stdout io.Writer) error {
+func runPlot(opts plotOptions, stdout, stderr io.Writer) error {
 	run, err := stats.ReadRun(opts.In)
 	if err != nil {
 		return withCode(exitBadInput, fmt.Errorf("plot: %w", err))
@@ -56,8 +58,12 @@ func runPlot(opts plotOptions, stdout io.Writer) error {
 	for _, p := range paths {
 		fmt.Fprintln(stdout, "wrote", p)
 	}
+	damage := reportDamage("plot", stderr, run)
 	if err != nil {
+		if damage != nil {
+			return withCode(exitBadInput, fmt.Errorf("plot: %w", err))
+		}
 		return fmt.Errorf("plot: %w", err)
 	}
-	return nil
+	return damage
 }

@@ -31,7 +31,8 @@ func reportCommand() *cli.Command {
 			"was and was not tested, the points that failed or are incomplete, the charts and the profile.\n" +
 			"--format html writes one self-contained file (charts inline as PNG, no external links).\n" +
 			"--format md draws the charts into a 'plots' folder next to the report and links them; with\n" +
-			"--out - the markdown goes to stdout without charts.",
+			"--out - the markdown goes to stdout without charts. Damaged files are named in the report\n" +
+			"and on stderr, everything else is reported, and report exits 2.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "in", Usage: "results folder of a run (holds index.json)", Required: true},
 			&cli.StringFlag{Name: "format", Usage: "md or html", Value: plots.FormatMarkdown},
@@ -56,7 +57,10 @@ func runReport(opts reportOptions, stdout, stderr io.Writer) error {
 	ro := plots.ReportOptions{Format: opts.Format}
 	if opts.Out == "-" {
 		ro.NoCharts = opts.Format == plots.FormatMarkdown
-		return plots.WriteReport(stdout, run, ro)
+		if err := plots.WriteReport(stdout, run, ro); err != nil {
+			return err
+		}
+		return reportDamage("report", stderr, run)
 	}
 	out := opts.Out
 	if out == "" {
@@ -84,5 +88,5 @@ func runReport(opts reportOptions, stdout, stderr io.Writer) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	fmt.Fprintln(stdout, "wrote", out)
-	return nil
+	return reportDamage("report", stderr, run)
 }

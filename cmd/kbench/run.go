@@ -67,6 +67,9 @@ func runCommand() *cli.Command {
 				}
 				defer stop()
 			}
+			if err := claimOutDir(c.String("out"), c.Bool("force")); err != nil {
+				return err
+			}
 			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile = "run"
 				opts.DrainTimeout = c.Duration("drain-timeout")

@@ -26,7 +26,8 @@ func targetFlags() []cli.Flag {
 	return append(append([]cli.Flag{
 		&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` of the cluster to measure (default: the local cluster)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},
 		&cli.StringFlag{Name: "cluster-dir", Usage: "local cluster folder, used without --bootstrap", Value: cluster.DefaultDir(), EnvVars: []string{"KBENCH_CLUSTER_DIR"}},
-		&cli.StringFlag{Name: "out", Usage: "results `DIR` (index.json, points/)"},
+		&cli.StringFlag{Name: "out", Usage: "results `DIR` (index.json, points/); must be new or empty unless --force"},
+		&cli.BoolFlag{Name: "force", Usage: "--out may hold an old run: its kbench files (index.json, points/, plots/, report) are removed first, other files are left"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
 	}, connectFlags()...), guardFlags()...)
 }
@@ -67,6 +68,9 @@ func sweepCommand() *cli.Command {
 			}
 			if c.String("out") == "" {
 				return withCode(exitBadInput, errors.New("--out DIR is required (or --plan)"))
+			}
+			if err := claimOutDir(c.String("out"), c.Bool("force")); err != nil {
+				return err // before any cluster is touched, and no charts: the folder is not this run's
 			}
 			err = runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile, opts.ProfileYAML = prof.Name, string(prof.Source)
