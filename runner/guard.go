@@ -290,11 +290,11 @@ const recordOverhead = 128
 // librdkafkaMessageMax is librdkafka's default message.max.bytes, the producer's own limit.
 const librdkafkaMessageMax = 1000000
 
-// preflight checks, before anything changes on the cluster, that the points can run here: replication
-// factor against the broker count, --existing-topic rules, permission to alter broker configs (and
-// --allow-broker-config) and to create the topics, and the largest message against the brokers' and
-// topics' limits. Permission checks use validate-only requests: the broker authorizes and validates
-// them and changes nothing.
+// preflight checks, before anything changes on the cluster, that the points can run here: brokers
+// that are down (checkBrokersUp), replication factor against the broker count, --existing-topic
+// rules, permission to alter broker configs (and --allow-broker-config) and to create the topics,
+// and the largest message against the brokers' and topics' limits. Permission checks use
+// validate-only requests: the broker authorizes and validates them and changes nothing.
 func (s *session) preflight(ctx context.Context, points []profiles.Point) error {
 	if s.opts.ExistingTopic != "" {
 		if err := s.checkExistingTopicPoints(points); err != nil {
@@ -303,8 +303,13 @@ func (s *session) preflight(ctx context.Context, points []profiles.Point) error 
 		if _, err := s.existingPartitions(s.opts.ExistingTopic); err != nil {
 			return err
 		}
-	} else if err := profiles.CheckAgainstCluster(points, len(s.brokers)); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadPoints, err)
+	} else {
+		if err := s.checkBrokersUp(points); err != nil {
+			return err
+		}
+		if err := profiles.CheckAgainstCluster(points, len(s.brokers)); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadPoints, err)
+		}
 	}
 	if err := s.checkBrokerConfigAllowed(ctx, points); err != nil {
 		return err
