@@ -73,7 +73,7 @@ func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf in
 	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ke) && ke.Code() == kafka.ErrRequestTimedOut)
 	switch {
 	case timedOut:
-		return fmt.Errorf("%w: create topic %s (%d partitions, replication factor %d): the controller did not confirm it within %s (it places the replicas on live brokers and elects the leaders); %s",
+		return fmt.Errorf("%w: create topic %s (%d partitions, replication factor %d): no answer within %s from the broker the metadata names as controller or from the KRaft controller it forwards to; %s",
 			ErrTopicTimeout, name, partitions, rf, adminTimeout, listedBrokers(a))
 	case err != nil && !errors.As(err, &ke):
 		return fmt.Errorf("create topic %s: %w", name, err)

@@ -7,9 +7,11 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -32,8 +34,10 @@ type brokerCensus struct {
 // takeCensus compares the brokers the metadata lists with every broker the cluster is known to
 // have: replicas of existing topics name brokers the metadata no longer lists (a remote broker
 // down past its session timeout), and the local cluster's state names its brokers and whether
-// their processes live (a broker killed moments ago is still listed for seconds).
-func takeCensus(md *kafka.Metadata, local *cluster.Cluster) brokerCensus {
+// their processes live. A broker killed moments ago is still listed until its session times out
+// (9 s by default), and requests the client sends it wait for its whole timeout: refused (broker
+// id -> why) names listed brokers whose address refuses connections.
+func takeCensus(md *kafka.Metadata, local *cluster.Cluster, refused map[int]string) brokerCensus {
 	c := brokerCensus{why: map[int]string{}}
 	listed := map[int]bool{}
 	known := map[int]bool{}
@@ -65,6 +69,11 @@ func takeCensus(md *kafka.Metadata, local *cluster.Cluster) brokerCensus {
 			}
 		}
 	}
+	for id, why := range refused {
+		if _, ok := c.why[id]; !ok {
+			c.why[id] = why
+		}
+	}
 	for id := range known {
 		c.known = append(c.known, id)
 		if _, down := c.why[id]; !down && listed[id] {
@@ -74,6 +83,43 @@ func takeCensus(md *kafka.Metadata, local *cluster.Cluster) brokerCensus {
 	sort.Ints(c.known)
 	sort.Ints(c.up)
 	return c
+}
+
+// dialTimeout bounds the connection check of each listed broker.
+const dialTimeout = 2 * time.Second
+
+// refusingBrokers tries a TCP connection to every broker the metadata lists, all at once, and
+// names those whose address refuses it: nothing listens there, the process is gone. A timeout
+// proves nothing (a firewall, a paused process) and is not reported.
+func refusingBrokers(brokers []kafka.BrokerMetadata) map[int]string {
+	type answer struct {
+		id  int
+		why string
+	}
+	ch := make(chan answer, len(brokers))
+	for _, b := range brokers {
+		go func(b kafka.BrokerMetadata) {
+			addr := net.JoinHostPort(b.Host, strconv.Itoa(b.Port))
+			conn, err := net.DialTimeout("tcp", addr, dialTimeout)
+			if err == nil {
+				conn.Close()
+				ch <- answer{int(b.ID), ""}
+				return
+			}
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				ch <- answer{int(b.ID), "still in the cluster's metadata, but " + addr + " refuses connections (process gone?)"}
+				return
+			}
+			ch <- answer{int(b.ID), ""}
+		}(b)
+	}
+	out := map[int]string{}
+	for range brokers {
+		if a := <-ch; a.why != "" {
+			out[a.id] = a.why
+		}
+	}
+	return out
 }
 
 // missing are the known brokers that are not up.
@@ -145,7 +191,7 @@ func (s *session) checkBrokersUp(points []profiles.Point) error {
 	if err != nil {
 		return fmt.Errorf("%w: no metadata from %s within %s: %v", ErrUnreachable, s.conn.bootstrap, metadataTimeout, err)
 	}
-	c := takeCensus(md, s.opts.Cluster)
+	c := takeCensus(md, s.opts.Cluster, refusingBrokers(md.Brokers))
 	if err := c.check(points); err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
@@ -34,9 +36,19 @@ func TestIntegrationPreflightBrokerDown(t *testing.T) {
 			t.Errorf("cluster down: %v", err)
 		}
 	}()
+	// A used cluster has topics on every broker (__consumer_offsets); this fresh one gets one.
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(cl.Bootstrap()))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := createTopic(ctx, a, "kbench-test-everywhere", 3, 3, nil); err != nil {
+		t.Fatal(err)
+	}
 	if err := cl.Kill(3); err != nil {
 		t.Fatalf("kill broker 3: %v", err)
 	}
+	killed := time.Now()
 
 	// What a user sees: kbench run on the local cluster.
 	start := time.Now()
@@ -64,11 +76,22 @@ func TestIntegrationPreflightBrokerDown(t *testing.T) {
 		t.Errorf("took %s to fail, want a few seconds", took)
 	}
 
-	// The same check through the runner, and after the broker is back, the preflight passes.
+	// The same check through the runner, on the local cluster and as a remote cluster (no process
+	// state: broker 3 refuses connections while it is still listed, or holds replicas but is no
+	// longer listed once its session timed out); after the broker is back, the preflight passes.
 	p := faultPoint("acks-all", profiles.AcksAll, false, 2, 5*time.Second)
 	opts := Options{Cluster: cl, Bootstrap: cl.Bootstrap()}
 	if _, err := RunPoint(ctx, p, opts); !errors.Is(err, ErrBrokersDown) {
 		t.Errorf("RunPoint with broker 3 dead: %v, want ErrBrokersDown", err)
+	}
+	start = time.Now()
+	_, err = RunPoint(ctx, p, Options{Bootstrap: cl.Bootstrap()})
+	t.Logf("remote, %.1f s after the kill: %s: %v", start.Sub(killed).Seconds(), time.Since(start).Round(time.Millisecond), err)
+	if !errors.Is(err, ErrBrokersDown) || !strings.Contains(err.Error(), "only brokers 1,2 of 1,2,3 are up (broker 3: ") {
+		t.Errorf("remote cluster with broker 3 dead: %v, want ErrBrokersDown naming broker 3", err)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("remote check took %s, want a few seconds", took)
 	}
 	rctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()

@@ -431,7 +431,7 @@ func (s *session) checkCreateTopics(ctx context.Context, points []profiles.Point
 			ke.Code() == kafka.ErrInvalidPartitions || ke.Code() == kafka.ErrPolicyViolation || ke.Code() == kafka.ErrInvalidRequest):
 			return fmt.Errorf("%w: point %s: %v", ErrBadPoints, p.ID, err)
 		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ke) && ke.Code() == kafka.ErrRequestTimedOut:
-			return fmt.Errorf("%w: check topic creation for point %s (validate-only, %d partitions, replication factor %d): the controller did not answer within %s; %s",
+			return fmt.Errorf("%w: check topic creation for point %s (validate-only, %d partitions, replication factor %d): no answer within %s from the broker the metadata names as controller or from the KRaft controller it forwards to; %s",
 				ErrTopicTimeout, p.ID, spec.NumPartitions, spec.ReplicationFactor, adminTimeout, listedBrokers(s.admin))
 		default:
 			return fmt.Errorf("check topic creation for point %s: %w", p.ID, err)
