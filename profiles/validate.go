@@ -41,6 +41,22 @@ func CheckAgainstCluster(points []Point, brokers int) error {
 	return errors.Join(errs...)
 }
 
+// MinISRCheckedKafkaVersion is the Kafka version whose handling of min.insync.replicas above the
+// replication factor minISRAboveRF describes, as read in its source and tested on a real cluster
+// (runner's TestIntegrationMinISRAboveReplicationFactor fails on another version).
+const MinISRCheckedKafkaVersion = "4.3.1"
+
+// minISRAboveRF says what a broker really does with min.insync.replicas above the replication
+// factor. Kafka accepts the topic and caps the requirement at the replica count
+// (Partition.effectiveMinIsr = min(min.insync.replicas, replicas)): acks=all writes are
+// acknowledged while every replica is in sync and refused once one drops out, the behaviour of
+// min.insync.replicas = RF. A point labelled with the larger value would measure that other
+// setting under a false name, so it stays an error, with the value that means what Kafka does.
+func minISRAboveRF(minISR, rf int) string {
+	return fmt.Sprintf("min.insync.replicas=%d is greater than the replication factor %d: Kafka %s (tested) accepts it but caps the requirement at the replica count, so it acts as min.insync.replicas=%d: acks=all writes are acknowledged while all %d replicas are in sync and refused (NOT_ENOUGH_REPLICAS) once one drops out; set min.insync.replicas=%d to measure that, or lower it",
+		minISR, rf, MinISRCheckedKafkaVersion, rf, rf, rf)
+}
+
 // Reserved pass-through keys: each is a kbench setting (or the runner's) under another name.
 var (
 	producerReserved = map[string]string{
@@ -320,7 +336,7 @@ func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
 	}
 	if s.MinInsyncReplicas != nil && rf > 0 && *s.MinInsyncReplicas > rf {
 		cs = append(cs, conflict{[]string{"min.insync.replicas", "replication.factor"},
-			fmt.Sprintf("min.insync.replicas=%d is greater than the replication factor %d: every acks=all write would fail", *s.MinInsyncReplicas, rf)})
+			minISRAboveRF(*s.MinInsyncReplicas, rf)})
 	}
 	if s.CommitMode != nil && w.Consumers == 0 && p.lines["workload.consumers"] > 0 {
 		cs = append(cs, conflict{[]string{"commit.mode"},

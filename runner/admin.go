@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -52,18 +53,32 @@ func topicResultErr(op string, res []kafka.TopicResult) error {
 	return nil
 }
 
-// createTopic creates a fresh topic and waits (bounded) until every partition has a leader.
+// ErrTopicTimeout says the cluster did not create a topic (or elect its leaders) in time: a
+// broker or the controller is down or stuck, and the next point would wait the same way.
+var ErrTopicTimeout = errors.New("topic creation timed out")
+
+// createTopic creates a fresh topic and waits (bounded) until every partition has a leader. A
+// timeout says what it waited for and which brokers the metadata lists, never a bare "context
+// deadline exceeded".
 func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf int, cfg map[string]string) error {
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	res, err := a.CreateTopics(cctx, []kafka.TopicSpecification{{
 		Topic: name, NumPartitions: partitions, ReplicationFactor: rf, Config: cfg,
 	}}, kafka.SetAdminOperationTimeout(adminTimeout))
-	if err != nil {
-		return fmt.Errorf("create topic %s: %w", name, err)
+	if err == nil {
+		err = topicResultErr("create", res)
 	}
-	if err := topicResultErr("create", res); err != nil {
-		return err
+	var ke kafka.Error
+	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ke) && ke.Code() == kafka.ErrRequestTimedOut)
+	switch {
+	case timedOut:
+		return fmt.Errorf("%w: create topic %s (%d partitions, replication factor %d): no answer within %s from the broker the metadata names as controller or from the KRaft controller it forwards to; %s",
+			ErrTopicTimeout, name, partitions, rf, adminTimeout, listedBrokers(a))
+	case err != nil && !errors.As(err, &ke):
+		return fmt.Errorf("create topic %s: %w", name, err)
+	case err != nil:
+		return err // topicResultErr named the topic
 	}
 	deadline := time.Now().Add(adminTimeout)
 	for {
@@ -74,7 +89,7 @@ func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf in
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("topic %s created but partitions had no leader within %s", name, adminTimeout)
+			return fmt.Errorf("%w: topic %s created but its partitions had no leader within %s; %s", ErrTopicTimeout, name, adminTimeout, listedBrokers(a))
 		}
 		select {
 		case <-ctx.Done():
@@ -82,6 +97,21 @@ func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf in
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// listedBrokers says which brokers the cluster's metadata lists right now (bounded: a few
+// seconds), for timeout messages.
+func listedBrokers(a adminAPI) string {
+	md, err := a.GetMetadata(nil, false, 5000)
+	if err != nil {
+		return fmt.Sprintf("metadata did not answer either (%v): is the cluster down?", err)
+	}
+	ids := make([]int, 0, len(md.Brokers))
+	for _, b := range md.Brokers {
+		ids = append(ids, int(b.ID))
+	}
+	sort.Ints(ids)
+	return fmt.Sprintf("the metadata lists brokers %s now: is a broker or the controller down?", joinIDs(ids))
 }
 
 func allLeaders(t kafka.TopicMetadata) bool {

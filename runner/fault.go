@@ -250,6 +250,11 @@ type faultRunner struct {
 	firings []firing
 	// Written by the watcher goroutine, read after watchOK.
 	changes []stats.LeaderChange
+
+	// The watcher's last answer, for a heal that must not wait for a metadata request.
+	seenMu sync.Mutex
+	seen   map[string]int
+	seenAt time.Time
 }
 
 // plannedFault is one firing of one schedule entry.
@@ -369,18 +374,36 @@ func (r *faultRunner) fire(ctx context.Context, pf plannedFault) {
 	}
 	// Hold the fault for For (a hard bounce must outlast the broker session timeout so
 	// leadership really moves), then heal, even when the measured phase ends meanwhile.
-	if wait := time.Until(start.Add(f.For)); wait > 0 {
+	due := start.Add(f.For)
+	if wait := time.Until(due); wait > 0 {
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-		case <-time.After(wait):
+		case <-t.C:
 		}
+		t.Stop()
 	}
-	hev := stats.FaultEvent{Fault: name, Step: "heal", ScheduledOffsetSeconds: pf.offset.Seconds() + f.For.Seconds(),
-		NodeRole: node.role, NodeID: node.id, Partition: ev.Partition, Leaders: r.leaders()}
+	// Heal first, look up after: a metadata request now may go to the very broker that is
+	// paused and hang for its whole timeout, which would hold the SIGCONT back. The heal event
+	// takes the leaders the background poll last saw during the fault; the poll goes on
+	// recording leadership changes after the heal.
+	hev := stats.FaultEvent{Fault: name, Step: "heal", ScheduledOffsetSeconds: r.sinceMeasure(due),
+		NodeRole: node.role, NodeID: node.id, Partition: ev.Partition, Leaders: r.leadersSeenSince(start)}
 	// The heal runs even after Ctrl-C: a cluster must not be left broken.
 	hctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	r.step(hctx, &hev, healOp, node, vars, time.Now())
+}
+
+// leadersSeenSince is the leadership poll's last answer if it was asked for after t (nil
+// otherwise: the heal records no leaders rather than ones from before the fault).
+func (r *faultRunner) leadersSeenSince(t time.Time) map[string]int {
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	if r.seen == nil || r.seenAt.Before(t) {
+		return nil
+	}
+	return r.seen
 }
 
 // step runs one operation and appends its event.
@@ -465,10 +488,14 @@ func (r *faultRunner) watch() {
 			return
 		case <-tick.C:
 		}
+		asked := time.Now()
 		cur := r.leaders()
 		if cur == nil {
 			continue
 		}
+		r.seenMu.Lock()
+		r.seen, r.seenAt = cur, asked
+		r.seenMu.Unlock()
 		now := r.sinceMeasure(time.Now())
 		for p, to := range cur {
 			from, ok := prev[p]

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/stats"
 )
 
 // acksEvery builds a timeline with rate acks per second spread evenly, except in gaps.
@@ -203,5 +205,112 @@ func TestFaultRunnerSchedule(t *testing.T) {
 	}
 	if len(r.firings) != 2 {
 		t.Errorf("firings %d, want 2 (a fault that failed to fire has no availability entry): %v", len(r.firings), steps)
+	}
+}
+
+// hangingMetadata answers like fakeMetadata until the fault is injected; from then on every
+// request hangs until release is closed, as a request sent to a paused broker does (for its whole
+// timeout) on a real cluster.
+type hangingMetadata struct {
+	injected chan struct{} // closed by the injector when the pause goes out
+	release  chan struct{} // closed by the test: hanging requests return (timed out)
+}
+
+func (h *hangingMetadata) GetMetadata(topic *string, all bool, ms int) (*kafka.Metadata, error) {
+	select {
+	case <-h.injected:
+		<-h.release
+		return nil, kafka.NewError(kafka.ErrTimedOut, "metadata request timed out", false)
+	default:
+	}
+	return fakeMetadata{leader: 2}.GetMetadata(topic, all, ms)
+}
+
+// signalInjector notes when each operation went out and tells the test.
+type signalInjector struct {
+	injected chan struct{}
+	ops      chan string
+	mu       sync.Mutex
+	at       map[string]time.Time
+}
+
+func (s *signalInjector) name() string { return "signal" }
+func (s *signalInjector) do(_ context.Context, op string, n nodeRef, _ map[string]string) injection {
+	s.mu.Lock()
+	s.at[op] = time.Now()
+	s.mu.Unlock()
+	if op == "pause" {
+		close(s.injected)
+	}
+	s.ops <- op
+	return injection{command: op + " " + n.String()}
+}
+func (s *signalInjector) activeController() (int, error)         { return 100, nil }
+func (s *signalInjector) heal(context.Context) ([]string, error) { return nil, nil }
+
+// TestFaultHealNotHeldBackByMetadata guards the late SIGCONT of issue 13: the pause heal looked
+// up partition leaders first, with a request that went to the paused broker and hung for its 3 s
+// timeout, so a for=2s pause lasted 5 s. The resume must go out within 200 ms of its due time
+// even while every metadata request hangs, and the fault log must say when it was due and when
+// it went out.
+func TestFaultHealNotHeldBackByMetadata(t *testing.T) {
+	md := &hangingMetadata{injected: make(chan struct{}), release: make(chan struct{})}
+	inj := &signalInjector{injected: md.injected, ops: make(chan string, 4), at: map[string]time.Time{}}
+	hold := 300 * time.Millisecond
+	now := time.Now()
+	r := &faultRunner{
+		schedule: []profiles.Fault{{At: 20 * time.Millisecond, Action: profiles.FaultPause, Target: profiles.FaultTarget{Kind: profiles.TargetBroker, ID: 2}, For: hold}},
+		inj:      inj, md: md, topic: "t", partitions: 1,
+		clock: phaseClock{Start: now.UnixNano(), Measure: now.UnixNano(), End: now.Add(time.Minute).UnixNano()}, measured: time.Minute,
+	}
+	r.start(context.Background())
+	released := false
+	release := func() {
+		if !released {
+			close(md.release)
+			released = true
+		}
+	}
+	defer func() { release(); r.finish() }()
+	failAfter := time.NewTimer(5 * time.Second)
+	defer failAfter.Stop()
+	for _, want := range []string{"pause", "resume"} {
+		select {
+		case op := <-inj.ops:
+			if op != want {
+				t.Fatalf("operation %s, want %s", op, want)
+			}
+		case <-failAfter.C:
+			t.Fatalf("no %s within 5 s while metadata requests hang: the fault waits for metadata", want)
+		}
+	}
+	release()
+	r.finish()
+	inj.mu.Lock()
+	held := inj.at["resume"].Sub(inj.at["pause"])
+	inj.mu.Unlock()
+	if held < hold-10*time.Millisecond || held > hold+200*time.Millisecond {
+		t.Errorf("the pause lasted %s, want %s (+200 ms at most)", held, hold)
+	}
+	var inject, heal *stats.FaultEvent
+	for i := range r.events {
+		switch r.events[i].Step {
+		case "inject":
+			inject = &r.events[i]
+		case "heal":
+			heal = &r.events[i]
+		}
+	}
+	if inject == nil || heal == nil {
+		t.Fatalf("fault log %+v: want an inject and a heal", r.events)
+	}
+	if due := inject.StartOffsetSeconds + hold.Seconds(); math.Abs(heal.ScheduledOffsetSeconds-due) > 0.01 {
+		t.Errorf("heal scheduled at %.3f s, want the inject's start %.3f s + %s", heal.ScheduledOffsetSeconds, inject.StartOffsetSeconds, hold)
+	}
+	if late := heal.StartOffsetSeconds - heal.ScheduledOffsetSeconds; late < 0 || late > 0.2 {
+		t.Errorf("heal went out %.3f s after its due time %.3f s, want within 0.2 s", late, heal.ScheduledOffsetSeconds)
+	}
+	if heal.Leaders != nil {
+		t.Errorf("heal records leaders %v although no metadata request answered during the fault", heal.Leaders)
 	}
 }

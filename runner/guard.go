@@ -290,11 +290,11 @@ const recordOverhead = 128
 // librdkafkaMessageMax is librdkafka's default message.max.bytes, the producer's own limit.
 const librdkafkaMessageMax = 1000000
 
-// preflight checks, before anything changes on the cluster, that the points can run here: replication
-// factor against the broker count, --existing-topic rules, permission to alter broker configs (and
-// --allow-broker-config) and to create the topics, and the largest message against the brokers' and
-// topics' limits. Permission checks use validate-only requests: the broker authorizes and validates
-// them and changes nothing.
+// preflight checks, before anything changes on the cluster, that the points can run here: brokers
+// that are down (checkBrokersUp), replication factor against the broker count, --existing-topic
+// rules, permission to alter broker configs (and --allow-broker-config) and to create the topics,
+// and the largest message against the brokers' and topics' limits. Permission checks use
+// validate-only requests: the broker authorizes and validates them and changes nothing.
 func (s *session) preflight(ctx context.Context, points []profiles.Point) error {
 	if s.opts.ExistingTopic != "" {
 		if err := s.checkExistingTopicPoints(points); err != nil {
@@ -303,8 +303,13 @@ func (s *session) preflight(ctx context.Context, points []profiles.Point) error 
 		if _, err := s.existingPartitions(s.opts.ExistingTopic); err != nil {
 			return err
 		}
-	} else if err := profiles.CheckAgainstCluster(points, len(s.brokers)); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadPoints, err)
+	} else {
+		if err := s.checkBrokersUp(points); err != nil {
+			return err
+		}
+		if err := profiles.CheckAgainstCluster(points, len(s.brokers)); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadPoints, err)
+		}
 	}
 	if err := s.checkBrokerConfigAllowed(ctx, points); err != nil {
 		return err
@@ -425,6 +430,9 @@ func (s *session) checkCreateTopics(ctx context.Context, points []profiles.Point
 		case errors.As(err, &ke) && (ke.Code() == kafka.ErrInvalidReplicationFactor || ke.Code() == kafka.ErrInvalidConfig ||
 			ke.Code() == kafka.ErrInvalidPartitions || ke.Code() == kafka.ErrPolicyViolation || ke.Code() == kafka.ErrInvalidRequest):
 			return fmt.Errorf("%w: point %s: %v", ErrBadPoints, p.ID, err)
+		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ke) && ke.Code() == kafka.ErrRequestTimedOut:
+			return fmt.Errorf("%w: check topic creation for point %s (validate-only, %d partitions, replication factor %d): no answer within %s from the broker the metadata names as controller or from the KRaft controller it forwards to; %s",
+				ErrTopicTimeout, p.ID, spec.NumPartitions, spec.ReplicationFactor, adminTimeout, listedBrokers(s.admin))
 		default:
 			return fmt.Errorf("check topic creation for point %s: %w", p.ID, err)
 		}

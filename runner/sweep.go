@@ -59,6 +59,7 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	pr := newProgress(opts, points)
 	var results []*stats.Result
 	failed := 0
+	stopped := ""
 	for i, p := range points {
 		if ctx.Err() != nil {
 			break
@@ -84,6 +85,12 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			if opts.FailFast {
 				break
 			}
+			// The cluster did not create a topic in time: every further point would wait as
+			// long for the same reason. Say it once.
+			if errors.Is(perr, ErrTopicTimeout) && i+1 < len(points) {
+				stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", len(points)-i-1, p.ID)
+				break
+			}
 		}
 	}
 	idx.End = time.Now()
@@ -103,7 +110,7 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	case ctx.Err() != nil:
 		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(results), len(points), ErrInterrupted)
 	case failed > 0:
-		return fmt.Errorf("%d of %d points: %w (see their result files in %s)", failed, len(points), ErrPointsFailed, opts.OutDir)
+		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, len(points), ErrPointsFailed, opts.OutDir, stopped)
 	}
 	return nil
 }

@@ -239,6 +239,9 @@ type FaultReport struct {
 }
 
 // FaultEvent is one step of a fault: the injection or the heal, with what ran and what came out.
+// ScheduledOffsetSeconds is when the step was due (an inject: its place in the schedule; a heal:
+// the inject's actual start plus the fault's "for"); StartOffsetSeconds is when it really began
+// (the signal or command went out). The two differ when a step ran late.
 type FaultEvent struct {
 	Fault                  string  `json:"fault"`               // the fault in its flag form
 	Step                   string  `json:"step"`                // "inject" or "heal"
@@ -253,7 +256,9 @@ type FaultEvent struct {
 	ExitStatus             int     `json:"exit_status"`           // 0 on success; -1 when it could not run or timed out
 	OutputTail             string  `json:"output_tail,omitempty"` // the end of a command's output
 	Error                  string  `json:"error,omitempty"`
-	// Leaders is partition -> leader broker id as seen just before the step (-1: none).
+	// Leaders is partition -> leader broker id (-1: none): for an inject, from a metadata request
+	// just before it; for a heal, the leadership poll's last answer during the fault (absent when
+	// no poll answered then: a heal never waits for metadata).
 	Leaders map[string]int `json:"partition_leaders_before,omitempty"`
 }
 

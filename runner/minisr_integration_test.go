@@ -1,0 +1,127 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/profiles"
+)
+
+// describeTopicWithKafka reads a topic's settings with Kafka's own kafka.admin.ConfigCommand.
+func describeTopicWithKafka(t *testing.T, bootstrap, topic string) string {
+	t.Helper()
+	libs := os.Getenv("KBENCH_KAFKA_LIBS")
+	if libs == "" {
+		t.Fatal("KBENCH_KAFKA_LIBS is not set")
+	}
+	out, err := exec.Command("java", "-cp", libs+"/*", "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap,
+		"--describe", "--entity-type", "topics", "--entity-name", topic).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ConfigCommand --describe %s: %v\n%s", topic, err, out)
+	}
+	return string(out)
+}
+
+// produceOne sends one record with acks and no retries (so the broker's answer reaches us) and
+// returns the delivery error (nil: acknowledged).
+func produceOne(t *testing.T, bootstrap, topic, acks string) error {
+	t.Helper()
+	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": bootstrap, "acks": acks, "retries": 0,
+		"message.timeout.ms": 20000, "request.timeout.ms": 10000, "enable.idempotence": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ch := make(chan kafka.Event, 1)
+	if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 0}, Value: []byte("x")}, ch); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-ch:
+		return ev.(*kafka.Message).TopicPartition.Error
+	case <-time.After(30 * time.Second):
+		t.Fatal("no delivery report within 30 s")
+	}
+	return nil
+}
+
+// TestIntegrationMinISRAboveReplicationFactor finds out what Kafka does with
+// min.insync.replicas above the replication factor, which profiles refuses with a message that
+// must say it truly: the broker takes min(min.insync.replicas, replicas) (Partition.effectiveMinIsr),
+// so with RF 2 and min ISR 3, acks=all writes are acknowledged while both replicas are in sync
+// and refused with NOT_ENOUGH_REPLICAS once one is out; acks=1 writes go on.
+func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
+	cl := localForTest(t)
+	defer healShared(t, cl)
+	if cl.KafkaVersion != profiles.MinISRCheckedKafkaVersion {
+		t.Errorf("the cluster runs Kafka %s but profiles' min.insync.replicas message cites what %s does: check it still holds and update MinISRCheckedKafkaVersion",
+			cl.KafkaVersion, profiles.MinISRCheckedKafkaVersion)
+	}
+	bootstrap := cl.Bootstrap()
+	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	topic := fmt.Sprintf("kbench-test-isr-above-rf-%d", time.Now().UnixNano())
+	if err := createTopic(ctx, a, topic, 1, 2, map[string]string{"min.insync.replicas": "3"}); err != nil {
+		t.Fatalf("Kafka refused a topic with RF 2 and min.insync.replicas 3: %v", err)
+	}
+	defer func() {
+		if err := deleteTopic(a, topic); err != nil {
+			t.Errorf("delete %s: %v", topic, err)
+		}
+	}()
+	if out := describeTopicWithKafka(t, bootstrap, topic); !strings.Contains(out, "min.insync.replicas=3") {
+		t.Fatalf("ConfigCommand does not show min.insync.replicas=3 on %s:\n%s", topic, out)
+	}
+	if err := produceOne(t, bootstrap, topic, "all"); err != nil {
+		t.Errorf("RF 2, min ISR 3, both replicas in sync: acks=all write refused (%v); Kafka caps min ISR at the replica count, so it should be acknowledged", err)
+	}
+
+	// Take the follower away and wait until the controller drops it from the ISR (about the
+	// 9 s broker session timeout).
+	md, err := a.GetMetadata(&topic, false, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := md.Topics[topic].Partitions[0]
+	follower := -1
+	for _, r := range part.Replicas {
+		if r != part.Leader {
+			follower = int(r)
+		}
+	}
+	t.Logf("partition 0: leader %d, replicas %v; killing follower %d", part.Leader, part.Replicas, follower)
+	if err := cl.Kill(follower); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		md, err := a.GetMetadata(&topic, false, 5000)
+		if err == nil && len(md.Topics[topic].Partitions) == 1 && len(md.Topics[topic].Partitions[0].Isrs) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the ISR did not shrink to the leader within 60 s of killing broker %d", follower)
+		}
+		time.Sleep(250 * time.Millisecond) // polling the metadata, not synchronizing on time
+	}
+	err = produceOne(t, bootstrap, topic, "all")
+	var ke kafka.Error
+	if !errors.As(err, &ke) || ke.Code() != kafka.ErrNotEnoughReplicas {
+		t.Errorf("RF 2, min ISR 3, one replica out of the ISR: acks=all got %v, want NOT_ENOUGH_REPLICAS", err)
+	}
+	if err := produceOne(t, bootstrap, topic, "1"); err != nil {
+		t.Errorf("acks=1 with one replica out: %v, want acknowledged", err)
+	}
+}
