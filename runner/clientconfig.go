@@ -2,10 +2,10 @@ package runner
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/inputfile"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -114,14 +115,13 @@ func (c *ClientConfig) where(key string) string {
 // key value, backslash line continuation and the usual escapes. It returns each key's value and
 // the line it started on (the last occurrence wins, as in Java).
 func readProperties(file string) (map[string]string, map[string]int, error) {
-	f, err := os.Open(file)
+	data, err := inputfile.Read(file, "properties file", inputfile.Limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
 	kv, lines := map[string]string{}, map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), inputfile.Limit+1)
 	n := 0
 	for sc.Scan() {
 		n++

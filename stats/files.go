@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kbench/kbench/inputfile"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -128,7 +129,7 @@ func WriteResult(dir string, r *Result) error {
 // version above FormatVersion) rather than guess at its meaning.
 func ReadResult(path string) (*Result, error) {
 	var r Result
-	if err := readJSONVersioned(path, &r); err != nil {
+	if err := readJSONVersioned(path, "point result file", maxResultFile, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -152,7 +153,7 @@ func WriteIndex(dir string, idx *Index) error {
 // ReadIndex reads a results folder's index.json.
 func ReadIndex(dir string) (*Index, error) {
 	var idx Index
-	if err := readJSONVersioned(filepath.Join(dir, IndexFile), &idx); err != nil {
+	if err := readJSONVersioned(filepath.Join(dir, IndexFile), "run index", maxIndexFile, &idx); err != nil {
 		return nil, err
 	}
 	return &idx, nil
@@ -193,11 +194,22 @@ type versionProbe struct {
 	FormatVersion *int `json:"format_version"`
 }
 
+// Bounds on the result files kbench reads whole (see inputfile.Read): a path given to plot,
+// report, export or compare that names a device, a FIFO or a huge file is refused at once instead
+// of hanging or filling memory. An index holds one short entry per point and the profile text, so
+// 16 MiB is thousands of points; a point file grows with its per-second series, and 1 GiB is
+// far beyond any run kbench measures.
+const (
+	maxIndexFile  = 16 << 20
+	maxResultFile = 1 << 30
+)
+
 // readJSONVersioned decodes the JSON file at path into v after checking its format version.
-func readJSONVersioned(path string, v any) error {
-	data, err := os.ReadFile(path)
+// what names the file in errors; it is read only if it is a regular file of at most limit bytes.
+func readJSONVersioned(path, what string, limit int64, v any) error {
+	data, err := inputfile.Read(path, what, limit)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
 	var probe versionProbe
 	if err := json.Unmarshal(data, &probe); err != nil {
