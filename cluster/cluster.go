@@ -384,7 +384,7 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	defer func() {
 		if !ok {
 			c.killAll()
-			os.Remove(filepath.Join(dir, stateFile))
+			os.Remove(filepath.Join(dir, stateFile)) // this start's own state file, in the folder claimDir marked
 		}
 	}()
 	for _, n := range append(c.Controllers(), c.Brokers()...) {

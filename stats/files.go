@@ -260,7 +260,7 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(tmp) // the file os.CreateTemp made above for this write, never path itself
 		}
 	}()
 	if err = write(f); err != nil {
