@@ -100,6 +100,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"run bootstrap port not a number", nil, []string{"run", "--bootstrap", "localhost:notaport", "--out", empty}, 2, `port "notaport" is not a number from 1 to 65535`},
 		{"run bootstrap port out of range", nil, []string{"run", "--bootstrap", "host:99999", "--out", empty}, 2, `port "99999"`},
 		{"run bad acks", nil, []string{"run", "--acks", "2"}, 2, `--acks "2"`},
+		{"run without out", []string{"KBENCH_CLUSTER_DIR=" + empty}, []string{"run"}, 2, "--out DIR is required"},
 		{"sweep without profile", nil, []string{"sweep", "--out", empty}, 2, "--profile is required"},
 		{"sweep empty bootstrap", nil, []string{"sweep", "--profile", "quick", "--bootstrap", " ", "--plan"}, 2, "--bootstrap is empty"},
 		{"sweep profile from a FIFO", nil, []string{"sweep", "--profile", fifo, "--out", empty}, 2, "is a FIFO (named pipe), not a regular file"},

@@ -48,6 +48,9 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitBadInput, err)
 			}
+			if c.String("out") == "" { // before a local cluster is started for nothing
+				return withCode(exitBadInput, fmt.Errorf("--out DIR is required"))
+			}
 			if f := c.String("cpuprofile"); f != "" {
 				stop, err := startCPUProfile(f)
 				if err != nil {
@@ -60,9 +63,6 @@ func runCommand() *cli.Command {
 				opts.DrainTimeout = c.Duration("drain-timeout")
 				if err := applyFaultFlags(c, &opts, nil, nil); err != nil {
 					return err
-				}
-				if opts.OutDir == "" {
-					return withCode(exitBadInput, fmt.Errorf("--out DIR is required"))
 				}
 				return runner.Sweep(ctx, []profiles.Point{p}, opts)
 			})
