@@ -97,6 +97,13 @@ func LoadClientConfig(file string, overrides []string) (*ClientConfig, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
 	}
+	// A bootstrap.servers line that is there but empty or malformed is a mistake in the file, not
+	// "use the local cluster" and not a cluster refusing the connection.
+	if b, ok := c.Props["bootstrap.servers"]; ok {
+		if err := ValidateBootstrap(b, c.where("bootstrap.servers")+": bootstrap.servers"); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
+		}
+	}
 	return c, nil
 }
 

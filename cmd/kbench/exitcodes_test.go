@@ -66,6 +66,7 @@ func TestBadInputExitCodes(t *testing.T) {
 	empty := t.TempDir()
 	foreign := t.TempDir()
 	writeFileIn(t, foreign, "thesis.tex", "years of work")
+	emptyBootstrap := writeFileIn(t, t.TempDir(), "client.properties", "security.protocol=PLAINTEXT\nbootstrap.servers=\n")
 	big := writeFileIn(t, t.TempDir(), "big.yaml", strings.Repeat("#\n", 1<<20))
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -97,6 +98,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"cluster restart bad broker id", nil, []string{"cluster", "restart", "--broker", "one"}, 2, `invalid value "one"`},
 		{"run empty bootstrap", nil, []string{"run", "--bootstrap", "", "--out", empty}, 2, "--bootstrap is empty"},
 		{"run empty KBENCH_BOOTSTRAP", []string{"KBENCH_BOOTSTRAP="}, []string{"run", "--out", empty}, 2, "--bootstrap is empty"},
+		{"run empty bootstrap.servers in the client config", nil, []string{"run", "--client-config", emptyBootstrap, "--out", empty}, 2, "client.properties:2: bootstrap.servers is empty"},
 		{"run bootstrap port not a number", nil, []string{"run", "--bootstrap", "localhost:notaport", "--out", empty}, 2, `port "notaport" is not a number from 1 to 65535`},
 		{"run bootstrap port out of range", nil, []string{"run", "--bootstrap", "host:99999", "--out", empty}, 2, `port "99999"`},
 		{"run bad acks", nil, []string{"run", "--acks", "2"}, 2, `--acks "2"`},
