@@ -84,6 +84,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		want string
 	}{
 		{"unknown command", nil, []string{"nosuch"}, 2, "unknown command 'nosuch'"},
+		{"unknown global flag", nil, []string{"--nope"}, 2, "kbench: flag provided but not defined: -nope (see kbench --help)"},
 		{"cluster up negative brokers", nil, []string{"cluster", "up", "--dir", empty, "--brokers", "-1"}, 2, "--brokers -1: want 1 to 9"},
 		{"cluster up zero controllers", nil, []string{"cluster", "up", "--dir", empty, "--controllers", "0"}, 2, "--controllers 0: want 1 to 5"},
 		{"cluster up unknown auth", nil, []string{"cluster", "up", "--dir", empty, "--auth", "kerberos"}, 2, `--auth "kerberos"`},

@@ -81,6 +81,9 @@ func usageError(c *cli.Context, err error, _ bool) error {
 	if c.Command != nil && c.Command.HelpName != "" {
 		name = c.Command.HelpName
 	}
+	if name == "kbench" {
+		return withCode(exitBadInput, fmt.Errorf("%v (see kbench --help)", err))
+	}
 	return withCode(exitBadInput, fmt.Errorf("%s: %v (see %s --help)", commandName(name), err, name))
 }
 
