@@ -109,6 +109,10 @@ func clusterDown(c *cli.Context) error {
 	case !wipe:
 		return err
 	}
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		fmt.Println("nothing to wipe:", dir, "does not exist") // a second wipe is not an error
+		return nil
+	}
 	left, err := cluster.Wipe(dir)
 	if err != nil {
 		return withCode(downExit(err), err)

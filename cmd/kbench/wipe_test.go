@@ -85,6 +85,9 @@ func TestWipeOfAMarkedFolder(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("marked folder with nothing else in it still there: %v", err)
 	}
+	if again := kbenchIn(t, nil, "cluster", "down", "--wipe", "--dir", dir); again.code != 0 || again.stderr != "" {
+		t.Errorf("second wipe of a removed folder: exit %d, stderr %q; want 0 and nothing", again.code, again.stderr)
+	}
 
 	// A stopped cluster's state (its processes gone) plus a user's file.
 	if r := kbenchIn(t, nil, "cluster", "up", "--dir", dir); r.code != exitCluster {
