@@ -95,6 +95,9 @@ func Wipe(dir string) (left []string, err error) {
 	if err != nil {
 		return nil, &notOurs{fmt.Sprintf("not wiping %s: %v", dir, err)}
 	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, &notOurs{fmt.Sprintf("not wiping %s: it is a link; give the folder it points to", dir)}
+	}
 	if !fi.IsDir() {
 		return nil, &notOurs{fmt.Sprintf("not wiping %s: not a folder", dir)}
 	}
