@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 
 	"github.com/kbench/kbench/inputfile"
 )
@@ -66,7 +67,9 @@ func sameDir(a, b string) bool {
 
 // claimDir makes dir a kbench cluster folder before anything else is written there: it creates
 // the folder if needed and writes the marker. A folder that already holds anything without
-// being kbench's is refused, so that a later wipe can never take a user's files with it.
+// being kbench's is refused, so that a later wipe can never take a user's files with it. A folder
+// of an older kbench stopped without --wipe (no marker, no state, only what kbench makes: nodes/,
+// log4j2.properties, client configs) is kbench's too.
 func claimDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -76,7 +79,7 @@ func claimDir(dir string) error {
 		}
 	case err != nil:
 		return &notOurs{fmt.Sprintf("cluster folder %s: %v", dir, err)}
-	case len(entries) > 0 && !IsClusterDir(dir):
+	case len(entries) > 0 && !IsClusterDir(dir) && !olderKbenchDir(dir, entries):
 		return &notOurs{fmt.Sprintf("%s holds files and is not a kbench cluster folder (no %s marker, no cluster state): give --dir a new or empty folder", dir, markerFile)}
 	}
 	if err := os.WriteFile(filepath.Join(dir, markerFile), []byte(markerText), 0o644); err != nil {
@@ -125,6 +128,32 @@ func Wipe(dir string) (left []string, err error) {
 		}
 	}
 	return left, nil
+}
+
+// olderKbenchDir reports whether a folder without marker or state holds exactly what an older
+// kbench left after `cluster down`: a nodes/ folder of node folders only, plus the log4j config
+// and client configs. A folder with a file named like the state is not one (it would be
+// overwritten).
+func olderKbenchDir(dir string, entries []fs.DirEntry) bool {
+	sawNodes := false
+	for _, e := range entries {
+		switch {
+		case e.Name() == "nodes" && e.IsDir():
+			sawNodes = true
+		case e.Name() == stateFile || !slices.Contains(ownFiles, e.Name()):
+			return false
+		}
+	}
+	nodes, err := os.ReadDir(filepath.Join(dir, "nodes"))
+	if err != nil || !sawNodes || len(nodes) == 0 {
+		return false
+	}
+	for _, n := range nodes {
+		if !n.IsDir() || !nodeDirRE.MatchString(n.Name()) {
+			return false
+		}
+	}
+	return true
 }
 
 // removeNodes deletes the node folders kbench made under dir/nodes (the names newNode gives, each

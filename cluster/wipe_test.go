@@ -162,13 +162,30 @@ func TestClaimDir(t *testing.T) {
 			t.Errorf("%s not marked", dir)
 		}
 	}
+	legacy := filepath.Join(t.TempDir(), "legacy") // an older kbench's folder after `cluster down`
+	fakeCluster(t, legacy)
+	for _, name := range []string{markerFile, stateFile} {
+		if err := os.Remove(filepath.Join(legacy, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := claimDir(legacy); err != nil || !IsClusterDir(legacy) {
+		t.Errorf("claimDir of an older kbench's folder: %v, marked: %v", err, IsClusterDir(legacy))
+	}
 	foreign := t.TempDir()
 	mustWrite(t, filepath.Join(foreign, "thesis.tex"), "years of work")
-	if err := claimDir(foreign); !errors.Is(err, ErrNotClusterDir) {
-		t.Errorf("claimDir of a folder with foreign files: %v, want ErrNotClusterDir", err)
-	}
-	if exists(filepath.Join(foreign, markerFile)) {
-		t.Error("a folder holding foreign files was marked")
+	mustWrite(t, filepath.Join(foreign, "nodes", "broker-1", "data", "x"), "named like kbench's")
+	onlyState := t.TempDir() // the user's own cluster.json, which a start would overwrite
+	mustWrite(t, filepath.Join(onlyState, stateFile), "{}")
+	oddNodes := t.TempDir()
+	mustWrite(t, filepath.Join(oddNodes, "nodes", "mine", "x"), "not a kbench node folder")
+	for _, dir := range []string{foreign, onlyState, oddNodes} {
+		if err := claimDir(dir); !errors.Is(err, ErrNotClusterDir) {
+			t.Errorf("claimDir of %s: %v, want ErrNotClusterDir", dir, err)
+		}
+		if exists(filepath.Join(dir, markerFile)) {
+			t.Errorf("%s, a folder holding foreign files, was marked", dir)
+		}
 	}
 }
 
