@@ -105,6 +105,9 @@ func Wipe(dir string) (left []string, err error) {
 		return nil, &notOurs{fmt.Sprintf("not wiping %s: not a folder", dir)}
 	}
 	if !IsClusterDir(dir) {
+		if entries, err := os.ReadDir(dir); err == nil && olderKbenchDir(dir, entries) {
+			return nil, &notOurs{fmt.Sprintf("not wiping %s: it has no %s marker (an older kbench's folder?): `kbench cluster up --dir %s` marks it, then wipe, or delete it yourself", dir, markerFile, dir)}
+		}
 		return nil, &notOurs{fmt.Sprintf("not wiping %s: it is not a kbench cluster folder (no %s marker, no cluster state), so kbench deletes nothing in it", dir, markerFile)}
 	}
 	if err := removeNodes(dir); err != nil {
