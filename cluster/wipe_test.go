@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -168,6 +169,9 @@ func TestClaimDir(t *testing.T) {
 		if err := os.Remove(filepath.Join(legacy, name)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := Wipe(legacy); !errors.Is(err, ErrNotClusterDir) || !strings.Contains(err.Error(), "an older kbench's folder?") {
+		t.Errorf("Wipe of an unmarked older folder: %v, want a refusal that says how to mark it", err)
 	}
 	if err := claimDir(legacy); err != nil || !IsClusterDir(legacy) {
 		t.Errorf("claimDir of an older kbench's folder: %v, marked: %v", err, IsClusterDir(legacy))
