@@ -18,7 +18,6 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/kbench/kbench/inputfile"
-
 	"github.com/kbench/kbench/profiles"
 )
 
