@@ -65,5 +65,8 @@ bench: deps kafka build
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./runner/ ./stats/
 
+# clean stops the default local cluster and deletes what kbench made in its folder (kbench's own
+# wipe: only in a folder `cluster up` marked), then the binary.
 clean:
-	rm -rf bin .cache/cluster
+	$(GO) run ./cmd/kbench cluster down --wipe --dir .cache/cluster
+	rm -rf bin

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kbench/kbench/inputfile"
 )
 
 // Role is what a node does in the cluster.
@@ -64,11 +66,44 @@ type Cluster struct {
 	Users        []User            `json:"users,omitempty"` // with Auth: the super user first, then the restricted one
 	Started      time.Time         `json:"started"`
 
-	log func(format string, args ...any)
+	log        func(format string, args ...any)
+	loadedFrom string // the folder Load read the state from: a wipe deletes there, not where the file says
+}
+
+// dir is the cluster folder: where the state was loaded from, else where Up made it.
+func (c *Cluster) dir() string {
+	if c.loadedFrom != "" {
+		return c.loadedFrom
+	}
+	return c.Dir
 }
 
 // ErrNotRunning is returned by Load when no cluster state exists in the directory.
 var ErrNotRunning = errors.New("no local cluster")
+
+// ErrBadOptions says Up was given options no cluster can be started with (a node count out of
+// range, an unknown --auth): the input must change. Errors that match it carry their own message.
+var ErrBadOptions = errors.New("bad cluster options")
+
+// badOptions is an ErrBadOptions with its own one-line message.
+type badOptions struct{ msg string }
+
+func (e *badOptions) Error() string        { return e.msg }
+func (e *badOptions) Is(target error) bool { return target == ErrBadOptions }
+
+// CheckOptions checks the node counts and the authentication of a cluster to start, so that a
+// caller can refuse them before anything starts (Up checks them too).
+func CheckOptions(brokers, controllers int, auth Auth) error {
+	switch {
+	case brokers < 1 || brokers > 9:
+		return &badOptions{fmt.Sprintf("--brokers %d: want 1 to 9", brokers)}
+	case controllers < 1 || controllers > 5:
+		return &badOptions{fmt.Sprintf("--controllers %d: want 1 to 5", controllers)}
+	case auth != AuthNone && auth != AuthSCRAM:
+		return &badOptions{fmt.Sprintf("--auth %q: want scram or nothing", string(auth))}
+	}
+	return nil
+}
 
 // Options say how to start a cluster.
 type Options struct {
@@ -196,7 +231,7 @@ func (c *Cluster) logf(format string, args ...any) {
 // Load reads the cluster state in dir; ErrNotRunning when there is none. A stale state (no
 // process alive) is returned too: callers check Stale and say so rather than trust it.
 func Load(dir string) (*Cluster, error) {
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	b, err := inputfile.Read(filepath.Join(dir, stateFile), "cluster state", inputfile.Limit)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w in %s (start one with `kbench cluster up`)", ErrNotRunning, dir)
 	}
@@ -206,6 +241,9 @@ func Load(dir string) (*Cluster, error) {
 	var c Cluster
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("cluster state %s is damaged (%v): remove it or run `kbench cluster down --wipe --dir %s`", filepath.Join(dir, stateFile), err, dir)
+	}
+	if c.loadedFrom, err = filepath.Abs(dir); err != nil {
+		return nil, fmt.Errorf("cluster folder %s: %w", dir, err)
 	}
 	return &c, nil
 }
@@ -276,11 +314,8 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	if o.KafkaLibs == "" {
 		o.KafkaLibs = DefaultKafkaLibs()
 	}
-	if o.Brokers < 1 || o.Brokers > 9 {
-		return nil, fmt.Errorf("--brokers %d: want 1 to 9", o.Brokers)
-	}
-	if o.Controllers < 1 || o.Controllers > 5 {
-		return nil, fmt.Errorf("--controllers %d: want 1 to 5", o.Controllers)
+	if err := CheckOptions(o.Brokers, o.Controllers, o.Auth); err != nil {
+		return nil, err
 	}
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
@@ -298,6 +333,11 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 			o.Log("state in %s is stale (no process of it is alive); starting a fresh cluster", dir)
 		}
 	}
+	// Mark the folder as kbench's before anything is written to it (or refuse a folder that is
+	// someone else's): a wipe deletes only in a marked folder.
+	if err := claimDir(dir); err != nil {
+		return nil, err
+	}
 	version, err := kafkaVersion(libs)
 	if err != nil {
 		return nil, err
@@ -312,25 +352,20 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	c := &Cluster{Dir: dir, ClusterID: id, KafkaLibs: libs, KafkaVersion: version, Java: java,
 		BrokerConfig: o.BrokerConfig, Auth: o.Auth, Started: time.Now().UTC(), log: o.Log}
-	switch o.Auth {
-	case AuthNone:
-	case AuthSCRAM:
+	if o.Auth == AuthSCRAM {
 		if c.Users, err = newUsers(dir); err != nil {
 			return nil, err
 		}
-	default:
-		return nil, fmt.Errorf("--auth %q: want scram or nothing", o.Auth)
 	}
 
 	ports, err := freePorts(o.Controllers + 2*o.Brokers)
 	if err != nil {
 		return nil, err
 	}
-	// A fresh cluster every time: old node folders would carry another cluster id.
-	for _, sub := range []string{"nodes"} {
-		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
-			return nil, fmt.Errorf("clear %s: %w", filepath.Join(dir, sub), err)
-		}
+	// A fresh cluster every time: old node folders would carry another cluster id. Only the node
+	// folders kbench made go (claimDir has made sure the folder is kbench's).
+	if err := removeNodes(dir); err != nil {
+		return nil, err
 	}
 	for i := 0; i < o.Controllers; i++ {
 		c.Nodes = append(c.Nodes, c.newNode(controllerIDBase+i, RoleController, ports[i], 0))
@@ -349,7 +384,7 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	defer func() {
 		if !ok {
 			c.killAll()
-			os.Remove(filepath.Join(dir, stateFile))
+			os.Remove(filepath.Join(dir, stateFile)) // this start's own state file, in the folder claimDir marked
 		}
 	}()
 	for _, n := range append(c.Controllers(), c.Brokers()...) {
@@ -551,10 +586,14 @@ func (c *Cluster) Down(ctx context.Context, wipe bool) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if wipe {
-		return os.RemoveAll(c.Dir)
+	if !wipe {
+		return os.Remove(filepath.Join(c.dir(), stateFile)) // kbench's own state file
 	}
-	return os.Remove(filepath.Join(c.Dir, stateFile))
+	left, err := Wipe(c.dir())
+	if len(left) > 0 {
+		c.logf("kept %s: it also holds %s, which kbench did not make", c.dir(), strings.Join(left, ", "))
+	}
+	return err
 }
 
 // stop asks a node to shut down (SIGTERM) and kills it if it has not gone within stopTimeout.

@@ -9,6 +9,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/kbench/kbench/inputfile"
 )
 
 // shippedFS holds the profiles built into the binary, so `kbench sweep quick` works anywhere.
@@ -43,9 +45,9 @@ func Load(nameOrPath string) (*Profile, error) {
 			return nil, fmt.Errorf("no shipped profile %q and no such file (shipped: %s)", nameOrPath, strings.Join(names, ", "))
 		}
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := inputfile.Read(nameOrPath, "profile", inputfile.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("read profile: %w", err)
+		return nil, err
 	}
 	return Parse(nameOrPath, data)
 }

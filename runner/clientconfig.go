@@ -2,10 +2,10 @@ package runner
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/inputfile"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -96,6 +97,13 @@ func LoadClientConfig(file string, overrides []string) (*ClientConfig, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
 	}
+	// A bootstrap.servers line that is there but empty or malformed is a mistake in the file, not
+	// "use the local cluster" and not a cluster refusing the connection.
+	if b, ok := c.Props["bootstrap.servers"]; ok {
+		if err := ValidateBootstrap(b, c.where("bootstrap.servers")+": bootstrap.servers"); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
+		}
+	}
 	return c, nil
 }
 
@@ -114,14 +122,13 @@ func (c *ClientConfig) where(key string) string {
 // key value, backslash line continuation and the usual escapes. It returns each key's value and
 // the line it started on (the last occurrence wins, as in Java).
 func readProperties(file string) (map[string]string, map[string]int, error) {
-	f, err := os.Open(file)
+	data, err := inputfile.Read(file, "properties file", inputfile.Limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
 	kv, lines := map[string]string{}, map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), inputfile.Limit+1)
 	n := 0
 	for sc.Scan() {
 		n++

@@ -543,7 +543,7 @@ type CleanOptions struct {
 // before deleting it; with DryRun it only prints. It returns the topics it found.
 func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 	if strings.TrimSpace(o.RunID) == "" {
-		return nil, fmt.Errorf("%w: clean needs --run ID (the run id in the topic names and in index.json)", ErrBadPoints)
+		return nil, badInput(errors.New("clean needs --run ID (the run id in the topic names and in index.json)"))
 	}
 	prefix := o.TopicPrefix
 	if prefix == "" {
@@ -617,7 +617,10 @@ func resolveConnection(bootstrap string, cc *ClientConfig) (connection, error) {
 		bootstrap = cc.Bootstrap()
 	}
 	if bootstrap == "" {
-		return connection{}, fmt.Errorf("no bootstrap servers: give --bootstrap or bootstrap.servers in the client config")
+		return connection{}, badInput(errors.New("no bootstrap servers: give --bootstrap HOST:PORT or bootstrap.servers in the client config"))
+	}
+	if err := ValidateBootstrap(bootstrap, "bootstrap servers"); err != nil {
+		return connection{}, err
 	}
 	var props map[string]string
 	if cc != nil {

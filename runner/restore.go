@@ -17,6 +17,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/inputfile"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -116,7 +117,7 @@ func writeRestoreFile(path string, rf *RestoreFile) error {
 
 // ReadRestoreFile reads a restore file and checks it is one.
 func ReadRestoreFile(path string) (*RestoreFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, "restore file", inputfile.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ type RestoreOptions struct {
 func Restore(ctx context.Context, path string, o RestoreOptions) error {
 	rf, err := ReadRestoreFile(path)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadPoints, err)
+		return badInput(err)
 	}
 	cc := o.Client
 	if cc == nil && rf.ClientConfigFile != "" {

@@ -59,7 +59,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	dec := json.NewDecoder(in)
 	var spec WorkerSpec
 	if err := dec.Decode(&spec); err != nil {
-		return fmt.Errorf("worker spec: %w", err)
+		return badInput(fmt.Errorf("worker spec on stdin: %w", err))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

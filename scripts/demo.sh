@@ -6,7 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${KBENCH_DEMO_OUT:-results/demo}
 dir=.cache/demo-cluster
-rm -rf "$out"
+# Replace an earlier demo's results, and nothing else: KBENCH_DEMO_OUT may name any folder.
+if [ -e "$out" ]; then
+  if [ -f "$out/index.json" ] && grep -q '"format_version"' "$out/index.json" && grep -q '"run_id"' "$out/index.json"; then
+    rm -rf "$out"
+  else
+    echo "demo: $out exists and is not a kbench results folder (no kbench index.json): set KBENCH_DEMO_OUT to a new folder" >&2
+    exit 2
+  fi
+fi
 bin/kbench cluster down --dir "$dir" --wipe >/dev/null 2>&1 || true
 bin/kbench sweep --profile durability-ladder --out "$out" --cluster-dir "$dir"
 bin/kbench report --in "$out" --format html --out "$out/report.html"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kbench/kbench/inputfile"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -129,7 +130,7 @@ func WriteResult(dir string, r *Result) error {
 // version above FormatVersion) rather than guess at its meaning.
 func ReadResult(path string) (*Result, error) {
 	var r Result
-	if err := readJSONVersioned(path, &r); err != nil {
+	if err := readJSONVersioned(path, "point result file", maxResultFile, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -153,7 +154,7 @@ func WriteIndex(dir string, idx *Index) error {
 // ReadIndex reads a results folder's index.json.
 func ReadIndex(dir string) (*Index, error) {
 	var idx Index
-	if err := readJSONVersioned(filepath.Join(dir, IndexFile), &idx); err != nil {
+	if err := readJSONVersioned(filepath.Join(dir, IndexFile), "run index", maxIndexFile, &idx); err != nil {
 		return nil, err
 	}
 	return &idx, nil
@@ -277,15 +278,31 @@ func (e *FileError) Unwrap() error { return e.Err }
 // Missing says the file is not there at all, as opposed to there but damaged.
 func (e *FileError) Missing() bool { return errors.Is(e.Err, fs.ErrNotExist) }
 
-// readJSONVersioned decodes the JSON file at path into v after checking its format version. Its
+// Bounds on the result files kbench reads whole (see inputfile.Read): a path given to plot,
+// report, export or compare that names a device, a FIFO or a huge file is refused at once instead
+// of hanging or filling memory. An index holds one short entry per point and the profile text, so
+// 16 MiB is thousands of points; a point file grows with its per-second series, and 1 GiB is
+// far beyond any run kbench measures.
+const (
+	maxIndexFile  = 16 << 20
+	maxResultFile = 1 << 30
+)
+
+// readJSONVersioned decodes the JSON file at path into v after checking its format version. what
+// names the file in errors; it is read only if it is a regular file of at most limit bytes. Its
 // errors are *FileError, saying how the file is damaged.
-func readJSONVersioned(path string, v any) error {
-	data, err := os.ReadFile(path)
+func readJSONVersioned(path, what string, limit int64, v any) error {
+	data, err := inputfile.Read(path, what, limit)
 	if err != nil {
 		problem := err.Error()
-		if errors.Is(err, fs.ErrNotExist) {
+		var refused *inputfile.RefusedError
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			problem = "missing"
-		} else if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		case errors.As(err, &refused):
+			problem = refused.Reason
+		case errors.As(err, &pe):
 			problem = "cannot be read: " + pe.Err.Error()
 		}
 		return &FileError{Path: path, Problem: problem, Err: err}
@@ -361,7 +378,7 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(tmp) // the file os.CreateTemp made above for this write, never path itself
 		}
 	}()
 	if err = write(f); err != nil {

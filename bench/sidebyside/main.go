@@ -228,7 +228,7 @@ func newBench(c config) (*bench, error) {
 }
 
 func (b *bench) all(ctx context.Context) error {
-	defer os.RemoveAll(b.tmp)
+	defer os.RemoveAll(b.tmp) // the folder newBench made with os.MkdirTemp for this bench alone
 	fmt.Printf("side by side on %s: %d CPU cores, %d broker(s), RF %d, %d partitions, batch.size %d, linger.ms %d, buffer %d bytes, %d pairs per case\n",
 		b.c.bootstrap, runtime.NumCPU(), b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes, b.c.pairs)
 	cases := b.producerCases()
@@ -560,7 +560,7 @@ func (b *bench) kbenchRun(ctx context.Context, k kbenchSpec) (measure, error) {
 	if err != nil {
 		return measure{}, err
 	}
-	defer os.RemoveAll(out)
+	defer os.RemoveAll(out) // k.id's results folder inside b.tmp (os.MkdirTemp of newBench), written by the kbench run above
 	mt := r.Metrics
 	m := measure{cpuSec: cpu, cpuRecords: r.Audit.Sent, auditCPUSec: r.Audit.ReadCPUSeconds}
 	switch {

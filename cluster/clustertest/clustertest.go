@@ -53,7 +53,7 @@ func Main(m *testing.M) {
 			code = 1
 		}
 	} else if tempDir != "" {
-		os.RemoveAll(tempDir)
+		os.RemoveAll(tempDir) // made by os.MkdirTemp in Shared for this test binary's cluster, whose start failed
 	}
 	os.Exit(code)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -80,11 +81,29 @@ func printClientConfig(c *cli.Context) error {
 	return nil
 }
 
+// bootstrapFlag returns --bootstrap (or KBENCH_BOOTSTRAP), "" when neither is set. A value set
+// but empty is refused rather than read as not given (it silently measured the local cluster
+// instead of the one meant), and the syntax is checked before anything connects, so that a typo
+// is not reported as a cluster that refused the connection. unset says what applies without it.
+func bootstrapFlag(c *cli.Context, unset string) (string, error) {
+	if !c.IsSet("bootstrap") {
+		return "", nil
+	}
+	b := c.String("bootstrap")
+	if strings.TrimSpace(b) == "" {
+		return "", withCode(exitBadInput, fmt.Errorf("--bootstrap is empty (an empty --bootstrap '' or KBENCH_BOOTSTRAP=): give HOST:PORT[,HOST:PORT...], or leave both unset to use %s", unset))
+	}
+	if err := runner.ValidateBootstrap(b, "--bootstrap"); err != nil {
+		return "", withCode(exitBadInput, err)
+	}
+	return b, nil
+}
+
 // guardExit maps the guards' errors to exit codes: what the user gave is wrong (bad input), or
 // the cluster refused (cluster).
 func guardExit(err error) error {
 	switch {
-	case errors.Is(err, runner.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed):
+	case errors.Is(err, runner.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, runner.ErrBadInput):
 		return withCode(exitBadInput, err)
 	case errors.Is(err, runner.ErrAuthFailed), errors.Is(err, runner.ErrNotPermitted), errors.Is(err, runner.ErrNotOurTopic):
 		return withCode(exitCluster, err)
@@ -104,12 +123,19 @@ func cleanCommand() *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "list the topics, delete nothing"},
 		),
 		Action: func(c *cli.Context) error {
+			bootstrap, err := bootstrapFlag(c, "the client config's bootstrap.servers")
+			if err != nil {
+				return err
+			}
 			cc, err := loadClientConfig(c)
 			if err != nil {
 				return err
 			}
+			if bootstrap == "" && cc.Bootstrap() == "" {
+				return withCode(exitBadInput, errors.New("clean: no cluster named: give --bootstrap HOST:PORT (or KBENCH_BOOTSTRAP) or a --client-config with bootstrap.servers"))
+			}
 			_, err = runner.Clean(c.Context, runner.CleanOptions{
-				Bootstrap: c.String("bootstrap"), Client: cc, RunID: c.String("run"),
+				Bootstrap: bootstrap, Client: cc, RunID: c.String("run"),
 				TopicPrefix: c.String("topic-prefix"), DryRun: c.Bool("dry-run"), Out: os.Stdout,
 			})
 			return cleanExit(err)
@@ -122,7 +148,7 @@ func cleanExit(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrBadPoints):
+	case errors.Is(err, runner.ErrBadPoints), errors.Is(err, runner.ErrBadInput):
 		return withCode(exitBadInput, err)
 	case errors.Is(err, runner.ErrUnreachable):
 		return withCode(exitCluster, err)

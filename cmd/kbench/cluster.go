@@ -44,27 +44,10 @@ func clusterCommand() *cli.Command {
 			},
 			{Name: "status", Usage: "show each node: id, role, pid, ports, state, active controller", Flags: []cli.Flag{clusterDirFlag()}, Action: clusterStatus},
 			{
-				Name:  "down",
-				Usage: "stop every node (brokers first); --wipe also deletes data and logs",
-				Flags: []cli.Flag{clusterDirFlag(), &cli.BoolFlag{Name: "wipe", Usage: "delete the cluster folder"}},
-				Action: func(c *cli.Context) error {
-					cl, err := loadCluster(c.String("dir"), false)
-					if err != nil {
-						if errors.Is(err, cluster.ErrNotRunning) {
-							if c.Bool("wipe") {
-								return os.RemoveAll(c.String("dir"))
-							}
-							fmt.Println("no local cluster in", c.String("dir"))
-							return nil
-						}
-						return err
-					}
-					if err := cl.Down(c.Context, c.Bool("wipe")); err != nil {
-						return withCode(exitCluster, err)
-					}
-					fmt.Println("cluster stopped")
-					return nil
-				},
+				Name:   "down",
+				Usage:  "stop every node (brokers first); --wipe also deletes data and logs",
+				Flags:  []cli.Flag{clusterDirFlag(), &cli.BoolFlag{Name: "wipe", Usage: "also delete what kbench made in the cluster folder (only in a folder `cluster up` made)"}},
+				Action: clusterDown,
 			},
 			{Name: "kill", Usage: "SIGKILL a broker or controller", Flags: target, Action: clusterFault("kill")},
 			{Name: "pause", Usage: "SIGSTOP a broker or controller", Flags: target, Action: clusterFault("pause")},
@@ -75,6 +58,9 @@ func clusterCommand() *cli.Command {
 }
 
 func clusterUp(c *cli.Context) error {
+	if err := cluster.CheckOptions(c.Int("brokers"), c.Int("controllers"), cluster.Auth(c.String("auth"))); err != nil {
+		return withCode(exitBadInput, fmt.Errorf("cluster up: %w", err))
+	}
 	extra, err := parseKeyValues(c.StringSlice("broker-config"), "--broker-config")
 	if err != nil {
 		return withCode(exitBadInput, err)
@@ -85,7 +71,7 @@ func clusterUp(c *cli.Context) error {
 		Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
 	})
 	if err != nil {
-		return withCode(exitCluster, fmt.Errorf("cluster up: %w", err))
+		return withCode(clusterUpExit(err), fmt.Errorf("cluster up: %w", err))
 	}
 	fmt.Fprintf(os.Stderr, "Kafka %s: %d brokers, %d controller(s) in %s\n", cl.KafkaVersion, len(cl.Brokers()), len(cl.Controllers()), cl.Dir)
 	for _, u := range cl.Users {
@@ -93,6 +79,58 @@ func clusterUp(c *cli.Context) error {
 	}
 	fmt.Println(cl.Bootstrap())
 	return nil
+}
+
+// clusterUpExit is the exit code of a failed cluster start: bad input when the options or the
+// folder were wrong, a cluster failure otherwise.
+func clusterUpExit(err error) int {
+	if errors.Is(err, cluster.ErrBadOptions) || errors.Is(err, cluster.ErrNotClusterDir) {
+		return exitBadInput
+	}
+	return exitCluster
+}
+
+// clusterDown stops the cluster in --dir and, with --wipe, deletes what kbench made there. A wipe
+// without a cluster state (never started, stopped, or a damaged state) still deletes only in a
+// folder that carries kbench's marker; any other folder is refused and left as it is.
+func clusterDown(c *cli.Context) error {
+	dir, wipe := c.String("dir"), c.Bool("wipe")
+	cl, err := loadCluster(dir, false)
+	switch {
+	case err == nil:
+		if err := cl.Down(c.Context, wipe); err != nil {
+			return withCode(downExit(err), err)
+		}
+		fmt.Println("cluster stopped")
+		return nil
+	case !wipe && errors.Is(err, cluster.ErrNotRunning):
+		fmt.Println("no local cluster in", dir)
+		return nil
+	case !wipe:
+		return err
+	}
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		fmt.Println("nothing to wipe:", dir, "does not exist") // a second wipe is not an error
+		return nil
+	}
+	left, err := cluster.Wipe(dir)
+	if err != nil {
+		return withCode(downExit(err), err)
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "kept %s: it also holds %s, which kbench did not make\n", dir, strings.Join(left, ", "))
+	}
+	fmt.Println("wiped", dir)
+	return nil
+}
+
+// downExit is the exit code of a failed `cluster down`: a refused wipe is bad input (--dir names
+// a folder that is not kbench's), anything else a cluster failure.
+func downExit(err error) int {
+	if errors.Is(err, cluster.ErrNotClusterDir) {
+		return exitBadInput
+	}
+	return exitCluster
 }
 
 // loadCluster reads the state in dir; with needLive it refuses a stale state.
@@ -137,6 +175,9 @@ func clusterStatus(c *cli.Context) error {
 // clusterFault runs one fault command against the node the flags select.
 func clusterFault(action string) cli.ActionFunc {
 	return func(c *cli.Context) error {
+		if err := checkFaultTarget(c); err != nil {
+			return err
+		}
 		cl, err := loadCluster(c.String("dir"), true)
 		if err != nil {
 			return err
@@ -163,8 +204,9 @@ func clusterFault(action string) cli.ActionFunc {
 	}
 }
 
-// faultTarget resolves exactly one of --broker, --leader-of, --controller, --active-controller.
-func faultTarget(c *cli.Context, cl *cluster.Cluster) (int, error) {
+// checkFaultTarget checks, before the cluster is looked at, that exactly one of --broker,
+// --leader-of, --controller and --active-controller is given, and --leader-of's syntax.
+func checkFaultTarget(c *cli.Context) error {
 	set := 0
 	for _, f := range []string{"broker", "leader-of", "controller", "active-controller"} {
 		if c.IsSet(f) {
@@ -172,8 +214,26 @@ func faultTarget(c *cli.Context, cl *cluster.Cluster) (int, error) {
 		}
 	}
 	if set != 1 {
-		return 0, withCode(exitBadInput, errors.New("name exactly one target: --broker ID, --leader-of TOPIC:PARTITION, --controller ID or --active-controller"))
+		return withCode(exitBadInput, errors.New("name exactly one target: --broker ID, --leader-of TOPIC:PARTITION, --controller ID or --active-controller"))
 	}
+	if _, _, err := leaderOf(c.String("leader-of")); c.IsSet("leader-of") && err != nil {
+		return withCode(exitBadInput, err)
+	}
+	return nil
+}
+
+// leaderOf splits --leader-of TOPIC:PARTITION.
+func leaderOf(tp string) (topic string, partition int, err error) {
+	i := strings.LastIndexByte(tp, ':')
+	part, err := strconv.Atoi(tp[i+1:])
+	if i <= 0 || err != nil || part < 0 {
+		return "", 0, fmt.Errorf("--leader-of %q: want TOPIC:PARTITION, e.g. orders:0", tp)
+	}
+	return tp[:i], part, nil
+}
+
+// faultTarget resolves the one target checkFaultTarget allowed to a node id.
+func faultTarget(c *cli.Context, cl *cluster.Cluster) (int, error) {
 	switch {
 	case c.IsSet("broker"):
 		return c.Int("broker"), nil
@@ -183,13 +243,11 @@ func faultTarget(c *cli.Context, cl *cluster.Cluster) (int, error) {
 		id, err := cl.ActiveController()
 		return id, withCode(exitCluster, err)
 	}
-	tp := c.String("leader-of")
-	i := strings.LastIndexByte(tp, ':')
-	part, err := strconv.Atoi(tp[i+1:])
-	if i <= 0 || err != nil {
-		return 0, withCode(exitBadInput, fmt.Errorf("--leader-of %q: want TOPIC:PARTITION, e.g. orders:0", tp))
+	topic, part, err := leaderOf(c.String("leader-of"))
+	if err != nil {
+		return 0, withCode(exitBadInput, err)
 	}
-	id, err := cl.LeaderOf(tp[:i], part)
+	id, err := cl.LeaderOf(topic, part)
 	return id, withCode(exitCluster, err)
 }
 

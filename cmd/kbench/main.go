@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -46,7 +47,7 @@ func withCode(code int, err error) error {
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:    "kbench",
 		Usage:   "measure what each Kafka reliability setting costs and what it buys",
 		Version: Version + " (" + Commit + ")",
@@ -65,6 +66,64 @@ func newApp() *cli.App {
 		// Repeatable flags take values with commas in them (--fault "at=5s,action=kill,...",
 		// -X sasl.jaas.config=..., --broker-config listeners=...): repeat the flag instead.
 		DisableSliceFlagSeparator: true,
+		OnUsageError:              usageError,
+	}
+	for _, cmd := range app.Commands {
+		badInputOnMisuse(cmd)
+	}
+	return app
+}
+
+// usageError turns urfave/cli's flag errors (an unknown flag, a value that does not parse) into
+// one line and the bad-input exit code, without the help text around it.
+func usageError(c *cli.Context, err error, _ bool) error {
+	name := "kbench"
+	if c.Command != nil && c.Command.HelpName != "" {
+		name = c.Command.HelpName
+	}
+	if name == "kbench" {
+		return withCode(exitBadInput, fmt.Errorf("%v (see kbench --help)", err))
+	}
+	return withCode(exitBadInput, fmt.Errorf("%s: %v (see %s --help)", commandName(name), err, name))
+}
+
+// commandName is a help name without the program's: "cluster up" for "kbench cluster up".
+func commandName(helpName string) string {
+	if s := strings.TrimPrefix(helpName, "kbench "); s != "" {
+		return s
+	}
+	return helpName
+}
+
+// badInputOnMisuse makes every command, recursively, report flag errors through usageError, and
+// checks required flags itself: urfave/cli's own check prints the whole help and exits 1, where a
+// missing flag is bad input (2) and deserves one line.
+func badInputOnMisuse(cmd *cli.Command) {
+	cmd.OnUsageError = usageError
+	var required []string
+	for _, f := range cmd.Flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Required {
+			sf.Required = false
+			sf.Usage += " (required)"
+			required = append(required, sf.Name)
+		}
+	}
+	if len(required) > 0 {
+		before := cmd.Before
+		cmd.Before = func(c *cli.Context) error {
+			for _, name := range required {
+				if !c.IsSet(name) {
+					return withCode(exitBadInput, fmt.Errorf("%s: --%s is required (see %s --help)", commandName(c.Command.HelpName), name, c.Command.HelpName))
+				}
+			}
+			if before != nil {
+				return before(c)
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Subcommands {
+		badInputOnMisuse(sub)
 	}
 }
 
@@ -73,10 +132,22 @@ func main() {
 	if err == nil {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "kbench:", err)
+	os.Exit(report(err))
+}
+
+// report prints err as kbench's one error line and returns the exit code for it (README.md).
+func report(err error) int {
 	var ec *exitCoder
-	if errors.As(err, &ec) {
-		os.Exit(ec.code)
+	var unknown cli.ExitCoder
+	switch {
+	case errors.As(err, &ec):
+		fmt.Fprintln(os.Stderr, "kbench:", err)
+		return ec.code
+	case errors.As(err, &unknown): // urfave/cli's only own exit error: no such command
+		msg := strings.Replace(err.Error(), "No help topic for", "unknown command", 1)
+		fmt.Fprintf(os.Stderr, "kbench: %s (see kbench --help)\n", msg)
+		return exitBadInput
 	}
-	os.Exit(exitError)
+	fmt.Fprintln(os.Stderr, "kbench:", err)
+	return exitError
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -89,6 +90,8 @@ func validateProfiles(w io.Writer, files []string) error {
 				for _, pr := range ve.Problems {
 					fmt.Fprintln(w, pr)
 				}
+			} else if strings.Contains(err.Error(), f) {
+				fmt.Fprintln(w, err) // already names the file
 			} else {
 				fmt.Fprintf(w, "%s: %v\n", f, err)
 			}

@@ -20,12 +20,16 @@ func restoreCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return withCode(exitBadInput, errUsage("restore needs one FILE (restore-<run>.json in the results folder)"))
 			}
+			bootstrap, err := bootstrapFlag(c, "the restore file's bootstrap")
+			if err != nil {
+				return err
+			}
 			cc, err := loadClientConfig(c)
 			if err != nil {
 				return err
 			}
 			return cleanExit(runner.Restore(c.Context, c.Args().First(), runner.RestoreOptions{
-				Bootstrap: c.String("bootstrap"), Client: cc, Out: os.Stdout,
+				Bootstrap: bootstrap, Client: cc, Out: os.Stdout,
 			}))
 		},
 	}

@@ -51,6 +51,9 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitBadInput, err)
 			}
+			if c.String("out") == "" { // before a local cluster is started for nothing
+				return withCode(exitBadInput, fmt.Errorf("--out DIR is required"))
+			}
 			// The --fault flags too are checked against the point before any cluster is touched
 			// (the local one would otherwise be started first).
 			faults, _, err := faultPlan(c, nil, nil)
@@ -75,9 +78,6 @@ func runCommand() *cli.Command {
 				opts.DrainTimeout = c.Duration("drain-timeout")
 				if err := applyFaultFlags(c, &opts, nil, nil); err != nil {
 					return err
-				}
-				if opts.OutDir == "" {
-					return withCode(exitBadInput, fmt.Errorf("--out DIR is required"))
 				}
 				return runner.Sweep(ctx, []profiles.Point{p}, opts)
 			})

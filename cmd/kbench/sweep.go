@@ -44,6 +44,9 @@ func sweepCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-plots", Usage: "do not draw the charts at the end (`kbench plot` draws them later from the results)"},
 		),
 		Action: func(c *cli.Context) error {
+			if _, err := bootstrapFlag(c, "the local cluster"); err != nil {
+				return err // before --plan too: a plan for the wrong cluster helps no one
+			}
 			prof, err := profiles.Load(c.String("profile"))
 			if err != nil {
 				return withCode(exitBadInput, err)
@@ -94,8 +97,12 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	quiet := c.Bool("quiet")
+	bootstrap, err := bootstrapFlag(c, "the local cluster")
+	if err != nil {
+		return err
+	}
 	opts := runner.Options{
-		Bootstrap: c.String("bootstrap"), OutDir: c.String("out"), Quiet: quiet,
+		Bootstrap: bootstrap, OutDir: c.String("out"), Quiet: quiet,
 		Progress: os.Stderr, ProgressTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		Version: Version, Commit: Commit,
 	}
@@ -105,7 +112,7 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 	if opts.Bootstrap == "" && opts.Client.Bootstrap() == "" {
 		cl, started, err := localCluster(ctx, c.String("cluster-dir"), quiet)
 		if err != nil {
-			return withCode(exitCluster, err)
+			return withCode(clusterUpExit(err), err)
 		}
 		opts.Cluster, opts.Bootstrap = cl, cl.Bootstrap()
 		if err := localClientConfig(cl, &opts); err != nil {
@@ -121,7 +128,7 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 			}()
 		}
 	}
-	err := fn(ctx, opts)
+	err = fn(ctx, opts)
 	switch {
 	case err == nil:
 		return checkPromises(opts.OutDir)

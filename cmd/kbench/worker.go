@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -26,7 +27,11 @@ func workerCommand() *cli.Command {
 			Action: func(c *cli.Context) error {
 				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 				defer stop()
-				return runner.RunConsumerWorker(ctx, os.Stdin, os.Stdout)
+				err := runner.RunConsumerWorker(ctx, os.Stdin, os.Stdout)
+				if errors.Is(err, runner.ErrBadInput) {
+					return withCode(exitBadInput, err)
+				}
+				return err
 			},
 		}},
 	}
