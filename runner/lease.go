@@ -95,6 +95,13 @@ func (r leaseRecord) describe() string {
 		r.Since.UTC().Format(time.RFC3339), strings.Join(r.Keys, ", "))
 }
 
+// leaseProducerConfig makes a producer config one for lease records: every write acknowledged by
+// the in-sync replicas, and none left queued beyond the bound the writer waits.
+func leaseProducerConfig(cfg map[string]string) {
+	cfg["client.id"], cfg["log_level"], cfg["acks"] = "kbench-lease", "0", "all"
+	cfg["message.timeout.ms"] = fmt.Sprint(adminTimeout.Milliseconds())
+}
+
 // pidAlive says whether a process with this id exists on this machine.
 func pidAlive(pid int) bool {
 	if pid <= 0 {
@@ -178,7 +185,7 @@ func acquireLease(ctx context.Context, a adminAPI, conn connection, topic string
 		return nil, err
 	}
 	cfg := conn.base()
-	cfg["client.id"], cfg["log_level"], cfg["acks"] = "kbench-lease", "0", "all"
+	leaseProducerConfig(cfg)
 	p, err := kafka.NewProducer(toConfigMap(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("lease producer: %w", err)
@@ -308,7 +315,9 @@ func (l *brokerLease) end(release bool) error {
 
 // readLeases reads the lease topic to its end and returns the live claims by run id.
 func readLeases(ctx context.Context, conn connection, topic string) (map[string]leaseEntry, error) {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, "kbench-lease-reader")))
+	// The reader's group id carries the prefix (shared clusters grant groups by prefix); it only
+	// assigns, so the group is never joined and nothing is committed.
+	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, topic+"-reader")))
 	if err != nil {
 		return nil, fmt.Errorf("lease reader: %w", err)
 	}
@@ -378,7 +387,7 @@ func releaseLeaseOf(ctx context.Context, conn connection, topic, runID string, d
 		return nil
 	}
 	cfg := conn.base()
-	cfg["client.id"], cfg["log_level"], cfg["acks"] = "kbench-lease", "0", "all"
+	leaseProducerConfig(cfg)
 	p, err := kafka.NewProducer(toConfigMap(cfg))
 	if err != nil {
 		return fmt.Errorf("lease producer: %w", err)
