@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -164,5 +165,45 @@ func TestApplyLeaseRecord(t *testing.T) {
 	}
 	if _, ok := m["c"]; ok {
 		t.Error("a record whose key is not its run id is not a claim")
+	}
+}
+
+// Restore of static settings whose cluster is gone or was replaced: nothing of the run is left
+// there, which is said, and the file is removed; a damaged cluster state keeps the file.
+func TestRestoreStaticWithoutTheCluster(t *testing.T) {
+	for _, tc := range []struct {
+		name, state, want string
+		ok                bool
+	}{
+		{"no cluster", "", "no local cluster in", true},
+		{"another cluster", `{"cluster_id": "other", "nodes": []}`, "is another one (cluster id other", true},
+		{"damaged state", `{"cluster_id": `, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.state != "" {
+				if err := os.WriteFile(filepath.Join(dir, "cluster.json"), []byte(tc.state), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(t.TempDir(), RestoreFileName("r"))
+			rf := RestoreFile{FormatVersion: RestoreFormatVersion, RunID: "r", Bootstrap: "127.0.0.1:1",
+				Static: &RestoreStatic{ClusterDir: dir, ClusterID: "mine", Original: []StaticSetting{{Key: schedulerKey}}}}
+			if err := writeRestoreFile(path, &rf); err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			err := Restore(context.Background(), path, RestoreOptions{Out: &out})
+			_, statErr := os.Stat(path)
+			if tc.ok {
+				if err != nil || !strings.Contains(out.String(), tc.want) || statErr == nil {
+					t.Errorf("err %v, file still there %v, output %q", err, statErr == nil, out.String())
+				}
+				return
+			}
+			if err == nil || statErr != nil {
+				t.Errorf("a damaged cluster state must fail and keep the restore file: err %v, file there %v", err, statErr == nil)
+			}
+		})
 	}
 }
