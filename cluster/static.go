@@ -173,3 +173,16 @@ func formatSettings(m map[string]string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Reload reads the state file again, keeping the progress log: another kbench process may have
+// restarted brokers or changed their settings since this one loaded it.
+func (c *Cluster) Reload() error {
+	fresh, err := Load(c.Dir)
+	if err != nil {
+		return err
+	}
+	log, dir := c.log, c.Dir
+	*c = *fresh
+	c.log, c.Dir = log, dir
+	return nil
+}

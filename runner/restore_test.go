@@ -2,12 +2,16 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/profiles"
 )
 
 // A version 1 restore file, as kbench wrote it before static settings were recorded: still read.
@@ -203,6 +207,39 @@ func TestRestoreStaticWithoutTheCluster(t *testing.T) {
 			}
 			if err == nil || statErr != nil {
 				t.Errorf("a damaged cluster state must fail and keep the restore file: err %v, file there %v", err, statErr == nil)
+			}
+		})
+	}
+}
+
+// A local cluster left changed by a killed run, or halfway through a rolling restart, refuses a
+// run that would change static settings (its "original" would be wrong) and warns any other.
+func TestCheckLocalStatic(t *testing.T) {
+	ms := int64(10)
+	static := profiles.Point{ID: "s", Settings: profiles.Settings{BrokerFlushSchedulerIntervalMs: &ms}}
+	plain := profiles.Point{ID: "p"}
+	for _, tc := range []struct{ name, state, want string }{
+		{"left by a killed run", `{"cluster_id": "x", "broker_config": {"log.flush.scheduler.interval.ms": "10"}, "broker_config_changed_by": "kbench run R (pid 1 on h); undo: kbench restore /r.json",
+  "nodes": [{"id": 1, "role": "broker", "broker_config_in_force": {"log.flush.scheduler.interval.ms": "10"}}]}`, "kbench run R (pid 1 on h); undo: kbench restore /r.json"},
+		{"interrupted rolling restart", `{"cluster_id": "x", "nodes": [{"id": 1, "role": "broker", "broker_config_in_force": {"log.flush.scheduler.interval.ms": "10"}}]}`, "broker 1 runs with log.flush.scheduler.interval.ms=10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "cluster.json"), []byte(tc.state), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cl, err := cluster.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.Dir = dir
+			var warnings strings.Builder
+			s := &session{opts: Options{Cluster: cl, Progress: &warnings}}
+			if err := s.checkLocalStatic([]profiles.Point{static}); !errors.Is(err, ErrClusterInconsistent) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("a static run: err %v, want ErrClusterInconsistent naming %q", err, tc.want)
+			}
+			if err := s.checkLocalStatic([]profiles.Point{plain}); err != nil || !strings.Contains(warnings.String(), tc.want) {
+				t.Errorf("another run: err %v, warnings %q", err, warnings.String())
 			}
 		})
 	}

@@ -145,7 +145,8 @@ func (s *session) applyStatic(ctx context.Context, want map[string]string) error
 }
 
 // ErrClusterInconsistent says the local cluster's brokers do not all run its recorded static
-// settings (a rolling restart was interrupted), so a run that changes them is refused.
+// settings (a rolling restart was interrupted), or run static settings another run left changed,
+// so a run that changes them is refused.
 var ErrClusterInconsistent = errors.New("local cluster brokers run different static settings")
 
 // checkLocalStatic looks at the local cluster's static settings before anything changes: brokers
@@ -155,6 +156,9 @@ func (s *session) checkLocalStatic(points []profiles.Point) error {
 	cl := s.opts.Cluster
 	if cl == nil {
 		return nil
+	}
+	if err := cl.Reload(); err != nil {
+		return fmt.Errorf("local cluster state: %w", err)
 	}
 	_, static := leaseKeys(points)
 	if mis := cl.ConfigMismatch(); len(mis) > 0 {
@@ -169,6 +173,9 @@ func (s *session) checkLocalStatic(points []profiles.Point) error {
 		return nil
 	}
 	if cl.ChangedBy != "" && len(cl.BrokerConfig) > 0 {
+		if static { // its "original" would be the other run's value
+			return fmt.Errorf("%w: the local cluster in %s runs with %s, left changed by %s: put it back first", ErrClusterInconsistent, cl.Dir, formatConfig(cl.BrokerConfig), cl.ChangedBy)
+		}
 		s.warn("the local cluster runs with %s, left by %s", formatConfig(cl.BrokerConfig), cl.ChangedBy)
 	}
 	return nil
@@ -203,11 +210,12 @@ func (s *session) brokerIDs() []string {
 	return ids
 }
 
-// beforeChanges runs after the preflight and before the first change of any kind: the local
-// cluster's static settings are checked and the broker-settings lease is taken.
+// beforeChanges runs after the preflight and before the first change of any kind: the
+// broker-settings lease is taken (so a live run changing the same settings is named first), then
+// the local cluster's static settings are checked.
 func (s *session) beforeChanges(ctx context.Context, points []profiles.Point) error {
-	if err := s.checkLocalStatic(points); err != nil {
+	if err := s.takeLease(ctx, points); err != nil {
 		return err
 	}
-	return s.takeLease(ctx, points)
+	return s.checkLocalStatic(points)
 }
