@@ -147,7 +147,7 @@ func (s *session) applyStatic(ctx context.Context, want map[string]string) error
 // ErrClusterInconsistent says the local cluster's brokers do not all run its recorded static
 // settings (a rolling restart was interrupted), or run static settings another run left changed,
 // so a run that changes them is refused.
-var ErrClusterInconsistent = errors.New("local cluster brokers run different static settings")
+var ErrClusterInconsistent = errors.New("local cluster's static broker settings need putting back first")
 
 // checkLocalStatic looks at the local cluster's static settings before anything changes: brokers
 // that do not all run the recorded settings refuse a run that changes static settings (its
