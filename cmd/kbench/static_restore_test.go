@@ -147,6 +147,25 @@ func TestIntegrationStaticSettingRestored(t *testing.T) {
 		consistent(t)
 	})
 
+	t.Run("kill -9 in the middle of the rolling restart", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "results")
+		cmd, _ := startKbench(t, "sweep", "--cluster-dir", dir, "--profile", prof, "--out", out, "--quiet", "--no-plots")
+		waitState(t, dir, "broker 1 being restarted", 2*time.Minute, func(n *cluster.Node) bool { return n.Changing })
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		st := kbench(t, "cluster", "status", "--dir", dir)
+		if !strings.Contains(st.stdout, "MISMATCH: broker 1 was being restarted") {
+			t.Errorf("cluster status does not show the interrupted rolling restart:\n%s", st.stdout)
+		}
+		file := filepath.Join(out, runner.RestoreFileName(readRunID(t, out)))
+		if r := kbench(t, "restore", file); r.code != 0 {
+			t.Fatalf("restore: exit %d\n%s", r.code, r.stdout)
+		}
+		consistent(t)
+	})
+
 	t.Run("ctrl-c during the rolling restart", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "results")
 		cmd, stderr := startKbench(t, "sweep", "--cluster-dir", dir, "--profile", prof, "--out", out, "--quiet", "--no-plots")
