@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,6 +49,12 @@ type Node struct {
 	DataDir   string `json:"data_dir"`
 	LogDir    string `json:"log_dir"`
 	Config    string `json:"config_file"`
+	// Brokers only (see static.go): InForce is the extra broker settings its running process was
+	// started with; Changing says a restart toward the cluster's BrokerConfig began and did not
+	// finish, so the broker may run either, or be down. nil InForce (a state file older than
+	// this field): the cluster's BrokerConfig.
+	InForce  map[string]string `json:"broker_config_in_force"`
+	Changing bool              `json:"broker_config_changing,omitempty"`
 }
 
 // State is what the operating system says about the node's process right now.
@@ -61,7 +68,8 @@ type Cluster struct {
 	KafkaVersion string            `json:"kafka_version"`
 	Java         string            `json:"java"`
 	Nodes        []*Node           `json:"nodes"`
-	BrokerConfig map[string]string `json:"broker_config,omitempty"` // extra broker settings in force
+	BrokerConfig map[string]string `json:"broker_config,omitempty"`            // extra broker settings a broker starts with (each broker's InForce says what it runs)
+	ChangedBy    string            `json:"broker_config_changed_by,omitempty"` // who changed BrokerConfig last and how to undo it
 	Auth         Auth              `json:"auth,omitempty"`
 	Users        []User            `json:"users,omitempty"` // with Auth: the super user first, then the restricted one
 	Started      time.Time         `json:"started"`
@@ -488,6 +496,9 @@ func (c *Cluster) start(n *Node) error {
 		return fmt.Errorf("start %s %d: %w", n.Role, n.ID, err)
 	}
 	n.PID = pid
+	if n.Role == RoleBroker {
+		n.InForce, n.Changing = cloneConfig(c.BrokerConfig), false
+	}
 	return nil
 }
 
@@ -661,17 +672,25 @@ func (c *Cluster) sendTo(id int, sig syscall.Signal, from, to ProcState) error {
 
 // Restart starts node id again with the same data and ports (stopping it first if it runs) and,
 // for a broker, waits until it is registered and back in the ISR of every partition it replicates.
+// A broker starts with the cluster's BrokerConfig; until its new process is recorded, the state
+// says it is changing (a kill of kbench in between leaves that visible, never a false claim).
 func (c *Cluster) Restart(ctx context.Context, id int) error {
 	n, err := c.Node(id)
 	if err != nil {
 		return err
+	}
+	if n.Role == RoleBroker && !maps.Equal(c.brokerInForce(n), c.BrokerConfig) {
+		n.Changing = true
+		if err := c.save(); err != nil {
+			return err
+		}
 	}
 	if n.State() != StateDown {
 		if err := c.stop(n); err != nil {
 			return err
 		}
 	}
-	if err := c.writeConfigs(); err != nil {
+	if err := c.writeNodeConfig(n); err != nil {
 		return err
 	}
 	logFile := filepath.Join(n.LogDir, "server.log")
@@ -737,39 +756,6 @@ func (c *Cluster) waitRejoined(ctx context.Context, n *Node, logFile string, log
 		case <-time.After(pollInterval):
 		}
 	}
-}
-
-// RollingRestart restarts every broker one at a time with extra static settings merged into the
-// broker config (a value "" removes a key), waiting for each to rejoin the ISR before the next,
-// for read-only broker configs like log.flush.scheduler.interval.ms.
-func (c *Cluster) RollingRestart(ctx context.Context, extra map[string]string) error {
-	if c.BrokerConfig == nil {
-		c.BrokerConfig = map[string]string{}
-	}
-	for k, v := range extra {
-		if v == "" {
-			delete(c.BrokerConfig, k)
-		} else {
-			c.BrokerConfig[k] = v
-		}
-	}
-	if err := c.save(); err != nil {
-		return err
-	}
-	for _, n := range c.Brokers() {
-		c.logf("restarting broker %d", n.ID)
-		if err := c.Restart(ctx, n.ID); err != nil {
-			return fmt.Errorf("rolling restart: %w", err)
-		}
-	}
-	// Every broker is back in the ISR; prove that the cluster also takes a replicated write, so
-	// the first measurement after the restart does not pay for clients finding the new brokers.
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	if err := c.probeWrite(pctx, len(c.Brokers())); err != nil {
-		return fmt.Errorf("rolling restart: cluster does not take writes afterwards: %w", err)
-	}
-	return nil
 }
 
 // quorumState is the part of a controller's __cluster_metadata-0/quorum-state file we read.

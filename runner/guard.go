@@ -566,17 +566,25 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 		return nil, fmt.Errorf("list topics on %s: %w", conn.bootstrap, err)
 	}
 	want := runTopicPrefix(prefix, o.RunID)
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
 	var topics []string
 	for name := range md.Topics {
+		if name == LeaseTopic(prefix) {
+			// kbench's broker-settings lease topic holds every run's claims: never deleted; the
+			// run's own claim is released if the run is gone.
+			if err := releaseLeaseOf(ctx, conn, name, o.RunID, o.DryRun, out); err != nil {
+				fmt.Fprintf(out, "broker-settings lease of run %s not checked: %v\n", o.RunID, err)
+			}
+			continue
+		}
 		if strings.HasPrefix(name, want) {
 			topics = append(topics, name)
 		}
 	}
 	sort.Strings(topics)
-	out := o.Out
-	if out == nil {
-		out = io.Discard
-	}
 	if len(topics) == 0 {
 		fmt.Fprintf(out, "no topics named %s* on %s\n", want, conn.bootstrap)
 		return nil, nil

@@ -3,16 +3,19 @@ package runner
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -27,6 +30,8 @@ type session struct {
 	static  map[string]string // static broker settings in force because of this run (nil: none)
 	conn    connection        // how every client of this run connects
 	created map[string]bool   // topics this run created and has not deleted yet
+	rec     *restoreRecord    // the run's restore file: what to put back
+	lease   *brokerLease      // the broker-settings lease this run holds (nil: none)
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within
@@ -63,6 +68,7 @@ func newSession(opts Options) (*session, error) {
 		conn.consumerReset = "latest" // the topic's older records are not this run's
 	}
 	s := &session{opts: opts, admin: a, brokers: md.Brokers, runID: runID, conn: conn}
+	s.rec = s.newRestoreRecord()
 	_, libVersion := kafka.LibraryVersion()
 	s.env = stats.Environment{
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,
@@ -75,44 +81,102 @@ func newSession(opts Options) (*session, error) {
 	return s, nil
 }
 
-// close undoes this run's static broker settings (a rolling restart without them) and closes the
-// admin client.
+// close puts this run's static broker settings back (a rolling restart of the local cluster to
+// its original settings), releases the broker-settings lease once everything is back, and closes
+// the admin client. It runs after errors and after Ctrl-C, with its own bound.
 func (s *session) close() error {
 	var err error
-	if len(s.static) > 0 && s.opts.Cluster != nil {
+	if st := s.rec.rf.Static; st != nil && s.opts.Cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		unset := map[string]string{}
-		for k := range s.static {
-			unset[k] = "" // RollingRestart removes keys set to ""
-		}
-		if rerr := s.opts.Cluster.RollingRestart(ctx, unset); rerr != nil {
-			err = fmt.Errorf("restart brokers without %s: %w", formatConfig(s.static), rerr)
+		want := originalStatic(s.opts.Cluster.BrokerConfig, st.Original)
+		if rerr := s.opts.Cluster.SetBrokerConfig(ctx, want, ""); rerr != nil {
+			err = fmt.Errorf("restart brokers with their original static settings (%s): %w; run: kbench restore %s", formatConfig(want), rerr, s.rec.path)
 		} else {
-			s.static = nil
+			s.static, s.rec.rf.Static = nil, nil
+			err = s.rec.save()
 		}
+	}
+	if lerr := s.lease.end(err == nil && !s.rec.rf.pending()); lerr != nil {
+		s.warn("%v", lerr)
 	}
 	s.admin.Close()
 	return err
 }
 
-// applyStatic makes the static broker settings in force equal to want: a rolling restart of the
-// local cluster when they differ; a clear refusal on a remote cluster.
+// applyStatic makes the static broker settings in force because of this run equal to want: a
+// rolling restart of the local cluster when they differ (after the restore file records the
+// cluster's original settings); a clear refusal on a remote cluster.
 func (s *session) applyStatic(ctx context.Context, want map[string]string) error {
 	if maps.Equal(want, s.static) || (len(want) == 0 && len(s.static) == 0) {
 		return nil
 	}
-	if s.opts.Cluster == nil {
+	cl := s.opts.Cluster
+	if cl == nil {
 		return fmt.Errorf("%w (%s), and kbench restarts only its own local cluster: restart your brokers with %s set in server.properties yourself, then run this sweep again with a profile that does not sweep it (the brokers' value is read back and recorded)",
 			ErrStaticOnRemote, formatConfig(want), formatConfig(want))
 	}
-	if err := s.opts.Cluster.RollingRestart(ctx, want); err != nil {
+	st := s.rec.rf.Static
+	if st == nil {
+		st = &RestoreStatic{ClusterDir: cl.Dir, ClusterID: cl.ClusterID}
+	}
+	for _, k := range sortedKeys(want) {
+		if !slices.ContainsFunc(st.Original, func(o StaticSetting) bool { return o.Key == k }) {
+			v, had := cl.BrokerConfig[k]
+			st.Original = append(st.Original, StaticSetting{Key: k, HadValue: had, Value: v})
+		}
+	}
+	s.rec.rf.Static = st
+	if err := s.rec.save(); err != nil {
+		return fmt.Errorf("before the rolling restart (nothing changed): %w", err)
+	}
+	target := originalStatic(cl.BrokerConfig, st.Original)
+	maps.Copy(target, want)
+	by := fmt.Sprintf("kbench run %s (pid %d on %s); undo: kbench restore %s", s.runID, os.Getpid(), hostName(), s.rec.path)
+	if err := cl.SetBrokerConfig(ctx, target, by); err != nil {
 		return fmt.Errorf("rolling restart with %s: %w", formatConfig(want), err)
 	}
 	s.static = maps.Clone(want)
 	// Brokers came back with new connections; refresh the broker list.
 	if md, err := checkReachable(s.admin, s.opts.Bootstrap); err == nil {
 		s.brokers = md.Brokers
+	}
+	return nil
+}
+
+// ErrClusterInconsistent says the local cluster's brokers do not all run its recorded static
+// settings (a rolling restart was interrupted), or run static settings another run left changed,
+// so a run that changes them is refused.
+var ErrClusterInconsistent = errors.New("local cluster's static broker settings need putting back first")
+
+// checkLocalStatic looks at the local cluster's static settings before anything changes: brokers
+// that do not all run the recorded settings refuse a run that changes static settings (its
+// "original" would be wrong) and warn any other run; settings left by another run are named.
+func (s *session) checkLocalStatic(points []profiles.Point) error {
+	cl := s.opts.Cluster
+	if cl == nil {
+		return nil
+	}
+	if err := cl.Reload(); err != nil {
+		return fmt.Errorf("local cluster state: %w", err)
+	}
+	_, static := leaseKeys(points)
+	if mis := cl.ConfigMismatch(); len(mis) > 0 {
+		why := strings.Join(mis, "; ")
+		if cl.ChangedBy != "" {
+			why += "; changed by " + cl.ChangedBy
+		}
+		if static {
+			return fmt.Errorf("%w: %s: put them back first (kbench restore FILE, see `kbench cluster status --dir %s`)", ErrClusterInconsistent, why, cl.Dir)
+		}
+		s.warn("the local cluster's brokers do not all run the same static settings: %s", why)
+		return nil
+	}
+	if cl.ChangedBy != "" && len(cl.BrokerConfig) > 0 {
+		if static { // its "original" would be the other run's value
+			return fmt.Errorf("%w: the local cluster in %s runs with %s, left changed by %s: put it back first", ErrClusterInconsistent, cl.Dir, formatConfig(cl.BrokerConfig), cl.ChangedBy)
+		}
+		s.warn("the local cluster runs with %s, left by %s", formatConfig(cl.BrokerConfig), cl.ChangedBy)
 	}
 	return nil
 }
@@ -144,4 +208,14 @@ func (s *session) brokerIDs() []string {
 		ids = append(ids, strconv.Itoa(int(b.ID)))
 	}
 	return ids
+}
+
+// beforeChanges runs after the preflight and before the first change of any kind: the
+// broker-settings lease is taken (so a live run changing the same settings is named first), then
+// the local cluster's static settings are checked.
+func (s *session) beforeChanges(ctx context.Context, points []profiles.Point) error {
+	if err := s.takeLease(ctx, points); err != nil {
+		return err
+	}
+	return s.checkLocalStatic(points)
 }

@@ -43,6 +43,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	if perr := s.preflight(ctx, points); perr != nil {
 		return perr
 	}
+	if lerr := s.beforeChanges(ctx, points); lerr != nil {
+		return lerr
+	}
 	if ferr := checkFaultSetup(opts, points); ferr != nil {
 		return fmt.Errorf("%w: %w", ErrBadPoints, ferr)
 	}
@@ -125,6 +128,9 @@ func RunPoint(ctx context.Context, p profiles.Point, opts Options) (*stats.Resul
 			return nil, err
 		}
 		if err := s.preflight(ctx, []profiles.Point{p}); err != nil {
+			return nil, errors.Join(err, s.close())
+		}
+		if err := s.beforeChanges(ctx, []profiles.Point{p}); err != nil {
 			return nil, errors.Join(err, s.close())
 		}
 		res, err := s.measure(ctx, p, newProgress(opts, []profiles.Point{p}).update)

@@ -169,7 +169,13 @@ func clusterStatus(c *cli.Context) error {
 		}
 		fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\t%s\n", s.ID, s.Role, s.PID, ports, s.State, active)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	for _, line := range cl.StaticStatus() {
+		fmt.Println(line)
+	}
+	return nil
 }
 
 // clusterFault runs one fault command against the node the flags select.

@@ -11,7 +11,7 @@ import (
 func restoreCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "restore",
-		Usage:     "put broker settings back from a restore file (results folder, restore-<run>.json) after kbench crashed or was killed",
+		Usage:     "put broker settings back from a restore file (results folder, restore-<run>.json) after kbench crashed or was killed: dynamic settings, and the local cluster's static ones by a rolling restart; releases the run's broker-settings lease",
 		ArgsUsage: "FILE",
 		Flags: append(connectFlags(),
 			&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` (default: the file's)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},

@@ -100,10 +100,22 @@ sweep:
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The killed run still holds its broker-settings lease: clean knows it (and never lists the
+	// lease topic as one of the run's topics); restore releases it.
+	if rf.LeaseTopic != runner.LeaseTopic("") {
+		t.Errorf("restore file names lease topic %q, want %q", rf.LeaseTopic, runner.LeaseTopic(""))
+	}
+	dl := kbench(t, "clean", "--client-config", cl.Users[0].ConfigFile, "--run", rf.RunID, "--dry-run")
+	if !strings.Contains(dl.stdout, "would release the broker-settings lease of run "+rf.RunID) || strings.Contains(dl.stdout, "topic "+rf.LeaseTopic) {
+		t.Errorf("clean --dry-run of the killed run: exit %d, stdout %q", dl.code, dl.stdout)
+	}
 
 	r := kbench(t, "restore", files[0])
 	if r.code != 0 {
 		t.Fatalf("restore exit %d", r.code)
+	}
+	if !strings.Contains(r.stdout, "released the broker-settings lease of run "+rf.RunID) {
+		t.Errorf("restore did not release the killed run's lease: %q", r.stdout)
 	}
 	if got := brokerDynamic(t, cl, key); got != before {
 		t.Errorf("after restore the broker has %s=%q, want %q as before the run", key, got, before)

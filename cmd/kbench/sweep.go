@@ -134,7 +134,8 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 		return checkPromises(opts.OutDir)
 	case errors.Is(err, runner.ErrInterrupted) || ctx.Err() != nil:
 		return withCode(exitInterrupted, err)
-	case errors.Is(err, runner.ErrUnreachable), errors.Is(err, runner.ErrBrokersDown), errors.Is(err, runner.ErrTopicTimeout), errors.Is(err, runner.ErrStaticOnRemote), errors.Is(err, runner.ErrPointsFailed):
+	case errors.Is(err, runner.ErrUnreachable), errors.Is(err, runner.ErrBrokersDown), errors.Is(err, runner.ErrTopicTimeout), errors.Is(err, runner.ErrStaticOnRemote), errors.Is(err, runner.ErrPointsFailed),
+		errors.Is(err, runner.ErrLeaseHeld), errors.Is(err, runner.ErrClusterInconsistent):
 		return withCode(exitCluster, err)
 	case errors.Is(err, runner.ErrBadPoints):
 		return withCode(exitBadInput, err)
