@@ -67,6 +67,10 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		}
 	}()
 
+	if w := p.Workload; w.MessageSizeMin < HeaderLen || w.MessageSizeMax < HeaderLen {
+		return res, fmt.Errorf("message size %d to %d bytes: kbench's records are at least %d bytes (the record header); nothing was sent",
+			w.MessageSizeMin, w.MessageSizeMax, HeaderLen)
+	}
 	if err := s.applyStatic(ctx, p.BrokerStaticConfig()); err != nil {
 		return res, err
 	}
