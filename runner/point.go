@@ -318,7 +318,11 @@ func (m *measurement) run(ctx context.Context) error {
 }
 
 func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
-	m.clock = phaseClock{Start: start.UnixNano(), Measure: start.Add(warmup).UnixNano(), End: start.Add(warmup + dur).UnixNano()}
+	m.clock = phaseClock{Start: start.UnixNano(), Measure: start.Add(warmup).UnixNano(), End: start.Add(warmup + dur).UnixNano(),
+		idBase: m.idBase, producers: uint64(len(m.producers))}
+	if r := m.p.Workload.Rate; r > 0 {
+		m.clock.rate = uint64(r)
+	}
 	for _, pw := range m.producers {
 		pw.clock = m.clock
 		pw.win = newWindow(kindProduce, m.clock, m.col)
