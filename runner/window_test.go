@@ -26,9 +26,9 @@ func TestPhaseClockMember(t *testing.T) {
 	}{
 		{"due in the phase, sent after it (sender lagging)", rated, 7, 9, 5 * s, true}, // due 1.8 s
 		{"second producer due in the phase, sent late", rated, 8, 9, 3 * s, true},      // due 1.9 s
-		{"due before the phase, sent in it", rated, 7, 4, s + s/2, false},               // due 0.8 s
-		{"due at the end, sent at once", rated, 7, 10, 2 * s, false},                    // due 2.0 s
-		{"first record due at the start", rated, 7, 5, s, true},                         // due 1.0 s
+		{"due before the phase, sent in it", rated, 7, 4, s + s/2, false},              // due 0.8 s
+		{"due at the end, sent at once", rated, 7, 10, 2 * s, false},                   // due 2.0 s
+		{"first record due at the start", rated, 7, 5, s, true},                        // due 1.0 s
 		{"max rate: actual send time in the phase", maxRate, 7, 1 << 40, s + 1, true},
 		{"max rate: actual send time after the phase", maxRate, 7, 0, 2 * s, false},
 		{"foreign producer: actual send time", rated, 3, 0, s + 1, true},
