@@ -649,7 +649,7 @@ func (m *measurement) audit(ctx context.Context) error {
 	m.res.Audit = a
 	m.auditFaults(ledgers, v)
 	if !read.Complete {
-		m.note("verification read %s; lost is unknown (at most %d acknowledged records were not read back)", a.ReadSummary(), read.AckedNotReadBack)
+		m.note("verification read %s; lost is unknown (at most %d acknowledged records were not read back)", a.ReadSummary(), a.VerificationRead.AckedNotReadBack)
 	}
 	if err != nil {
 		return fmt.Errorf("verification read: %w", err)

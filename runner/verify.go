@@ -219,23 +219,25 @@ func offsetsRead(parts []stats.PartitionRead) (read, toRead int64) {
 }
 
 // retryableRead says whether setting up the verification read may succeed if tried again with
-// fresh metadata: leadership moving or not yet known (a broker just restarted), a broker not
-// reachable for a moment, a request that timed out.
+// fresh metadata. A restart leaves the client in many transient states for a moment (partition
+// unknown to its metadata, no leader or a moving one, a dropped broker handle, a request timed
+// out in its queue: all seen on the local cluster), so a Kafka error is retried unless it is one
+// no retry can fix (authorization, authentication, an invalid argument or configuration, an
+// unsupported request, a fatal client error); the read's bound keeps the retries finite.
 func retryableRead(err error) bool {
 	if errors.Is(err, errNoLeader) {
 		return true
 	}
 	var kerr kafka.Error
-	if !errors.As(err, &kerr) {
+	if !errors.As(err, &kerr) || kerr.IsFatal() {
 		return false
 	}
 	switch kerr.Code() {
-	case kafka.ErrUnknownPartition, kafka.ErrUnknownTopic, kafka.ErrUnknownTopicOrPart,
-		kafka.ErrLeaderNotAvailable, kafka.ErrNotLeaderForPartition, kafka.ErrReplicaNotAvailable,
-		kafka.ErrBrokerNotAvailable, kafka.ErrTransport, kafka.ErrAllBrokersDown, kafka.ErrTimedOut,
-		kafka.ErrRequestTimedOut, kafka.ErrNetworkException, kafka.ErrFencedLeaderEpoch,
-		kafka.ErrUnknownLeaderEpoch, kafka.ErrOffsetNotAvailable, kafka.ErrNotCoordinator:
-		return true
+	case kafka.ErrTopicAuthorizationFailed, kafka.ErrClusterAuthorizationFailed, kafka.ErrGroupAuthorizationFailed,
+		kafka.ErrSaslAuthenticationFailed, kafka.ErrAuthentication, kafka.ErrSsl, kafka.ErrInvalidArg,
+		kafka.ErrInvalidConfig, kafka.ErrUnsupportedFeature, kafka.ErrUnsupportedVersion, kafka.ErrNotImplemented,
+		kafka.ErrFatal, kafka.ErrInvalidRequest, kafka.ErrTopicException:
+		return false
 	}
-	return kerr.IsRetriable()
+	return true
 }
