@@ -290,6 +290,11 @@ func TestIntegrationCoordinatedOmission(t *testing.T) {
 	if m.Sent.RecordsPerSecond < 900 {
 		t.Errorf("sent %.0f/s at a 1000/s target: the pause lowered the send rate", m.Sent.RecordsPerSecond)
 	}
+	// The window scheduled exactly 8,000 records (8 s at 1000/s); each belongs to it by its
+	// scheduled time, also those a lagging sender sent after it ended.
+	if m.Sent.Records != 8000 || m.Acked.Records != 8000 || m.ProduceLatency.Count != 8000 {
+		t.Errorf("sent %d, acked %d, latencies %d: want the 8000 records the measured phase scheduled", m.Sent.Records, m.Acked.Records, m.ProduceLatency.Count)
+	}
 	if !res.Audit.NoneLost() {
 		t.Errorf("lost %s", res.Audit.LostText())
 	}
