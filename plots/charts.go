@@ -89,6 +89,11 @@ func barsFigure(name string, ps []point, metrics []barMetric, caption []string) 
 		top := 0.0
 		for i, pt := range ps {
 			v := m.get(pt.res)
+			if math.IsNaN(v) { // not known (a loss whose verification read did not complete)
+				labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: 0})
+				labels.Labels = append(labels.Labels, "unknown")
+				continue
+			}
 			top = math.Max(top, v)
 			bc, err := plotter.NewBarChart(plotter.Values{v}, vg.Length(slot*0.55))
 			if err != nil {

@@ -93,8 +93,8 @@ func points(run *stats.Run) []point {
 					p.reason = n
 				}
 			}
-			if p.reason == "" && p.res.Audit.DrainTimedOut {
-				p.reason = "the verification read timed out"
+			if a := p.res.Audit; p.reason == "" && a.VerificationRead != nil && !a.VerificationRead.Complete {
+				p.reason = "verification read " + a.ReadSummary()
 			}
 		}
 		out = append(out, p)

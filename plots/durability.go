@@ -42,7 +42,12 @@ func DurabilityCharts(run *stats.Run) []Chart {
 		}
 	}
 	tp := barMetric{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, "%.0f"}
-	lost := barMetric{"Acknowledged records lost (read back after the faults healed)", "records", func(r *stats.Result) float64 { return float64(r.Audit.Lost) }, "%.0f"}
+	lost := barMetric{"Acknowledged records lost (read back after the faults healed)", "records", func(r *stats.Result) float64 {
+		if n, ok := r.Audit.LostCount(); ok {
+			return float64(n)
+		}
+		return math.NaN() // unknown: drawn as "unknown", not as a bar
+	}, "%.0f"}
 	gap := barMetric{"Longest window without any acknowledgement, seconds", "seconds", func(r *stats.Result) float64 {
 		if r.Availability == nil {
 			return 0
@@ -93,7 +98,7 @@ func durabilitySection(ps []point) (section, bool) {
 				}
 			}
 		}
-		rows = append(rows, []string{p.level, fmt.Sprintf("%.0f", r.Metrics.Acked.RecordsPerSecond), i64(a.Lost), dup, i64(a.Failed),
+		rows = append(rows, []string{p.level, fmt.Sprintf("%.0f", r.Metrics.Acked.RecordsPerSecond), a.LostText(), dup, i64(a.Failed),
 			fmt.Sprintf("%d (%d)", a.Indeterminate, a.IndeterminateConsumed), fmt.Sprint(faults), fmt.Sprintf("%.1f", gap), rec})
 	}
 	s.blocks = append(s.blocks, block{kind: "table",

@@ -177,7 +177,6 @@ func fillMeasurements(r *stats.Result, f fixture, rng *rand.Rand, msgBytes int) 
 		seconds = f.stopAt
 		r.Status = stats.StatusIncomplete
 		r.Notes = append(r.Notes, fmt.Sprintf("interrupted (Ctrl-C) %d s into the measured phase", f.stopAt))
-		r.Audit.DrainTimedOut = true
 	}
 	rate := f.mbps * stats.BytesPerMB / float64(msgBytes)
 	produce, raw, e2e := stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
@@ -229,11 +228,11 @@ func fillMeasurements(r *stats.Result, f fixture, rng *rand.Rand, msgBytes int) 
 	if f.enqueue {
 		m.ProduceLatencyKind = stats.LatencyEnqueueToSocket
 	}
-	r.Audit = stats.Audit{Sent: int64(sent), Acked: int64(acked), Consumed: int64(acked), DrainSeconds: 1.4,
-		DrainTimedOut: r.Audit.DrainTimedOut}
-	if f.stopAt > 0 {
-		r.Audit.Consumed = int64(acked) - 5120
-		r.Audit.Lost = 0
+	r.Audit = stats.Audit{Sent: int64(sent), Acked: int64(acked), Consumed: int64(acked), DrainSeconds: 1.4, Lost: ptr(int64(0)),
+		VerificationRead: &stats.VerificationRead{Complete: true, Attempts: 1, RecordsRead: int64(acked), OffsetsRead: int64(acked), OffsetsToRead: int64(acked)}}
+	if f.stopAt > 0 { // Ctrl-C in the measured phase: the verification read was skipped, loss unknown
+		r.Audit.Consumed, r.Audit.Lost, r.Audit.DrainSeconds = 0, nil, 0
+		r.Audit.VerificationRead = &stats.VerificationRead{Stopped: "interrupted before the read began", AckedNotReadBack: int64(acked)}
 	}
 	r.Histograms = map[string]string{}
 	for k, h := range map[string]*stats.Histogram{stats.HistProduce: produce, stats.HistProduceRaw: raw, stats.HistEndToEnd: e2e} {

@@ -247,17 +247,13 @@ func auditBlocks(all []point) []block {
 	var rows [][]string
 	var noAck []string
 	for _, p := range all {
-		if p.res == nil || p.status == stats.StatusFailed {
+		if p.res == nil || (p.status == stats.StatusFailed && p.res.Audit.VerificationRead == nil) {
 			rows = append(rows, []string{p.level, "-", "-", "-", "-", "-", "-", "-", "-", "not run (" + string(p.status) + ")"})
 			continue
 		}
 		a := p.res.Audit
-		read := fmt.Sprintf("complete in %.1f s", a.DrainSeconds)
-		if a.DrainTimedOut {
-			read = "timed out: lost and duplicate counts are a lower bound"
-		}
-		rows = append(rows, []string{p.level, i64(a.Sent), i64(a.Acked), i64(a.Failed), i64(a.Indeterminate), i64(a.Lost),
-			i64(a.Duplicates), i64(a.OutOfOrder), i64(a.UnackedConsumed), read})
+		rows = append(rows, []string{p.level, i64(a.Sent), i64(a.Acked), i64(a.Failed), i64(a.Indeterminate), a.LostText(),
+			i64(a.Duplicates), i64(a.OutOfOrder), i64(a.UnackedConsumed), a.ReadSummary()})
 		if av := p.res.Availability; av != nil && av.LongestNoAckSeconds > 0 {
 			noAck = append(noAck, fmt.Sprintf("%s: %.2f s", p.level, av.LongestNoAckSeconds))
 		}
@@ -431,8 +427,8 @@ func tested(run *stats.Run, all []point, fe faultEvidence) []string {
 		if m.ConsumerBehind {
 			out = append(out, fmt.Sprintf("%s: the consumers fell behind (lag %d at the end), so its end-to-end latency measures the consumer backlog, not Kafka.", p.level, m.ConsumerLagEnd))
 		}
-		if p.res.Audit.DrainTimedOut {
-			out = append(out, fmt.Sprintf("%s: the verification read timed out, so its lost and duplicate counts are a lower bound.", p.level))
+		if a := p.res.Audit; a.VerificationRead != nil && !a.VerificationRead.Complete {
+			out = append(out, fmt.Sprintf("%s: verification read %s. Its lost count is unknown (neither zero nor the records left unread); its duplicate and out-of-order counts are lower bounds.", p.level, a.ReadSummary()))
 		}
 		if o := m.ProduceLatency.Overflow + m.EndToEndLatency.Overflow; o > 0 {
 			out = append(out, fmt.Sprintf("%s: %d latencies exceeded the histogram range (1 h) and are counted at its maximum.", p.level, o))
@@ -497,8 +493,8 @@ func classes(ps []point) []*class {
 			c.best = p
 		}
 		a := p.res.Audit
-		if a.Lost > 0 || a.Duplicates > 0 || a.OutOfOrder > 0 {
-			c.clean = false
+		if !a.NoneLost() || a.Duplicates > 0 || a.OutOfOrder > 0 {
+			c.clean = false // an unknown loss is not a clean record either
 		}
 	}
 	for _, c := range out {
@@ -630,7 +626,7 @@ func recommend(ps []point, fe faultEvidence) recommendation {
 		for _, c := range cs {
 			if !c.clean {
 				a := sumAudit(c)
-				lossy = append(lossy, fmt.Sprintf("%s (lost %d, duplicates %d, out of order %d)", c.name, a.Lost, a.Duplicates, a.OutOfOrder))
+				lossy = append(lossy, fmt.Sprintf("%s (lost %s, duplicates %d, out of order %d)", c.name, a.LostText(), a.Duplicates, a.OutOfOrder))
 			}
 		}
 		if len(lossy) > 0 {
@@ -685,12 +681,19 @@ func recommend(ps []point, fe faultEvidence) recommendation {
 	return rec
 }
 
+// sumAudit adds up a class's lost, duplicate and out-of-order counts; the lost sum is unknown
+// when any point's is.
 func sumAudit(c *class) stats.Audit {
 	var a stats.Audit
+	lost, known := int64(0), true
 	for _, p := range c.points {
-		a.Lost += p.res.Audit.Lost
+		n, ok := p.res.Audit.LostCount()
+		lost, known = lost+n, known && ok
 		a.Duplicates += p.res.Audit.Duplicates
 		a.OutOfOrder += p.res.Audit.OutOfOrder
+	}
+	if known {
+		a.Lost = &lost
 	}
 	return a
 }

@@ -61,7 +61,7 @@ func TestParseWorkload(t *testing.T) {
 		want  func(w *Workload)
 	}{
 		{"defaults", "", func(w *Workload) {}},
-		{"min max size", "  message.size: {min: 10, max: 2000}\n", func(w *Workload) { w.MessageSizeMin, w.MessageSizeMax = 10, 2000 }},
+		{"min max size", "  message.size: {min: 20, max: 2000}\n", func(w *Workload) { w.MessageSizeMin, w.MessageSizeMax = 20, 2000 }},
 		{"rate max", "  rate: max\n", func(w *Workload) { w.Rate = 0 }},
 		{"consume backlog", "  consume.mode: backlog\n", func(w *Workload) { w.ConsumeMode = ConsumeBacklog }},
 		{"consume live is the default", "  consume.mode: live\n", func(w *Workload) {}},

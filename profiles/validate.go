@@ -371,6 +371,35 @@ func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
 	return ok
 }
 
+// MinMessageSize is the smallest record kbench can send: its fixed record header (producer id,
+// sequence, send time; runner.HeaderLen), which the audit and the end-to-end latency read from
+// every record. A smaller size would be sent as this size while the result said otherwise, so it
+// is refused.
+const MinMessageSize = 20
+
+// checkMessageSize refuses message sizes below MinMessageSize, naming the minimum. A size the
+// parser already refused (missing, not a number) is not reported twice.
+func (p *Profile) checkMessageSize(errs *problemList) {
+	if p.hasProblemAt("workload.message.size") {
+		return
+	}
+	w := p.Workload
+	for _, f := range []struct {
+		field string
+		v     int
+	}{{"workload.message.size.min", w.MessageSizeMin}, {"workload.message.size.max", w.MessageSizeMax}} {
+		if f.v >= MinMessageSize || (f.field == "workload.message.size.max" && w.MessageSizeMax == w.MessageSizeMin) {
+			continue
+		}
+		field := f.field
+		if _, ok := p.lines[field]; !ok {
+			field = "workload.message.size" // the single-number form
+		}
+		errs.add(p.problem(p.line(field), field,
+			"want at least %d bytes (the kbench record header: producer id, sequence and send time), got %d", MinMessageSize, f.v))
+	}
+}
+
 // checkWorkload checks what does not depend on the sweep.
 func (p *Profile) checkWorkload(errs *problemList) {
 	w := p.Workload
@@ -378,6 +407,7 @@ func (p *Profile) checkWorkload(errs *problemList) {
 		errs.add(p.problem(p.line("workload.duration"), "workload.duration",
 			"the measured duration (%s) must be longer than the warmup (%s)", w.Duration, w.Warmup))
 	}
+	p.checkMessageSize(errs)
 	if w.MessageSizeMin > 0 && w.MessageSizeMax > 0 && w.MessageSizeMin > w.MessageSizeMax {
 		errs.add(p.problem(p.line("workload.message.size.min"), "workload.message.size",
 			"min (%d) is greater than max (%d)", w.MessageSizeMin, w.MessageSizeMax))

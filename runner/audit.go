@@ -214,12 +214,36 @@ func (v *Verifier) Merge(o *Verifier) {
 	v.lastSet, v.lastPos = nil, nil
 }
 
-// Reconcile compares the producers' ledgers with what the verification read returned. It reads
-// the ledgers and the verifier and leaves them unchanged in content. Invariants of the result:
-// Acked = (acked and consumed) + Lost, and Consumed = (acked and consumed) + UnackedConsumed +
-// ConsumedNotSent. The drain fields of stats.Audit are the caller's to fill.
+// Reconcile compares the producers' ledgers with what a complete verification read returned
+// (see ReconcileRead for one that may not have completed). It reads the ledgers and the verifier
+// and leaves them unchanged in content. Invariants of the result: Acked = (acked and consumed) +
+// Lost, and Consumed = (acked and consumed) + UnackedConsumed + ConsumedNotSent. The drain fields
+// of stats.Audit are the caller's to fill.
 func Reconcile(ledgers []*Ledger, v *Verifier) stats.Audit {
-	var a stats.Audit
+	a, notRead := reconcile(ledgers, v)
+	a.Lost = &notRead
+	return a
+}
+
+// ReconcileRead is Reconcile for a verification read described by read. When the read did not
+// complete (interrupted, bound ran out, failed, skipped), an acknowledged record it did not see
+// may simply not have been read yet: Lost is then unknown (nil) and the count of such records
+// goes to read.AckedNotReadBack as an upper bound, never as loss. The send-side counts (sent,
+// acked, failed, indeterminate) come from the ledgers alone and are kept either way; what was
+// read back (consumed, duplicates, out of order) is a lower bound of an incomplete read.
+func ReconcileRead(ledgers []*Ledger, v *Verifier, read stats.VerificationRead) stats.Audit {
+	a, notRead := reconcile(ledgers, v)
+	read.AckedNotReadBack = notRead
+	if read.Complete {
+		a.Lost = &notRead
+	}
+	a.VerificationRead = &read
+	return a
+}
+
+// reconcile computes the audit with Lost left nil, and returns the number of acknowledged
+// records the read did not see: the lost ones if the read was complete.
+func reconcile(ledgers []*Ledger, v *Verifier) (a stats.Audit, ackedNotRead int64) {
 	if v == nil {
 		v = NewVerifier()
 	}
@@ -246,11 +270,11 @@ func Reconcile(ledgers []*Ledger, v *Verifier) stats.Audit {
 
 		seen := v.seen[l.producer]
 		if seen == nil {
-			a.Lost += int64(l.acked.bm.GetCardinality())
+			ackedNotRead += int64(l.acked.bm.GetCardinality())
 			continue
 		}
 		seen.optimize()
-		a.Lost += int64(l.acked.bm.GetCardinality() - l.acked.bm.AndCardinality(seen.bm))
+		ackedNotRead += int64(l.acked.bm.GetCardinality() - l.acked.bm.AndCardinality(seen.bm))
 		consumedSent := roaring64.And(seen.bm, l.sent.bm)
 		a.UnackedConsumed += int64(consumedSent.GetCardinality() - consumedSent.AndCardinality(l.acked.bm))
 		a.ConsumedNotSent += int64(seen.bm.GetCardinality() - consumedSent.GetCardinality())
@@ -263,5 +287,5 @@ func Reconcile(ledgers []*Ledger, v *Verifier) stats.Audit {
 	}
 	a.Duplicates = v.duplicates
 	a.OutOfOrder = v.outOfOrder
-	return a
+	return a, ackedNotRead
 }

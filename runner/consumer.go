@@ -59,7 +59,7 @@ func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 				w.lastNs = now
 				w.c.consumed.Add(1)
 				w.c.consBytes.Add(int64(len(m.Value)))
-			} else if w.clock.measured(h.SendNs) {
+			} else if w.clock.member(h.Producer, h.Seq, h.SendNs) {
 				lat := time.Duration(now - h.SendNs)
 				w.e2e.Record(lat)
 				w.win.record(now, lat)

@@ -78,8 +78,8 @@ func countOps(r *stats.Result, op string) (ok, failed int) {
 func logFaults(t *testing.T, r *stats.Result) {
 	t.Helper()
 	a := r.Audit
-	t.Logf("%s: sent %d acked %d failed %d indeterminate %d consumed %d lost %d duplicates %d unacked-consumed %d indeterminate-consumed %d failed-but-consumed %d",
-		r.Point.ID, a.Sent, a.Acked, a.Failed, a.Indeterminate, a.Consumed, a.Lost, a.Duplicates, a.UnackedConsumed, a.IndeterminateConsumed, a.FailedButConsumed)
+	t.Logf("%s: sent %d acked %d failed %d indeterminate %d consumed %d lost %s duplicates %d unacked-consumed %d indeterminate-consumed %d failed-but-consumed %d",
+		r.Point.ID, a.Sent, a.Acked, a.Failed, a.Indeterminate, a.Consumed, a.LostText(), a.Duplicates, a.UnackedConsumed, a.IndeterminateConsumed, a.FailedButConsumed)
 	t.Logf("%s: failed by error %v; notes %v", r.Point.ID, r.Metrics.FailedByError, r.Notes)
 	if r.Faults != nil {
 		for _, e := range r.Faults.Events {
@@ -136,8 +136,8 @@ func TestIntegrationFaultsIdempotentNoLoss(t *testing.T) {
 		t.Errorf("only %d leader changes seen: leadership did not move on every kill", len(res.Faults.LeaderChanges))
 	}
 	a := res.Audit
-	if a.Lost != 0 || a.Duplicates != 0 || a.DuplicatesDefect || a.OutOfOrder != 0 {
-		t.Errorf("lost %d, duplicates %d (defect %v), out of order %d: want none", a.Lost, a.Duplicates, a.DuplicatesDefect, a.OutOfOrder)
+	if !a.NoneLost() || a.Duplicates != 0 || a.DuplicatesDefect || a.OutOfOrder != 0 {
+		t.Errorf("lost %s, duplicates %d (defect %v), out of order %d: want none", a.LostText(), a.Duplicates, a.DuplicatesDefect, a.OutOfOrder)
 	}
 	if a.Acked == 0 || a.Consumed < a.Acked {
 		t.Errorf("acked %d, consumed %d", a.Acked, a.Consumed)
@@ -163,7 +163,8 @@ func TestIntegrationFaultsLowAcksBooksBalance(t *testing.T) {
 			t.Errorf("acks=%s: %d kills, want 2", acks, kills)
 		}
 		a := res.Audit
-		ackedRead := a.Acked - a.Lost
+		lost, _ := a.LostCount()
+		ackedRead := a.Acked - lost
 		if ackedRead < 0 || a.Consumed != ackedRead+a.UnackedConsumed+a.ConsumedNotSent {
 			t.Errorf("acks=%s: books do not balance: consumed %d != acked-and-read %d + unacked-read %d + not-sent %d",
 				acks, a.Consumed, ackedRead, a.UnackedConsumed, a.ConsumedNotSent)
@@ -195,8 +196,8 @@ func TestIntegrationFaultsMinISRUnavailable(t *testing.T) {
 	if len(im) != 1 || im[0].LongestNoAckSeconds < 2 {
 		t.Errorf("want an unavailability window of seconds after the kill, got %+v", im)
 	}
-	if res.Audit.Lost != 0 {
-		t.Errorf("lost %d: NOT_ENOUGH_REPLICAS is an availability loss, not a durability loss", res.Audit.Lost)
+	if !res.Audit.NoneLost() {
+		t.Errorf("lost %s: NOT_ENOUGH_REPLICAS is an availability loss, not a durability loss", res.Audit.LostText())
 	}
 }
 
@@ -279,8 +280,8 @@ func TestIntegrationConsumerCrash(t *testing.T) {
 				t.Errorf("auto-commit every 100 ms with 1 s processing: a crash must skip records committed before they were processed")
 			}
 		}
-		if res.Audit.Lost != 0 {
-			t.Errorf("%s: broker-side loss %d", mode, res.Audit.Lost)
+		if !res.Audit.NoneLost() {
+			t.Errorf("%s: broker-side loss %s", mode, res.Audit.LostText())
 		}
 	}
 }

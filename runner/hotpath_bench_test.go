@@ -104,7 +104,7 @@ func TestCollectorClosedSecondsKeepTheirNumbers(t *testing.T) {
 }
 
 // mockTopic starts librdkafka's mock cluster with one topic.
-func mockTopic(b *testing.B, partitions int) (bootstrap, topic string) {
+func mockTopic(b testing.TB, partitions int) (bootstrap, topic string) {
 	mc, err := kafka.NewMockCluster(1)
 	if err != nil {
 		b.Fatal(err)
@@ -118,7 +118,7 @@ func mockTopic(b *testing.B, partitions int) (bootstrap, topic string) {
 }
 
 // benchProducer builds a producer worker as the runner does (same config function).
-func benchProducer(b *testing.B, bootstrap, topic string, size, partitions int) *producerWorker {
+func benchProducer(b testing.TB, bootstrap, topic string, size, partitions int) *producerWorker {
 	acks := profiles.AcksLeader
 	linger, batch := 5, 16384
 	p := profiles.Point{

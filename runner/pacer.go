@@ -44,19 +44,26 @@ func NewPacer(totalRate, producers, index int, duration time.Duration) (*Pacer, 
 // Offset is when send n (0-based) of this producer is due, counted from the start. It saturates
 // at the largest Duration instead of wrapping.
 func (p *Pacer) Offset(n uint64) time.Duration {
+	return scheduleOffset(p.rate, p.producers, p.index, n)
+}
+
+// scheduleOffset is when send n of producer index (of producers, sharing rate sends per second)
+// is due, counted from the start: the schedule every Pacer follows, which phaseClock also uses
+// to tell a record's scheduled time from its producer id and sequence alone.
+func scheduleOffset(rate, producers, index, n uint64) time.Duration {
 	// k = index + n*P, the send's place in the global schedule; offset = k * 1e9 / rate ns,
 	// computed in 128 bits so it is exact (truncated to the nanosecond) for any n.
-	hi, k := bits.Mul64(n, p.producers)
-	k, carry := bits.Add64(k, p.index, 0)
+	hi, k := bits.Mul64(n, producers)
+	k, carry := bits.Add64(k, index, 0)
 	hi += carry
 	if hi != 0 {
 		return maxDuration
 	}
 	hi, lo := bits.Mul64(k, uint64(time.Second))
-	if hi >= p.rate {
+	if hi >= rate {
 		return maxDuration
 	}
-	ns, _ := bits.Div64(hi, lo, p.rate)
+	ns, _ := bits.Div64(hi, lo, rate)
 	if ns > uint64(maxDuration) {
 		return maxDuration
 	}

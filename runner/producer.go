@@ -22,15 +22,40 @@ const defaultMaxInFlight = 10000
 // records would otherwise be hashed, one partition per record.
 const stickyInterval = 10 * time.Millisecond
 
-// phaseClock is when the phases of a point begin and end, in unix nanoseconds. A record belongs
-// to the measured phase when its actual send time is in [Measure, End).
+// phaseClock is when the phases of a point begin and end, in unix nanoseconds, and the point's
+// send schedule. A record belongs to the measured phase when its send time is in [Measure, End):
+// at a target rate its scheduled send time, so a record the window scheduled but a lagging
+// sender (a stall near the end) sent after End is still counted, with its latency from the
+// schedule, and the throughput is the records the window scheduled over the window's length; at
+// max rate (closed loop, no schedule) its actual send time. Producers, consumers and the
+// per-second counters all decide by member, so sent, acked and consumed count the same records.
 type phaseClock struct {
 	Start   int64 // warmup begins; the pacer's schedule starts here
 	Measure int64 // measured phase begins
 	End     int64 // measured phase ends; no record is scheduled at or after it
+
+	// The schedule (rate 0: max rate, none): producer id idBase+i is Pacer i of producers
+	// sharing rate sends per second.
+	rate, producers uint64
+	idBase          uint32
 }
 
 func (c phaseClock) measured(ns int64) bool { return ns >= c.Measure && ns < c.End }
+
+// scheduled is when record seq of producer id was due (unix ns): from the schedule at a target
+// rate, else (max rate, or a producer id not of this point) its actual send time sendNs.
+func (c phaseClock) scheduled(producer uint32, seq uint64, sendNs int64) int64 {
+	i := uint64(producer - c.idBase)
+	if c.rate == 0 || i >= c.producers {
+		return sendNs
+	}
+	return c.Start + int64(scheduleOffset(c.rate, c.producers, i, seq))
+}
+
+// member says whether record seq of producer id, sent at sendNs, belongs to the measured phase.
+func (c phaseClock) member(producer uint32, seq uint64, sendNs int64) bool {
+	return c.measured(c.scheduled(producer, seq, sendNs))
+}
 
 // counters are the per-worker numbers other goroutines read while it runs (progress, per-second
 // series). Each has one writer; readers use atomic loads. Padding keeps workers off each
@@ -142,7 +167,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			err := w.p.Produce(&msg, nil)
 			if err == nil {
 				w.ledger.Sent(seq)
-				if w.clock.measured(now) {
+				if w.clock.measured(sched) {
 					w.c.sent.Add(1)
 					w.c.sentBytes.Add(int64(size))
 				}
@@ -158,7 +183,7 @@ func (w *producerWorker) send(ctx context.Context) {
 				}
 				continue
 			}
-			if w.clock.measured(now) {
+			if w.clock.measured(sched) {
 				w.sendFailed[errorName(err)]++
 				w.c.failed.Add(1)
 			}
@@ -229,10 +254,9 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	if w.pacer != nil {
 		sched = w.clock.Start + int64(w.pacer.Offset(seq))
 	}
-	// Which phase a record belongs to is decided by its actual send time, the one the consumers
-	// see in the record, so sent, acked and consumed count the same records; its latency is
-	// still measured from the scheduled time.
-	measured := w.clock.measured(sendNs)
+	// Which phase a record belongs to is decided as the send loop and the consumers decide it
+	// (phaseClock): by its scheduled time at a target rate, by its actual send time at max rate.
+	measured := w.clock.measured(sched)
 	if err := m.TopicPartition.Error; err != nil {
 		code, name, indet := classifyError(err)
 		w.ledger.Failed(seq, code, name, indet)

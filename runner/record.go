@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+
+	"github.com/kbench/kbench/profiles"
 )
 
 // Record layout. Every value kbench produces starts with a fixed header so that any reader (the
@@ -23,6 +25,13 @@ const (
 	// in the delivery report (go.delivery.report.fields=key), which is how the producer learns
 	// which record was acknowledged and when it was sent, without a map or a lock.
 	keyLen = 16
+)
+
+// The profile validation refuses message sizes below profiles.MinMessageSize; it must be this
+// header's length. These two lines fail to compile if the two ever differ.
+var (
+	_ [HeaderLen - profiles.MinMessageSize]struct{}
+	_ [profiles.MinMessageSize - HeaderLen]struct{}
 )
 
 // errShortRecord is returned when a value is too short to hold the kbench header: the topic holds
@@ -77,7 +86,8 @@ type sizeCycle struct {
 	min, span uint64
 }
 
-// newSizeCycle returns sizes in [min, max]; both are raised to HeaderLen.
+// newSizeCycle returns sizes in [min, max]; both are raised to HeaderLen (runPoint refuses a
+// point below it first, so a result never claims a size smaller than what was sent).
 func newSizeCycle(min, max int) sizeCycle {
 	if min < HeaderLen {
 		min = HeaderLen

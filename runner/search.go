@@ -92,8 +92,11 @@ func Evaluate(obj profiles.Objective, minRecords int64, t *stats.SearchTrial) {
 	if bad := t.FailedSends + t.Indeterminate; bad > obj.MaxFailedSends {
 		why = append(why, fmt.Sprintf("%d failed and %d indeterminate sends (allowed %d)", t.FailedSends, t.Indeterminate, obj.MaxFailedSends))
 	}
-	if t.Lost > 0 {
-		why = append(why, fmt.Sprintf("%d acknowledged records lost", t.Lost))
+	switch {
+	case t.Lost == nil:
+		why = append(why, "loss unknown: the trial's verification read did not complete")
+	case *t.Lost > 0:
+		why = append(why, fmt.Sprintf("%d acknowledged records lost", *t.Lost))
 	}
 	check := func(name string, bound float64, s stats.LatencySummary) {
 		switch {

@@ -42,7 +42,7 @@ func (s *simulated) trial(_ context.Context, t Trial) (stats.SearchTrial, error)
 		p = 1000
 	}
 	return stats.SearchTrial{
-		AchievedRate: achieved, SentRate: t.Rate, AckedRecords: int64(achieved * s.seconds), Status: stats.StatusOK,
+		AchievedRate: achieved, SentRate: t.Rate, AckedRecords: int64(achieved * s.seconds), Status: stats.StatusOK, Lost: new(int64(0)),
 		ProduceLatency: stats.LatencySummary{Count: int64(achieved * s.seconds), P99Ms: p},
 	}, nil
 }
@@ -225,12 +225,15 @@ func TestEvaluateGivesEveryReason(t *testing.T) {
 		trial stats.SearchTrial
 		want  []string
 	}{
-		{"passes", stats.SearchTrial{TargetRate: 1000, AchievedRate: 995, AckedRecords: 3000, Status: stats.StatusOK,
+		{"passes", stats.SearchTrial{TargetRate: 1000, AchievedRate: 995, AckedRecords: 3000, Status: stats.StatusOK, Lost: new(int64(0)),
 			ProduceLatency: stats.LatencySummary{Count: 1, P99Ms: 19}, EndToEndLatency: stats.LatencySummary{Count: 1, P99Ms: 49}}, nil},
-		{"everything wrong", stats.SearchTrial{TargetRate: 1000, AchievedRate: 900, AckedRecords: 100, FailedSends: 2, Indeterminate: 1, Lost: 1,
+		{"everything wrong", stats.SearchTrial{TargetRate: 1000, AchievedRate: 900, AckedRecords: 100, FailedSends: 2, Indeterminate: 1, Lost: new(int64(1)),
 			Status: stats.StatusIncomplete, ProduceLatency: stats.LatencySummary{Count: 1, P99Ms: 31.25}},
 			[]string{"trial run incomplete", "only 100 acknowledged records", "achieved 900 msgs/s < 98 % of target 1000",
 				"2 failed and 1 indeterminate sends", "1 acknowledged records lost", "produce p99 31.25 ms > 20 ms", "no end-to-end latency measured"}},
+		{"loss unknown", stats.SearchTrial{TargetRate: 1000, AchievedRate: 995, AckedRecords: 3000, Status: stats.StatusIncomplete,
+			ProduceLatency: stats.LatencySummary{Count: 1, P99Ms: 19}, EndToEndLatency: stats.LatencySummary{Count: 1, P99Ms: 49}},
+			[]string{"trial run incomplete", "loss unknown: the trial's verification read did not complete"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

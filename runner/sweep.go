@@ -201,7 +201,10 @@ func (p *progress) end(res *stats.Result) {
 	}
 	msg := fmt.Sprintf("[%d/%d] %s: %s", p.cur+1, len(p.points), res.Point.Label, res.Status)
 	if res.Status == stats.StatusOK || res.Status == stats.StatusIncomplete {
-		msg += fmt.Sprintf(", %.0f msg/s acked, produce p99 %.2f ms, lost %d", res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms, res.Audit.Lost)
+		msg += fmt.Sprintf(", %.0f msg/s acked, produce p99 %.2f ms, lost %s", res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms, res.Audit.LostText())
+		if v := res.Audit.VerificationRead; v != nil && !v.Complete {
+			msg += " (verification read " + res.Audit.ReadSummary() + ")"
+		}
 	}
 	if res.Error != "" {
 		msg += ": " + res.Error

@@ -2,72 +2,242 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/stats"
 )
+
+// testHookVerifyRecord, when set by a test, is called after each record the verification read
+// observes, with the number observed so far (to interrupt a read part-way deterministically).
+var testHookVerifyRecord func(observed int64)
+
+// verifyRetryBackoff bounds the wait between two attempts to set the verification read up.
+const verifyRetryBackoff = 2 * time.Second
+
+// errNoLeader says a partition had no leader in the read's metadata: retryable (an election
+// after a broker restart), like UNKNOWN_PARTITION and LEADER_NOT_AVAILABLE.
+var errNoLeader = errors.New("no leader")
 
 // verifyRead is the audit's read-back: a fresh consumer that assigns every partition itself (no
 // group, so no rebalance and no committed offset can hide a record), reads from the earliest
 // offset until each partition reaches the high watermark taken when the read began, and feeds
 // every kbench record to v. It covers the whole topic, warmup records included: the audit
-// accounts for every record the point sent, not only the measured ones. It returns false in
-// timedOut when the bound ran out before every partition was read to its watermark. On an
-// existing topic, from gives each partition's first offset to read (nil: the earliest) and own
-// says which producer ids are the point's (nil: all); other records are skipped.
-func verifyRead(ctx context.Context, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *Verifier, limit time.Duration) (timedOut bool, err error) {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, "kbench-verify-"+topic)))
-	if err != nil {
-		return false, fmt.Errorf("verification consumer: %w", err)
+// accounts for every record the point sent, not only the measured ones. On an existing topic,
+// from gives each partition's first offset to read (nil: the earliest) and own says which
+// producer ids are the point's (nil: all); other records are skipped.
+//
+// Setting the read up (metadata, high watermarks, assignment) is retried with a fresh client on
+// a retryable error (a partition without a leader or unknown to the client's metadata, right
+// after a broker restart) until limit runs out. The returned read says how far it got; it is
+// complete only when every partition reached its watermark. timedOut says limit ran out; err is
+// set when the read could not be set up at all (read.Stopped says so too).
+func verifyRead(ctx context.Context, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *Verifier, limit time.Duration) (read stats.VerificationRead, timedOut bool, err error) {
+	deadline := time.Now().Add(limit)
+	read.Partitions = make([]stats.PartitionRead, partitions)
+	for p := range read.Partitions {
+		start := int64(0)
+		if from != nil {
+			start = from[p]
+		}
+		read.Partitions[p] = stats.PartitionRead{Partition: int32(p), StartOffset: start, ReachedOffset: start, HighWatermark: -1}
+	}
+	defer func() { read.OffsetsRead, read.OffsetsToRead = offsetsRead(read.Partitions) }()
+
+	c, tps, err := setUpVerify(ctx, conn, topic, &read, deadline)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		read.Stopped = "interrupted before the read began"
+		return read, false, nil
+	case err != nil:
+		read.Stopped = fmt.Sprintf("failed after %d attempt(s): %v", read.Attempts, err)
+		return read, false, err
 	}
 	defer closeBounded(func() { _ = c.Close() }, 10*time.Second)
+	if len(tps) == 0 {
+		read.Complete = true
+		return read, false, nil
+	}
+	return pollVerify(ctx, c, &read, len(tps), own, v, deadline, limit)
+}
 
-	deadline := time.Now().Add(limit)
-	high := make([]int64, partitions)
-	var tps []kafka.TopicPartition
-	remaining := 0
-	for p := 0; p < partitions; p++ {
-		_, hi, err := c.QueryWatermarkOffsets(topic, int32(p), int(metadataTimeout/time.Millisecond))
+// setUpVerify creates the read's consumer, takes every partition's high watermark and assigns
+// the partitions that hold records to read, retrying retryable errors with a fresh client (fresh
+// metadata) until deadline or ctx ends. It fills read's watermarks and counts its attempts.
+func setUpVerify(ctx context.Context, conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (*kafka.Consumer, []kafka.TopicPartition, error) {
+	backoff := 100 * time.Millisecond
+	for {
+		read.Attempts++
+		c, tps, err := tryVerifySetUp(conn, topic, read, deadline)
+		if err == nil {
+			return c, tps, nil
+		}
+		if !retryableRead(err) {
+			return nil, nil, err
+		}
+		wait := min(backoff, time.Until(deadline))
+		if wait <= 0 {
+			return nil, nil, fmt.Errorf("%w (retryable; the bound ran out)", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(2*backoff, verifyRetryBackoff)
+	}
+}
+
+// tryVerifySetUp is one attempt of setUpVerify; the consumer is closed unless it is returned.
+func tryVerifySetUp(conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (_ *kafka.Consumer, _ []kafka.TopicPartition, err error) {
+	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, "kbench-verify-"+topic)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("verification consumer: %w", err)
+	}
+	defer func() {
 		if err != nil {
-			return false, fmt.Errorf("high watermark of %s/%d: %w", topic, p, err)
+			closeBounded(func() { _ = c.Close() }, 10*time.Second)
 		}
-		high[p] = hi
-		start := kafka.OffsetBeginning
-		if from != nil {
-			start = kafka.Offset(from[p])
+	}()
+	timeoutMs := func() int {
+		return int(max(min(metadataTimeout, time.Until(deadline)), 100*time.Millisecond) / time.Millisecond)
+	}
+	md, err := c.GetMetadata(&topic, false, timeoutMs())
+	if err != nil {
+		return nil, nil, fmt.Errorf("metadata of %s: %w", topic, err)
+	}
+	if err := leadersKnown(md, topic, len(read.Partitions)); err != nil {
+		return nil, nil, err
+	}
+	var tps []kafka.TopicPartition
+	for i := range read.Partitions {
+		pr := &read.Partitions[i]
+		_, hi, err := c.QueryWatermarkOffsets(topic, pr.Partition, timeoutMs())
+		if err != nil {
+			return nil, nil, fmt.Errorf("high watermark of %s/%d: %w", topic, pr.Partition, err)
 		}
-		if hi > 0 && (from == nil || hi > from[p]) {
-			remaining++
-			tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: int32(p), Offset: start})
+		pr.HighWatermark = hi
+		if hi > pr.StartOffset {
+			start := kafka.Offset(pr.StartOffset)
+			if pr.StartOffset == 0 {
+				start = kafka.OffsetBeginning // a fresh topic; the log start may have moved past 0
+			}
+			tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: pr.Partition, Offset: start})
 		}
 	}
-	if remaining == 0 {
-		return false, nil
+	if len(tps) == 0 {
+		return c, nil, nil
 	}
 	if err := c.Assign(tps); err != nil {
-		return false, fmt.Errorf("assign %s for the verification read: %w", topic, err)
+		return nil, nil, fmt.Errorf("assign %s for the verification read: %w", topic, err)
 	}
-	done := make([]bool, partitions)
-	for remaining > 0 {
-		if ctx.Err() != nil || time.Now().After(deadline) {
-			return true, nil
+	return c, tps, nil
+}
+
+// leadersKnown checks that the metadata has every partition of topic with a leader.
+func leadersKnown(md *kafka.Metadata, topic string, partitions int) error {
+	tm, ok := md.Topics[topic]
+	if !ok {
+		return fmt.Errorf("metadata of %s: %w", topic, kafka.NewError(kafka.ErrUnknownTopic, "topic not in metadata", false))
+	}
+	if tm.Error.Code() != kafka.ErrNoError {
+		return fmt.Errorf("metadata of %s: %w", topic, tm.Error)
+	}
+	led := make([]bool, partitions)
+	for _, p := range tm.Partitions {
+		if p.Error.Code() == kafka.ErrNoError && p.Leader >= 0 && int(p.ID) < partitions {
+			led[p.ID] = true
 		}
-		ev := c.Poll(100)
-		m, ok := ev.(*kafka.Message)
+	}
+	for p, ok := range led {
 		if !ok {
+			return fmt.Errorf("partition %s/%d: %w", topic, p, errNoLeader)
+		}
+	}
+	return nil
+}
+
+// pollVerify reads the assigned partitions until each reaches its high watermark, ctx ends or
+// deadline passes, recording in read how far each partition got.
+func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
+	parts := read.Partitions
+	done := make([]bool, len(parts))
+	for remaining > 0 {
+		if ctx.Err() != nil {
+			read.Stopped = "interrupted"
+			return *read, false, nil
+		}
+		if time.Now().After(deadline) {
+			read.Stopped = fmt.Sprintf("its bound of %s ran out", limit)
+			return *read, true, nil
+		}
+		m, ok := c.Poll(100).(*kafka.Message)
+		if !ok || m.TopicPartition.Error != nil {
 			continue
 		}
 		p := m.TopicPartition.Partition
+		if p < 0 || int(p) >= len(parts) {
+			continue
+		}
 		if h, err := decodeHeader(m.Value); err == nil && (own == nil || own(h.Producer)) {
 			v.Observe(p, h.Producer, h.Seq)
+			read.RecordsRead++
+			if testHookVerifyRecord != nil {
+				testHookVerifyRecord(read.RecordsRead)
+			}
 		}
 		// Offsets can jump (transaction markers, compaction), so "reached" means the next offset
 		// to read is at or past the watermark.
-		if !done[p] && int64(m.TopicPartition.Offset)+1 >= high[p] {
+		next := int64(m.TopicPartition.Offset) + 1
+		pr := &parts[p]
+		pr.ReachedOffset = max(pr.ReachedOffset, next)
+		if !done[p] && next >= pr.HighWatermark {
 			done[p] = true
 			remaining--
 		}
 	}
-	return false, nil
+	read.Complete = true
+	return *read, false, nil
+}
+
+// offsetsRead sums, over the partitions whose high watermark is known, the offsets read and the
+// offsets there were to read.
+func offsetsRead(parts []stats.PartitionRead) (read, toRead int64) {
+	for _, p := range parts {
+		if p.HighWatermark < 0 || p.HighWatermark <= p.StartOffset {
+			continue
+		}
+		toRead += p.HighWatermark - p.StartOffset
+		read += min(p.ReachedOffset, p.HighWatermark) - p.StartOffset
+	}
+	return read, toRead
+}
+
+// retryableRead says whether setting up the verification read may succeed if tried again with
+// fresh metadata. A restart leaves the client in many transient states for a moment (partition
+// unknown to its metadata, no leader or a moving one, a dropped broker handle, a request timed
+// out in its queue: all seen on the local cluster), so a Kafka error is retried unless it is one
+// no retry can fix (authorization, authentication, an invalid argument or configuration, an
+// unsupported request, a fatal client error); the read's bound keeps the retries finite.
+func retryableRead(err error) bool {
+	if errors.Is(err, errNoLeader) {
+		return true
+	}
+	var kerr kafka.Error
+	if !errors.As(err, &kerr) || kerr.IsFatal() {
+		return false
+	}
+	switch kerr.Code() {
+	case kafka.ErrTopicAuthorizationFailed, kafka.ErrClusterAuthorizationFailed, kafka.ErrGroupAuthorizationFailed,
+		kafka.ErrSaslAuthenticationFailed, kafka.ErrAuthentication, kafka.ErrSsl, kafka.ErrInvalidArg,
+		kafka.ErrInvalidConfig, kafka.ErrUnsupportedFeature, kafka.ErrUnsupportedVersion, kafka.ErrNotImplemented,
+		kafka.ErrFatal, kafka.ErrInvalidRequest, kafka.ErrTopicException:
+		return false
+	}
+	return true
 }

@@ -349,7 +349,7 @@ func (s *workerSlot) read(cw *consumerWorker) {
 			s.processed.Observe(part, producer, seq)
 			s.count++
 			cw.c.consumedAll.Add(1)
-			if cw.clock.measured(sendNs) {
+			if cw.clock.member(producer, seq, sendNs) {
 				lat := time.Duration(pollNs - sendNs)
 				cw.e2e.Record(lat)
 				cw.win.record(pollNs, lat)

@@ -133,7 +133,33 @@ func ReadResult(path string) (*Result, error) {
 	if err := readJSONVersioned(path, "point result file", maxResultFile, &r); err != nil {
 		return nil, err
 	}
+	upgradeResult(&r)
 	return &r, nil
+}
+
+// upgradeResult brings a version 1 result to version 2's meaning. Version 1 counted every
+// acknowledged record its verification read had not reached as lost, and wrote zeros when the
+// read was skipped, so its lost count is kept only where the read completed; elsewhere it becomes
+// unknown, with what is known of the read.
+func upgradeResult(r *Result) {
+	if r.FormatVersion >= 2 {
+		return
+	}
+	a := &r.Audit
+	ran := a.Sent > 0 || a.Acked > 0 || a.Consumed > 0
+	switch {
+	case ran && !a.DrainTimedOut:
+		a.VerificationRead = &VerificationRead{Complete: true, Attempts: 1, RecordsRead: a.Consumed + a.Duplicates}
+	case ran:
+		a.Lost = nil
+		a.VerificationRead = &VerificationRead{Stopped: "did not reach every high watermark (a format 1 file, whose lost count included the records not read)",
+			Attempts: 1, RecordsRead: a.Consumed + a.Duplicates}
+	case r.Metrics.Sent.Records > 0:
+		a.Lost = nil // records were sent, the audit wrote zeros: skipped
+		a.VerificationRead = &VerificationRead{Stopped: "skipped (a format 1 file)"}
+	default:
+		a.Lost = nil // nothing measured: no audit
+	}
 }
 
 // WriteIndex writes idx to dir/index.json atomically, creating dir. It sets idx.FormatVersion.

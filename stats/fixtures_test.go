@@ -37,23 +37,28 @@ var fixtureLadder = []fixturePoint{
 	{
 		id: "acks-1", label: "acks=1", levelName: "acks=1", rank: 1, acks: profiles.AcksLeader,
 		produceP50: 0.95, p99: 3.1, e2eExtraP50: 1.1,
-		audit: Audit{Sent: 300000, Acked: 299940, Indeterminate: 60, Consumed: 299748, Lost: 214,
-			UnackedConsumed: 22, DrainSeconds: 1.8},
+		audit: Audit{Sent: 300000, Acked: 299940, Indeterminate: 60, Consumed: 299748, Lost: new(int64(214)),
+			UnackedConsumed: 22, DrainSeconds: 1.8, VerificationRead: completeRead(299748)},
 		failedBy: map[string]int64{"_MSG_TIMED_OUT": 60},
 	},
 	{
 		id: "acks-all", label: "acks=all", levelName: "acks=all", rank: 2, acks: profiles.AcksAll,
 		produceP50: 1.8, p99: 5.2, e2eExtraP50: 1.2,
 		audit: Audit{Sent: 300000, Acked: 299981, Indeterminate: 19, Consumed: 299988, Duplicates: 96,
-			OutOfOrder: 2, UnackedConsumed: 7, DrainSeconds: 2.1},
+			OutOfOrder: 2, UnackedConsumed: 7, DrainSeconds: 2.1, Lost: new(int64(0)), VerificationRead: completeRead(299988 + 96)},
 		failedBy: map[string]int64{"_MSG_TIMED_OUT": 19},
 	},
 	{
 		id: "acks-all-idem", label: "acks=all idem", levelName: "acks=all + idempotence", rank: 3,
 		acks: profiles.AcksAll, idempotence: true,
 		produceP50: 1.9, p99: 5.6, e2eExtraP50: 1.2,
-		audit: Audit{Sent: 300000, Acked: 300000, Consumed: 300000, DrainSeconds: 1.9},
+		audit: Audit{Sent: 300000, Acked: 300000, Consumed: 300000, DrainSeconds: 1.9, Lost: new(int64(0)), VerificationRead: completeRead(300000)},
 	},
+}
+
+// completeRead is a verification read that reached every high watermark after reading n records.
+func completeRead(n int64) *VerificationRead {
+	return &VerificationRead{Complete: true, Attempts: 1, RecordsRead: n, OffsetsRead: n, OffsetsToRead: n}
 }
 
 const (

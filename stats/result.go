@@ -13,6 +13,9 @@
 package stats
 
 import (
+	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/kbench/kbench/profiles"
@@ -20,7 +23,12 @@ import (
 
 // FormatVersion is written into every result and index file; bump it only with a reader for the
 // old version.
-const FormatVersion = 1
+//
+// Version 2: Audit.Lost is null when the verification read did not complete (version 1 counted
+// every record not yet read as lost), and Audit.VerificationRead says how far the read got.
+// Version 1 files are read with their lost count made unknown where their read had not
+// completed (see upgradeResult).
+const FormatVersion = 2
 
 // Status says whether a point's numbers can be trusted as a whole.
 type Status string
@@ -132,13 +140,17 @@ type Audit struct {
 	Failed          int64   `json:"failed"`            // definitely not written
 	Indeterminate   int64   `json:"indeterminate"`     // timed out / connection lost: may or may not be written
 	Consumed        int64   `json:"consumed"`          // unique records read back in the verification read
-	Lost            int64   `json:"lost"`              // acked but never read back
+	Lost            *int64  `json:"lost"`              // acked but never read back; null (unknown) when the verification read did not complete
 	Duplicates      int64   `json:"duplicates"`        // a record identity at more than one offset
 	OutOfOrder      int64   `json:"out_of_order"`      // a producer's sequence went backwards within a partition
 	UnackedConsumed int64   `json:"unacked_consumed"`  // read back but never acked: failed, indeterminate or no report
 	ConsumedNotSent int64   `json:"consumed_not_sent"` // read back but not sent by this point's producers (foreign or corrupt identity)
-	DrainTimedOut   bool    `json:"drain_timed_out"`
-	DrainSeconds    float64 `json:"drain_seconds"`
+	DrainTimedOut   bool    `json:"drain_timed_out"`   // the verification read's bound ran out
+	DrainSeconds    float64 `json:"drain_seconds"`     // how long the verification read took
+	// VerificationRead says whether the read reached every partition's high watermark and, when
+	// it did not, how far it got. Lost is known only when it completed: a record not read yet is
+	// not a lost record. Nil: no audit (the point failed before measuring).
+	VerificationRead *VerificationRead `json:"verification_read,omitempty"`
 	// ReadCPUSeconds is kbench's process CPU (user+system) during the verification read: what
 	// the audit costs on the client, which Kafka's perf tools do not pay (they read nothing back).
 	ReadCPUSeconds float64 `json:"read_cpu_seconds,omitempty"`
@@ -149,6 +161,115 @@ type Audit struct {
 	IdempotenceEnabled        bool  `json:"idempotence_enabled,omitempty"`                   // enable.idempotence=true as applied
 	DuplicatesDefect          bool  `json:"duplicates_are_defect,omitempty"`                 // duplicates > 0 although idempotence was on
 	VerifiedAfterFaultsHealed bool  `json:"verification_read_after_faults_healed,omitempty"` // every fault had healed before the read began
+}
+
+// VerificationRead is how far the audit's read-back got.
+type VerificationRead struct {
+	Complete bool `json:"complete"` // every partition was read to the high watermark taken when the read began
+	// Stopped says why an incomplete read stopped: interrupted, the bound ran out, an error, or
+	// skipped (interrupted before the read began).
+	Stopped     string `json:"stopped,omitempty"`
+	Attempts    int    `json:"attempts"`     // more than 1 when a retryable error made it start over (fresh metadata)
+	RecordsRead int64  `json:"records_read"` // this point's records observed, duplicates included
+	// OffsetsRead and OffsetsToRead sum over the partitions whose high watermark was known:
+	// offsets read from the start offset on, and the high watermark minus the start offset.
+	OffsetsRead   int64 `json:"offsets_read"`
+	OffsetsToRead int64 `json:"offsets_to_read"`
+	// AckedNotReadBack is how many acknowledged records the read had not seen when it stopped: an
+	// upper bound on the lost records of an incomplete read, not a count of lost records.
+	AckedNotReadBack int64           `json:"acked_not_read_back"`
+	Partitions       []PartitionRead `json:"partitions,omitempty"`
+}
+
+// PartitionRead is how far the verification read got in one partition.
+type PartitionRead struct {
+	Partition     int32 `json:"partition"`
+	StartOffset   int64 `json:"start_offset"`   // first offset read (0 on a fresh topic)
+	ReachedOffset int64 `json:"reached_offset"` // next offset the read would have read
+	HighWatermark int64 `json:"high_watermark"` // -1: not known (the read failed before)
+}
+
+// Percent is the share of the offsets to read that were read, 0 to 100 (100 when complete).
+func (v *VerificationRead) Percent() float64 {
+	switch {
+	case v == nil:
+		return 0
+	case v.Complete:
+		return 100
+	case v.OffsetsToRead <= 0:
+		return 0
+	}
+	return 100 * float64(v.OffsetsRead) / float64(v.OffsetsToRead)
+}
+
+// ReadComplete says the verification read reached every high watermark, so Lost is known.
+func (a *Audit) ReadComplete() bool {
+	return a.VerificationRead != nil && a.VerificationRead.Complete && a.Lost != nil
+}
+
+// LostCount is the number of acknowledged records never read back, and whether it is known.
+func (a *Audit) LostCount() (int64, bool) {
+	if a.Lost == nil {
+		return 0, false
+	}
+	return *a.Lost, true
+}
+
+// NoneLost says the audit is complete and found no lost record; an unknown count is not none.
+func (a *Audit) NoneLost() bool {
+	n, ok := a.LostCount()
+	return ok && n == 0
+}
+
+// LostText is the lost count for tables and progress lines: the number, "unknown" when the
+// verification read did not complete, "-" when there was no audit (nothing measured).
+func (a *Audit) LostText() string {
+	if n, ok := a.LostCount(); ok {
+		return strconv.FormatInt(n, 10)
+	}
+	if a.VerificationRead == nil {
+		return "-"
+	}
+	return "unknown"
+}
+
+// ReadSummary says in a few words how the verification read went, e.g. "complete in 1.4 s" or
+// "incomplete (interrupted) at 41 %: 120000 records read, 3 of 6 partitions at their high
+// watermark; loss unknown".
+func (a *Audit) ReadSummary() string {
+	v := a.VerificationRead
+	switch {
+	case v == nil:
+		return "not run"
+	case v.Complete:
+		s := fmt.Sprintf("complete in %.1f s", a.DrainSeconds)
+		if v.Attempts > 1 {
+			s += fmt.Sprintf(" (%d attempts)", v.Attempts)
+		}
+		return s
+	}
+	why := v.Stopped
+	if why == "" {
+		why = "stopped"
+	}
+	s := fmt.Sprintf("incomplete (%s)", why)
+	if v.Attempts == 0 {
+		return s + "; loss unknown" // never started
+	}
+	if v.OffsetsToRead > 0 {
+		s += fmt.Sprintf(" at %.0f %%", math.Floor(v.Percent()))
+	}
+	s += fmt.Sprintf(": %d records read", v.RecordsRead)
+	if n := len(v.Partitions); n > 0 {
+		at := 0
+		for _, p := range v.Partitions {
+			if p.HighWatermark >= 0 && p.ReachedOffset >= p.HighWatermark {
+				at++
+			}
+		}
+		s += fmt.Sprintf(", %d of %d partitions at their high watermark", at, n)
+	}
+	return s + "; loss unknown"
 }
 
 // Second is one row of the per-second time series of the measured phase.

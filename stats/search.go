@@ -63,7 +63,7 @@ type SearchTrial struct {
 	AckedRecords    int64          `json:"acked_records"`
 	FailedSends     int64          `json:"failed_sends"`        // definitely failed
 	Indeterminate   int64          `json:"indeterminate_sends"` // timed out or connection lost
-	Lost            int64          `json:"lost"`                // acknowledged but not read back
+	Lost            *int64         `json:"lost"`                // acknowledged but not read back; null: unknown (the trial's verification read did not complete)
 	ProduceLatency  LatencySummary `json:"produce_latency"`
 	EndToEndLatency LatencySummary `json:"end_to_end_latency"`
 	ConsumerBehind  bool           `json:"consumer_behind"`

@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -35,8 +36,8 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 			label = r.Point.ID
 		}
 		status := string(r.Status)
-		if r.Audit.DrainTimedOut {
-			status += " (drain timed out)"
+		if v := r.Audit.VerificationRead; v != nil && !v.Complete {
+			status += fmt.Sprintf(" (verification read stopped at %.0f %%: lost unknown)", math.Floor(v.Percent()))
 		}
 		cells := []string{
 			cleanCell(label),
@@ -51,7 +52,7 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 			msCell(pl, pl.P99Ms),
 			msCell(pl, pl.P999Ms),
 			msCell(m.EndToEndLatency, m.EndToEndLatency.P99Ms),
-			strconv.FormatInt(r.Audit.Lost, 10),
+			r.Audit.LostText(),
 			strconv.FormatInt(r.Audit.Duplicates, 10),
 			cleanCell(status),
 			latencyKind(r),

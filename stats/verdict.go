@@ -31,8 +31,32 @@ func (r *Result) BrokenPromises() []string {
 			out = append(out, fmt.Sprintf("%s: %d records out of order within a partition although enable.idempotence=true", r.Point.Label, a.OutOfOrder))
 		}
 	}
-	if a.Lost > 0 && promisesNoLoss(r) {
-		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", r.Point.Label, a.Lost))
+	if lost, known := a.LostCount(); known && lost > 0 && promisesNoLoss(r) {
+		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", r.Point.Label, lost))
+	}
+	return out
+}
+
+// UnverifiedPromises lists, in plain words, the points whose settings promise no loss or no
+// duplicates but whose verification read did not complete: their loss is unknown, so the
+// promise was neither kept nor broken as far as kbench can tell. Such a point never counts as
+// a broken promise, and never as a kept one either. Failed points (nothing measured) are left out.
+func (r *Result) UnverifiedPromises() []string {
+	if r == nil || r.Status == StatusFailed || r.Audit.ReadComplete() || r.Audit.VerificationRead == nil {
+		return nil
+	}
+	idem := r.Audit.IdempotenceEnabled || r.Effective.ProducerConfig["enable.idempotence"] == "true"
+	if !idem && !promisesNoLoss(r) {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: verification read %s: durability not verified", r.Point.Label, r.Audit.ReadSummary())}
+}
+
+// UnverifiedPromises collects the unverified promises of every point of a run.
+func (run *Run) UnverifiedPromises() []string {
+	var out []string
+	for _, r := range run.Results() {
+		out = append(out, r.UnverifiedPromises()...)
 	}
 	return out
 }

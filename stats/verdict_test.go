@@ -19,28 +19,28 @@ func TestBrokenPromises(t *testing.T) {
 		want []string // substrings, one per expected promise broken
 	}{
 		{"clean durable point", func(r *Result) {}, nil},
-		{"loss at the top of the ladder", func(r *Result) { r.Audit.Lost = 3 }, []string{"3 acknowledged records lost"}},
+		{"loss at the top of the ladder", func(r *Result) { r.Audit.Lost = new(int64(3)) }, []string{"3 acknowledged records lost"}},
 		{"duplicates with idempotence", func(r *Result) { r.Audit.Duplicates = 2 }, []string{"2 duplicate records"}},
 		{"reordering with idempotence", func(r *Result) { r.Audit.OutOfOrder = 1 }, []string{"1 records out of order"}},
 		{"loss at acks=1 is a measurement", func(r *Result) {
 			r.Effective.ProducerConfig = map[string]string{"acks": "1"}
-			r.Audit.Lost, r.Audit.Duplicates = 50, 4
+			r.Audit.Lost, r.Audit.Duplicates = new(int64(50)), 4
 		}, nil},
 		{"loss with min ISR 1 promises nothing", func(r *Result) {
 			r.Effective.TopicConfig["min.insync.replicas"] = "1"
-			r.Audit.Lost = 5
+			r.Audit.Lost = new(int64(5))
 		}, nil},
 		{"loss with unclean election on promises nothing", func(r *Result) {
 			r.Effective.TopicConfig["unclean.leader.election.enable"] = "true"
-			r.Audit.Lost = 5
+			r.Audit.Lost = new(int64(5))
 		}, nil},
 		{"loss with RF 2 promises nothing", func(r *Result) {
 			r.Effective.ReplicationFactor = 2
-			r.Audit.Lost = 5
+			r.Audit.Lost = new(int64(5))
 		}, nil},
 		{"an incomplete point is not judged", func(r *Result) {
 			r.Status = StatusIncomplete
-			r.Audit.Lost = 5
+			r.Audit.Lost = new(int64(5))
 		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

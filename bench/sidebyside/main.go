@@ -583,8 +583,8 @@ func (b *bench) kbenchRun(ctx context.Context, k kbenchSpec) (measure, error) {
 		m.records, m.recPerSec, m.mbPerSec = mt.Acked.Records, mt.Acked.RecordsPerSecond, mt.Acked.MBPerSecond
 		m.avgMs, m.p99Ms = mt.ProduceLatency.MeanMs, mt.ProduceLatency.P99Ms
 	}
-	if a := r.Audit; a.Lost > 0 || a.Consumed < a.Acked {
-		m.note = strings.TrimPrefix(m.note+fmt.Sprintf("; audit: %d lost, %d of %d acked read back", a.Lost, a.Consumed, a.Acked), "; ")
+	if a := r.Audit; !a.NoneLost() || a.Consumed < a.Acked {
+		m.note = strings.TrimPrefix(m.note+fmt.Sprintf("; audit: %s lost, %d of %d acked read back", a.LostText(), a.Consumed, a.Acked), "; ")
 	}
 	return m, nil
 }

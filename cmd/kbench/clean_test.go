@@ -206,8 +206,8 @@ func TestIntegrationAuthQuickWithClientConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, res := range run.Results() {
-		if res.Status != stats.StatusOK || res.Audit.Lost != 0 {
-			t.Errorf("point %s: %s, lost %d", res.Point.ID, res.Status, res.Audit.Lost)
+		if res.Status != stats.StatusOK || !res.Audit.NoneLost() {
+			t.Errorf("point %s: %s, lost %s", res.Point.ID, res.Status, res.Audit.LostText())
 		}
 		if got := res.Effective.ProducerConfig["sasl.password"]; got != "[redacted]" {
 			t.Errorf("point %s: recorded sasl.password %q, want [redacted]", res.Point.ID, got)
@@ -318,7 +318,7 @@ func TestIntegrationAuthRestrictedUser(t *testing.T) {
 		}
 		for _, res := range run.Results() {
 			au := res.Audit
-			if res.Status != stats.StatusOK || au.Lost != 0 || au.ConsumedNotSent != 0 || au.Consumed != au.Acked || res.Effective.Topic != topic {
+			if res.Status != stats.StatusOK || !au.NoneLost() || au.ConsumedNotSent != 0 || au.Consumed != au.Acked || res.Effective.Topic != topic {
 				t.Errorf("point %s on %s: %s, audit %+v", res.Point.ID, res.Effective.Topic, res.Status, au)
 			}
 			if res.Metrics.Consumed.Records != res.Metrics.Acked.Records {

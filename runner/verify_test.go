@@ -1,0 +1,284 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// TestReconcileReadIncomplete: records a verification read had not reached are not lost. With
+// the same ledgers and the same records read, a complete read counts the missing acknowledged
+// records as lost; an incomplete one says lost is unknown and keeps them apart as an upper
+// bound. The send-side counts are the ledgers' either way.
+func TestReconcileReadIncomplete(t *testing.T) {
+	l := NewLedger(1)
+	for s := range uint64(100) {
+		l.Sent(s)
+		if s < 90 {
+			l.Acked(s)
+		}
+	}
+	l.Failed(90, 19, "NOT_ENOUGH_REPLICAS", false)
+	l.Failed(91, 7, "REQUEST_TIMED_OUT", true)
+	v := NewVerifier()
+	for s := range uint64(40) {
+		v.Observe(int32(s%2), 1, s)
+	}
+
+	done := ReconcileRead([]*Ledger{l}, v, stats.VerificationRead{Complete: true, Attempts: 1})
+	if n, ok := done.LostCount(); !ok || n != 50 {
+		t.Errorf("complete read: lost %d (known %v), want 50", n, ok)
+	}
+	part := ReconcileRead([]*Ledger{l}, v, stats.VerificationRead{Stopped: "interrupted", Attempts: 1, RecordsRead: 40})
+	if _, ok := part.LostCount(); ok || part.ReadComplete() {
+		t.Errorf("interrupted read: lost %s, want unknown", part.LostText())
+	}
+	if r := part.VerificationRead; r == nil || r.AckedNotReadBack != 50 || r.Stopped != "interrupted" {
+		t.Errorf("interrupted read: %+v, want 50 acknowledged records not read back", r)
+	}
+	if part.Sent != 100 || part.Acked != 90 || part.Failed != 1 || part.Indeterminate != 1 || part.Consumed != 40 {
+		t.Errorf("interrupted read: audit %+v, want the ledgers' sent 100, acked 90, failed 1, indeterminate 1 and 40 read", part)
+	}
+	skipped := ReconcileRead([]*Ledger{l}, nil, stats.VerificationRead{Stopped: "interrupted before the read began"})
+	if _, ok := skipped.LostCount(); ok || skipped.Sent != 100 || skipped.Acked != 90 {
+		t.Errorf("skipped read: audit %+v, want lost unknown and the send-side counts kept", skipped)
+	}
+}
+
+// TestRetryableRead: errors a restart causes for a moment (the issue saw "Local: Unknown
+// partition") are retried; errors no retry can fix are not.
+func TestRetryableRead(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{kafka.NewError(kafka.ErrUnknownPartition, "Local: Unknown partition", false), true},
+		{fmt.Errorf("high watermark of t/3: %w", kafka.NewError(kafka.ErrUnknownPartition, "Local: Unknown partition", false)), true},
+		{kafka.NewError(kafka.ErrLeaderNotAvailable, "", false), true},
+		{kafka.NewError(kafka.ErrNotLeaderForPartition, "", false), true},
+		{kafka.NewError(kafka.ErrTransport, "", false), true},
+		{kafka.NewError(kafka.ErrDestroyBroker, "Local: Broker handle destroyed without termination", false), true},
+		{kafka.NewError(kafka.ErrTimedOutQueue, "Local: Timed out in queue", false), true},
+		{kafka.NewError(kafka.ErrSaslAuthenticationFailed, "", false), false},
+		{kafka.NewError(kafka.ErrUnknownTopicOrPart, "", true), false}, // fatal: the client is done
+		{kafka.NewError(kafka.ErrTimedOut, "", false), true},
+		{fmt.Errorf("partition t/0: %w", errNoLeader), true},
+		{kafka.NewError(kafka.ErrTopicAuthorizationFailed, "", false), false},
+		{kafka.NewError(kafka.ErrInvalidArg, "", false), false},
+		{errors.New("verification consumer: bad config"), false},
+	} {
+		if got := retryableRead(c.err); got != c.want {
+			t.Errorf("retryableRead(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
+
+// kfakeWithTopic starts kfake with one topic of n partitions holding records records of
+// producer 1 (sequences 0..records-1), spread over the partitions.
+func kfakeWithTopic(t *testing.T, topic string, partitions int32, records int) (*kfake.Cluster, string) {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
+	if err != nil {
+		t.Fatalf("kfake: %v", err)
+	}
+	t.Cleanup(c.Close)
+	bootstrap := strings.Join(c.ListenAddrs(), ",")
+	p, err := kafka.NewProducer(toConfigMap(producerConfig(plainConnection(bootstrap), testPoint("seed", 0, time.Second, 0), "kbench-test-seed")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	reports := make(chan kafka.Event, records)
+	for s := range uint64(records) {
+		value := make([]byte, HeaderLen)
+		encodeHeader(value, recordHeader{Producer: 1, Seq: s, SendNs: 1})
+		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: int32(s) % partitions}, Value: value}
+		if err := p.Produce(msg, reports); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range records {
+		select {
+		case ev := <-reports:
+			if m, ok := ev.(*kafka.Message); !ok || m.TopicPartition.Error != nil {
+				t.Fatalf("seeding kfake: %v", ev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("seeding kfake: no delivery report within 10 s")
+		}
+	}
+	return c, bootstrap
+}
+
+// Kafka error codes kfake is made to answer with.
+const (
+	codeLeaderNotAvailable       = 5  // for a moment after a restart: retryable
+	codeTopicAuthorizationFailed = 29 // no retry fixes it
+)
+
+// failTopicMetadata makes kfake answer the next n metadata requests that name topic with the
+// topic-level error code.
+func failTopicMetadata(t *testing.T, c *kfake.Cluster, topic string, code int16, n int32) *atomic.Int32 {
+	t.Helper()
+	host, portStr, err := net.SplitHostPort(c.ListenAddrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	node := c.LeaderFor(topic, 0)
+	left := &atomic.Int32{}
+	left.Store(n)
+	c.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		mreq := req.(*kmsg.MetadataRequest)
+		named := false
+		for _, rt := range mreq.Topics {
+			named = named || (rt.Topic != nil && *rt.Topic == topic)
+		}
+		if !named || left.Add(-1) < 0 {
+			return nil, nil, false
+		}
+		resp := req.ResponseKind().(*kmsg.MetadataResponse)
+		b := kmsg.NewMetadataResponseBroker()
+		b.NodeID, b.Host, b.Port = node, host, int32(port)
+		resp.Brokers = append(resp.Brokers, b)
+		resp.ControllerID = node
+		rt := kmsg.NewMetadataResponseTopic()
+		rt.Topic = kmsg.StringPtr(topic)
+		rt.ErrorCode = code
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil, true
+	})
+	return left
+}
+
+// TestVerifyReadRetriesRetryableErrors: a verification read whose set-up meets a retryable error
+// (the topic's leader not available, as right after a broker restart) starts over with a fresh
+// client within its bound and completes, reading every record.
+func TestVerifyReadRetriesRetryableErrors(t *testing.T) {
+	const topic, records = "verify-retry", 300
+	c, bootstrap := kfakeWithTopic(t, topic, 3, records)
+	left := failTopicMetadata(t, c, topic, codeLeaderNotAvailable, 2)
+	v := NewVerifier()
+	read, timedOut, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 3, nil, nil, v, 30*time.Second)
+	if err != nil || timedOut || !read.Complete {
+		t.Fatalf("read %+v, timed out %v, err %v: want a complete read after retries", read, timedOut, err)
+	}
+	if left.Load() > 0 || read.Attempts < 2 {
+		t.Errorf("%d attempts, %d injected errors left: the read did not meet the error it had to retry", read.Attempts, left.Load())
+	}
+	if v.Observed() != records || read.RecordsRead != records || read.OffsetsRead != records || read.OffsetsToRead != records {
+		t.Errorf("observed %d, read %+v: want all %d records", v.Observed(), read, records)
+	}
+}
+
+// TestVerifyReadGivesUpOnPermanentErrors: a non-retryable error fails the read at once, saying so.
+func TestVerifyReadGivesUpOnPermanentErrors(t *testing.T) {
+	const topic = "verify-denied"
+	c, bootstrap := kfakeWithTopic(t, topic, 2, 10)
+	failTopicMetadata(t, c, topic, codeTopicAuthorizationFailed, 1<<30)
+	t0 := time.Now()
+	read, _, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 2, nil, nil, NewVerifier(), 30*time.Second)
+	if err == nil || read.Complete || read.Attempts != 1 || !strings.Contains(read.Stopped, "failed") {
+		t.Fatalf("read %+v, err %v: want one failed attempt", read, err)
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Errorf("gave up after %s, want at once", d)
+	}
+}
+
+// TestInterruptedVerificationReadKfake: Ctrl-C part-way through the verification read leaves
+// the point incomplete with its loss unknown and how far the read got, never the unread
+// acknowledged records counted as lost; the send-side counts stay, and the result file says
+// "lost": null.
+func TestInterruptedVerificationReadKfake(t *testing.T) {
+	bootstrap := startKfake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const stopAt = 300
+	testHookVerifyRecord = func(n int64) {
+		if n == stopAt {
+			cancel()
+		}
+	}
+	defer func() { testHookVerifyRecord = nil }()
+	out := t.TempDir()
+	p := testPoint("read-interrupted", 1000, 2*time.Second, 0)
+	res, err := RunPoint(ctx, p, Options{Bootstrap: bootstrap, OutDir: out, DrainTimeout: 15 * time.Second})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	checkInterruptedRead(t, res, stopAt)
+	data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(stats.PointFile(p.ID))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"lost": null`) {
+		t.Errorf("result file does not say lost is unknown (null)")
+	}
+}
+
+// checkInterruptedRead asserts what a point interrupted after stopAt records of its
+// verification read must say.
+func checkInterruptedRead(t *testing.T, res *stats.Result, stopAt int64) {
+	t.Helper()
+	if res == nil || res.Status != stats.StatusIncomplete {
+		t.Fatalf("result %+v, want incomplete", res)
+	}
+	a := res.Audit
+	if n, ok := a.LostCount(); ok {
+		t.Errorf("lost %d: an interrupted read must leave lost unknown", n)
+	}
+	r := a.VerificationRead
+	if r == nil || r.Complete || r.Stopped != "interrupted" || r.RecordsRead != stopAt {
+		t.Fatalf("verification read %+v, want interrupted after %d records", r, stopAt)
+	}
+	if a.Sent == 0 || a.Acked != a.Sent || r.AckedNotReadBack != a.Acked-stopAt {
+		t.Errorf("audit sent %d acked %d, %d not read back: want the ledgers' counts kept and %d not read back", a.Sent, a.Acked, r.AckedNotReadBack, a.Acked-stopAt)
+	}
+	if r.OffsetsToRead < a.Acked || r.OffsetsRead < stopAt || r.OffsetsRead >= r.OffsetsToRead || len(r.Partitions) != res.Effective.Partitions {
+		t.Errorf("read progress %+v: want offsets read between %d and %d over %d partitions", r, stopAt, a.Acked, res.Effective.Partitions)
+	}
+	if notes := strings.Join(res.Notes, "\n"); !strings.Contains(notes, fmt.Sprintf("lost is unknown (at most %d acknowledged records were not read back)", a.Acked-stopAt)) {
+		t.Errorf("notes %v do not say the loss is unknown", res.Notes)
+	}
+}
+
+// TestFailedVerificationReadKeepsCounts: a point whose verification read finally fails is a
+// failed point that still says what it sent, what was acknowledged and what failed (not zeros),
+// with its loss unknown.
+func TestFailedVerificationReadKeepsCounts(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatalf("kfake: %v", err)
+	}
+	defer c.Close()
+	testHookBeforeVerify = func(topic string) { failTopicMetadata(t, c, topic, codeTopicAuthorizationFailed, 1<<30) }
+	defer func() { testHookBeforeVerify = nil }()
+	p := testPoint("read-fails", 1000, time.Second, 0)
+	res, err := RunPoint(context.Background(), p, Options{Bootstrap: strings.Join(c.ListenAddrs(), ","), DrainTimeout: 15 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "verification read") {
+		t.Fatalf("err = %v, want the verification read's failure", err)
+	}
+	a := res.Audit
+	if res.Status != stats.StatusFailed || a.Sent == 0 || a.Acked != a.Sent || a.Sent < res.Metrics.Sent.Records {
+		t.Errorf("status %s, audit sent %d acked %d (measured %d sent): want a failed point with the ledgers' counts", res.Status, a.Sent, a.Acked, res.Metrics.Sent.Records)
+	}
+	if _, ok := a.LostCount(); ok || a.VerificationRead == nil || !strings.Contains(a.VerificationRead.Stopped, "failed") {
+		t.Errorf("audit lost %s, read %+v: want lost unknown and the failure said", a.LostText(), a.VerificationRead)
+	}
+}
