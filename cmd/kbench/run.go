@@ -123,7 +123,7 @@ func pointFromFlags(c *cli.Context) (profiles.Point, error) {
 const runDocName = "kbench run flags"
 
 // checkRunOnlyFlags checks what only `kbench run` has: flag combinations with --existing-topic,
-// whose topic settings are the topic's own, and the record header bound.
+// whose topic settings are the topic's own.
 func checkRunOnlyFlags(c *cli.Context) error {
 	var errs []string
 	if t := c.String("existing-topic"); t != "" {
@@ -136,9 +136,6 @@ func checkRunOnlyFlags(c *cli.Context) error {
 		if c.String("consume-mode") == profiles.ConsumeBacklog {
 			errs = append(errs, fmt.Sprintf("--consume-mode backlog with --existing-topic %s: backlog reads a fresh topic from its start; use live", t))
 		}
-	}
-	if size := c.Int("size"); size < runner.HeaderLen {
-		errs = append(errs, fmt.Sprintf("--size %d: at least %d bytes (the kbench record header)", size, runner.HeaderLen))
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))

@@ -43,7 +43,7 @@ func TestRunFlagsBadInput(t *testing.T) {
 		{[]string{"--consume-mode", "backlog", "--consumers", "0"}, "--consume-mode backlog: consume.mode backlog needs consumers, but workload.consumers is 0 (--consumers 0)"},
 		{[]string{"--acks", "2"}, "--acks 2: want 0, 1 or all, got '2'"},
 		{[]string{"--acks", "1", "--idempotence"}, "--acks 1: acks=1 with enable.idempotence=true: idempotence needs acks=all (librdkafka refuses to create the producer)"},
-		{[]string{"--size", "10"}, "--size 10: at least 20 bytes (the kbench record header)"},
+		{[]string{"--size", "10"}, "--size 10: want at least 20 bytes (the kbench record header: producer id, sequence and send time), got 10"},
 		{[]string{"--size", "100", "--size-max", "50"}, "--size 100: min (100) is greater than max (50)"},
 		{[]string{"--rate", "-5"}, "--rate -5: want 1 to 2147483647 messages per second, got -5"},
 		{[]string{"--duration", "-1s"}, "--duration -1s: want a positive duration, got '-1s'"},
