@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,17 +11,15 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
 )
 
-// describeTopicWithKafka reads a topic's settings with Kafka's own kafka.admin.ConfigCommand.
-func describeTopicWithKafka(t *testing.T, bootstrap, topic string) string {
+// describeTopicWithKafka reads a topic's settings with Kafka's own kafka.admin.ConfigCommand, from
+// the jars and JDK the cluster runs on.
+func describeTopicWithKafka(t *testing.T, cl *cluster.Cluster, topic string) string {
 	t.Helper()
-	libs := os.Getenv("KBENCH_KAFKA_LIBS")
-	if libs == "" {
-		t.Fatal("KBENCH_KAFKA_LIBS is not set")
-	}
-	out, err := exec.Command("java", "-cp", libs+"/*", "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap,
+	out, err := exec.Command(cl.Java, "-cp", cl.KafkaLibs+"/*", "kafka.admin.ConfigCommand", "--bootstrap-server", cl.Bootstrap(),
 		"--describe", "--entity-type", "topics", "--entity-name", topic).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ConfigCommand --describe %s: %v\n%s", topic, err, out)
@@ -81,7 +78,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 			t.Errorf("delete %s: %v", topic, err)
 		}
 	}()
-	if out := describeTopicWithKafka(t, bootstrap, topic); !strings.Contains(out, "min.insync.replicas=3") {
+	if out := describeTopicWithKafka(t, cl, topic); !strings.Contains(out, "min.insync.replicas=3") {
 		t.Fatalf("ConfigCommand does not show min.insync.replicas=3 on %s:\n%s", topic, out)
 	}
 	if err := produceOne(t, bootstrap, topic, "all"); err != nil {
