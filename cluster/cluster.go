@@ -310,6 +310,26 @@ func newClusterID() (string, error) {
 // Up formats storage and starts the cluster, returning when every broker is registered and a
 // topic replicated on every broker accepts an acks=all write. On failure nothing is left running.
 func Up(ctx context.Context, o Options) (*Cluster, error) {
+	o = o.withDefaults()
+	if err := CheckOptions(o.Brokers, o.Controllers, o.Auth); err != nil {
+		return nil, err
+	}
+	c, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.layOut(o.Brokers, o.Controllers); err != nil {
+		return nil, err
+	}
+	if err := c.boot(ctx, o.Brokers); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// withDefaults fills what the options leave zero: the default folder and jars, 3 brokers and one
+// controller.
+func (o Options) withDefaults() Options {
 	if o.Dir == "" {
 		o.Dir = DefaultDir()
 	}
@@ -322,9 +342,13 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	if o.KafkaLibs == "" {
 		o.KafkaLibs = DefaultKafkaLibs()
 	}
-	if err := CheckOptions(o.Brokers, o.Controllers, o.Auth); err != nil {
-		return nil, err
-	}
+	return o
+}
+
+// prepare claims the cluster folder and finds what the cluster will run on (Kafka's jars and
+// version, the JDK) without starting anything: a cluster already running there, or a folder that
+// is not kbench's, is refused before anything is written.
+func prepare(o Options) (*Cluster, error) {
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
 		return nil, err
@@ -365,62 +389,64 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	return c, nil
+}
 
-	ports, err := freePorts(o.Controllers + 2*o.Brokers)
+// layOut gives every node its ports and folder and writes their configs: a fresh cluster every
+// time, since old node folders would carry another cluster id. Only the node folders kbench made
+// go (claimDir has made sure the folder is kbench's).
+func (c *Cluster) layOut(brokers, controllers int) error {
+	ports, err := freePorts(controllers + 2*brokers)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// A fresh cluster every time: old node folders would carry another cluster id. Only the node
-	// folders kbench made go (claimDir has made sure the folder is kbench's).
-	if err := removeNodes(dir); err != nil {
-		return nil, err
+	if err := removeNodes(c.Dir); err != nil {
+		return err
 	}
-	for i := 0; i < o.Controllers; i++ {
+	for i := 0; i < controllers; i++ {
 		c.Nodes = append(c.Nodes, c.newNode(controllerIDBase+i, RoleController, ports[i], 0))
 	}
-	for i := 0; i < o.Brokers; i++ {
-		c.Nodes = append(c.Nodes, c.newNode(i+1, RoleBroker, ports[o.Controllers+2*i], ports[o.Controllers+2*i+1]))
+	for i := 0; i < brokers; i++ {
+		c.Nodes = append(c.Nodes, c.newNode(i+1, RoleBroker, ports[controllers+2*i], ports[controllers+2*i+1]))
 	}
-	if err := c.writeConfigs(); err != nil {
-		return nil, err
-	}
-	c.logf("formatting storage of %d controller(s) and %d broker(s), Kafka %s", o.Controllers, o.Brokers, version)
+	return c.writeConfigs()
+}
+
+// boot formats storage, starts every node and returns once the cluster takes an acks=all write
+// on a topic replicated on every broker. A failed boot leaves no process behind.
+func (c *Cluster) boot(ctx context.Context, brokers int) (err error) {
+	c.logf("formatting storage of %d controller(s) and %d broker(s), Kafka %s", len(c.Controllers()), brokers, c.KafkaVersion)
 	if err := c.format(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	ok := false
 	defer func() {
-		if !ok {
+		if err != nil {
 			c.killAll()
-			os.Remove(filepath.Join(dir, stateFile)) // this start's own state file, in the folder claimDir marked
+			os.Remove(filepath.Join(c.Dir, stateFile)) // this start's own state file, in the folder claimDir marked
 		}
 	}()
 	for _, n := range append(c.Controllers(), c.Brokers()...) {
 		if err := c.start(n); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := c.save(); err != nil {
-		return nil, err
+		return err
 	}
-	c.logf("waiting for %d brokers to register", o.Brokers)
+	c.logf("waiting for %d brokers to register", brokers)
 	if err := c.waitRegistered(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	c.logf("checking that a topic with replication factor %d takes an acks=all write", o.Brokers)
+	c.logf("checking that a topic with replication factor %d takes an acks=all write", brokers)
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	if err := c.probeWrite(pctx, o.Brokers); err != nil {
-		return nil, c.withDeadNodes(fmt.Errorf("cluster started but does not take writes: %w", err))
+	if err := c.probeWrite(pctx, brokers); err != nil {
+		return c.withDeadNodes(fmt.Errorf("cluster started but does not take writes: %w", err))
 	}
 	if err := c.grantRestricted(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.writeClientConfigs(); err != nil {
-		return nil, err
-	}
-	ok = true
-	return c, nil
+	return c.writeClientConfigs()
 }
 
 func (c *Cluster) newNode(id int, role Role, port, inter int) *Node {
