@@ -128,9 +128,28 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 		errs.add(pr)
 	}
 	p.checkWorkload(&errs)
+	if !p.checkPlacement(&errs) || !p.checkSweepSize(&errs) {
+		return nil, errs.sorted(), warns.sorted()
+	}
+	cands := p.candidates(&errs, &warns)
+	if len(cands) == 0 && len(errs.items) == 0 {
+		errs.add(p.problem(p.line("sweep"), "sweep", "every combination was left out as impossible (see the warnings); nothing to run"))
+	}
+	points := p.pointsOf(cands, &errs, &warns)
+	if len(errs.items) > 0 {
+		return nil, errs.sorted(), warns.sorted()
+	}
+	sortByDurability(points)
+	for i := range points {
+		points[i].Level.Rank = i + 1
+	}
+	return points, nil, warns.sorted()
+}
 
-	// A key may be set in one place only: fixed under workload, in the matrix, or in the points.
-	// If it is set in two, what the combinations mean is unclear, so they are not expanded.
+// checkPlacement reports keys set in more than one place: a key may be fixed under workload,
+// swept in the matrix, or set in the points, but in one place only; if it is set in two, what the
+// combinations mean is unclear, so they are not expanded (false).
+func (p *Profile) checkPlacement(errs *problemList) bool {
 	before := len(errs.items)
 	inMatrix := map[string]Axis{}
 	for _, ax := range p.Matrix {
@@ -150,17 +169,17 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 			}
 		}
 	}
-	if len(errs.items) > before {
-		return nil, errs.sorted(), warns.sorted()
-	}
+	return len(errs.items) == before
+}
+
+// checkSweepSize refuses an empty sweep and bounds the expansion before doing it.
+func (p *Profile) checkSweepSize(errs *problemList) bool {
 	if len(p.Matrix) == 0 && len(p.Explicit) == 0 {
 		if !p.hasProblemAt("sweep") {
 			errs.add(p.problem(p.line("sweep"), "sweep", "empty sweep: give a matrix, a list of points, or both"))
 		}
-		return nil, errs.sorted(), warns.sorted()
+		return false
 	}
-
-	// Bound the expansion before doing it.
 	total := max(1, len(p.Explicit))
 	for _, ax := range p.Matrix {
 		if total > maxPoints {
@@ -170,9 +189,14 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 	}
 	if total > maxPoints {
 		errs.add(p.problem(p.line("sweep"), "sweep", "expands to more than %d points; split the profile", maxPoints))
-		return nil, errs.sorted(), warns.sorted()
+		return false
 	}
+	return true
+}
 
+// candidates crosses every point spec with every matrix combination and keeps the combinations
+// whose settings do not conflict (checkConflicts reports the others).
+func (p *Profile) candidates(errs, warns *problemList) []candidate {
 	fixed := settingsFromMap(p.Fixed)
 	specs := p.Explicit
 	if len(specs) == 0 {
@@ -184,62 +208,56 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 			continue
 		}
 		for _, combo := range p.combinations() {
-			c := candidate{origins: map[string]origin{}, level: sp.Level, spec: i}
-			if len(p.Explicit) == 0 {
-				c.spec = -1
-			}
-			for k := range p.Fixed {
-				c.origins[k] = origin{field: "workload." + k, line: p.line("workload." + k)}
-			}
-			pointSet := settingsFromMap(sp.Settings)
-			for k := range sp.Settings {
-				f := fmt.Sprintf("sweep.points[%d].%s", i, k)
-				c.origins[k] = origin{field: f, line: p.lineOr(f, sp.Line)}
-			}
-			matrixSet := Settings{}
-			for ai, ax := range p.Matrix {
-				v := ax.Values[combo[ai]]
-				c.origins[ax.Key] = origin{fromMatrix: true, field: "sweep.matrix." + ax.Key, line: ax.Line}
-				if v == valueDefault {
-					continue
-				}
-				k, _ := settingKeyByName(ax.Key)
-				k.set(&matrixSet, v)
-				if len(ax.Values) > 1 {
-					k.set(&c.varying, v)
-				}
-			}
-			c.sweep = merge(pointSet, matrixSet)
-			c.full = merge(fixed, c.sweep)
-			if p.checkConflicts(c, &errs, &warns) {
+			c := p.candidate(i, sp, combo, fixed)
+			if p.checkConflicts(c, errs, warns) {
 				cands = append(cands, c)
 			}
 		}
 	}
-	if len(cands) == 0 && len(errs.items) == 0 {
-		errs.add(p.problem(p.line("sweep"), "sweep", "every combination was left out as impossible (see the warnings); nothing to run"))
-	}
+	return cands
+}
 
+// candidate is point spec i (sp) at one matrix combination, with where each of its settings
+// comes from.
+func (p *Profile) candidate(i int, sp PointSpec, combo []int, fixed Settings) candidate {
+	c := candidate{origins: map[string]origin{}, level: sp.Level, spec: i}
+	if len(p.Explicit) == 0 {
+		c.spec = -1
+	}
+	for k := range p.Fixed {
+		c.origins[k] = origin{field: "workload." + k, line: p.line("workload." + k)}
+	}
+	pointSet := settingsFromMap(sp.Settings)
+	for k := range sp.Settings {
+		f := fmt.Sprintf("sweep.points[%d].%s", i, k)
+		c.origins[k] = origin{field: f, line: p.lineOr(f, sp.Line)}
+	}
+	matrixSet := Settings{}
+	for ai, ax := range p.Matrix {
+		v := ax.Values[combo[ai]]
+		c.origins[ax.Key] = origin{fromMatrix: true, field: "sweep.matrix." + ax.Key, line: ax.Line}
+		if v == valueDefault {
+			continue
+		}
+		k, _ := settingKeyByName(ax.Key)
+		k.set(&matrixSet, v)
+		if len(ax.Values) > 1 {
+			k.set(&c.varying, v)
+		}
+	}
+	c.sweep = merge(pointSet, matrixSet)
+	c.full = merge(fixed, c.sweep)
+	return c
+}
+
+// pointsOf turns the candidates into points with ids, labels and level names, refusing two
+// points with the same settings or the same level name.
+func (p *Profile) pointsOf(cands []candidate, errs, warns *problemList) []Point {
 	points := make([]Point, 0, len(cands))
 	byID := map[string]int{}
 	byName := map[string]string{}
 	for ci, c := range cands {
-		pt := Point{Workload: p.Workload, Settings: c.full}
-		pt.Workload.ProducerProps = copyMap(p.Workload.ProducerProps)
-		pt.Workload.ConsumerProps = copyMap(p.Workload.ConsumerProps)
-		pt.Workload.TopicProps = copyMap(p.Workload.TopicProps)
-		if c.full.ReplicationFactor != nil {
-			pt.Workload.ReplicationFactor = *c.full.ReplicationFactor
-		}
-		pt.ID, pt.Label = slugAndLabel(c.sweep)
-		pt.Level.Name = pt.Label
-		if c.level != "" {
-			pt.Level.Name = c.level
-			if len(settingsMap(c.varying)) > 0 {
-				_, suffix := slugAndLabel(c.varying)
-				pt.Level.Name += " " + suffix
-			}
-		}
+		pt := p.pointOf(c)
 		if prev, dup := byID[pt.ID]; dup {
 			errs.add(p.problem(p.pointLine(c), p.pointField(c), "same settings (%s) as an earlier point (line %d)", pt.Label, p.pointLine(cands[prev])))
 			continue
@@ -250,17 +268,32 @@ func (p *Profile) expand() ([]Point, []Problem, []Problem) {
 			continue
 		}
 		byName[pt.Level.Name] = pt.ID
-		pt.Notes = p.notes(c, pt, &warns)
+		pt.Notes = p.notes(c, pt, warns)
 		points = append(points, pt)
 	}
-	if len(errs.items) > 0 {
-		return nil, errs.sorted(), warns.sorted()
+	return points
+}
+
+// pointOf is candidate c as a point: the workload with its own copies of the property maps, the
+// full settings, id, label and level name.
+func (p *Profile) pointOf(c candidate) Point {
+	pt := Point{Workload: p.Workload, Settings: c.full}
+	pt.Workload.ProducerProps = copyMap(p.Workload.ProducerProps)
+	pt.Workload.ConsumerProps = copyMap(p.Workload.ConsumerProps)
+	pt.Workload.TopicProps = copyMap(p.Workload.TopicProps)
+	if c.full.ReplicationFactor != nil {
+		pt.Workload.ReplicationFactor = *c.full.ReplicationFactor
 	}
-	sortByDurability(points)
-	for i := range points {
-		points[i].Level.Rank = i + 1
+	pt.ID, pt.Label = slugAndLabel(c.sweep)
+	pt.Level.Name = pt.Label
+	if c.level != "" {
+		pt.Level.Name = c.level
+		if len(settingsMap(c.varying)) > 0 {
+			_, suffix := slugAndLabel(c.varying)
+			pt.Level.Name += " " + suffix
+		}
 	}
-	return points, nil, warns.sorted()
+	return pt
 }
 
 func (p *Profile) lineOr(field string, fallback int) int {
