@@ -378,19 +378,7 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		case "consumers":
 			w.Consumers = r.instances(v, f, "consumers", 0)
 		case "rate":
-			if v.Kind == yaml.ScalarNode && v.Value == "max" {
-				w.Rate = 0
-			} else if v.Kind == yaml.ScalarNode && v.Value == "search" {
-				w.Rate, searchRate = 0, true // the runner searches for it (search.go)
-			} else if v.Kind == yaml.ScalarNode {
-				if _, err := strconv.ParseInt(v.Value, 10, 64); err != nil {
-					r.add(v, f, "want a number of messages per second, max or search, got '%s'", v.Value)
-				} else {
-					w.Rate = r.intField(v, f, "messages per second", 1, math.MaxInt32)
-				}
-			} else {
-				r.add(v, f, "want a number of messages per second, max or search, got %s", got(v))
-			}
+			searchRate = r.rate(w, v, f)
 		case "max.outstanding.records":
 			w.MaxInFlight = r.intField(v, f, "records", 1, math.MaxInt32)
 		case "duration":
@@ -425,18 +413,7 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		case "search":
 			r.rateSearch(w, v, f)
 		default:
-			k, ok := settingKeyByName(kv.key)
-			if !ok {
-				r.unknown(kv, "workload", append(append([]string(nil), workloadKeys...), settingNames()...))
-				continue
-			}
-			if v.Kind == yaml.ScalarNode && v.Value == valueDefault {
-				r.add(v, f, "default is for sweeps; to keep the default here, leave %s out", kv.key)
-				continue
-			}
-			if c, ok := r.setting(k, v, f, false); ok {
-				p.Fixed[k.name] = c
-			}
+			r.fixedSetting(p, kv)
 		}
 	}
 	for _, k := range requiredWorkloadKeys {
@@ -445,6 +422,44 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		}
 	}
 	r.checkSearch(w, searchRate, n)
+}
+
+// rate reads workload.rate: a number of messages per second, max (closed loop, Rate 0) or search
+// (Rate 0, the runner searches for it: search.go); it reports whether it is search.
+func (r *reader) rate(w *Workload, v *yaml.Node, f string) (search bool) {
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Value == "max":
+		w.Rate = 0
+	case v.Kind == yaml.ScalarNode && v.Value == "search":
+		w.Rate = 0
+		return true
+	case v.Kind == yaml.ScalarNode:
+		if _, err := strconv.ParseInt(v.Value, 10, 64); err != nil {
+			r.add(v, f, "want a number of messages per second, max or search, got '%s'", v.Value)
+		} else {
+			w.Rate = r.intField(v, f, "messages per second", 1, math.MaxInt32)
+		}
+	default:
+		r.add(v, f, "want a number of messages per second, max or search, got %s", got(v))
+	}
+	return false
+}
+
+// fixedSetting reads a sweepable setting fixed under workload (it then holds for every point), or
+// reports an unknown key with the closest known ones.
+func (r *reader) fixedSetting(p *Profile, kv pair) {
+	k, ok := settingKeyByName(kv.key)
+	if !ok {
+		r.unknown(kv, "workload", append(append([]string(nil), workloadKeys...), settingNames()...))
+		return
+	}
+	if kv.val.Kind == yaml.ScalarNode && kv.val.Value == valueDefault {
+		r.add(kv.val, kv.fullPath, "default is for sweeps; to keep the default here, leave %s out", kv.key)
+		return
+	}
+	if c, ok := r.setting(k, kv.val, kv.fullPath, false); ok {
+		p.Fixed[k.name] = c
+	}
 }
 
 // MaxInstances bounds producers and, separately, consumers per profile: they all run in one
