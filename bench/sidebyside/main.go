@@ -78,6 +78,37 @@ func main() {
 }
 
 func run() error {
+	c, err := parseConfig()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if c.bootstrap == "" {
+		cl, err := cluster.Up(ctx, cluster.Options{Dir: c.clusterDir, Brokers: c.brokers, KafkaLibs: c.kafkaLibs,
+			Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
+		if err != nil {
+			return fmt.Errorf("start the local cluster: %w", err)
+		}
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := cl.Down(dctx, true); err != nil {
+				fmt.Fprintln(os.Stderr, "sidebyside: stop the local cluster:", err)
+			}
+		}()
+		c.bootstrap = cl.Bootstrap()
+	}
+	b, err := newBench(c)
+	if err != nil {
+		return err
+	}
+	defer b.admin.Close()
+	return b.all(ctx)
+}
+
+// parseConfig reads the command line into a config and checks it and the tools it needs.
+func parseConfig() (config, error) {
 	var c config
 	var sizes, acks, parallel, parSizes, largeSizes string
 	quick := flag.Bool("quick", false, "smoke test: 1 pair, 100-byte records only, acks=1, 200k records")
@@ -112,58 +143,35 @@ func run() error {
 	}
 	var err error
 	if c.sizes, err = ints(sizes); err != nil {
-		return fmt.Errorf("-sizes: %w", err)
+		return c, fmt.Errorf("-sizes: %w", err)
 	}
 	if c.parallel, err = ints(parallel); err != nil {
-		return fmt.Errorf("-parallel: %w", err)
+		return c, fmt.Errorf("-parallel: %w", err)
 	}
 	if c.parSizes, err = ints(parSizes); err != nil {
-		return fmt.Errorf("-parallel-sizes: %w", err)
+		return c, fmt.Errorf("-parallel-sizes: %w", err)
 	}
 	if c.largeSizes, err = ints(largeSizes); err != nil {
-		return fmt.Errorf("-large-batch-sizes: %w", err)
+		return c, fmt.Errorf("-large-batch-sizes: %w", err)
 	}
 	c.acks = strings.Split(acks, ",")
 	for _, a := range c.acks {
 		if a != "0" && a != "1" && a != "all" {
-			return fmt.Errorf("-acks %q: want 0, 1 or all", a)
+			return c, fmt.Errorf("-acks %q: want 0, 1 or all", a)
 		}
 	}
 	if c.pairs < 1 || c.records < 1 || c.partitions < 1 {
-		return errors.New("-pairs, -records and -partitions must be at least 1")
+		return c, errors.New("-pairs, -records and -partitions must be at least 1")
 	}
 	if _, err := os.Stat(c.kbench); err != nil {
-		return fmt.Errorf("kbench binary: %w (make build)", err)
+		return c, fmt.Errorf("kbench binary: %w (make build)", err)
 	}
 	if _, err := os.Stat(filepath.Join(c.kafkaLibs, "kafka-tools-4.3.1.jar")); err != nil {
 		if m, _ := filepath.Glob(filepath.Join(c.kafkaLibs, "kafka-tools-*.jar")); len(m) == 0 {
-			return fmt.Errorf("no kafka-tools jar in %s (make kafka)", c.kafkaLibs)
+			return c, fmt.Errorf("no kafka-tools jar in %s (make kafka)", c.kafkaLibs)
 		}
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if c.bootstrap == "" {
-		cl, err := cluster.Up(ctx, cluster.Options{Dir: c.clusterDir, Brokers: c.brokers, KafkaLibs: c.kafkaLibs,
-			Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
-		if err != nil {
-			return fmt.Errorf("start the local cluster: %w", err)
-		}
-		defer func() {
-			dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			if err := cl.Down(dctx, true); err != nil {
-				fmt.Fprintln(os.Stderr, "sidebyside: stop the local cluster:", err)
-			}
-		}()
-		c.bootstrap = cl.Bootstrap()
-	}
-	b, err := newBench(c)
-	if err != nil {
-		return err
-	}
-	defer b.admin.Close()
-	return b.all(ctx)
+	return c, nil
 }
 
 // measure is one tool's numbers from one run (for N processes: combined).
