@@ -1,9 +1,7 @@
 package plots
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -41,19 +39,7 @@ func (p point) drawable() bool {
 }
 
 // enqueueToSocket says whether the point's produce latency is only enqueue-to-socket (acks=0).
-func (p point) enqueueToSocket() bool {
-	if p.res == nil {
-		return false
-	}
-	switch p.res.Metrics.ProduceLatencyKind {
-	case stats.LatencyEnqueueToSocket:
-		return true
-	case "":
-		a := p.res.Point.Settings.Acks
-		return a != nil && *a == profiles.AcksNone
-	}
-	return strings.Contains(p.res.Metrics.ProduceLatencyKind, "enqueue")
-}
+func (p point) enqueueToSocket() bool { return p.res.EnqueueToSocket() }
 
 // points turns a run into the list the charts draw, in level order.
 func points(run *stats.Run) []point {
@@ -114,49 +100,13 @@ func drawn(ps []point) []point {
 }
 
 // settingValues returns the settings a point set, keyed by their result-file (JSON) names, with
-// values as strings. Going through the JSON form keeps this in step with profiles.Settings.
-func settingValues(s profiles.Settings) map[string]string {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return nil
-	}
-	var raw map[string]any
-	if json.Unmarshal(data, &raw) != nil {
-		return nil
-	}
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		switch v := v.(type) {
-		case float64:
-			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
-}
+// canonical values (the settings registry's).
+func settingValues(s profiles.Settings) map[string]string { return s.ByJSON() }
 
-// settingNames gives each result-file setting name the name a Kafka user knows, with its unit.
-var settingNames = map[string]struct{ name, unit string }{
-	"acks":                                   {"acks", ""},
-	"enable_idempotence":                     {"enable.idempotence", ""},
-	"linger_ms":                              {"linger.ms", "ms"},
-	"max_in_flight_requests_per_connection":  {"max.in.flight.requests.per.connection", "requests"},
-	"replication_factor":                     {"replication factor", "replicas"},
-	"min_insync_replicas":                    {"min.insync.replicas", "replicas"},
-	"topic_flush_messages":                   {"flush.messages", "messages"},
-	"topic_flush_ms":                         {"flush.ms", "ms"},
-	"unclean_leader_election_enable":         {"unclean.leader.election.enable", ""},
-	"broker_log_flush_interval_messages":     {"log.flush.interval.messages", "messages"},
-	"broker_log_flush_interval_ms":           {"log.flush.interval.ms", "ms"},
-	"broker_log_flush_scheduler_interval_ms": {"log.flush.scheduler.interval.ms", "ms"},
-	"consumer_commit_mode":                   {"commit.mode", ""},
-}
-
-// displaySetting returns the Kafka name of a result-file setting name and its unit.
+// displaySetting returns the name a Kafka user knows for a result-file setting name, and its unit.
 func displaySetting(key string) (name, unit string) {
-	if n, ok := settingNames[key]; ok {
-		return n.name, n.unit
+	if s, ok := profiles.SettingByJSON(key); ok {
+		return s.Name(), s.Unit
 	}
 	return key, ""
 }

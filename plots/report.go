@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -450,14 +451,17 @@ type class struct {
 	clean   bool // no lost, duplicate or reordered record in any point
 }
 
-// performanceKeys are settings that change speed but not durability.
-var performanceKeys = map[string]bool{"linger_ms": true, "max_in_flight_requests_per_connection": true}
+// performanceKey says whether a result-file setting changes speed but not durability.
+func performanceKey(key string) bool {
+	s, ok := profiles.SettingByJSON(key)
+	return ok && s.Kind == profiles.Performance
+}
 
 // durabilityName names a class by its durability settings, in a stable order.
 func durabilityName(vals map[string]string) string {
 	var keys []string
 	for k := range vals {
-		if !performanceKeys[k] {
+		if !performanceKey(k) {
 			keys = append(keys, k)
 		}
 	}

@@ -60,6 +60,13 @@ func sweepCommand() *cli.Command {
 				if err := printClientConfig(c); err != nil {
 					return err
 				}
+				local, err := planLocal(c)
+				if err != nil {
+					return err
+				}
+				// The plan shows the points as the runner will run them (the flusher interval
+				// kbench gives its local cluster included).
+				points = profiles.WithFlushScheduler(points, local)
 				if err := profiles.WritePlan(os.Stdout, points, warnings...); err != nil {
 					return err
 				}
@@ -89,6 +96,20 @@ func sweepCommand() *cli.Command {
 			return err
 		},
 	}
+}
+
+// planLocal says whether a sweep would measure the local cluster (no --bootstrap, and no
+// bootstrap.servers in the client config), as runWithCluster decides.
+func planLocal(c *cli.Context) (bool, error) {
+	bootstrap, err := bootstrapFlag(c, "the local cluster")
+	if err != nil {
+		return false, err
+	}
+	cc, err := loadClientConfig(c)
+	if err != nil {
+		return false, err
+	}
+	return bootstrap == "" && cc.Bootstrap() == "", nil
 }
 
 // runWithCluster resolves the target cluster (starting the local one if needed), installs the
