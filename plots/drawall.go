@@ -59,7 +59,7 @@ func Charts(run *stats.Run) []Chart {
 	out = append(out, DurabilityCharts(run)...)
 	for _, pt := range ps {
 		if f, ok := timelineFigure(pt, cap); ok {
-			add(f, "Per-second throughput and p99: "+pt.level)
+			add(f, "Per-second throughput and p99: "+pt.Level)
 		}
 	}
 	return out
@@ -107,12 +107,12 @@ func caption(run *stats.Run, all []point) []string {
 	env := idx.Environment
 	var first *stats.Result
 	for _, p := range all {
-		if p.res != nil {
+		if p.Result != nil {
 			if first == nil {
-				first = p.res
+				first = p.Result
 			}
 			if env.KafkaVersion == "" {
-				env = p.res.Environment
+				env = p.Result.Environment
 			}
 		}
 	}
@@ -135,14 +135,14 @@ func caption(run *stats.Run, all []point) []string {
 	var skipped, incomplete []string
 	for _, p := range all {
 		switch {
-		case p.drawable() && p.incomplete:
-			incomplete = append(incomplete, p.level)
-		case !p.drawable():
-			why := string(p.status)
-			if p.res != nil && p.status == stats.StatusIncomplete {
+		case p.Drawable() && p.Incomplete:
+			incomplete = append(incomplete, p.Level)
+		case !p.Drawable():
+			why := string(p.Status)
+			if p.Result != nil && p.Status == stats.StatusIncomplete {
 				why = "incomplete, nothing measured"
 			}
-			skipped = append(skipped, fmt.Sprintf("%s (%s)", p.level, why))
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", p.Level, why))
 		}
 	}
 	if len(skipped) > 0 {
