@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -187,10 +188,10 @@ func workloadPhrase(r *stats.Result) string {
 		parts = append(parts, fmt.Sprintf("%d partitions", w.Partitions))
 	}
 	if w.Producers > 0 {
-		parts = append(parts, plural(w.Producers, "producer"))
+		parts = append(parts, analysis.Plural(w.Producers, "producer"))
 	}
 	if w.Consumers > 0 {
-		parts = append(parts, plural(w.Consumers, "consumer"))
+		parts = append(parts, analysis.Plural(w.Consumers, "consumer"))
 	}
 	if w.Search != nil {
 		parts = append(parts, "rate searched per point")
@@ -203,12 +204,4 @@ func workloadPhrase(r *stats.Result) string {
 		parts = append(parts, fmt.Sprintf("%s measured per point", w.Duration))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// plural writes "1 producer" or "2 producers".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

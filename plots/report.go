@@ -81,7 +81,7 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	if s, ok := durabilitySection(ok); ok {
 		d.sections = append(d.sections, s)
 	}
-	d.sections = append(d.sections, section{heading: "What was and was not tested", blocks: []block{{kind: "list", items: tested(run, all, faults)}}})
+	d.sections = append(d.sections, section{heading: "What was and was not tested", blocks: []block{{kind: "list", items: analysis.Tested(run, all, faults)}}})
 	if nm := notMeasured(all); len(nm) > 0 {
 		d.sections = append(d.sections, section{heading: "Points not measured or incomplete", blocks: []block{{kind: "list", items: nm}}})
 	}
@@ -141,7 +141,7 @@ func environmentTable(run *stats.Run, all []point) block {
 		{"kbench", strings.TrimSpace(firstNonEmpty(env.KbenchVersion, "unknown") + " (" + firstNonEmpty(env.KbenchCommit, "commit unknown") + ")")},
 		{"brokers", clusterPhrase(env)},
 		{"bootstrap", firstNonEmpty(env.Bootstrap, "-")},
-		{"host", hostPhrase(env)},
+		{"host", analysis.HostPhrase(env)},
 	}
 	if !idx.Start.IsZero() {
 		rows = append(rows, []string{"run started", idx.Start.UTC().Format("2006-01-02 15:04:05 UTC")})
@@ -158,23 +158,6 @@ func environmentTable(run *stats.Run, all []point) block {
 		}
 	}
 	return block{kind: "table", header: []string{"", ""}, rows: rows}
-}
-
-func hostPhrase(env stats.Environment) string {
-	var parts []string
-	if env.HostOS != "" {
-		parts = append(parts, env.HostOS)
-	}
-	if env.HostCores > 0 {
-		parts = append(parts, plural(env.HostCores, "core"))
-	}
-	if env.HostMemoryBytes > 0 {
-		parts = append(parts, fmt.Sprintf("%.0f GiB memory", float64(env.HostMemoryBytes)/(1<<30)))
-	}
-	if len(parts) == 0 {
-		return "unknown"
-	}
-	return strings.Join(parts, ", ")
 }
 
 func resultsBlocks(all []point) []block {
@@ -254,79 +237,6 @@ func notMeasured(all []point) []string {
 				p.Level, p.ID, firstNonEmpty(why, "reason not recorded"), p.Result.Metrics.MeasuredSeconds))
 		case !p.Drawable():
 			out = append(out, fmt.Sprintf("%s (%s): status %s with no measured phase", p.Level, p.ID, p.Status))
-		}
-	}
-	return out
-}
-
-// tested lists, plainly, what the run did and did not exercise.
-func tested(run *stats.Run, all []point, fe analysis.Faults) []string {
-	var out []string
-	anyFlush := false
-	for _, p := range all {
-		if p.Result != nil && p.Status != stats.StatusFailed && analysis.SetsFlush(p) {
-			anyFlush = true
-		}
-	}
-	if !fe.Any {
-		out = append(out, "No fault was injected (the profile has no fault section and no point notes one). Durability was not tested: zero lost records here only shows that a healthy cluster lost nothing, not what each level protects against. Run a profile with broker kills or pauses to measure that.")
-		if anyFlush {
-			out = append(out, "Flush settings were measured for their cost only: their benefit shows only when every replica loses its page cache together (power loss, kernel crash), which this run did not cause.")
-		}
-	} else {
-		out = append(out, "Faults injected: "+fe.Summary+". Only acknowledged records count as lost.")
-		out = append(out, fe.Unhealed...)
-		if anyFlush && fe.Kill {
-			out = append(out, "A process kill keeps the operating system's page cache, so flush settings (flush.messages, flush.ms, log.flush.*) could not change the outcome of these faults; only a power loss or kernel crash on all replicas together would test them.")
-		}
-	}
-	env := run.Index.Environment
-	if env.LocalCluster {
-		out = append(out, fmt.Sprintf("All %s ran on one host (local cluster; %s): replication crossed no real network and the brokers shared disks and cores. Compare the levels with each other, not with a production cluster.",
-			plural(env.Brokers, "broker"), hostPhrase(env)))
-	}
-	// Notes from the profile and the runner, each once, with the points they apply to.
-	type note struct {
-		text   string
-		levels []string
-	}
-	var notes []*note
-	byText := map[string]*note{}
-	for _, p := range all {
-		if p.Result == nil {
-			continue
-		}
-		for _, n := range append(append([]string(nil), p.Result.Point.Notes...), p.Result.Notes...) {
-			nt := byText[n]
-			if nt == nil {
-				nt = &note{text: n}
-				byText[n] = nt
-				notes = append(notes, nt)
-			}
-			if len(nt.levels) == 0 || nt.levels[len(nt.levels)-1] != p.Level {
-				nt.levels = append(nt.levels, p.Level)
-			}
-		}
-	}
-	for _, n := range notes {
-		out = append(out, fmt.Sprintf("%s (%s)", strings.TrimSuffix(n.text, "."), strings.Join(n.levels, ", ")))
-	}
-	for _, p := range all {
-		if p.Result == nil {
-			continue
-		}
-		m := p.Result.Metrics
-		if m.Backlog != nil {
-			out = append(out, fmt.Sprintf("%s: %s (consume.mode backlog: the consumers started after the producers; no end-to-end latency).", p.Level, stats.BacklogSummary(p.Result)))
-		}
-		if m.ConsumerBehind {
-			out = append(out, fmt.Sprintf("%s: the consumers fell behind (lag %d at the end), so its end-to-end latency measures the consumer backlog, not Kafka.", p.Level, m.ConsumerLagEnd))
-		}
-		if a := p.Result.Audit; a.VerificationRead != nil && !a.VerificationRead.Complete {
-			out = append(out, fmt.Sprintf("%s: verification read %s. Its lost count is unknown (neither zero nor the records left unread); its duplicate and out-of-order counts are lower bounds.", p.Level, a.ReadSummary()))
-		}
-		if o := m.ProduceLatency.Overflow + m.EndToEndLatency.Overflow; o > 0 {
-			out = append(out, fmt.Sprintf("%s: %d latencies exceeded the histogram range (1 h) and are counted at its maximum.", p.Level, o))
 		}
 	}
 	return out

@@ -24,15 +24,7 @@ const (
 )
 
 // searched returns the points that ran a capacity search (with or without a confirmed rate).
-func searched(all []point) []point {
-	var out []point
-	for _, p := range all {
-		if p.Result != nil && p.Result.Search != nil {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func searched(all []point) []point { return analysis.Searched(all) }
 
 // searchCharts builds the capacity chart and one latency-against-rate chart per searched point.
 func searchCharts(all []point, caption []string) []Chart {
@@ -251,59 +243,21 @@ func searchBounds(r *stats.Result) [2]float64 {
 // searchSection is the report's capacity section: one sentence per level against the least
 // durable one, the capacity table, and every trial of every point (so the search can be audited).
 func searchSection(all []point) *section {
-	ps := searched(all)
-	if len(ps) == 0 {
+	c, ok := analysis.CapacityOf(all)
+	if !ok {
 		return nil
 	}
-	results := make([]*stats.Result, len(ps))
-	for i, pt := range ps {
-		results[i] = pt.Result
-	}
 	sec := &section{heading: "Capacity (rate search)"}
-	sec.blocks = append(sec.blocks, block{kind: "list", items: stats.SearchSentences(results)})
-	var rows [][]string
-	for i, l := range stats.SearchLevels(results) {
-		s := ps[i].Result.Search
-		rel := "-"
-		if l.Baseline {
-			rel = "reference"
-		} else if l.Relative > 0 {
-			rel = fmt.Sprintf("%.0f %%", l.Relative*100)
-		}
-		bracket := "-"
-		if s.LowestFailingRate > 0 {
-			bracket = fmt.Sprintf("%.0f", s.LowestFailingRate)
-		}
-		rows = append(rows, []string{l.Level, fmt.Sprintf("%.0f", l.Rate), rel, bracket, l.Outcome,
-			fmt.Sprintf("%d of %d", len(s.Trials), s.BudgetTrials), fmt.Sprintf("%.0f", s.ElapsedSeconds)})
-	}
+	sec.blocks = append(sec.blocks, block{kind: "list", items: c.Sentences})
 	sec.blocks = append(sec.blocks, block{kind: "table",
 		header: []string{"level", "sustainable msgs/s", "of reference", "lowest failing msgs/s", "outcome", "trials", "search s"},
-		right:  []bool{false, true, true, true, false, true, true}, rows: rows})
-	s0 := ps[0].Result.Search
-	sec.blocks = append(sec.blocks, para("A sustainable rate is the target rate of a confirmation trial that met every objective (%s); a trial is %.0f s measured after its own %.0f s warmup on a fresh topic, with at least %d acknowledged records. The search ramps x2 from the start rate, bisects to %.0f %%, and confirms; it reports 0 rather than a rate it did not sustain. Budget per level: %d trials x (warmup + trial) = %.0f s of traffic.",
-		s0.ObjectiveText, s0.TrialSeconds, s0.TrialWarmupSeconds, s0.MinRecordsPerTrial, s0.PrecisionRatio*100, s0.BudgetTrials, s0.BudgetSeconds))
-	for _, pt := range ps {
-		var trows [][]string
-		for _, t := range pt.Result.Search.Trials {
-			verdict := "pass"
-			if !t.Passed {
-				verdict = "fail: " + strings.Join(t.Reasons, "; ")
-			}
-			trows = append(trows, []string{fmt.Sprint(t.Index), t.Phase, fmt.Sprintf("%.0f", t.TargetRate), fmt.Sprintf("%.0f", t.AchievedRate),
-				msOrDash(t.ProduceLatency), msOrDash(t.EndToEndLatency), i64(t.FailedSends + t.Indeterminate), verdict})
-		}
-		sec.blocks = append(sec.blocks, para("Trials of %s: %s.", pt.Level, pt.Result.Search.Detail))
+		right:  []bool{false, true, true, true, false, true, true}, rows: c.Rows})
+	sec.blocks = append(sec.blocks, para("%s", c.Method))
+	for _, lt := range c.Trials {
+		sec.blocks = append(sec.blocks, para("Trials of %s: %s.", lt.Level, lt.Detail))
 		sec.blocks = append(sec.blocks, block{kind: "table",
 			header: []string{"#", "phase", "target msgs/s", "acked msgs/s", "produce p99 ms", "e2e p99 ms", "failed sends", "verdict"},
-			right:  []bool{true, false, true, true, true, true, true, false}, rows: trows})
+			right:  []bool{true, false, true, true, true, true, true, false}, rows: lt.Rows})
 	}
 	return sec
-}
-
-func msOrDash(s stats.LatencySummary) string {
-	if s.Count == 0 {
-		return "-"
-	}
-	return analysis.FormatMs(s.P99Ms)
 }
