@@ -264,10 +264,9 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	p := newPlot("", "produce latency p99, ms", "acknowledged MB/s")
 	addGrid(p, true)
 	var xs, ys []float64
-	var idx []int // into ps
 	var lab pointLabels
 	var xdata []*plotter.XYs // every slice drawn, for a log x axis
-	for i, pt := range ps {
+	for _, pt := range ps {
 		x, y := pt.Result.Metrics.ProduceLatency.P99Ms, pt.Result.Metrics.Acked.MBPerSecond
 		if pt.Result.Metrics.ProduceLatency.Count == 0 || x <= 0 {
 			continue
@@ -295,7 +294,6 @@ func tradeoffFigure(ps []point, caption []string) figure {
 		// acks=0 latency is not comparable (nothing is acknowledged): not on the front.
 		if !pt.Incomplete && !pt.EnqueueToSocket() {
 			xs, ys = append(xs, x), append(ys, y)
-			idx = append(idx, i)
 		}
 	}
 	var legend []legendEntry

@@ -91,3 +91,15 @@ func EnqueueToSocket(producerConfig map[string]string) bool {
 	}
 	return false
 }
+
+// KafkaNames lists, in canonical order, the Kafka names of the settings that live in place (the
+// settings the runner reads back there).
+func KafkaNames(place Place) []string {
+	var out []string
+	for _, k := range settingKeys {
+		if k.Place == place && k.Kafka != "" {
+			out = append(out, k.Kafka)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,14 @@ func TestRegistryMatchesResultFiles(t *testing.T) {
 		if want := s.YAML == "linger.ms" || s.YAML == "max.in.flight.requests.per.connection"; (s.Kind == Performance) != want {
 			t.Errorf("%s is %s", s.YAML, s.Kind)
 		}
+	}
+}
+
+func TestKafkaNames(t *testing.T) {
+	if got := strings.Join(KafkaNames(PlaceTopic), " "); got != "min.insync.replicas unclean.leader.election.enable flush.messages flush.ms" {
+		t.Errorf("topic settings %q", got)
+	}
+	if got := strings.Join(KafkaNames(PlaceBrokerStatic), " "); got != FlushSchedulerKey {
+		t.Errorf("static broker settings %q", got)
 	}
 }
