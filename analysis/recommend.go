@@ -154,101 +154,24 @@ func Recommend(ps []Point, fe Faults) Recommendation {
 		rec.Lines = append(rec.Lines, "Every measured point is incomplete, so no recommendation is drawn from this run.")
 		return rec
 	}
-	var base *class
-	for _, c := range cs {
-		if !c.enqueue {
-			base = c
-			break
-		}
-	}
-	if base == nil {
-		base = cs[0]
-	}
+	base := baseline(cs)
 	rec.Baseline = base.name
-	for _, c := range cs {
-		m := c.best.Result.Metrics
-		row := []string{c.name, c.best.Label, fmt.Sprintf("%.1f", m.Acked.MBPerSecond),
-			FormatPercent(m.Acked.MBPerSecond / base.best.Result.Metrics.Acked.MBPerSecond), FormatMs(m.ProduceLatency.P99Ms),
-			FormatDeltaMs(m.ProduceLatency.P99Ms - base.best.Result.Metrics.ProduceLatency.P99Ms)}
-		if c == base {
-			row[3], row[5] = "baseline", "baseline"
-		}
-		if c.enqueue {
-			row[4] += " (enqueue)"
-			row[5] = "not comparable"
-		}
-		rec.CostRows = append(rec.CostRows, row)
-	}
 	if len(cs) == 1 {
-		rec.CostRows = nil
 		rec.Lines = append(rec.Lines, fmt.Sprintf("All complete points share one durability level (%s); they differ only in performance settings.", cs[0].name))
 		rec.Lines = append(rec.Lines, SweepAdvice(cs[0].points)...)
 		return rec
 	}
-	for _, c := range cs {
-		switch {
-		case c.enqueue:
-			ratio := c.best.Result.Metrics.Acked.MBPerSecond / base.best.Result.Metrics.Acked.MBPerSecond
-			if c != base {
-				rec.Lines = append(rec.Lines, fmt.Sprintf("%s reaches %.1f MB/s (%s against %s) but nothing is acknowledged: a record reported delivered may never have been written, and its latency (enqueue to socket) is not comparable.",
-					c.name, c.best.Result.Metrics.Acked.MBPerSecond, FormatPercent(ratio), base.name))
-			}
-		case c != base:
-			rec.Lines = append(rec.Lines, fmt.Sprintf("%s %s.", pointName(c), costPhrase(c, base)))
-		}
-	}
-	// The choice.
+	rec.CostRows = costRows(cs, base)
+	rec.Lines = append(rec.Lines, costLines(cs, base)...)
 	var pick *class
+	var lines []string
 	if fe.Any {
-		for _, c := range cs {
-			if !c.enqueue && c.clean && (pick == nil || c.best.Result.Metrics.Acked.MBPerSecond > pick.best.Result.Metrics.Acked.MBPerSecond) {
-				pick = c
-			}
-		}
-		var lossy []string
-		for _, c := range cs {
-			if !c.clean {
-				a := sumAudit(c)
-				lossy = append(lossy, fmt.Sprintf("%s (lost %s, duplicates %d, out of order %d)", c.name, a.LostText(), a.Duplicates, a.OutOfOrder))
-			}
-		}
-		if len(lossy) > 0 {
-			rec.Lines = append(rec.Lines, "Under the injected faults these levels lost, duplicated or reordered acknowledged records: "+strings.Join(lossy, "; ")+".")
-		}
-		if pick != nil {
-			s := fmt.Sprintf("Recommendation: %s, the fastest level that lost, duplicated and reordered nothing under the injected faults", pointName(pick))
-			if pick != base {
-				s += "; it " + costPhrase(pick, base)
-			}
-			rec.Lines = append(rec.Lines, s+".")
-		} else {
-			rec.Lines = append(rec.Lines, "Recommendation: none of the measured levels came through the faults without loss, duplicates or reordering; add a stronger level (acks=all, idempotence, RF 3, min ISR 2) to the profile.")
-		}
+		pick, lines = pickUnderFaults(cs, base)
 	} else {
-		for _, c := range cs {
-			if c.guide {
-				pick = c
-			}
-		}
-		if pick != nil {
-			s := fmt.Sprintf("Recommendation: %s, the configuration the durability guides recommend (acks=all, idempotence, RF >= 3, min ISR 2)", pointName(pick))
-			if pick != base {
-				s += "; it " + costPhrase(pick, base)
-			}
-			rec.Lines = append(rec.Lines, s+". If that cost fits your budget, choose it. This run injected no faults, so it shows the price of each level, not what it protects: confirm with a fault profile.")
-		} else {
-			for _, c := range cs {
-				if !c.enqueue && !c.flush {
-					pick = c
-				}
-			}
-			if pick != nil {
-				rec.Lines = append(rec.Lines, fmt.Sprintf("Recommendation: the most durable level measured without forced flushing is %s; the guides' configuration (acks=all, idempotence, RF >= 3, min ISR 2) was not in this run. This run injected no faults, so it shows cost, not protection.", pointName(pick)))
-			}
-		}
+		pick, lines = pickWithoutFaults(cs, base)
 	}
-	// Forced flushing on top of the pick.
-	if pick != nil {
+	rec.Lines = append(rec.Lines, lines...)
+	if pick != nil { // forced flushing on top of the pick
 		for _, c := range cs {
 			if c.flush && c.rank > pick.rank {
 				rec.Lines = append(rec.Lines, fmt.Sprintf("Forcing fsync (%s) %s. It only protects against every replica losing its page cache at once (power loss, kernel crash); with replicas in separate failure domains most deployments rely on replication instead.",
@@ -262,6 +185,112 @@ func Recommend(ps []Point, fe Faults) Recommendation {
 		}
 	}
 	return rec
+}
+
+// baseline is the class costs are measured against: the least durable acknowledged one.
+func baseline(cs []*class) *class {
+	for _, c := range cs {
+		if !c.enqueue {
+			return c
+		}
+	}
+	return cs[0]
+}
+
+// costRows is the per-level cost table against base.
+func costRows(cs []*class, base *class) [][]string {
+	var rows [][]string
+	bm := base.best.Result.Metrics
+	for _, c := range cs {
+		m := c.best.Result.Metrics
+		row := []string{c.name, c.best.Label, fmt.Sprintf("%.1f", m.Acked.MBPerSecond),
+			FormatPercent(m.Acked.MBPerSecond / bm.Acked.MBPerSecond), FormatMs(m.ProduceLatency.P99Ms),
+			FormatDeltaMs(m.ProduceLatency.P99Ms - bm.ProduceLatency.P99Ms)}
+		if c == base {
+			row[3], row[5] = "baseline", "baseline"
+		}
+		if c.enqueue {
+			row[4] += " (enqueue)"
+			row[5] = "not comparable"
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// costLines says what each level costs against base, and what acks=0 does not promise.
+func costLines(cs []*class, base *class) []string {
+	var out []string
+	for _, c := range cs {
+		switch {
+		case c.enqueue:
+			ratio := c.best.Result.Metrics.Acked.MBPerSecond / base.best.Result.Metrics.Acked.MBPerSecond
+			if c != base {
+				out = append(out, fmt.Sprintf("%s reaches %.1f MB/s (%s against %s) but nothing is acknowledged: a record reported delivered may never have been written, and its latency (enqueue to socket) is not comparable.",
+					c.name, c.best.Result.Metrics.Acked.MBPerSecond, FormatPercent(ratio), base.name))
+			}
+		case c != base:
+			out = append(out, fmt.Sprintf("%s %s.", pointName(c), costPhrase(c, base)))
+		}
+	}
+	return out
+}
+
+// pickUnderFaults chooses the fastest level that came through the injected faults clean, and
+// names the levels that did not.
+func pickUnderFaults(cs []*class, base *class) (*class, []string) {
+	var pick *class
+	var out []string
+	for _, c := range cs {
+		if !c.enqueue && c.clean && (pick == nil || c.best.Result.Metrics.Acked.MBPerSecond > pick.best.Result.Metrics.Acked.MBPerSecond) {
+			pick = c
+		}
+	}
+	var lossy []string
+	for _, c := range cs {
+		if !c.clean {
+			a := sumAudit(c)
+			lossy = append(lossy, fmt.Sprintf("%s (lost %s, duplicates %d, out of order %d)", c.name, a.LostText(), a.Duplicates, a.OutOfOrder))
+		}
+	}
+	if len(lossy) > 0 {
+		out = append(out, "Under the injected faults these levels lost, duplicated or reordered acknowledged records: "+strings.Join(lossy, "; ")+".")
+	}
+	if pick == nil {
+		return nil, append(out, "Recommendation: none of the measured levels came through the faults without loss, duplicates or reordering; add a stronger level (acks=all, idempotence, RF 3, min ISR 2) to the profile.")
+	}
+	s := fmt.Sprintf("Recommendation: %s, the fastest level that lost, duplicated and reordered nothing under the injected faults", pointName(pick))
+	if pick != base {
+		s += "; it " + costPhrase(pick, base)
+	}
+	return pick, append(out, s+".")
+}
+
+// pickWithoutFaults chooses the durability guides' configuration when the run measured it, else
+// the most durable level without forced flushing; a run without faults shows cost, not protection.
+func pickWithoutFaults(cs []*class, base *class) (*class, []string) {
+	var pick *class
+	for _, c := range cs {
+		if c.guide {
+			pick = c
+		}
+	}
+	if pick != nil {
+		s := fmt.Sprintf("Recommendation: %s, the configuration the durability guides recommend (acks=all, idempotence, RF >= 3, min ISR 2)", pointName(pick))
+		if pick != base {
+			s += "; it " + costPhrase(pick, base)
+		}
+		return pick, []string{s + ". If that cost fits your budget, choose it. This run injected no faults, so it shows the price of each level, not what it protects: confirm with a fault profile."}
+	}
+	for _, c := range cs {
+		if !c.enqueue && !c.flush {
+			pick = c
+		}
+	}
+	if pick == nil {
+		return nil, nil
+	}
+	return pick, []string{fmt.Sprintf("Recommendation: the most durable level measured without forced flushing is %s; the guides' configuration (acks=all, idempotence, RF >= 3, min ISR 2) was not in this run. This run injected no faults, so it shows cost, not protection.", pointName(pick))}
 }
 
 // sumAudit adds up a class's lost, duplicate and out-of-order counts; the lost sum is unknown
