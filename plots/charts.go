@@ -31,8 +31,8 @@ const (
 func nominalLevels(p *plot.Plot, ps []point, extra func(point) string) {
 	names := make([]string, len(ps))
 	for i, pt := range ps {
-		names[i] = pt.level
-		if pt.incomplete {
+		names[i] = pt.Level
+		if pt.Incomplete {
 			names[i] += "\n(incomplete)"
 		}
 		if extra != nil {
@@ -88,7 +88,7 @@ func barsFigure(name string, ps []point, metrics []barMetric, caption []string) 
 		var labels plotter.XYLabels
 		top := 0.0
 		for i, pt := range ps {
-			v := m.get(pt.res)
+			v := m.get(pt.Result)
 			if math.IsNaN(v) { // not known (a loss whose verification read did not complete)
 				labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: 0})
 				labels.Labels = append(labels.Labels, "unknown")
@@ -102,7 +102,7 @@ func barsFigure(name string, ps []point, metrics []barMetric, caption []string) 
 			bc.XMin = float64(i)
 			bc.Color = colour(0)
 			bc.LineStyle.Width = 0
-			if pt.incomplete {
+			if pt.Incomplete {
 				bc.Color = faded(colour(0))
 				bc.LineStyle.Width = vg.Points(1)
 				bc.LineStyle.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
@@ -164,8 +164,8 @@ func latencyFigure(ps []point, caption []string) figure {
 	f := figure{name: ChartLatency, caption: caption}
 	anyE2E, anyEnqueue := false, false
 	for _, pt := range ps {
-		anyE2E = anyE2E || pt.res.Metrics.EndToEndLatency.Count > 0
-		anyEnqueue = anyEnqueue || pt.enqueueToSocket()
+		anyE2E = anyE2E || pt.Result.Metrics.EndToEndLatency.Count > 0
+		anyEnqueue = anyEnqueue || pt.EnqueueToSocket()
 	}
 	kinds := []struct {
 		title string
@@ -193,7 +193,7 @@ func latencyFigure(ps []point, caption []string) figure {
 		for si, s := range percentileSeries {
 			var xys plotter.XYs
 			for i, pt := range ps {
-				sum := k.get(pt.res)
+				sum := k.get(pt.Result)
 				if sum.Count == 0 || s.get(sum) <= 0 {
 					continue
 				}
@@ -223,10 +223,10 @@ func latencyFigure(ps []point, caption []string) figure {
 			p.Y.Max = math.Max(hi*1.1, 1e-3)
 		}
 		extra := func(pt point) string {
-			if !k.e2e && pt.enqueueToSocket() {
+			if !k.e2e && pt.EnqueueToSocket() {
 				return "(enqueue-to-socket)"
 			}
-			if k.e2e && pt.res.Metrics.EndToEndLatency.Count == 0 {
+			if k.e2e && pt.Result.Metrics.EndToEndLatency.Count == 0 {
 				return "(not measured)"
 			}
 			return ""
@@ -264,38 +264,36 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	p := newPlot("", "produce latency p99, ms", "acknowledged MB/s")
 	addGrid(p, true)
 	var xs, ys []float64
-	var idx []int // into ps
 	var lab pointLabels
 	var xdata []*plotter.XYs // every slice drawn, for a log x axis
-	for i, pt := range ps {
-		x, y := pt.res.Metrics.ProduceLatency.P99Ms, pt.res.Metrics.Acked.MBPerSecond
-		if pt.res.Metrics.ProduceLatency.Count == 0 || x <= 0 {
+	for _, pt := range ps {
+		x, y := pt.Result.Metrics.ProduceLatency.P99Ms, pt.Result.Metrics.Acked.MBPerSecond
+		if pt.Result.Metrics.ProduceLatency.Count == 0 || x <= 0 {
 			continue
 		}
-		text := pt.level
-		if pt.enqueueToSocket() {
+		text := pt.Level
+		if pt.EnqueueToSocket() {
 			text += " *"
 		}
-		if pt.incomplete {
+		if pt.Incomplete {
 			text += " (incomplete)"
 		}
 		sc, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
 		if err != nil {
 			continue
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: colour(pt.idx), Shape: draw.CircleGlyph{}, Radius: vg.Points(4)}
-		if pt.incomplete {
+		sc.GlyphStyle = draw.GlyphStyle{Color: colour(pt.Index), Shape: draw.CircleGlyph{}, Radius: vg.Points(4)}
+		if pt.Incomplete {
 			sc.GlyphStyle.Shape = draw.RingGlyph{}
 		}
 		p.Add(sc)
 		xdata = append(xdata, &sc.XYs)
 		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
 		lab.labels = append(lab.labels, text)
-		lab.colours = append(lab.colours, darker(colour(pt.idx)))
+		lab.colours = append(lab.colours, darker(colour(pt.Index)))
 		// acks=0 latency is not comparable (nothing is acknowledged): not on the front.
-		if !pt.incomplete && !pt.enqueueToSocket() {
+		if !pt.Incomplete && !pt.EnqueueToSocket() {
 			xs, ys = append(xs, x), append(ys, y)
-			idx = append(idx, i)
 		}
 	}
 	var legend []legendEntry
@@ -340,7 +338,7 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	title := "Throughput against produce p99 latency (up and left is better)"
 	f := figure{name: ChartTradeoff, panels: []panel{{p: p, title: title, legend: legend}}}
 	for _, pt := range ps {
-		if pt.enqueueToSocket() {
+		if pt.EnqueueToSocket() {
 			f.caption = append(f.caption, "* acks=0: latency is enqueue-to-socket time; nothing is acknowledged.")
 			break
 		}
@@ -460,19 +458,19 @@ var percentileTicks = plot.ConstantTicks([]plot.Tick{
 func distributions(ps []point, key string) (dist map[string][]stats.Quantile, damaged []string) {
 	dist = map[string][]stats.Quantile{}
 	for _, pt := range ps {
-		enc := pt.res.Histograms[key]
+		enc := pt.Result.Histograms[key]
 		if enc == "" {
 			continue
 		}
 		h, err := stats.DecodeHistogram(enc)
 		if err != nil {
-			damaged = append(damaged, pt.level)
+			damaged = append(damaged, pt.Level)
 			continue
 		}
 		if h.Count() == 0 {
 			continue
 		}
-		dist[pt.id] = h.Distribution()
+		dist[pt.ID] = h.Distribution()
 	}
 	return dist, damaged
 }
@@ -485,7 +483,7 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 	var legend []legendEntry
 	var all []float64
 	for _, pt := range ps {
-		qs := dist[pt.id]
+		qs := dist[pt.ID]
 		var xys plotter.XYs
 		for _, q := range qs {
 			if q.Percentile >= 100 || q.ValueMs <= 0 {
@@ -501,12 +499,12 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 		if err != nil {
 			continue
 		}
-		line.Color, line.Width = colour(pt.idx), vg.Points(1.5)
-		label := pt.level
-		if pt.enqueueToSocket() && name == ChartPercentilesProduce {
+		line.Color, line.Width = colour(pt.Index), vg.Points(1.5)
+		label := pt.Level
+		if pt.EnqueueToSocket() && name == ChartPercentilesProduce {
 			label += " (enqueue-to-socket)"
 		}
-		if pt.incomplete {
+		if pt.Incomplete {
 			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 			label += " (incomplete)"
 		}
@@ -531,13 +529,13 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 
 // timelineFigure draws a point's per-second throughput and p99 latency.
 func timelineFigure(pt point, caption []string) (figure, bool) {
-	series := pt.res.Series
+	series := pt.Result.Series
 	if len(series) == 0 {
 		return figure{}, false
 	}
-	title := "Per second: " + pt.level
-	if pt.incomplete {
-		title += " (incomplete: " + firstNonEmpty(pt.reason, "interrupted") + ")"
+	title := "Per second: " + pt.Level
+	if pt.Incomplete {
+		title += " (incomplete: " + firstNonEmpty(pt.Reason, "interrupted") + ")"
 	}
 	tp := newPlot("", "", "messages/s")
 	addGrid(tp, true)
@@ -604,7 +602,7 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 		lp.Add(l)
 		lData = append(lData, &l.XYs)
 		name := k.name
-		if k.name == "produce p99" && pt.enqueueToSocket() {
+		if k.name == "produce p99" && pt.EnqueueToSocket() {
 			name += " (enqueue-to-socket)"
 		}
 		lLegend = append(lLegend, legendEntry{name, []plot.Thumbnailer{l}})
@@ -617,13 +615,13 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 		lp.Y.Min, lp.Y.Max = 0, math.Max(hi*1.1, 1e-3)
 	}
 	xmax := series[len(series)-1].Offset + 1
-	if m := pt.res.Metrics.MeasuredSeconds; m > xmax && !pt.incomplete {
+	if m := pt.Result.Metrics.MeasuredSeconds; m > xmax && !pt.Incomplete {
 		xmax = m
 	}
 	for _, p := range []*plot.Plot{tp, lp} {
 		p.X.Min, p.X.Max = 0, xmax
 	}
-	return figure{name: chartTimelinePrefix + safeFileName(pt.id), caption: caption, panels: []panel{
+	return figure{name: chartTimelinePrefix + safeFileName(pt.ID), caption: caption, panels: []panel{
 		{p: tp, title: title, legend: tLegend},
 		{p: lp, legend: lLegend},
 	}}, true
@@ -680,8 +678,8 @@ func sweepFigure(ns numericSweep, caption []string) figure {
 		c := colour(gi)
 		var thr, p50, p99, e2e plotter.XYs
 		for _, pt := range g.points {
-			x := pos(ns.values[pt.id])
-			m := pt.res.Metrics
+			x := pos(ns.values[pt.ID])
+			m := pt.Result.Metrics
 			thr = append(thr, plotter.XY{X: x, Y: m.Acked.MBPerSecond})
 			maxTp = math.Max(maxTp, m.Acked.MBPerSecond)
 			if m.ProduceLatency.Count > 0 {

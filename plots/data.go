@@ -1,162 +1,41 @@
 package plots
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
 
-// point is one sweep point as the charts and the report see it: its result when there is one,
-// and whether its numbers may be drawn.
-type point struct {
-	idx        int // position in level order, also its colour
-	id         string
-	label      string // the point's label (settings)
-	level      string // the reliability level's name, what a reader sees on an axis
-	rank       int
-	status     stats.Status // "missing" when the file could not be read
-	reason     string       // why a point is not drawn (error, missing file)
-	res        *stats.Result
-	incomplete bool // drawn, but marked: the measured phase did not run to its end
-}
+// point is one sweep point as the charts and the report see it (analysis decides which points
+// may be drawn and why the others are not).
+type point = analysis.Point
 
 // statusMissing marks a point whose result file is missing; statusDamaged one whose result file
-// is there but cannot be read (truncated, not JSON ...).
+// is there but cannot be read.
 const (
-	statusMissing stats.Status = "missing"
-	statusDamaged stats.Status = "damaged"
+	statusMissing = analysis.StatusMissing
+	statusDamaged = analysis.StatusDamaged
 )
 
-// drawable says whether the point has numbers to draw: ok or incomplete with a measured phase.
-func (p point) drawable() bool {
-	return p.res != nil && (p.status == stats.StatusOK || p.status == stats.StatusIncomplete) &&
-		p.res.Metrics.MeasuredSeconds > 0
-}
-
-// enqueueToSocket says whether the point's produce latency is only enqueue-to-socket (acks=0).
-func (p point) enqueueToSocket() bool {
-	if p.res == nil {
-		return false
-	}
-	switch p.res.Metrics.ProduceLatencyKind {
-	case stats.LatencyEnqueueToSocket:
-		return true
-	case "":
-		a := p.res.Point.Settings.Acks
-		return a != nil && *a == profiles.AcksNone
-	}
-	return strings.Contains(p.res.Metrics.ProduceLatencyKind, "enqueue")
-}
-
 // points turns a run into the list the charts draw, in level order.
-func points(run *stats.Run) []point {
-	var out []point
-	for i, rp := range run.Points {
-		p := point{idx: i, id: rp.Entry.ID, label: rp.Entry.Label, level: rp.Entry.Level.Name,
-			rank: rp.Entry.Level.Rank, status: rp.Entry.Status, res: rp.Result}
-		if r := rp.Result; r != nil {
-			p.status = r.Status
-			if r.Point.Label != "" {
-				p.label = r.Point.Label
-			}
-			if r.Point.Level.Name != "" {
-				p.level = r.Point.Level.Name
-			}
-			p.reason = r.Error
-		} else {
-			p.status = statusMissing
-			var fe *stats.FileError
-			if errors.As(rp.Err, &fe) && !fe.Missing() {
-				p.status = statusDamaged
-			}
-			if rp.Err != nil {
-				p.reason = rp.Err.Error()
-			}
-		}
-		if p.label == "" {
-			p.label = p.id
-		}
-		if p.level == "" {
-			p.level = p.label
-		}
-		p.incomplete = p.status == stats.StatusIncomplete
-		if p.incomplete && p.reason == "" && p.res != nil {
-			for _, n := range p.res.Notes {
-				if l := strings.ToLower(n); strings.Contains(l, "interrupt") || strings.Contains(l, "timed out") || strings.Contains(l, "stopped") {
-					p.reason = n
-				}
-			}
-			if a := p.res.Audit; p.reason == "" && a.VerificationRead != nil && !a.VerificationRead.Complete {
-				p.reason = "verification read " + a.ReadSummary()
-			}
-		}
-		out = append(out, p)
-	}
-	return out
-}
+func points(run *stats.Run) []point { return analysis.Points(run) }
 
 // drawn returns the points that have numbers to draw.
-func drawn(ps []point) []point {
-	var out []point
-	for _, p := range ps {
-		if p.drawable() {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func drawn(ps []point) []point { return analysis.Drawn(ps) }
 
 // settingValues returns the settings a point set, keyed by their result-file (JSON) names, with
-// values as strings. Going through the JSON form keeps this in step with profiles.Settings.
-func settingValues(s profiles.Settings) map[string]string {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return nil
-	}
-	var raw map[string]any
-	if json.Unmarshal(data, &raw) != nil {
-		return nil
-	}
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		switch v := v.(type) {
-		case float64:
-			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
-}
+// canonical values (the settings registry's).
+func settingValues(s profiles.Settings) map[string]string { return s.ByJSON() }
 
-// settingNames gives each result-file setting name the name a Kafka user knows, with its unit.
-var settingNames = map[string]struct{ name, unit string }{
-	"acks":                                   {"acks", ""},
-	"enable_idempotence":                     {"enable.idempotence", ""},
-	"linger_ms":                              {"linger.ms", "ms"},
-	"max_in_flight_requests_per_connection":  {"max.in.flight.requests.per.connection", "requests"},
-	"replication_factor":                     {"replication factor", "replicas"},
-	"min_insync_replicas":                    {"min.insync.replicas", "replicas"},
-	"topic_flush_messages":                   {"flush.messages", "messages"},
-	"topic_flush_ms":                         {"flush.ms", "ms"},
-	"unclean_leader_election_enable":         {"unclean.leader.election.enable", ""},
-	"broker_log_flush_interval_messages":     {"log.flush.interval.messages", "messages"},
-	"broker_log_flush_interval_ms":           {"log.flush.interval.ms", "ms"},
-	"broker_log_flush_scheduler_interval_ms": {"log.flush.scheduler.interval.ms", "ms"},
-	"consumer_commit_mode":                   {"commit.mode", ""},
-}
-
-// displaySetting returns the Kafka name of a result-file setting name and its unit.
+// displaySetting returns the name a Kafka user knows for a result-file setting name, and its unit.
 func displaySetting(key string) (name, unit string) {
-	if n, ok := settingNames[key]; ok {
-		return n.name, n.unit
+	if s, ok := profiles.SettingByJSON(key); ok {
+		return s.Name(), s.Unit
 	}
 	return key, ""
 }
@@ -188,7 +67,7 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 	vals := make([]map[string]string, len(ps))
 	keys := map[string]bool{}
 	for i, p := range ps {
-		vals[i] = settingValues(p.res.Point.Settings)
+		vals[i] = settingValues(p.Result.Point.Settings)
 		for k := range vals[i] {
 			keys[k] = true
 		}
@@ -231,7 +110,7 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 	distinct := map[float64]bool{}
 	for i, p := range ps {
 		v, _ := strconv.ParseFloat(vals[i][key], 64)
-		ns.values[p.id] = v
+		ns.values[p.ID] = v
 		distinct[v] = true
 	}
 	if len(distinct) < 3 {
@@ -262,7 +141,7 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 		ns.groups[gi].points = append(ns.groups[gi].points, p)
 	}
 	for _, g := range ns.groups {
-		sort.SliceStable(g.points, func(i, j int) bool { return ns.values[g.points[i].id] < ns.values[g.points[j].id] })
+		sort.SliceStable(g.points, func(i, j int) bool { return ns.values[g.points[i].ID] < ns.values[g.points[j].ID] })
 	}
 	return ns, true
 }

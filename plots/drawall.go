@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -59,7 +60,7 @@ func Charts(run *stats.Run) []Chart {
 	out = append(out, DurabilityCharts(run)...)
 	for _, pt := range ps {
 		if f, ok := timelineFigure(pt, cap); ok {
-			add(f, "Per-second throughput and p99: "+pt.level)
+			add(f, "Per-second throughput and p99: "+pt.Level)
 		}
 	}
 	return out
@@ -107,12 +108,12 @@ func caption(run *stats.Run, all []point) []string {
 	env := idx.Environment
 	var first *stats.Result
 	for _, p := range all {
-		if p.res != nil {
+		if p.Result != nil {
 			if first == nil {
-				first = p.res
+				first = p.Result
 			}
 			if env.KafkaVersion == "" {
-				env = p.res.Environment
+				env = p.Result.Environment
 			}
 		}
 	}
@@ -135,14 +136,14 @@ func caption(run *stats.Run, all []point) []string {
 	var skipped, incomplete []string
 	for _, p := range all {
 		switch {
-		case p.drawable() && p.incomplete:
-			incomplete = append(incomplete, p.level)
-		case !p.drawable():
-			why := string(p.status)
-			if p.res != nil && p.status == stats.StatusIncomplete {
+		case p.Drawable() && p.Incomplete:
+			incomplete = append(incomplete, p.Level)
+		case !p.Drawable():
+			why := string(p.Status)
+			if p.Result != nil && p.Status == stats.StatusIncomplete {
 				why = "incomplete, nothing measured"
 			}
-			skipped = append(skipped, fmt.Sprintf("%s (%s)", p.level, why))
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", p.Level, why))
 		}
 	}
 	if len(skipped) > 0 {
@@ -187,10 +188,10 @@ func workloadPhrase(r *stats.Result) string {
 		parts = append(parts, fmt.Sprintf("%d partitions", w.Partitions))
 	}
 	if w.Producers > 0 {
-		parts = append(parts, plural(w.Producers, "producer"))
+		parts = append(parts, analysis.Plural(w.Producers, "producer"))
 	}
 	if w.Consumers > 0 {
-		parts = append(parts, plural(w.Consumers, "consumer"))
+		parts = append(parts, analysis.Plural(w.Consumers, "consumer"))
 	}
 	if w.Search != nil {
 		parts = append(parts, "rate searched per point")
@@ -203,12 +204,4 @@ func workloadPhrase(r *stats.Result) string {
 		parts = append(parts, fmt.Sprintf("%s measured per point", w.Duration))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// plural writes "1 producer" or "2 producers".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -18,7 +18,7 @@ const (
 // hasFaults says whether any drawn point ran a fault schedule.
 func hasFaults(ps []point) bool {
 	for _, p := range ps {
-		if p.res != nil && p.res.Faults != nil {
+		if p.Result != nil && p.Result.Faults != nil {
 			return true
 		}
 	}
@@ -36,7 +36,7 @@ func DurabilityCharts(run *stats.Run) []Chart {
 	}
 	cap := append(caption(run, all), durabilityCaveat)
 	for _, p := range ps {
-		if p.enqueueToSocket() {
+		if p.EnqueueToSocket() {
 			cap = append(cap, "At acks=0 nothing is acknowledged: its \"lost\" counts records whose delivery report said delivered (written to a socket) and that were never read back.")
 			break
 		}
@@ -74,7 +74,7 @@ func durabilitySection(ps []point) (section, bool) {
 	s := section{heading: "Measured durability"}
 	var rows [][]string
 	for _, p := range ps {
-		r := p.res
+		r := p.Result
 		a := r.Audit
 		dup := fmt.Sprint(a.Duplicates)
 		if a.DuplicatesDefect {
@@ -98,7 +98,7 @@ func durabilitySection(ps []point) (section, bool) {
 				}
 			}
 		}
-		rows = append(rows, []string{p.level, fmt.Sprintf("%.0f", r.Metrics.Acked.RecordsPerSecond), a.LostText(), dup, i64(a.Failed),
+		rows = append(rows, []string{p.Level, fmt.Sprintf("%.0f", r.Metrics.Acked.RecordsPerSecond), a.LostText(), dup, i64(a.Failed),
 			fmt.Sprintf("%d (%d)", a.Indeterminate, a.IndeterminateConsumed), fmt.Sprint(faults), fmt.Sprintf("%.1f", gap), rec})
 	}
 	s.blocks = append(s.blocks, block{kind: "table",
@@ -107,16 +107,16 @@ func durabilitySection(ps []point) (section, bool) {
 		rows:   rows})
 	var items []string
 	for _, p := range ps {
-		r := p.res
+		r := p.Result
 		if len(r.Metrics.FailedByError) > 0 {
-			items = append(items, fmt.Sprintf("%s: failed sends by error: %s", p.level, formatCounts(r.Metrics.FailedByError)))
+			items = append(items, fmt.Sprintf("%s: failed sends by error: %s", p.Level, formatCounts(r.Metrics.FailedByError)))
 		}
 		if r.Audit.FailedButConsumed > 0 {
-			items = append(items, fmt.Sprintf("%s: %d sends reported as definitely failed were read back (the error's meaning was wrong for them)", p.level, r.Audit.FailedButConsumed))
+			items = append(items, fmt.Sprintf("%s: %d sends reported as definitely failed were read back (the error's meaning was wrong for them)", p.Level, r.Audit.FailedButConsumed))
 		}
 		if ca := r.ConsumerAudit; ca != nil {
 			items = append(items, fmt.Sprintf("%s: consumer side (%s, processing %.0f ms after poll, %d worker crashes): %d processed, %d redelivered, %d skipped; this is separate from broker-side loss",
-				p.level, ca.CommitMode, ca.ProcessingDelayMs, ca.Crashes, ca.ProcessedUnique, ca.Redelivered, ca.Skipped))
+				p.Level, ca.CommitMode, ca.ProcessingDelayMs, ca.Crashes, ca.ProcessedUnique, ca.Redelivered, ca.Skipped))
 		}
 	}
 	items = append(items,

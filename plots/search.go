@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -23,15 +24,7 @@ const (
 )
 
 // searched returns the points that ran a capacity search (with or without a confirmed rate).
-func searched(all []point) []point {
-	var out []point
-	for _, p := range all {
-		if p.res != nil && p.res.Search != nil {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func searched(all []point) []point { return analysis.Searched(all) }
 
 // searchCharts builds the capacity chart and one latency-against-rate chart per searched point.
 func searchCharts(all []point, caption []string) []Chart {
@@ -39,11 +32,11 @@ func searchCharts(all []point, caption []string) []Chart {
 	if len(ps) == 0 {
 		return nil
 	}
-	objective := ps[0].res.Search.ObjectiveText
+	objective := ps[0].Result.Search.ObjectiveText
 	out := []Chart{{Name: ChartCapacity, Title: "Sustainable rate by reliability level at " + objective, fig: capacityFigure(ps, caption)}}
 	for _, pt := range ps {
 		if f, ok := searchCurveFigure(pt, caption); ok {
-			out = append(out, Chart{Name: f.name, Title: "Latency against offered rate: " + pt.level, fig: f})
+			out = append(out, Chart{Name: f.name, Title: "Latency against offered rate: " + pt.Level, fig: f})
 		}
 	}
 	return out
@@ -54,7 +47,7 @@ func searchCharts(all []point, caption []string) []Chart {
 func capacityFigure(ps []point, caption []string) figure {
 	results := make([]*stats.Result, len(ps))
 	for i, pt := range ps {
-		results[i] = pt.res
+		results[i] = pt.Result
 	}
 	levels := stats.SearchLevels(results)
 	p := newPlot("", "", "msgs/s")
@@ -67,7 +60,7 @@ func capacityFigure(ps []point, caption []string) figure {
 		if l.Rate > 0 {
 			if bc, err := plotter.NewBarChart(plotter.Values{l.Rate}, vg.Length(slot*0.55)); err == nil {
 				bc.XMin, bc.Color, bc.LineStyle.Width = float64(i), colour(0), 0
-				if ps[i].incomplete {
+				if ps[i].Incomplete {
 					bc.Color = faded(colour(0))
 				}
 				p.Add(bc)
@@ -96,7 +89,7 @@ func capacityFigure(ps []point, caption []string) figure {
 	p.Y.Min, p.Y.Max = 0, math.Max(top*1.3, 1)
 	p.Y.Tick.Marker = kiloTicks{}
 	nominalLevels(p, ps, nil)
-	s := ps[0].res.Search
+	s := ps[0].Result.Search
 	title := "Highest confirmed rate at " + s.ObjectiveText
 	note := fmt.Sprintf("Each level: ramp x2, bisection to %.0f %%, then a confirmation run; a rate is shown only if its confirmation passed. Trials of %.0f s after %.0f s warmup, at most %d per level.",
 		s.PrecisionRatio*100, s.TrialSeconds, s.TrialWarmupSeconds, s.BudgetTrials)
@@ -107,13 +100,13 @@ func capacityFigure(ps []point, caption []string) figure {
 // stick — with the objective as a dashed line and the confirmed rate (the knee) as a vertical
 // line: one panel for produce latency, one for end-to-end when it was measured.
 func searchCurveFigure(pt point, caption []string) (figure, bool) {
-	s := pt.res.Search
+	s := pt.Result.Search
 	if len(s.Trials) == 0 {
 		return figure{}, false
 	}
 	trials := append([]stats.SearchTrial(nil), s.Trials...)
 	sort.SliceStable(trials, func(a, b int) bool { return trials[a].TargetRate < trials[b].TargetRate })
-	bounds := searchBounds(pt.res)
+	bounds := searchBounds(pt.Result)
 	kinds := []struct {
 		title string
 		get   func(stats.SearchTrial) stats.LatencySummary
@@ -134,7 +127,7 @@ func searchCurveFigure(pt point, caption []string) (figure, bool) {
 		}
 		return v
 	}
-	f := figure{name: chartSearchPrefix + safeFileName(pt.id)}
+	f := figure{name: chartSearchPrefix + safeFileName(pt.ID)}
 	for ki, k := range kinds {
 		var vals []float64
 		for _, t := range trials {
@@ -224,7 +217,7 @@ func searchCurveFigure(pt point, caption []string) (figure, bool) {
 		p.Y.Min, p.Y.Max = ymin, ymax
 		title := ""
 		if ki == 0 {
-			title = k.title + ": " + pt.level + " (" + s.Outcome + ")"
+			title = k.title + ": " + pt.Level + " (" + s.Outcome + ")"
 		} else {
 			title = k.title
 		}
@@ -250,59 +243,21 @@ func searchBounds(r *stats.Result) [2]float64 {
 // searchSection is the report's capacity section: one sentence per level against the least
 // durable one, the capacity table, and every trial of every point (so the search can be audited).
 func searchSection(all []point) *section {
-	ps := searched(all)
-	if len(ps) == 0 {
+	c, ok := analysis.CapacityOf(all)
+	if !ok {
 		return nil
 	}
-	results := make([]*stats.Result, len(ps))
-	for i, pt := range ps {
-		results[i] = pt.res
-	}
 	sec := &section{heading: "Capacity (rate search)"}
-	sec.blocks = append(sec.blocks, block{kind: "list", items: stats.SearchSentences(results)})
-	var rows [][]string
-	for i, l := range stats.SearchLevels(results) {
-		s := ps[i].res.Search
-		rel := "-"
-		if l.Baseline {
-			rel = "reference"
-		} else if l.Relative > 0 {
-			rel = fmt.Sprintf("%.0f %%", l.Relative*100)
-		}
-		bracket := "-"
-		if s.LowestFailingRate > 0 {
-			bracket = fmt.Sprintf("%.0f", s.LowestFailingRate)
-		}
-		rows = append(rows, []string{l.Level, fmt.Sprintf("%.0f", l.Rate), rel, bracket, l.Outcome,
-			fmt.Sprintf("%d of %d", len(s.Trials), s.BudgetTrials), fmt.Sprintf("%.0f", s.ElapsedSeconds)})
-	}
+	sec.blocks = append(sec.blocks, block{kind: "list", items: c.Sentences})
 	sec.blocks = append(sec.blocks, block{kind: "table",
 		header: []string{"level", "sustainable msgs/s", "of reference", "lowest failing msgs/s", "outcome", "trials", "search s"},
-		right:  []bool{false, true, true, true, false, true, true}, rows: rows})
-	s0 := ps[0].res.Search
-	sec.blocks = append(sec.blocks, para("A sustainable rate is the target rate of a confirmation trial that met every objective (%s); a trial is %.0f s measured after its own %.0f s warmup on a fresh topic, with at least %d acknowledged records. The search ramps x2 from the start rate, bisects to %.0f %%, and confirms; it reports 0 rather than a rate it did not sustain. Budget per level: %d trials x (warmup + trial) = %.0f s of traffic.",
-		s0.ObjectiveText, s0.TrialSeconds, s0.TrialWarmupSeconds, s0.MinRecordsPerTrial, s0.PrecisionRatio*100, s0.BudgetTrials, s0.BudgetSeconds))
-	for _, pt := range ps {
-		var trows [][]string
-		for _, t := range pt.res.Search.Trials {
-			verdict := "pass"
-			if !t.Passed {
-				verdict = "fail: " + strings.Join(t.Reasons, "; ")
-			}
-			trows = append(trows, []string{fmt.Sprint(t.Index), t.Phase, fmt.Sprintf("%.0f", t.TargetRate), fmt.Sprintf("%.0f", t.AchievedRate),
-				msOrDash(t.ProduceLatency), msOrDash(t.EndToEndLatency), i64(t.FailedSends + t.Indeterminate), verdict})
-		}
-		sec.blocks = append(sec.blocks, para("Trials of %s: %s.", pt.level, pt.res.Search.Detail))
+		right:  []bool{false, true, true, true, false, true, true}, rows: c.Rows})
+	sec.blocks = append(sec.blocks, para("%s", c.Method))
+	for _, lt := range c.Trials {
+		sec.blocks = append(sec.blocks, para("Trials of %s: %s.", lt.Level, lt.Detail))
 		sec.blocks = append(sec.blocks, block{kind: "table",
 			header: []string{"#", "phase", "target msgs/s", "acked msgs/s", "produce p99 ms", "e2e p99 ms", "failed sends", "verdict"},
-			right:  []bool{true, false, true, true, true, true, true, false}, rows: trows})
+			right:  []bool{true, false, true, true, true, true, true, false}, rows: lt.Rows})
 	}
 	return sec
-}
-
-func msOrDash(s stats.LatencySummary) string {
-	if s.Count == 0 {
-		return "-"
-	}
-	return fmtMs(s.P99Ms)
 }

@@ -19,12 +19,13 @@ const (
 	kindCommit                  // auto or after-processing
 )
 
-// settingKey describes one sweepable setting: its YAML key (Kafka's own property name where
-// one exists), how its value is read, and how it appears in a point's id and label. The table
-// below is the only list of sweepable settings; everything else (parsing, ids, labels, configs)
-// is driven by it.
+// settingKey describes one sweepable setting: what the registry exports about it (Setting),
+// how its YAML value is read, and how it appears in a point's id and label. The table below is
+// the only list of sweepable settings; everything else (parsing, ids, labels, configs, the
+// exported Registry the charts and the report read) is driven by it.
 type settingKey struct {
-	name     string // YAML key
+	Setting
+	name     string // YAML key (Setting.YAML)
 	kind     valueKind
 	unit     string // for "want a number of <unit>"
 	min, max int64
@@ -38,26 +39,37 @@ type settingKey struct {
 // settingKeys lists every sweepable setting in canonical order: the order of id and label
 // fragments and of the plan.
 var settingKeys = []settingKey{
-	enumKey(kindAcks, "acks", func(s *Settings) **Acks { return &s.Acks },
+	enumKey(kindAcks, Setting{YAML: "acks", Kafka: "acks", JSON: "acks", Kind: Durability, Place: PlaceProducer},
+		func(s *Settings) **Acks { return &s.Acks },
 		func(v string) string { return "acks-" + v }, func(v string) string { return "acks=" + v }),
-	boolKey("enable.idempotence", func(s *Settings) **bool { return &s.Idempotence },
-		"idem", "noidem", "idem", "no-idem"),
-	numKey("linger.ms", "milliseconds", 0, 900000, "linger", "linger", func(s *Settings) **int { return &s.LingerMs }),
-	numKey("max.in.flight.requests.per.connection", "requests", 1, 1000000, "inflight", "inflight",
-		func(s *Settings) **int { return &s.MaxInFlightRequests }),
-	numKey("replication.factor", "replicas", 1, math.MaxInt16, "rf", "rf", func(s *Settings) **int { return &s.ReplicationFactor }),
-	numKey("min.insync.replicas", "replicas", 1, math.MaxInt16, "isr", "isr", func(s *Settings) **int { return &s.MinInsyncReplicas }),
-	boolKey("unclean.leader.election.enable", func(s *Settings) **bool { return &s.UncleanLeaderElection },
-		"unclean-on", "unclean-off", "unclean=on", "unclean=off"),
-	numKey("flush.messages", "messages", 1, math.MaxInt64, "flush", "flush", func(s *Settings) **int64 { return &s.FlushMessages }),
-	numKey("flush.ms", "milliseconds", 0, math.MaxInt64, "flushms", "flush.ms", func(s *Settings) **int64 { return &s.FlushMs }),
-	numKey("log.flush.interval.messages", "messages", 1, math.MaxInt64, "logflush", "log.flush",
-		func(s *Settings) **int64 { return &s.BrokerFlushIntervalMessages }),
-	numKey("log.flush.interval.ms", "milliseconds", 0, math.MaxInt64, "logflushms", "log.flush.ms",
-		func(s *Settings) **int64 { return &s.BrokerFlushIntervalMs }),
-	numKey("log.flush.scheduler.interval.ms", "milliseconds", 1, math.MaxInt64, "flushsched", "flush.sched",
-		func(s *Settings) **int64 { return &s.BrokerFlushSchedulerIntervalMs }),
-	enumKey(kindCommit, "commit.mode", func(s *Settings) **CommitMode { return &s.CommitMode },
+	boolKey(Setting{YAML: "enable.idempotence", Kafka: "enable.idempotence", JSON: "enable_idempotence", Kind: Durability, Place: PlaceProducer},
+		func(s *Settings) **bool { return &s.Idempotence }, "idem", "noidem", "idem", "no-idem"),
+	numKey(Setting{YAML: "linger.ms", Kafka: "linger.ms", JSON: "linger_ms", Unit: "ms", Kind: Performance, Place: PlaceProducer},
+		0, 900000, "linger", "linger", func(s *Settings) **int { return &s.LingerMs }),
+	numKey(Setting{YAML: "max.in.flight.requests.per.connection", Kafka: "max.in.flight.requests.per.connection",
+		JSON: "max_in_flight_requests_per_connection", Unit: "requests", Kind: Performance, Place: PlaceProducer},
+		1, 1000000, "inflight", "inflight", func(s *Settings) **int { return &s.MaxInFlightRequests }),
+	numKey(Setting{YAML: "replication.factor", JSON: "replication_factor", Display: "replication factor", Unit: "replicas", Kind: Durability, Place: PlaceTopic},
+		1, math.MaxInt16, "rf", "rf", func(s *Settings) **int { return &s.ReplicationFactor }),
+	numKey(Setting{YAML: "min.insync.replicas", Kafka: "min.insync.replicas", JSON: "min_insync_replicas", Unit: "replicas", Kind: Durability, Place: PlaceTopic},
+		1, math.MaxInt16, "isr", "isr", func(s *Settings) **int { return &s.MinInsyncReplicas }),
+	boolKey(Setting{YAML: "unclean.leader.election.enable", Kafka: "unclean.leader.election.enable", JSON: "unclean_leader_election_enable", Kind: Durability, Place: PlaceTopic},
+		func(s *Settings) **bool { return &s.UncleanLeaderElection }, "unclean-on", "unclean-off", "unclean=on", "unclean=off"),
+	numKey(Setting{YAML: "flush.messages", Kafka: "flush.messages", JSON: "topic_flush_messages", Unit: "messages", Kind: Durability, Place: PlaceTopic},
+		1, math.MaxInt64, "flush", "flush", func(s *Settings) **int64 { return &s.FlushMessages }),
+	numKey(Setting{YAML: "flush.ms", Kafka: "flush.ms", JSON: "topic_flush_ms", Unit: "ms", Kind: Durability, Place: PlaceTopic},
+		0, math.MaxInt64, "flushms", "flush.ms", func(s *Settings) **int64 { return &s.FlushMs }),
+	numKey(Setting{YAML: "log.flush.interval.messages", Kafka: "log.flush.interval.messages", JSON: "broker_log_flush_interval_messages",
+		Unit: "messages", Kind: Durability, Place: PlaceBrokerDynamic},
+		1, math.MaxInt64, "logflush", "log.flush", func(s *Settings) **int64 { return &s.BrokerFlushIntervalMessages }),
+	numKey(Setting{YAML: "log.flush.interval.ms", Kafka: "log.flush.interval.ms", JSON: "broker_log_flush_interval_ms",
+		Unit: "ms", Kind: Durability, Place: PlaceBrokerDynamic},
+		0, math.MaxInt64, "logflushms", "log.flush.ms", func(s *Settings) **int64 { return &s.BrokerFlushIntervalMs }),
+	numKey(Setting{YAML: "log.flush.scheduler.interval.ms", Kafka: FlushSchedulerKey, JSON: "broker_log_flush_scheduler_interval_ms",
+		Unit: "ms", Kind: Durability, Place: PlaceBrokerStatic},
+		1, math.MaxInt64, "flushsched", "flush.sched", func(s *Settings) **int64 { return &s.BrokerFlushSchedulerIntervalMs }),
+	enumKey(kindCommit, Setting{YAML: "commit.mode", Kafka: "enable.auto.commit", JSON: "consumer_commit_mode", Display: "commit.mode", Kind: Durability, Place: PlaceConsumer},
+		func(s *Settings) **CommitMode { return &s.CommitMode },
 		func(v string) string {
 			if v == string(CommitAfterProcessing) {
 				return "commit-after"
@@ -76,9 +88,13 @@ func settingKeyByName(name string) (settingKey, bool) {
 	return settingKey{}, false
 }
 
-func numKey[T int | int64](name, unit string, lo, hi int64, slug, label string, field func(*Settings) **T) settingKey {
+func numKey[T int | int64](info Setting, lo, hi int64, slug, label string, field func(*Settings) **T) settingKey {
+	unit := info.Unit
+	if unit == "ms" {
+		unit = "milliseconds"
+	}
 	return settingKey{
-		name: name, kind: kindInt, unit: unit, min: lo, max: hi,
+		Setting: info, name: info.YAML, kind: kindInt, unit: unit, min: lo, max: hi,
 		slug:  func(v string) string { return slug + "-" + v },
 		label: func(v string) string { return label + "=" + v },
 		get: func(s *Settings) (string, bool) {
@@ -96,7 +112,7 @@ func numKey[T int | int64](name, unit string, lo, hi int64, slug, label string, 
 	}
 }
 
-func boolKey(name string, field func(*Settings) **bool, slugTrue, slugFalse, labelTrue, labelFalse string) settingKey {
+func boolKey(info Setting, field func(*Settings) **bool, slugTrue, slugFalse, labelTrue, labelFalse string) settingKey {
 	pick := func(v, t, f string) string {
 		if v == "true" {
 			return t
@@ -104,7 +120,7 @@ func boolKey(name string, field func(*Settings) **bool, slugTrue, slugFalse, lab
 		return f
 	}
 	return settingKey{
-		name: name, kind: kindBool,
+		Setting: info, name: info.YAML, kind: kindBool,
 		slug:  func(v string) string { return pick(v, slugTrue, slugFalse) },
 		label: func(v string) string { return pick(v, labelTrue, labelFalse) },
 		get: func(s *Settings) (string, bool) {
@@ -121,9 +137,9 @@ func boolKey(name string, field func(*Settings) **bool, slugTrue, slugFalse, lab
 	}
 }
 
-func enumKey[T ~string](kind valueKind, name string, field func(*Settings) **T, slug, label func(string) string) settingKey {
+func enumKey[T ~string](kind valueKind, info Setting, field func(*Settings) **T, slug, label func(string) string) settingKey {
 	return settingKey{
-		name: name, kind: kind, slug: slug, label: label,
+		Setting: info, name: info.YAML, kind: kind, slug: slug, label: label,
 		get: func(s *Settings) (string, bool) {
 			if p := *field(s); p != nil {
 				return string(*p), true

@@ -49,21 +49,3 @@ func TestConsumerConfig(t *testing.T) {
 		t.Errorf("verification consumer config %v", v)
 	}
 }
-
-func TestAcksZero(t *testing.T) {
-	tests := []struct {
-		cfg  map[string]string
-		want bool
-	}{
-		{map[string]string{"acks": "0"}, true},
-		{map[string]string{"request.required.acks": "0"}, true},
-		{map[string]string{"acks": "all"}, false},
-		{map[string]string{"acks": "0", "enable.idempotence": "true"}, false},
-		{map[string]string{}, false},
-	}
-	for _, tt := range tests {
-		if got := acksZero(tt.cfg); got != tt.want {
-			t.Errorf("acksZero(%v) = %v, want %v", tt.cfg, got, tt.want)
-		}
-	}
-}

@@ -569,7 +569,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	mt.ProduceLatency = produce.Summary()
 	mt.ProduceLatencyRaw = raw.Summary()
 	mt.ProduceLatencyKind = stats.LatencySendToAck
-	if acksZero(r.Effective.ProducerConfig) {
+	if profiles.EnqueueToSocket(r.Effective.ProducerConfig) {
 		mt.ProduceLatencyKind = stats.LatencyEnqueueToSocket
 	}
 	mt.EndToEndLatency = e2e.Summary()
@@ -609,19 +609,6 @@ func throughput(records, bytes int64, seconds float64) stats.Throughput {
 		RecordsPerSecond: float64(records) / seconds,
 		MBPerSecond:      float64(bytes) / stats.BytesPerMB / seconds,
 	}
-}
-
-// acksZero says whether the producer config as applied runs acks=0 (idempotence forces all).
-func acksZero(cfg map[string]string) bool {
-	if cfg["enable.idempotence"] == "true" {
-		return false
-	}
-	for _, k := range []string{"acks", "request.required.acks"} {
-		if v, ok := cfg[k]; ok {
-			return v == "0"
-		}
-	}
-	return false
 }
 
 // testHookBeforeVerify, when set by a test, runs just before the verification read.

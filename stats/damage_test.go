@@ -1,4 +1,4 @@
-package stats
+package stats_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kbench/kbench/stats"
 	"github.com/kbench/kbench/stats/statstest"
 )
 
@@ -17,8 +18,8 @@ import (
 // corrupted and acks-all-idem's interval log ending in a broken line.
 func damagedRun(t *testing.T) (dir string, truncatedAt int) {
 	t.Helper()
-	dir, truncatedAt = statstest.DamagedCopy(t, filepath.Join("testdata", "run-ok"), "acks-all", "acks-1", HistProduce)
-	log := filepath.Join(dir, filepath.FromSlash(PointLogFile("acks-all-idem")))
+	dir, truncatedAt = statstest.DamagedCopy(t, filepath.Join("testdata", "run-ok"), "acks-all", "acks-1", stats.HistProduce)
+	log := filepath.Join(dir, filepath.FromSlash(stats.PointLogFile("acks-all-idem")))
 	f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +35,7 @@ func damagedRun(t *testing.T) (dir string, truncatedAt int) {
 // "missing"; a corrupt histogram and a broken interval log are named with their file.
 func TestRunDamageNamesEachFileAndHow(t *testing.T) {
 	dir, at := damagedRun(t)
-	run, err := ReadRun(dir)
+	run, err := stats.ReadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,15 +57,15 @@ func TestRunDamageNamesEachFileAndHow(t *testing.T) {
 		}
 	}
 	for _, p := range run.Points {
-		var fe *FileError
+		var fe *stats.FileError
 		if p.Entry.ID == "acks-all" && (!errors.As(p.Err, &fe) || fe.Missing()) {
-			t.Errorf("truncated file: err %v, want a FileError that is not Missing", p.Err)
+			t.Errorf("truncated file: err %v, want a stats.FileError that is not Missing", p.Err)
 		}
 	}
 }
 
 // TestExportOMBSkipsDamagedPoints: one damaged point does not stop the export of the others; the
-// error names the skipped points and wraps ErrDamaged.
+// error names the skipped points and wraps stats.ErrDamaged.
 func TestExportOMBSkipsDamagedPoints(t *testing.T) {
 	dir, _ := damagedRun(t)
 	// Leave only the corrupt histogram: the export of the other two points must go through.
@@ -78,24 +79,24 @@ func TestExportOMBSkipsDamagedPoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run, err := ReadRun(dir)
+	run, err := stats.ReadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	err = ExportOMB(run, &buf)
-	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "skipped point(s) acks-1") {
-		t.Errorf("err = %v, want ErrDamaged naming acks-1", err)
+	err = stats.ExportOMB(run, &buf)
+	if !errors.Is(err, stats.ErrDamaged) || !strings.Contains(err.Error(), "skipped point(s) acks-1") {
+		t.Errorf("err = %v, want stats.ErrDamaged naming acks-1", err)
 	}
-	var docs []OMBTestResult
+	var docs []stats.OMBTestResult
 	if err := json.Unmarshal(buf.Bytes(), &docs); err != nil {
 		t.Fatal(err)
 	}
 	if len(docs) != 2 || docs[0].Driver != "Kafka acks=all" || docs[1].Driver != "Kafka acks=all idem" {
 		t.Errorf("exported %d documents, want acks=all and acks=all idem", len(docs))
 	}
-	paths, err := ExportOMBFiles(run, t.TempDir())
-	if len(paths) != 2 || !errors.Is(err, ErrDamaged) {
-		t.Errorf("files %v, err %v: want 2 files and ErrDamaged", paths, err)
+	paths, err := stats.ExportOMBFiles(run, t.TempDir())
+	if len(paths) != 2 || !errors.Is(err, stats.ErrDamaged) {
+		t.Errorf("files %v, err %v: want 2 files and stats.ErrDamaged", paths, err)
 	}
 }

@@ -100,23 +100,32 @@ func msCell(s LatencySummary, v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// latencyKind names what the produce latency measured; a result that does not say is judged by
-// its acks setting.
+// latencyKind names what the produce latency measured.
 func latencyKind(r *Result) string {
 	k := r.Metrics.ProduceLatencyKind
-	if r.Metrics.ProduceLatency.Count == 0 && k == "" {
+	switch {
+	case r.Metrics.ProduceLatency.Count == 0 && k == "":
 		return "-"
-	}
-	switch k {
-	case "":
-		if a := r.Point.Settings.Acks; a != nil && *a == profiles.AcksNone {
-			return "enqueue-to-socket"
-		}
-		return LatencySendToAck
-	case LatencyEnqueueToSocket:
+	case r.EnqueueToSocket():
 		return "enqueue-to-socket"
+	case k == "":
+		return LatencySendToAck
 	}
 	return cleanCell(k)
+}
+
+// EnqueueToSocket says whether this result's produce latency is only enqueue-to-socket time
+// (acks=0: nothing acknowledged, not comparable with other levels). It reads the runner's
+// recorded decision (Metrics.ProduceLatencyKind, from profiles.EnqueueToSocket); a file that
+// predates the record is judged by its point's producer config, by the same function.
+func (r *Result) EnqueueToSocket() bool {
+	if r == nil {
+		return false
+	}
+	if k := r.Metrics.ProduceLatencyKind; k != "" {
+		return k == LatencyEnqueueToSocket
+	}
+	return profiles.EnqueueToSocket(r.Point.ProducerConfig())
 }
 
 // cleanCell keeps a user-supplied string from breaking the table's columns.

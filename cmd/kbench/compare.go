@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/plots"
 	"github.com/kbench/kbench/stats"
 )
@@ -62,12 +63,12 @@ func runCompare(opts compareOptions, stdout, stderr io.Writer) error {
 		return withCode(exitBadInput, fmt.Errorf("compare: %w", err))
 	}
 	damage := reportDamage("compare", stderr, a, b) // damaged points are compared as missing
-	c := plots.Compare(a, b)
+	c := analysis.Compare(a, b)
 	if err := c.Check(opts.CrossWorkload); err != nil {
 		return withCode(exitBadInput, fmt.Errorf("compare %s %s: %w", opts.A, opts.B, err))
 	}
 	c.CrossWorkload = opts.CrossWorkload
-	if err := c.WriteText(stdout); err != nil {
+	if err := plots.WriteComparison(stdout, c); err != nil {
 		return fmt.Errorf("compare: %w", err)
 	}
 	if damage != nil {

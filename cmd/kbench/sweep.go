@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/plots"
 	"github.com/kbench/kbench/profiles"
@@ -60,6 +61,13 @@ func sweepCommand() *cli.Command {
 				if err := printClientConfig(c); err != nil {
 					return err
 				}
+				local, err := planLocal(c)
+				if err != nil {
+					return err
+				}
+				// The plan shows the points as the runner will run them (the flusher interval
+				// kbench gives its local cluster included).
+				points = profiles.WithFlushScheduler(points, local)
 				if err := profiles.WritePlan(os.Stdout, points, warnings...); err != nil {
 					return err
 				}
@@ -89,6 +97,20 @@ func sweepCommand() *cli.Command {
 			return err
 		},
 	}
+}
+
+// planLocal says whether a sweep would measure the local cluster (no --bootstrap, and no
+// bootstrap.servers in the client config), as runWithCluster decides.
+func planLocal(c *cli.Context) (bool, error) {
+	bootstrap, err := bootstrapFlag(c, "the local cluster")
+	if err != nil {
+		return false, err
+	}
+	cc, err := loadClientConfig(c)
+	if err != nil {
+		return false, err
+	}
+	return bootstrap == "" && cc.Bootstrap() == "", nil
 }
 
 // runWithCluster resolves the target cluster (starting the local one if needed), installs the
@@ -197,7 +219,7 @@ func drawCharts(dir string, quiet bool) {
 
 // checkPromises exits with exitDurability when a point's settings promised what its audit shows
 // was not kept (duplicates with idempotence, loss at the top of the ladder): see
-// stats.Result.BrokenPromises for the rules. A promise whose verification read did not complete
+// analysis.BrokenPromises for the rules. A promise whose verification read did not complete
 // is neither broken nor kept: it is listed as not verified and fails the command (exit 1), so
 // an unknown loss never passes as none.
 func checkPromises(dir string) error {
@@ -205,7 +227,7 @@ func checkPromises(dir string) error {
 	if err != nil {
 		return fmt.Errorf("read back results: %w", err)
 	}
-	broken, unverified := run.BrokenPromises(), run.UnverifiedPromises()
+	broken, unverified := analysis.RunBrokenPromises(run), analysis.RunUnverifiedPromises(run)
 	for _, u := range unverified {
 		fmt.Fprintln(os.Stderr, "DURABILITY NOT VERIFIED:", u)
 	}

@@ -1,4 +1,4 @@
-package plots
+package analysis
 
 import (
 	"fmt"

@@ -1,8 +1,10 @@
-package stats
+package analysis
 
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/kbench/kbench/stats"
 )
 
 // Broken promises. kbench exits with a distinct code when a point's own settings promise
@@ -17,8 +19,8 @@ import (
 
 // BrokenPromises lists, in plain words, what this point's settings promised and its audit shows
 // was not kept. Points that did not finish are not judged.
-func (r *Result) BrokenPromises() []string {
-	if r == nil || r.Status != StatusOK {
+func BrokenPromises(r *stats.Result) []string {
+	if r == nil || r.Status != stats.StatusOK {
 		return nil
 	}
 	var out []string
@@ -41,8 +43,8 @@ func (r *Result) BrokenPromises() []string {
 // duplicates but whose verification read did not complete: their loss is unknown, so the
 // promise was neither kept nor broken as far as kbench can tell. Such a point never counts as
 // a broken promise, and never as a kept one either. Failed points (nothing measured) are left out.
-func (r *Result) UnverifiedPromises() []string {
-	if r == nil || r.Status == StatusFailed || r.Audit.ReadComplete() || r.Audit.VerificationRead == nil {
+func UnverifiedPromises(r *stats.Result) []string {
+	if r == nil || r.Status == stats.StatusFailed || r.Audit.ReadComplete() || r.Audit.VerificationRead == nil {
 		return nil
 	}
 	idem := r.Audit.IdempotenceEnabled || r.Effective.ProducerConfig["enable.idempotence"] == "true"
@@ -52,17 +54,17 @@ func (r *Result) UnverifiedPromises() []string {
 	return []string{fmt.Sprintf("%s: verification read %s: durability not verified", r.Point.Label, r.Audit.ReadSummary())}
 }
 
-// UnverifiedPromises collects the unverified promises of every point of a run.
-func (run *Run) UnverifiedPromises() []string {
+// RunUnverifiedPromises collects the unverified promises of every point of a run.
+func RunUnverifiedPromises(run *stats.Run) []string {
 	var out []string
 	for _, r := range run.Results() {
-		out = append(out, r.UnverifiedPromises()...)
+		out = append(out, UnverifiedPromises(r)...)
 	}
 	return out
 }
 
 // promisesNoLoss reads the effective settings (as applied and read back), not the requested ones.
-func promisesNoLoss(r *Result) bool {
+func promisesNoLoss(r *stats.Result) bool {
 	acks := r.Effective.ProducerConfig["acks"]
 	if acks == "" && r.Effective.ProducerConfig["enable.idempotence"] == "true" {
 		acks = "all" // idempotence forces acks=all
@@ -72,11 +74,11 @@ func promisesNoLoss(r *Result) bool {
 		r.Effective.TopicConfig["unclean.leader.election.enable"] != "true"
 }
 
-// BrokenPromises collects the broken promises of every point of a run.
-func (run *Run) BrokenPromises() []string {
+// RunBrokenPromises collects the broken promises of every point of a run.
+func RunBrokenPromises(run *stats.Run) []string {
 	var out []string
 	for _, r := range run.Results() {
-		out = append(out, r.BrokenPromises()...)
+		out = append(out, BrokenPromises(r)...)
 	}
 	return out
 }
