@@ -106,122 +106,20 @@ func searchCurveFigure(pt point, caption []string) (figure, bool) {
 	}
 	trials := append([]stats.SearchTrial(nil), s.Trials...)
 	sort.SliceStable(trials, func(a, b int) bool { return trials[a].TargetRate < trials[b].TargetRate })
-	bounds := searchBounds(pt.Result)
-	kinds := []struct {
-		title string
-		get   func(stats.SearchTrial) stats.LatencySummary
-		bound float64
-	}{
-		{"Produce p99 (send to acknowledgement)", func(t stats.SearchTrial) stats.LatencySummary { return t.ProduceLatency }, bounds[0]},
-		{"End-to-end p99 (send to consumer receipt)", func(t stats.SearchTrial) stats.LatencySummary { return t.EndToEndLatency }, bounds[1]},
-	}
-	var rates []float64
-	for _, t := range trials {
-		rates = append(rates, t.TargetRate)
-	}
-	xlo, xhi := minMaxPositive(rates)
-	logX := xhi > 4*xlo
-	tx := func(v float64) float64 {
-		if logX {
-			return math.Log10(v)
-		}
-		return v
-	}
+	kinds := searchLatencyKinds(searchBounds(pt.Result))
+	x := rateAxisOf(trials)
 	f := figure{name: chartSearchPrefix + safeFileName(pt.ID)}
 	for ki, k := range kinds {
-		var vals []float64
-		for _, t := range trials {
-			if l := k.get(t); l.Count > 0 && l.P99Ms > 0 {
-				vals = append(vals, l.P99Ms)
-			}
-		}
-		if len(vals) == 0 {
-			continue
-		}
-		if k.bound > 0 {
-			vals = append(vals, k.bound)
-		}
-		ylo, yhi := minMaxPositive(vals)
-		logY := spansDecades(ylo, yhi)
-		p := newPlot("", "", "p99 latency, ms")
-		if ki == len(kinds)-1 || kinds[len(kinds)-1].get(trials[0]).Count == 0 {
-			p.X.Label.Text = "offered (target) rate, msgs/s"
-		}
-		addGrid(p, true)
-		ymin, ymax := 0.0, yhi*1.15
-		ty := func(v float64) float64 { return v }
-		if logY {
-			ymin, ymax = math.Log10(niceBelow(ylo/1.1)), math.Log10(niceAbove(yhi*1.2))
-			ty = func(v float64) float64 { return toLog(v, ymin) }
-			p.Y.Tick.Marker = log10Ticks{}
-			p.Y.Label.Text += " (log scale)"
-		}
-		var curve, pass, fail plotter.XYs
-		for _, t := range trials {
-			l := k.get(t)
-			if l.Count == 0 || l.P99Ms <= 0 {
-				continue
-			}
-			xy := plotter.XY{X: tx(t.TargetRate), Y: ty(l.P99Ms)}
-			curve = append(curve, xy)
-			if t.Passed {
-				pass = append(pass, xy)
-			} else {
-				fail = append(fail, xy)
-			}
-		}
-		var legend []legendEntry
-		if line, err := plotter.NewLine(curve); err == nil {
-			line.Color, line.Width = color.Gray{0x80}, vg.Points(1)
-			p.Add(line)
-		}
-		for _, g := range []struct {
-			xys   plotter.XYs
-			shape draw.GlyphDrawer
-			c     color.Color
-			label string
-		}{{pass, draw.CircleGlyph{}, colour(2), "trial passed"}, {fail, draw.CrossGlyph{}, colour(3), "trial failed (any objective)"}} {
-			if len(g.xys) == 0 {
-				continue
-			}
-			if sc, err := plotter.NewScatter(g.xys); err == nil {
-				sc.GlyphStyle = draw.GlyphStyle{Color: g.c, Shape: g.shape, Radius: vg.Points(4)}
-				p.Add(sc)
-				legend = append(legend, legendEntry{g.label, []plot.Thumbnailer{sc}})
-			}
-		}
-		xmin, xmax := tx(xlo)-0.05*(tx(xhi)-tx(xlo)+1), tx(xhi)+0.05*(tx(xhi)-tx(xlo)+1)
-		if logX {
-			xmin, xmax = math.Log10(niceBelow(xlo/1.1)), math.Log10(niceAbove(xhi*1.2))
-			p.X.Tick.Marker = log10Ticks{}
-			p.X.Label.Text = strings.Replace(p.X.Label.Text, "msgs/s", "msgs/s (log scale)", 1)
-		} else {
-			p.X.Tick.Marker = kiloTicks{}
-		}
-		if k.bound > 0 {
-			if l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: ty(k.bound)}, {X: xmax, Y: ty(k.bound)}}); err == nil {
-				l.Color, l.Width, l.Dashes = colour(3), vg.Points(1.2), []vg.Length{vg.Points(5), vg.Points(3)}
-				p.Add(l)
-				legend = append(legend, legendEntry{"objective p99 <= " + formatNumber(k.bound) + " ms", []plot.Thumbnailer{l}})
-			}
-		}
-		if s.Found() {
-			x := tx(s.SustainableRate)
-			if l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin}, {X: x, Y: ymax}}); err == nil {
-				l.Color, l.Width = colour(0), vg.Points(1.5)
-				p.Add(l)
-				legend = append(legend, legendEntry{"sustainable (confirmed): " + formatNumber(roundTo(s.SustainableRate, 4)) + " msgs/s", []plot.Thumbnailer{l}})
-			}
-		}
-		p.X.Min, p.X.Max = xmin, xmax
-		p.Y.Min, p.Y.Max = ymin, ymax
-		title := ""
+		// Only the bottom panel names the shared x axis; the produce panel is the bottom one
+		// when no trial measured end-to-end latency.
+		xLabelled := ki == len(kinds)-1 || kinds[len(kinds)-1].get(trials[0]).Count == 0
+		title := k.title
 		if ki == 0 {
 			title = k.title + ": " + pt.Level + " (" + s.Outcome + ")"
-		} else {
-			title = k.title
 		}
-		f.panels = append(f.panels, panel{p: p, title: title, legend: legend})
+		if pn, ok := searchCurvePanel(s, trials, k, x, xLabelled, title); ok {
+			f.panels = append(f.panels, pn)
+		}
 	}
 	if len(f.panels) == 0 {
 		return figure{}, false
@@ -229,6 +127,183 @@ func searchCurveFigure(pt point, caption []string) (figure, bool) {
 	f.caption = append([]string{fmt.Sprintf("%d trials, each %.0f s after its own %.0f s warmup on a fresh topic. %s.",
 		len(s.Trials), s.TrialSeconds, s.TrialWarmupSeconds, s.Detail)}, caption...)
 	return f, true
+}
+
+// searchKind is one latency panel of a search curve: which p99 of a trial it shows and the
+// objective it was held to (0: not an objective).
+type searchKind struct {
+	title string
+	get   func(stats.SearchTrial) stats.LatencySummary
+	bound float64
+}
+
+// searchLatencyKinds lists the panels in drawing order, produce first, so the two panels of
+// every search chart are stacked the same way.
+func searchLatencyKinds(bounds [2]float64) []searchKind {
+	return []searchKind{
+		{"Produce p99 (send to acknowledgement)", func(t stats.SearchTrial) stats.LatencySummary { return t.ProduceLatency }, bounds[0]},
+		{"End-to-end p99 (send to consumer receipt)", func(t stats.SearchTrial) stats.LatencySummary { return t.EndToEndLatency }, bounds[1]},
+	}
+}
+
+// rateAxis is the offered-rate x axis shared by both panels, so produce and end-to-end line up;
+// it turns logarithmic when the trials span more than a factor of 4 (a ramp usually does).
+type rateAxis struct {
+	lo, hi float64
+	log    bool
+}
+
+func rateAxisOf(trials []stats.SearchTrial) rateAxis {
+	var rates []float64
+	for _, t := range trials {
+		rates = append(rates, t.TargetRate)
+	}
+	lo, hi := minMaxPositive(rates)
+	return rateAxis{lo: lo, hi: hi, log: hi > 4*lo}
+}
+
+// at places a rate on the axis (its log10 on a log axis).
+func (a rateAxis) at(v float64) float64 {
+	if a.log {
+		return math.Log10(v)
+	}
+	return v
+}
+
+// apply sets the axis ticks and label scale on p and returns its range, with a margin so the
+// extreme trials' marks are not cut at the frame.
+func (a rateAxis) apply(p *plot.Plot) (xmin, xmax float64) {
+	xmin, xmax = a.at(a.lo)-0.05*(a.at(a.hi)-a.at(a.lo)+1), a.at(a.hi)+0.05*(a.at(a.hi)-a.at(a.lo)+1)
+	if a.log {
+		xmin, xmax = math.Log10(niceBelow(a.lo/1.1)), math.Log10(niceAbove(a.hi*1.2))
+		p.X.Tick.Marker = log10Ticks{}
+		p.X.Label.Text = strings.Replace(p.X.Label.Text, "msgs/s", "msgs/s (log scale)", 1)
+	} else {
+		p.X.Tick.Marker = kiloTicks{}
+	}
+	return xmin, xmax
+}
+
+// latencyScale is a panel's p99 y axis: linear from 0, or logarithmic when the trials and the
+// objective span decades (past the knee p99 grows by orders of magnitude).
+type latencyScale struct {
+	min, max float64
+	log      bool
+}
+
+// latencyScaleOf sizes the y axis to the trials' p99 and the objective line; false when no trial
+// measured this latency (the panel is left out).
+func latencyScaleOf(trials []stats.SearchTrial, k searchKind) (latencyScale, bool) {
+	var vals []float64
+	for _, t := range trials {
+		if l := k.get(t); l.Count > 0 && l.P99Ms > 0 {
+			vals = append(vals, l.P99Ms)
+		}
+	}
+	if len(vals) == 0 {
+		return latencyScale{}, false
+	}
+	if k.bound > 0 {
+		vals = append(vals, k.bound)
+	}
+	ylo, yhi := minMaxPositive(vals)
+	if spansDecades(ylo, yhi) {
+		return latencyScale{min: math.Log10(niceBelow(ylo / 1.1)), max: math.Log10(niceAbove(yhi * 1.2)), log: true}, true
+	}
+	return latencyScale{min: 0, max: yhi * 1.15}, true
+}
+
+// at places a latency on the axis.
+func (y latencyScale) at(v float64) float64 {
+	if y.log {
+		return toLog(v, y.min)
+	}
+	return v
+}
+
+// searchCurvePanel draws one latency panel: the trials, the objective and the knee.
+func searchCurvePanel(s *stats.SearchReport, trials []stats.SearchTrial, k searchKind, x rateAxis, xLabelled bool, title string) (panel, bool) {
+	y, ok := latencyScaleOf(trials, k)
+	if !ok {
+		return panel{}, false
+	}
+	p := newPlot("", "", "p99 latency, ms")
+	if xLabelled {
+		p.X.Label.Text = "offered (target) rate, msgs/s"
+	}
+	addGrid(p, true)
+	if y.log {
+		p.Y.Tick.Marker = log10Ticks{}
+		p.Y.Label.Text += " (log scale)"
+	}
+	legend := addTrialMarks(p, trials, k, x, y)
+	xmin, xmax := x.apply(p)
+	legend = append(legend, addSearchLines(p, s, k, y, x.at, xmin, xmax)...)
+	p.X.Min, p.X.Max = xmin, xmax
+	p.Y.Min, p.Y.Max = y.min, y.max
+	return panel{p: p, title: title, legend: legend}, true
+}
+
+// addTrialMarks joins the trials in rate order with a grey line and marks each as passed or
+// failed, so the reader sees where the curve bends and which trials decided the search.
+func addTrialMarks(p *plot.Plot, trials []stats.SearchTrial, k searchKind, x rateAxis, y latencyScale) []legendEntry {
+	var curve, pass, fail plotter.XYs
+	for _, t := range trials {
+		l := k.get(t)
+		if l.Count == 0 || l.P99Ms <= 0 {
+			continue
+		}
+		xy := plotter.XY{X: x.at(t.TargetRate), Y: y.at(l.P99Ms)}
+		curve = append(curve, xy)
+		if t.Passed {
+			pass = append(pass, xy)
+		} else {
+			fail = append(fail, xy)
+		}
+	}
+	var legend []legendEntry
+	if line, err := plotter.NewLine(curve); err == nil {
+		line.Color, line.Width = color.Gray{0x80}, vg.Points(1)
+		p.Add(line)
+	}
+	for _, g := range []struct {
+		xys   plotter.XYs
+		shape draw.GlyphDrawer
+		c     color.Color
+		label string
+	}{{pass, draw.CircleGlyph{}, colour(2), "trial passed"}, {fail, draw.CrossGlyph{}, colour(3), "trial failed (any objective)"}} {
+		if len(g.xys) == 0 {
+			continue
+		}
+		if sc, err := plotter.NewScatter(g.xys); err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: g.c, Shape: g.shape, Radius: vg.Points(4)}
+			p.Add(sc)
+			legend = append(legend, legendEntry{g.label, []plot.Thumbnailer{sc}})
+		}
+	}
+	return legend
+}
+
+// addSearchLines draws the objective (dashed, across the panel) and the confirmed rate
+// (vertical, only when the search found one): the two lines the trials are judged against.
+func addSearchLines(p *plot.Plot, s *stats.SearchReport, k searchKind, y latencyScale, xAt func(float64) float64, xmin, xmax float64) []legendEntry {
+	var legend []legendEntry
+	if k.bound > 0 {
+		if l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: y.at(k.bound)}, {X: xmax, Y: y.at(k.bound)}}); err == nil {
+			l.Color, l.Width, l.Dashes = colour(3), vg.Points(1.2), []vg.Length{vg.Points(5), vg.Points(3)}
+			p.Add(l)
+			legend = append(legend, legendEntry{"objective p99 <= " + formatNumber(k.bound) + " ms", []plot.Thumbnailer{l}})
+		}
+	}
+	if s.Found() {
+		x := xAt(s.SustainableRate)
+		if l, err := plotter.NewLine(plotter.XYs{{X: x, Y: y.min}, {X: x, Y: y.max}}); err == nil {
+			l.Color, l.Width = colour(0), vg.Points(1.5)
+			p.Add(l)
+			legend = append(legend, legendEntry{"sustainable (confirmed): " + formatNumber(roundTo(s.SustainableRate, 4)) + " msgs/s", []plot.Thumbnailer{l}})
+		}
+	}
+	return legend
 }
 
 // searchBounds returns the produce and end-to-end p99 objectives of a searched point's profile
