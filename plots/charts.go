@@ -263,9 +263,30 @@ func pareto(xs, ys []float64) []int {
 func tradeoffFigure(ps []point, caption []string) figure {
 	p := newPlot("", "produce latency p99, ms", "acknowledged MB/s")
 	addGrid(p, true)
-	var xs, ys []float64
-	var lab pointLabels
-	var xdata []*plotter.XYs // every slice drawn, for a log x axis
+	lab, xdata, xs, ys := addTradeoffPoints(p, ps)
+	var legend []legendEntry
+	if e, ok := addParetoFront(p, xs, ys, &xdata); ok {
+		legend = append(legend, e)
+	}
+	lab.style = textStyle(tickSize)
+	p.Add(&lab)
+	scaleTradeoffAxes(p, &lab, xdata)
+	title := "Throughput against produce p99 latency (up and left is better)"
+	f := figure{name: ChartTradeoff, panels: []panel{{p: p, title: title, legend: legend}}}
+	for _, pt := range ps {
+		if pt.EnqueueToSocket() {
+			f.caption = append(f.caption, "* acks=0: latency is enqueue-to-socket time; nothing is acknowledged.")
+			break
+		}
+	}
+	f.caption = append(f.caption, caption...)
+	return f
+}
+
+// addTradeoffPoints adds one dot per point with a produce p99 and returns their labels, every
+// drawn slice (for a log x axis) and the candidates for the Pareto front: the complete points
+// whose latency is acknowledged (acks=0 latency is not comparable, nothing is acknowledged).
+func addTradeoffPoints(p *plot.Plot, ps []point) (lab pointLabels, xdata []*plotter.XYs, xs, ys []float64) {
 	for _, pt := range ps {
 		x, y := pt.Result.Metrics.ProduceLatency.P99Ms, pt.Result.Metrics.Acked.MBPerSecond
 		if pt.Result.Metrics.ProduceLatency.Count == 0 || x <= 0 {
@@ -291,36 +312,45 @@ func tradeoffFigure(ps []point, caption []string) figure {
 		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
 		lab.labels = append(lab.labels, text)
 		lab.colours = append(lab.colours, darker(colour(pt.Index)))
-		// acks=0 latency is not comparable (nothing is acknowledged): not on the front.
 		if !pt.Incomplete && !pt.EnqueueToSocket() {
 			xs, ys = append(xs, x), append(ys, y)
 		}
 	}
-	var legend []legendEntry
-	if front := pareto(xs, ys); len(front) > 0 {
-		var xys plotter.XYs
-		for _, k := range front {
-			xys = append(xys, plotter.XY{X: xs[k], Y: ys[k]})
-		}
-		ring, err := plotter.NewScatter(xys)
-		if err == nil {
-			ring.GlyphStyle = draw.GlyphStyle{Color: color.Black, Shape: draw.RingGlyph{}, Radius: vg.Points(7)}
-			thumbs := []plot.Thumbnailer{ring}
-			if line, err := plotter.NewLine(xys); err == nil && len(xys) > 1 {
-				line.Color, line.Width = color.Gray{0x50}, vg.Points(1.2)
-				line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-				p.Add(line)
-				xdata = append(xdata, &line.XYs)
-				thumbs = append([]plot.Thumbnailer{line}, thumbs...)
-			}
-			p.Add(ring)
-			xdata = append(xdata, &ring.XYs)
-			legend = append(legend, legendEntry{label: "Pareto-efficient: no other point is both faster and lower-latency", thumbs: thumbs})
-		}
+	return lab, xdata, xs, ys
+}
+
+// addParetoFront rings the Pareto-efficient points and joins them with a dashed line, so the
+// choices worth making stand out; the drawn slices are added to xdata for a log x axis.
+func addParetoFront(p *plot.Plot, xs, ys []float64, xdata *[]*plotter.XYs) (legendEntry, bool) {
+	front := pareto(xs, ys)
+	if len(front) == 0 {
+		return legendEntry{}, false
 	}
-	lab.style = textStyle(tickSize)
-	p.Add(&lab)
-	// Room for the labels.
+	var xys plotter.XYs
+	for _, k := range front {
+		xys = append(xys, plotter.XY{X: xs[k], Y: ys[k]})
+	}
+	ring, err := plotter.NewScatter(xys)
+	if err != nil {
+		return legendEntry{}, false
+	}
+	ring.GlyphStyle = draw.GlyphStyle{Color: color.Black, Shape: draw.RingGlyph{}, Radius: vg.Points(7)}
+	thumbs := []plot.Thumbnailer{ring}
+	if line, err := plotter.NewLine(xys); err == nil && len(xys) > 1 {
+		line.Color, line.Width = color.Gray{0x50}, vg.Points(1.2)
+		line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		p.Add(line)
+		*xdata = append(*xdata, &line.XYs)
+		thumbs = append([]plot.Thumbnailer{line}, thumbs...)
+	}
+	p.Add(ring)
+	*xdata = append(*xdata, &ring.XYs)
+	return legendEntry{label: "Pareto-efficient: no other point is both faster and lower-latency", thumbs: thumbs}, true
+}
+
+// scaleTradeoffAxes leaves room for the labels: a log latency axis when the points span decades
+// (transforming every drawn slice once), else a linear one from 0 with space on the right.
+func scaleTradeoffAxes(p *plot.Plot, lab *pointLabels, xdata []*plotter.XYs) {
 	var allX, allY []float64
 	for _, xy := range lab.xys {
 		allX, allY = append(allX, xy.X), append(allY, xy.Y)
@@ -335,16 +365,6 @@ func tradeoffFigure(ps []point, caption []string) figure {
 	_, yhi := minMaxPositive(allY)
 	p.Y.Min, p.Y.Max = 0, math.Max(yhi*1.15, 1e-3)
 	p.Y.Tick.Marker = kiloTicks{}
-	title := "Throughput against produce p99 latency (up and left is better)"
-	f := figure{name: ChartTradeoff, panels: []panel{{p: p, title: title, legend: legend}}}
-	for _, pt := range ps {
-		if pt.EnqueueToSocket() {
-			f.caption = append(f.caption, "* acks=0: latency is enqueue-to-socket time; nothing is acknowledged.")
-			break
-		}
-	}
-	f.caption = append(f.caption, caption...)
-	return f
 }
 
 // pointLabels draws text next to points, choosing for each label the first of several positions
