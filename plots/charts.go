@@ -557,6 +557,26 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	if pt.Incomplete {
 		title += " (incomplete: " + firstNonEmpty(pt.Reason, "interrupted") + ")"
 	}
+	tp, tLegend := timelineRatePanel(series)
+	lp, lLegend := timelineLatencyPanel(series, pt.EnqueueToSocket())
+	// A complete point's axis runs to its measured duration, so a stall at the end shows as
+	// missing seconds rather than a shorter chart.
+	xmax := series[len(series)-1].Offset + 1
+	if m := pt.Result.Metrics.MeasuredSeconds; m > xmax && !pt.Incomplete {
+		xmax = m
+	}
+	for _, p := range []*plot.Plot{tp, lp} {
+		p.X.Min, p.X.Max = 0, xmax
+	}
+	return figure{name: chartTimelinePrefix + safeFileName(pt.ID), caption: caption, panels: []panel{
+		{p: tp, title: title, legend: tLegend},
+		{p: lp, legend: lLegend},
+	}}, true
+}
+
+// timelineRatePanel draws sent and acknowledged messages per second, crossing the seconds that
+// had send errors so a dip can be told apart from a failure.
+func timelineRatePanel(series []stats.Second) (*plot.Plot, []legendEntry) {
 	tp := newPlot("", "", "messages/s")
 	addGrid(tp, true)
 	var sent, acked, errs plotter.XYs
@@ -589,7 +609,13 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	}
 	tp.Y.Min, tp.Y.Max = 0, math.Max(maxRate*1.1, 1)
 	tp.Y.Tick.Marker = kiloTicks{}
+	return tp, tLegend
+}
 
+// timelineLatencyPanel draws the per-second produce and end-to-end p99 (seconds without a
+// measurement are left out, not drawn as 0), on a log axis when they span decades. With acks=0
+// the produce line is named enqueue-to-socket: nothing was acknowledged.
+func timelineLatencyPanel(series []stats.Second, enqueueToSocket bool) (*plot.Plot, []legendEntry) {
 	lp := newPlot("", "seconds into the measured phase", "p99 latency, ms")
 	addGrid(lp, true)
 	var lLegend []legendEntry
@@ -622,7 +648,7 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 		lp.Add(l)
 		lData = append(lData, &l.XYs)
 		name := k.name
-		if k.name == "produce p99" && pt.EnqueueToSocket() {
+		if k.name == "produce p99" && enqueueToSocket {
 			name += " (enqueue-to-socket)"
 		}
 		lLegend = append(lLegend, legendEntry{name, []plot.Thumbnailer{l}})
@@ -634,130 +660,162 @@ func timelineFigure(pt point, caption []string) (figure, bool) {
 	} else {
 		lp.Y.Min, lp.Y.Max = 0, math.Max(hi*1.1, 1e-3)
 	}
-	xmax := series[len(series)-1].Offset + 1
-	if m := pt.Result.Metrics.MeasuredSeconds; m > xmax && !pt.Incomplete {
-		xmax = m
-	}
-	for _, p := range []*plot.Plot{tp, lp} {
-		p.X.Min, p.X.Max = 0, xmax
-	}
-	return figure{name: chartTimelinePrefix + safeFileName(pt.ID), caption: caption, panels: []panel{
-		{p: tp, title: title, legend: tLegend},
-		{p: lp, legend: lLegend},
-	}}, true
+	return lp, lLegend
 }
 
 // sweepFigure draws throughput and latency against the swept numeric setting.
 func sweepFigure(ns numericSweep, caption []string) figure {
+	x := sweepAxisOf(ns)
+	tp := newPlot("", "", "acknowledged MB/s")
+	lp := newPlot("", x.label(ns), "latency, ms")
+	addGrid(tp, true)
+	addGrid(lp, true)
+	var acc sweepLines
+	for gi, g := range ns.groups {
+		acc.addGroup(tp, lp, ns, g, x, colour(gi))
+	}
+	if len(ns.groups) == 1 {
+		acc.tLegend = nil // one line needs no legend: the axis says what it is
+	}
+	tp.Y.Min, tp.Y.Max = 0, math.Max(acc.maxTp*1.15, 1e-3)
+	tp.Y.Tick.Marker = kiloTicks{}
+	llo, lhi := minMaxPositive(acc.lat)
+	if spansDecades(llo, lhi) {
+		useLogY(lp, llo, lhi, acc.lData...)
+		lp.Y.Label.Text += " (log scale)"
+	} else {
+		lp.Y.Min, lp.Y.Max = 0, math.Max(lhi*1.1, 1e-3)
+	}
+	x.apply(tp, lp)
+	title := fmt.Sprintf("Throughput and latency against %s", ns.name)
+	return figure{name: chartSweepPrefix + safeFileName(ns.name), caption: caption, panels: []panel{
+		{p: tp, title: title, legend: acc.tLegend}, {p: lp, legend: acc.lLegend},
+	}}
+}
+
+// sweepAxis is the swept setting's x axis: its values sorted, on a log scale when they span
+// decades, where 0 (linger.ms=0, say) gets its own place left of the smallest positive value.
+type sweepAxis struct {
+	vals   []float64 // sorted, with repeats (one per point)
+	log    bool
+	zeroAt float64
+}
+
+// sweepAxisOf builds the axis from every point's value of the swept setting.
+func sweepAxisOf(ns numericSweep) sweepAxis {
 	var vals []float64
 	for _, v := range ns.values {
 		vals = append(vals, v)
 	}
 	sort.Float64s(vals)
 	lo, hi := minMaxPositive(vals)
-	logX := spansDecades(lo, hi)
-	zeroAt := 0.0
-	if logX {
-		zeroAt = math.Log10(lo) - 0.6
+	a := sweepAxis{vals: vals, log: spansDecades(lo, hi)}
+	if a.log {
+		a.zeroAt = math.Log10(lo) - 0.6
 	}
-	pos := func(v float64) float64 {
-		if !logX {
-			return v
-		}
-		if v <= 0 {
-			return zeroAt
-		}
-		return math.Log10(v)
+	return a
+}
+
+// pos places a setting value on the axis.
+func (a sweepAxis) pos(v float64) float64 {
+	if !a.log {
+		return v
 	}
-	var ticks []plot.Tick
-	seen := map[float64]bool{}
-	for _, v := range vals {
-		if !seen[v] {
-			seen[v] = true
-			ticks = append(ticks, plot.Tick{Value: pos(v), Label: formatNumber(v)})
-		}
+	if v <= 0 {
+		return a.zeroAt
 	}
+	return math.Log10(v)
+}
+
+// label names the setting, its unit and the scale.
+func (a sweepAxis) label(ns numericSweep) string {
 	xLabel := ns.name
 	switch {
-	case ns.unit != "" && logX:
+	case ns.unit != "" && a.log:
 		xLabel += " (" + ns.unit + ", log scale)"
 	case ns.unit != "":
 		xLabel += " (" + ns.unit + ")"
-	case logX:
+	case a.log:
 		xLabel += " (log scale)"
 	}
-	tp := newPlot("", "", "acknowledged MB/s")
-	lp := newPlot("", xLabel, "latency, ms")
-	addGrid(tp, true)
-	addGrid(lp, true)
-	var tLegend, lLegend []legendEntry
-	var lat []float64
-	var lData []*plotter.XYs
-	maxTp := 0.0
-	for gi, g := range ns.groups {
-		c := colour(gi)
-		var thr, p50, p99, e2e plotter.XYs
-		for _, pt := range g.points {
-			x := pos(ns.values[pt.ID])
-			m := pt.Result.Metrics
-			thr = append(thr, plotter.XY{X: x, Y: m.Acked.MBPerSecond})
-			maxTp = math.Max(maxTp, m.Acked.MBPerSecond)
-			if m.ProduceLatency.Count > 0 {
-				p50 = append(p50, plotter.XY{X: x, Y: m.ProduceLatency.P50Ms})
-				p99 = append(p99, plotter.XY{X: x, Y: m.ProduceLatency.P99Ms})
-				lat = append(lat, m.ProduceLatency.P50Ms, m.ProduceLatency.P99Ms)
-			}
-			if m.EndToEndLatency.Count > 0 {
-				e2e = append(e2e, plotter.XY{X: x, Y: m.EndToEndLatency.P99Ms})
-				lat = append(lat, m.EndToEndLatency.P99Ms)
-			}
+	return xLabel
+}
+
+// apply gives both panels one tick per swept value (the values a user chose, not round numbers)
+// and a small margin either side.
+func (a sweepAxis) apply(ps ...*plot.Plot) {
+	var ticks []plot.Tick
+	seen := map[float64]bool{}
+	for _, v := range a.vals {
+		if !seen[v] {
+			seen[v] = true
+			ticks = append(ticks, plot.Tick{Value: a.pos(v), Label: formatNumber(v)})
 		}
-		prefix := ""
-		if g.name != "" {
-			prefix = g.name + " "
-		}
-		add := func(p *plot.Plot, legend *[]legendEntry, xys plotter.XYs, name string, shape draw.GlyphDrawer, dash []vg.Length) {
-			if len(xys) == 0 {
-				return
-			}
-			l, s, err := plotter.NewLinePoints(xys)
-			if err != nil {
-				return
-			}
-			l.Color, l.Width, l.Dashes = c, vg.Points(1.5), dash
-			s.GlyphStyle = draw.GlyphStyle{Color: c, Shape: shape, Radius: vg.Points(3.5)}
-			p.Add(l, s)
-			if p == lp {
-				lData = append(lData, &l.XYs, &s.XYs)
-			}
-			*legend = append(*legend, legendEntry{prefix + name, []plot.Thumbnailer{l, s}})
-		}
-		add(tp, &tLegend, thr, "acknowledged MB/s", draw.CircleGlyph{}, nil)
-		add(lp, &lLegend, p50, "produce p50", draw.CircleGlyph{}, []vg.Length{vg.Points(2), vg.Points(2)})
-		add(lp, &lLegend, p99, "produce p99", draw.BoxGlyph{}, nil)
-		add(lp, &lLegend, e2e, "end-to-end p99", draw.TriangleGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)})
 	}
-	if len(ns.groups) == 1 {
-		tLegend = nil // one line needs no legend: the axis says what it is
-	}
-	tp.Y.Min, tp.Y.Max = 0, math.Max(maxTp*1.15, 1e-3)
-	tp.Y.Tick.Marker = kiloTicks{}
-	llo, lhi := minMaxPositive(lat)
-	if spansDecades(llo, lhi) {
-		useLogY(lp, llo, lhi, lData...)
-		lp.Y.Label.Text += " (log scale)"
-	} else {
-		lp.Y.Min, lp.Y.Max = 0, math.Max(lhi*1.1, 1e-3)
-	}
-	span := pos(vals[len(vals)-1]) - pos(vals[0])
-	for _, p := range []*plot.Plot{tp, lp} {
+	first, last := a.pos(a.vals[0]), a.pos(a.vals[len(a.vals)-1])
+	span := last - first
+	for _, p := range ps {
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
-		p.X.Min, p.X.Max = pos(vals[0])-span*0.04, pos(vals[len(vals)-1])+span*0.04
+		p.X.Min, p.X.Max = first-span*0.04, last+span*0.04
 	}
-	title := fmt.Sprintf("Throughput and latency against %s", ns.name)
-	return figure{name: chartSweepPrefix + safeFileName(ns.name), caption: caption, panels: []panel{
-		{p: tp, title: title, legend: tLegend}, {p: lp, legend: lLegend},
-	}}
+}
+
+// sweepLines collects what the sweep chart's lines add up to: both legends, every latency drawn
+// (to choose the latency scale), the latency slices (to transform for a log axis) and the top
+// throughput.
+type sweepLines struct {
+	tLegend, lLegend []legendEntry
+	lat              []float64
+	lData            []*plotter.XYs
+	maxTp            float64
+}
+
+// addGroup draws one group's lines in colour c: throughput on tp; produce p50, p99 and
+// end-to-end p99 on lp (latencies only where they were measured).
+func (acc *sweepLines) addGroup(tp, lp *plot.Plot, ns numericSweep, g sweepGroup, x sweepAxis, c color.Color) {
+	var thr, p50, p99, e2e plotter.XYs
+	for _, pt := range g.points {
+		xv := x.pos(ns.values[pt.ID])
+		m := pt.Result.Metrics
+		thr = append(thr, plotter.XY{X: xv, Y: m.Acked.MBPerSecond})
+		acc.maxTp = math.Max(acc.maxTp, m.Acked.MBPerSecond)
+		if m.ProduceLatency.Count > 0 {
+			p50 = append(p50, plotter.XY{X: xv, Y: m.ProduceLatency.P50Ms})
+			p99 = append(p99, plotter.XY{X: xv, Y: m.ProduceLatency.P99Ms})
+			acc.lat = append(acc.lat, m.ProduceLatency.P50Ms, m.ProduceLatency.P99Ms)
+		}
+		if m.EndToEndLatency.Count > 0 {
+			e2e = append(e2e, plotter.XY{X: xv, Y: m.EndToEndLatency.P99Ms})
+			acc.lat = append(acc.lat, m.EndToEndLatency.P99Ms)
+		}
+	}
+	prefix := ""
+	if g.name != "" {
+		prefix = g.name + " "
+	}
+	acc.tLegend = acc.addLine(tp, acc.tLegend, false, c, thr, prefix+"acknowledged MB/s", draw.CircleGlyph{}, nil)
+	acc.lLegend = acc.addLine(lp, acc.lLegend, true, c, p50, prefix+"produce p50", draw.CircleGlyph{}, []vg.Length{vg.Points(2), vg.Points(2)})
+	acc.lLegend = acc.addLine(lp, acc.lLegend, true, c, p99, prefix+"produce p99", draw.BoxGlyph{}, nil)
+	acc.lLegend = acc.addLine(lp, acc.lLegend, true, c, e2e, prefix+"end-to-end p99", draw.TriangleGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)})
+}
+
+// addLine draws one line with its marks and returns legend with its entry; a latency line's
+// slices are kept for a log y axis.
+func (acc *sweepLines) addLine(p *plot.Plot, legend []legendEntry, latency bool, c color.Color, xys plotter.XYs, name string, shape draw.GlyphDrawer, dash []vg.Length) []legendEntry {
+	if len(xys) == 0 {
+		return legend
+	}
+	l, s, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return legend
+	}
+	l.Color, l.Width, l.Dashes = c, vg.Points(1.5), dash
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Shape: shape, Radius: vg.Points(3.5)}
+	p.Add(l, s)
+	if latency {
+		acc.lData = append(acc.lData, &l.XYs, &s.XYs)
+	}
+	return append(legend, legendEntry{name, []plot.Thumbnailer{l, s}})
 }
 
 // safeFileName keeps a point id or setting name usable as a file name.

@@ -153,6 +153,7 @@ type rateAxis struct {
 	log    bool
 }
 
+// rateAxisOf builds the axis from every trial's offered rate, passed or failed.
 func rateAxisOf(trials []stats.SearchTrial) rateAxis {
 	var rates []float64
 	for _, t := range trials {
