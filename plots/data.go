@@ -65,10 +65,39 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 		return numericSweep{}, false
 	}
 	vals := make([]map[string]string, len(ps))
-	keys := map[string]bool{}
 	for i, p := range ps {
 		vals[i] = settingValues(p.Result.Point.Settings)
-		for k := range vals[i] {
+	}
+	varying := varyingSettings(vals)
+	numeric := numericSettings(vals, varying)
+	if len(numeric) != 1 {
+		return numericSweep{}, false
+	}
+	key := numeric[0]
+	ns := numericSweep{key: key, values: map[string]float64{}}
+	ns.name, ns.unit = displaySetting(key)
+	distinct := map[float64]bool{}
+	for i, p := range ps {
+		v, _ := strconv.ParseFloat(vals[i][key], 64)
+		ns.values[p.ID] = v
+		distinct[v] = true
+	}
+	if len(distinct) < 3 {
+		return numericSweep{}, false
+	}
+	ns.groups = sweepGroups(ps, vals, varying, key)
+	for _, g := range ns.groups {
+		sort.SliceStable(g.points, func(i, j int) bool { return ns.values[g.points[i].ID] < ns.values[g.points[j].ID] })
+	}
+	return ns, true
+}
+
+// varyingSettings returns, sorted, the settings not set alike by every point (set by some and
+// not by others counts as varying).
+func varyingSettings(vals []map[string]string) []string {
+	keys := map[string]bool{}
+	for _, v := range vals {
+		for k := range v {
 			keys[k] = true
 		}
 	}
@@ -83,8 +112,13 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 		}
 	}
 	sort.Strings(varying)
+	return varying
+}
+
+// numericSettings keeps the keys that every point sets to a number: only those can be an x axis.
+func numericSettings(vals []map[string]string, keys []string) []string {
 	var numeric []string
-	for _, k := range varying {
+	for _, k := range keys {
 		isNum := true
 		for _, v := range vals {
 			s, ok := v[k]
@@ -101,22 +135,13 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 			numeric = append(numeric, k)
 		}
 	}
-	if len(numeric) != 1 {
-		return numericSweep{}, false
-	}
-	key := numeric[0]
-	ns := numericSweep{key: key, values: map[string]float64{}}
-	ns.name, ns.unit = displaySetting(key)
-	distinct := map[float64]bool{}
-	for i, p := range ps {
-		v, _ := strconv.ParseFloat(vals[i][key], 64)
-		ns.values[p.ID] = v
-		distinct[v] = true
-	}
-	if len(distinct) < 3 {
-		return numericSweep{}, false
-	}
-	// Group by the other varying settings (all non-numeric by now).
+	return numeric
+}
+
+// sweepGroups puts the points into one line per combination of the other varying settings (all
+// non-numeric by now; unset reads "default"), in the order each combination first appears.
+func sweepGroups(ps []point, vals []map[string]string, varying []string, key string) []sweepGroup {
+	var groups []sweepGroup
 	byName := map[string]int{}
 	for i, p := range ps {
 		var parts []string
@@ -134,16 +159,13 @@ func detectNumericSweep(ps []point) (numericSweep, bool) {
 		g := strings.Join(parts, " ")
 		gi, ok := byName[g]
 		if !ok {
-			gi = len(ns.groups)
+			gi = len(groups)
 			byName[g] = gi
-			ns.groups = append(ns.groups, sweepGroup{name: g})
+			groups = append(groups, sweepGroup{name: g})
 		}
-		ns.groups[gi].points = append(ns.groups[gi].points, p)
+		groups[gi].points = append(groups[gi].points, p)
 	}
-	for _, g := range ns.groups {
-		sort.SliceStable(g.points, func(i, j int) bool { return ns.values[g.points[i].ID] < ns.values[g.points[j].ID] })
-	}
-	return ns, true
+	return groups
 }
 
 // spansDecades says whether positive values from lo to hi are better read on a log axis.
