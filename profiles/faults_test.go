@@ -94,7 +94,7 @@ func TestProfileFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err, _ := p.Validate(); err != nil {
+	if _, err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Faults) == 0 || p.Faults[0].Line == 0 {

@@ -141,7 +141,7 @@ func plural(n int, noun string) string {
 // Describe writes what `kbench profiles show` prints: the profile's name, description and
 // source, then its plan with warnings. It returns a *ValidationError if the profile is invalid.
 func (p *Profile) Describe(w io.Writer) error {
-	err, warns := p.Validate()
+	warns, err := p.Validate()
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func mustPoints(t *testing.T, yaml string) ([]Point, []Problem) {
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	verr, warns := p.Validate()
+	warns, verr := p.Validate()
 	if verr != nil {
 		t.Fatalf("Validate:\n%v", verr)
 	}
@@ -447,7 +447,7 @@ func TestShippedProfiles(t *testing.T) {
 		if filepath.Base(p.File) != name+".yaml" {
 			t.Errorf("profile %s lives in %s", name, p.File)
 		}
-		verr, warns := p.Validate()
+		warns, verr := p.Validate()
 		if verr != nil {
 			t.Errorf("%s: %v", name, verr)
 		}
@@ -538,7 +538,7 @@ func TestBroken(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			p, err := Load(f)
 			if err == nil {
-				err, _ = p.Validate()
+				_, err = p.Validate()
 			}
 			if err == nil {
 				t.Fatal("no error")
@@ -588,7 +588,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		verr, _ := p.Validate()
+		_, verr := p.Validate()
 		pts, perr := p.Points()
 		if (verr == nil) != (perr == nil) {
 			t.Fatalf("Validate says %v but Points says %v", verr, perr)

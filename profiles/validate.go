@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// Validate checks the whole profile and returns every error at once (a *ValidationError, or nil)
-// and, separately, warnings: choices that are legal but risky, and matrix combinations left out
-// because they cannot run. Nothing is fixed silently.
-// Errors come first because they decide whether anything runs; warnings are only printed.
-func (p *Profile) Validate() (error, []Problem) {
+// Validate checks the whole profile and returns warnings: choices that are legal but risky, and
+// matrix combinations left out because they cannot run; and, separately, every error at once (a
+// *ValidationError, or nil). Nothing is fixed silently. The error decides whether anything runs;
+// warnings are only printed.
+func (p *Profile) Validate() ([]Problem, error) {
 	_, errs, warns := p.expand()
-	return asError(errs), warns
+	return warns, asError(errs)
 }
 
 // Points expands the profile into validated points in level order (least durable first), or

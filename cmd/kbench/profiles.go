@@ -81,7 +81,7 @@ func validateProfiles(w io.Writer, files []string) error {
 		p, err := profiles.Load(f)
 		var warns []profiles.Problem
 		if err == nil {
-			err, warns = p.Validate()
+			warns, err = p.Validate()
 		}
 		if err != nil {
 			bad++

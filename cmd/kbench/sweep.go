@@ -57,7 +57,7 @@ func sweepCommand() *cli.Command {
 				return withCode(exitBadInput, err)
 			}
 			if c.Bool("plan") {
-				_, warnings := prof.Validate()
+				warnings, _ := prof.Validate()
 				if err := printClientConfig(c); err != nil {
 					return err
 				}
