@@ -22,8 +22,8 @@ type sizeCycle struct {
 	min, span uint64
 }
 
-// newSizeCycle returns sizes in [min, max]; both are raised to record.HeaderLen (runPoint refuses a
-// point below it first, so a result never claims a size smaller than what was sent).
+// newSizeCycle returns sizes in [min, max]; both are raised to record.HeaderLen (runPoint
+// refuses a point below it first, so a result never claims a size smaller than what was sent).
 func newSizeCycle(min, max int) sizeCycle {
 	if min < record.HeaderLen {
 		min = record.HeaderLen
