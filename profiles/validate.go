@@ -405,7 +405,7 @@ func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
 }
 
 // MinMessageSize is the smallest record kbench can send: its fixed record header (producer id,
-// sequence, send time; runner.HeaderLen), which the audit and the end-to-end latency read from
+// sequence, send time; record.HeaderLen), which the audit and the end-to-end latency read from
 // every record. A smaller size would be sent as this size while the result said otherwise, so it
 // is refused.
 const MinMessageSize = 20

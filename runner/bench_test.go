@@ -8,6 +8,8 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -16,13 +18,13 @@ import (
 func BenchmarkRecordEncode(b *testing.B) {
 	s := newSizeCycle(100, 1000)
 	value := make([]byte, s.max())
-	key := make([]byte, keyLen)
+	key := make([]byte, record.KeyLen)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		seq := uint64(i)
 		n := s.at(seq)
-		encodeHeader(value[:n], recordHeader{Producer: 1, Seq: seq, SendNs: int64(i)})
-		encodeKey(key, seq, int64(i))
+		record.EncodeHeader(value[:n], record.Header{Producer: 1, Seq: seq, SendNs: int64(i)})
+		record.EncodeKey(key, seq, int64(i))
 	}
 }
 
@@ -44,14 +46,14 @@ func BenchmarkOnDelivery(b *testing.B) {
 	clock := phaseClock{Start: now - int64(time.Hour), Measure: now - int64(time.Hour), End: now + int64(time.Hour)}
 	w := &producerWorker{
 		sizes: newSizeCycle(100, 100), clock: clock, room: make(chan struct{}, 1),
-		ledger: NewLedger(0), produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(),
+		ledger: audit.NewLedger(0), produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(),
 		failedByName: map[string]int64{}, win: newWindow(kindProduce, clock, col),
 	}
 	topic := "t"
-	m := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic}, Key: make([]byte, keyLen)}
+	m := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic}, Key: make([]byte, record.KeyLen)}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		encodeKey(m.Key, uint64(i), time.Now().UnixNano())
+		record.EncodeKey(m.Key, uint64(i), time.Now().UnixNano())
 		w.onDelivery(m)
 	}
 }

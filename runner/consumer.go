@@ -6,6 +6,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -46,7 +47,7 @@ func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 		switch m := ev.(type) {
 		case *kafka.Message:
 			now := nowNs()
-			h, err := decodeHeader(m.Value)
+			h, err := record.DecodeHeader(m.Value)
 			if err != nil {
 				w.foreign++
 				continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -192,9 +193,9 @@ func (m *measurement) fillAvailability() {
 
 // auditFaults adds the classification check, the idempotence verdict and the consumer group's
 // account to the audit.
-func (m *measurement) auditFaults(ledgers []*Ledger, v *Verifier) {
+func (m *measurement) auditFaults(ledgers []*audit.Ledger, v *audit.Verifier) {
 	a := &m.res.Audit
-	finishAudit(a, ledgers, v, m.res.Effective.ProducerConfig)
+	audit.Finish(a, ledgers, v, m.res.Effective.ProducerConfig["enable.idempotence"] == "true")
 	a.VerifiedAfterFaultsHealed = m.fx.runner == nil || (m.res.Faults != nil && m.res.Faults.Healed)
 	if a.DuplicatesDefect {
 		m.note("DEFECT: %d duplicates although enable.idempotence=true", a.Duplicates)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -137,7 +138,7 @@ func benchProducer(b testing.TB, bootstrap, topic string, size, partitions int) 
 	return &producerWorker{
 		id: 1, p: pr, topic: topic, nparts: int32(partitions), keyDist: "none", sizes: newSizeCycle(size, size),
 		maxIn: 1 << 30, clock: clock, room: make(chan struct{}, 1), sendFailed: map[string]int64{},
-		ledger: NewLedger(1), produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(),
+		ledger: audit.NewLedger(1), produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(),
 		clientErrs: map[string]int64{}, failedByName: map[string]int64{}, done: make(chan struct{}),
 		win: newWindow(kindProduce, clock, col),
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -67,9 +69,9 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		}
 	}()
 
-	if w := p.Workload; w.MessageSizeMin < HeaderLen || w.MessageSizeMax < HeaderLen {
+	if w := p.Workload; w.MessageSizeMin < record.HeaderLen || w.MessageSizeMax < record.HeaderLen {
 		return res, fmt.Errorf("message size %d to %d bytes: kbench's records are at least %d bytes (the record header); nothing was sent",
-			w.MessageSizeMin, w.MessageSizeMax, HeaderLen)
+			w.MessageSizeMin, w.MessageSizeMax, record.HeaderLen)
 	}
 	if err := s.applyStatic(ctx, p.BrokerStaticConfig()); err != nil {
 		return res, err
@@ -197,7 +199,7 @@ func (m *measurement) run(ctx context.Context) error {
 		pw := &producerWorker{
 			id: m.idBase + uint32(i), p: pr, topic: m.topic, nparts: int32(m.partitions), keyDist: w.KeyDistribution,
 			sizes: newSizeCycle(w.MessageSizeMin, w.MessageSizeMax), maxIn: maxIn,
-			room: make(chan struct{}, 1), sendFailed: map[string]int64{}, ledger: NewLedger(m.idBase + uint32(i)),
+			room: make(chan struct{}, 1), sendFailed: map[string]int64{}, ledger: audit.NewLedger(m.idBase + uint32(i)),
 			produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(), clientErrs: map[string]int64{},
 			failedByName: map[string]int64{}, done: make(chan struct{}),
 		}
@@ -622,7 +624,7 @@ func (m *measurement) audit(ctx context.Context) error {
 	if testHookBeforeVerify != nil {
 		testHookBeforeVerify(m.topic)
 	}
-	v := NewVerifier()
+	v := audit.NewVerifier()
 	t0 := time.Now()
 	var from []int64
 	var own func(uint32) bool // on an existing topic only the point's producer ids count
@@ -633,7 +635,7 @@ func (m *measurement) audit(ctx context.Context) error {
 	read, timedOut, err := verifyRead(ctx, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
 	readCPU := processCPU() - cpu0
 	ledgers := m.finishedLedgers()
-	a := ReconcileRead(ledgers, v, read)
+	a := audit.ReconcileRead(ledgers, v, read)
 	a.DrainTimedOut = timedOut
 	a.DrainSeconds = time.Since(t0).Seconds()
 	a.ReadCPUSeconds = readCPU.Seconds()
@@ -651,14 +653,14 @@ func (m *measurement) audit(ctx context.Context) error {
 // skipAudit fills the audit from the ledgers alone when the verification read cannot run
 // (interrupted before it): what was sent, acknowledged and failed stays known, the loss does not.
 func (m *measurement) skipAudit(why string) {
-	m.res.Audit = ReconcileRead(m.finishedLedgers(), nil, stats.VerificationRead{Stopped: why})
+	m.res.Audit = audit.ReconcileRead(m.finishedLedgers(), nil, stats.VerificationRead{Stopped: why})
 	m.note("verification read skipped (%s): lost is unknown", why)
 }
 
 // finishedLedgers returns the ledgers of the producers that have stopped; a producer still
 // running is left out of the audit (its ledger is not ours to read), with a note.
-func (m *measurement) finishedLedgers() []*Ledger {
-	ledgers := make([]*Ledger, 0, len(m.producers))
+func (m *measurement) finishedLedgers() []*audit.Ledger {
+	ledgers := make([]*audit.Ledger, 0, len(m.producers))
 	for _, pw := range m.producers {
 		select {
 		case <-pw.done:

@@ -8,6 +8,8 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -91,7 +93,7 @@ type producerWorker struct {
 	sendFailed map[string]int64 // Produce returned an error other than queue full
 
 	// Delivery goroutine only.
-	ledger       *Ledger
+	ledger       *audit.Ledger
 	produce      *stats.Histogram
 	produceRaw   *stats.Histogram
 	sendDelay    *stats.Histogram // scheduled to actual send (OMB's publish delay); nil in closed loop
@@ -107,7 +109,7 @@ type producerWorker struct {
 // no allocation of its own (one value buffer, one key buffer, one Message, reused).
 func (w *producerWorker) send(ctx context.Context) {
 	value := make([]byte, w.sizes.max())
-	key := make([]byte, keyLen)
+	key := make([]byte, record.KeyLen)
 	msg := kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &w.topic}, Key: key}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -161,8 +163,8 @@ func (w *producerWorker) send(ctx context.Context) {
 				}
 			}
 			msg.TopicPartition.Partition = part
-			encodeHeader(value, recordHeader{Producer: w.id, Seq: seq, SendNs: now})
-			encodeKey(key, seq, now)
+			record.EncodeHeader(value, record.Header{Producer: w.id, Seq: seq, SendNs: now})
+			record.EncodeKey(key, seq, now)
 			w.inflight.Add(1)
 			err := w.p.Produce(&msg, nil)
 			if err == nil {
@@ -245,7 +247,7 @@ func (w *producerWorker) deliveries() {
 // onDelivery accounts for one delivery report.
 func (w *producerWorker) onDelivery(m *kafka.Message) {
 	now := nowNs()
-	seq, sendNs, ok := decodeKey(m.Key)
+	seq, sendNs, ok := record.DecodeKey(m.Key)
 	if !ok {
 		return
 	}

@@ -1,40 +1,10 @@
 package runner
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/kbench/kbench/record"
 )
-
-func TestHeaderRoundTrip(t *testing.T) {
-	tests := []recordHeader{
-		{Producer: 0, Seq: 0, SendNs: 0},
-		{Producer: 7, Seq: 123456789, SendNs: 1_700_000_000_123_456_789},
-		{Producer: 1<<32 - 1, Seq: 1<<64 - 1, SendNs: -1},
-	}
-	for _, h := range tests {
-		buf := make([]byte, 100)
-		encodeHeader(buf, h)
-		got, err := decodeHeader(buf)
-		if err != nil || got != h {
-			t.Errorf("decode(encode(%+v)) = %+v, %v", h, got, err)
-		}
-	}
-	if _, err := decodeHeader(make([]byte, HeaderLen-1)); !errors.Is(err, errShortRecord) {
-		t.Errorf("short value: err = %v, want errShortRecord", err)
-	}
-}
-
-func TestKeyRoundTrip(t *testing.T) {
-	buf := make([]byte, keyLen)
-	encodeKey(buf, 42, 1_700_000_000_000_000_001)
-	seq, ns, ok := decodeKey(buf)
-	if !ok || seq != 42 || ns != 1_700_000_000_000_000_001 {
-		t.Errorf("decodeKey = %d, %d, %v", seq, ns, ok)
-	}
-	if _, _, ok := decodeKey([]byte("short")); ok {
-		t.Error("a foreign key decoded")
-	}
-}
 
 func TestSizeCycle(t *testing.T) {
 	tests := []struct {
@@ -42,7 +12,7 @@ func TestSizeCycle(t *testing.T) {
 		wantMin, wantMax int
 	}{
 		{100, 100, 100, 100},
-		{5, 5, HeaderLen, HeaderLen}, // raised to the header
+		{5, 5, record.HeaderLen, record.HeaderLen}, // raised to the header
 		{100, 200, 100, 200},
 		{300, 200, 300, 300}, // max below min: fixed size
 	}

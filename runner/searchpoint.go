@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/search"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -24,7 +25,7 @@ func (s *session) measure(ctx context.Context, p profiles.Point, progress progre
 
 // trialPoint is the fixed-rate point one search trial runs: the point's settings at rate, with
 // its own id (so its own fresh topic, consumer group and interval log).
-func trialPoint(p profiles.Point, t Trial) profiles.Point {
+func trialPoint(p profiles.Point, t search.Trial) profiles.Point {
 	tp := p
 	tp.ID = fmt.Sprintf("%s-trial-%02d", p.ID, t.Index)
 	tp.Workload.Rate = int(t.Rate)
@@ -56,7 +57,7 @@ func trialRecord(r *stats.Result) stats.SearchTrial {
 // no metrics, and Search says why. The budget is printed before the first trial.
 func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress progressFunc) (*stats.Result, error) {
 	rs, w := *p.Workload.Search, p.Workload
-	params := SearchParamsFor(rs, w)
+	params := search.SearchParamsFor(rs, w)
 	rep := &stats.SearchReport{
 		ObjectiveText: rs.Objective.String(), BudgetTrials: rs.MaxTrials, BudgetSeconds: rs.Budget(w).Seconds(),
 		TrialSeconds: w.Duration.Seconds(), TrialWarmupSeconds: w.Warmup.Seconds(), PrecisionRatio: rs.Precision,
@@ -65,7 +66,7 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 	s.say("%s: %s (plus about %s setup per trial)", p.Label, rs.Describe(w), pointOverhead)
 	start := time.Now()
 	results := map[int]*stats.Result{}
-	trial := func(ctx context.Context, t Trial) (stats.SearchTrial, error) {
+	trial := func(ctx context.Context, t search.Trial) (stats.SearchTrial, error) {
 		tp := trialPoint(p, t)
 		r, err := s.runPoint(ctx, tp, progress)
 		results[t.Index] = r
@@ -82,12 +83,12 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 		if ctx.Err() == nil {
 			judged := out
 			judged.TargetRate = t.Rate
-			Evaluate(rs.Objective, rs.MinRecords, &judged)
+			search.Evaluate(rs.Objective, rs.MinRecords, &judged)
 			s.say("  trial %d/%d (%s) %.0f msgs/s: %s", t.Index, rs.MaxTrials, t.Phase, t.Rate, trialLine(judged))
 		}
 		return out, nil
 	}
-	sr, serr := Search(ctx, rs.Objective, params, trial)
+	sr, serr := search.Search(ctx, rs.Objective, params, trial)
 
 	rep.Outcome, rep.Detail, rep.Trials = sr.Outcome, sr.Detail, sr.Trials
 	rep.SustainableRate, rep.HighestPassingRate, rep.LowestFailingRate = sr.Rate, sr.HighestPassingRate, sr.LowestFailingRate

@@ -8,6 +8,8 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -35,7 +37,7 @@ var errNoLeader = errors.New("no leader")
 // after a broker restart) until limit runs out. The returned read says how far it got; it is
 // complete only when every partition reached its watermark. timedOut says limit ran out; err is
 // set when the read could not be set up at all (read.Stopped says so too).
-func verifyRead(ctx context.Context, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *Verifier, limit time.Duration) (read stats.VerificationRead, timedOut bool, err error) {
+func verifyRead(ctx context.Context, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *audit.Verifier, limit time.Duration) (read stats.VerificationRead, timedOut bool, err error) {
 	deadline := time.Now().Add(limit)
 	read.Partitions = make([]stats.PartitionRead, partitions)
 	for p := range read.Partitions {
@@ -164,7 +166,7 @@ func leadersKnown(md *kafka.Metadata, topic string, partitions int) error {
 
 // pollVerify reads the assigned partitions until each reaches its high watermark, ctx ends or
 // deadline passes, recording in read how far each partition got.
-func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
+func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
 	parts := read.Partitions
 	done := make([]bool, len(parts))
 	for remaining > 0 {
@@ -184,7 +186,7 @@ func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.Verification
 		if p < 0 || int(p) >= len(parts) {
 			continue
 		}
-		if h, err := decodeHeader(m.Value); err == nil && (own == nil || own(h.Producer)) {
+		if h, err := record.DecodeHeader(m.Value); err == nil && (own == nil || own(h.Producer)) {
 			v.Observe(p, h.Producer, h.Seq)
 			read.RecordsRead++
 			if testHookVerifyRecord != nil {

@@ -17,47 +17,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
-
-// TestReconcileReadIncomplete: records a verification read had not reached are not lost. With
-// the same ledgers and the same records read, a complete read counts the missing acknowledged
-// records as lost; an incomplete one says lost is unknown and keeps them apart as an upper
-// bound. The send-side counts are the ledgers' either way.
-func TestReconcileReadIncomplete(t *testing.T) {
-	l := NewLedger(1)
-	for s := range uint64(100) {
-		l.Sent(s)
-		if s < 90 {
-			l.Acked(s)
-		}
-	}
-	l.Failed(90, 19, "NOT_ENOUGH_REPLICAS", false)
-	l.Failed(91, 7, "REQUEST_TIMED_OUT", true)
-	v := NewVerifier()
-	for s := range uint64(40) {
-		v.Observe(int32(s%2), 1, s)
-	}
-
-	done := ReconcileRead([]*Ledger{l}, v, stats.VerificationRead{Complete: true, Attempts: 1})
-	if n, ok := done.LostCount(); !ok || n != 50 {
-		t.Errorf("complete read: lost %d (known %v), want 50", n, ok)
-	}
-	part := ReconcileRead([]*Ledger{l}, v, stats.VerificationRead{Stopped: "interrupted", Attempts: 1, RecordsRead: 40})
-	if _, ok := part.LostCount(); ok || part.ReadComplete() {
-		t.Errorf("interrupted read: lost %s, want unknown", part.LostText())
-	}
-	if r := part.VerificationRead; r == nil || r.AckedNotReadBack != 50 || r.Stopped != "interrupted" {
-		t.Errorf("interrupted read: %+v, want 50 acknowledged records not read back", r)
-	}
-	if part.Sent != 100 || part.Acked != 90 || part.Failed != 1 || part.Indeterminate != 1 || part.Consumed != 40 {
-		t.Errorf("interrupted read: audit %+v, want the ledgers' sent 100, acked 90, failed 1, indeterminate 1 and 40 read", part)
-	}
-	skipped := ReconcileRead([]*Ledger{l}, nil, stats.VerificationRead{Stopped: "interrupted before the read began"})
-	if _, ok := skipped.LostCount(); ok || skipped.Sent != 100 || skipped.Acked != 90 {
-		t.Errorf("skipped read: audit %+v, want lost unknown and the send-side counts kept", skipped)
-	}
-}
 
 // TestRetryableRead: errors a restart causes for a moment (the issue saw "Local: Unknown
 // partition") are retried; errors no retry can fix are not.
@@ -104,8 +67,8 @@ func kfakeWithTopic(t *testing.T, topic string, partitions int32, records int) (
 	defer p.Close()
 	reports := make(chan kafka.Event, records)
 	for s := range uint64(records) {
-		value := make([]byte, HeaderLen)
-		encodeHeader(value, recordHeader{Producer: 1, Seq: s, SendNs: 1})
+		value := make([]byte, record.HeaderLen)
+		record.EncodeHeader(value, record.Header{Producer: 1, Seq: s, SendNs: 1})
 		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: int32(s) % partitions}, Value: value}
 		if err := p.Produce(msg, reports); err != nil {
 			t.Fatal(err)
@@ -173,7 +136,7 @@ func TestVerifyReadRetriesRetryableErrors(t *testing.T) {
 	const topic, records = "verify-retry", 300
 	c, bootstrap := kfakeWithTopic(t, topic, 3, records)
 	left := failTopicMetadata(t, c, topic, codeLeaderNotAvailable, 2)
-	v := NewVerifier()
+	v := audit.NewVerifier()
 	read, timedOut, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 3, nil, nil, v, 30*time.Second)
 	if err != nil || timedOut || !read.Complete {
 		t.Fatalf("read %+v, timed out %v, err %v: want a complete read after retries", read, timedOut, err)
@@ -192,7 +155,7 @@ func TestVerifyReadGivesUpOnPermanentErrors(t *testing.T) {
 	c, bootstrap := kfakeWithTopic(t, topic, 2, 10)
 	failTopicMetadata(t, c, topic, codeTopicAuthorizationFailed, 1<<30)
 	t0 := time.Now()
-	read, _, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 2, nil, nil, NewVerifier(), 30*time.Second)
+	read, _, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 2, nil, nil, audit.NewVerifier(), 30*time.Second)
 	if err == nil || read.Complete || read.Attempts != 1 || !strings.Contains(read.Stopped, "failed") {
 		t.Fatalf("read %+v, err %v: want one failed attempt", read, err)
 	}

@@ -17,7 +17,9 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -89,7 +91,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	delay := time.Duration(spec.ProcessingDelayMs) * time.Millisecond
 	type polled struct {
 		tp     kafka.TopicPartition
-		h      recordHeader
+		h      record.Header
 		pollNs int64
 		size   uint32
 	}
@@ -100,7 +102,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	for ctx.Err() == nil {
 		ev := c.Poll(50)
 		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error == nil {
-			if h, err := decodeHeader(m.Value); err == nil {
+			if h, err := record.DecodeHeader(m.Value); err == nil {
 				pending = append(pending, polled{tp: m.TopicPartition, h: h, pollNs: time.Now().UnixNano(), size: uint32(len(m.Value))})
 			}
 		}
@@ -213,7 +215,7 @@ type workerSlot struct {
 	stderr *bytes.Buffer
 	procs  chan io.ReadCloser // stdout of each process, in start order
 	// Read by the reader goroutine, read by others after it ends.
-	processed *Verifier
+	processed *audit.Verifier
 	count     int64
 	// Live status (atomic enough: written by the reader goroutine, read by waitCaughtUp under mu).
 	mu       sync.Mutex
@@ -226,7 +228,7 @@ type workerSlot struct {
 func newWorkerPool(command []string, n int, spec func(slot int) WorkerSpec) *workerPool {
 	wp := &workerPool{command: command, spec: spec}
 	for i := 0; i < n; i++ {
-		wp.slots = append(wp.slots, &workerSlot{idx: i, procs: make(chan io.ReadCloser, 16), processed: NewVerifier(), stderr: &bytes.Buffer{}})
+		wp.slots = append(wp.slots, &workerSlot{idx: i, procs: make(chan io.ReadCloser, 16), processed: audit.NewVerifier(), stderr: &bytes.Buffer{}})
 	}
 	return wp
 }
@@ -402,28 +404,16 @@ func (wp *workerPool) waitCaughtUp(ctx context.Context, partitions int, limit ti
 
 // audit is the group's account against the verification read (call after stopAll and after
 // every reader ended).
-func (wp *workerPool) audit(verified *Verifier) stats.ConsumerAudit {
-	all := NewVerifier()
-	var a stats.ConsumerAudit
+func (wp *workerPool) audit(verified *audit.Verifier) stats.ConsumerAudit {
+	processed := make([]*audit.Verifier, 0, len(wp.slots))
+	var count int64
 	for _, s := range wp.slots {
-		a.Processed += s.count
-		all.Merge(s.processed)
+		count += s.count
+		processed = append(processed, s.processed)
 	}
+	a := audit.ConsumerGroup(verified, processed)
+	a.Processed = count
 	a.Workers, a.Crashes = len(wp.slots), wp.crashes
-	a.Redelivered = all.duplicates
-	for p, seen := range verified.seen {
-		seen.optimize()
-		got := all.seen[p]
-		if got == nil {
-			a.Skipped += int64(seen.bm.GetCardinality())
-			continue
-		}
-		got.optimize()
-		a.Skipped += int64(seen.bm.GetCardinality() - seen.bm.AndCardinality(got.bm))
-	}
-	for _, got := range all.seen {
-		a.ProcessedUnique += int64(got.bm.GetCardinality())
-	}
 	return a
 }
 

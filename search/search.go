@@ -1,4 +1,7 @@
-package runner
+// Package search is kbench's capacity search: it finds the highest rate a system sustains under
+// a latency and durability objective by running fixed-rate trials it asks a TrialFunc for. It is
+// pure (no Kafka, no cgo); the runner supplies the trials.
+package search
 
 import (
 	"context"
@@ -117,167 +120,214 @@ func fmtNum(v float64) string { return fmt.Sprintf("%g", v) }
 // ErrSearchParams says the search bounds cannot work (no trials, no start rate ...).
 var ErrSearchParams = errors.New("invalid search parameters")
 
+// ErrInterrupted marks a search stopped by its context ending (Ctrl-C): the caller maps it to its
+// own interrupted error.
+var ErrInterrupted = errors.New("interrupted")
+
 // Search finds the highest target rate whose trials meet obj (see the algorithm above). It
 // returns every trial run, also with an error: ctx ending gives Outcome SearchInterrupted and an
 // error wrapping ErrInterrupted; a trial that could not run gives SearchError and its error.
 func Search(ctx context.Context, obj profiles.Objective, p SearchParams, trial TrialFunc) (SearchResult, error) {
-	res := SearchResult{Confirmation: -1}
 	if p.MaxTrials < 1 || p.StartRate < 1 || p.MaxRate < p.StartRate || p.Precision <= 0 {
-		res.Outcome = stats.SearchError
-		return res, fmt.Errorf("%w: %+v", ErrSearchParams, p)
+		return SearchResult{Confirmation: -1, Outcome: stats.SearchError}, fmt.Errorf("%w: %+v", ErrSearchParams, p)
 	}
-	growth := p.Growth
-	if growth <= 1 {
-		growth = 2
+	s := newSearcher(ctx, obj, p, trial)
+	s.ramp()
+	s.stepDown()
+	s.bisect()
+	s.precise = s.atMax || (s.lo > 0 && s.hi > 0 && narrow(s.lo, s.hi, p.Precision))
+	s.confirm()
+	return s.outcome()
+}
+
+// searcher is one search in progress: its bounds, the trials run so far and the bracket.
+type searcher struct {
+	ctx     context.Context
+	obj     profiles.Objective
+	p       SearchParams
+	trial   TrialFunc
+	growth  float64
+	minRate float64
+	reserve int // trials kept back for confirmations
+
+	res     SearchResult
+	runErr  error   // why a trial could not run
+	lo, hi  float64 // highest passing, lowest failing (0: none yet)
+	atMax   bool    // max.rate passed
+	stopped bool    // a trial could not run, or ctx ended
+	tooLow  bool    // the step down reached min.rate
+	precise bool    // the bracket narrowed to the precision
+}
+
+func newSearcher(ctx context.Context, obj profiles.Objective, p SearchParams, trial TrialFunc) *searcher {
+	s := &searcher{ctx: ctx, obj: obj, p: p, trial: trial, growth: p.Growth, minRate: math.Max(1, p.MinRate),
+		res: SearchResult{Confirmation: -1}}
+	if s.growth <= 1 {
+		s.growth = 2
 	}
-	minRate := math.Max(1, p.MinRate)
 	// Trials kept back for confirmations: one, and a second (for one step down) when the budget
 	// is large enough that this does not starve the search.
-	reserve := 1
+	s.reserve = 1
 	if p.MaxTrials >= 6 {
-		reserve = 2
+		s.reserve = 2
 	}
+	return s
+}
 
-	var runErr error
-	run := func(rate float64, phase string) (passed, ok bool) {
-		if ctx.Err() != nil {
-			return false, false
-		}
-		t := Trial{Index: len(res.Trials) + 1, Phase: phase, Rate: math.Round(rate)}
-		out, err := trial(ctx, t)
-		out.Index, out.Phase, out.TargetRate = t.Index, t.Phase, t.Rate
-		if err != nil || ctx.Err() != nil {
-			out.Passed = false
-			if err != nil {
-				out.Reasons = append(out.Reasons, "trial did not run: "+err.Error())
-				runErr = err
-			} else {
-				out.Reasons = append(out.Reasons, "interrupted")
-			}
-			res.Trials = append(res.Trials, out)
-			return false, false
-		}
-		Evaluate(obj, p.MinRecords, &out)
-		res.Trials = append(res.Trials, out)
-		if out.Passed {
-			res.HighestPassingRate = math.Max(res.HighestPassingRate, t.Rate)
-		} else if res.LowestFailingRate == 0 || t.Rate < res.LowestFailingRate {
-			res.LowestFailingRate = t.Rate
-		}
-		return out.Passed, true
+// left is the number of trials the budget still allows.
+func (s *searcher) left() int { return s.p.MaxTrials - len(s.res.Trials) }
+
+// run runs one trial at rate and records it. ok is false when the trial could not run or ctx
+// ended; the search then stops (stopped is set).
+func (s *searcher) run(rate float64, phase string) (passed, ok bool) {
+	if s.ctx.Err() != nil {
+		s.stopped = true
+		return false, false
 	}
-	left := func() int { return p.MaxTrials - len(res.Trials) }
+	t := Trial{Index: len(s.res.Trials) + 1, Phase: phase, Rate: math.Round(rate)}
+	out, err := s.trial(s.ctx, t)
+	out.Index, out.Phase, out.TargetRate = t.Index, t.Phase, t.Rate
+	if err != nil || s.ctx.Err() != nil {
+		out.Passed = false
+		if err != nil {
+			out.Reasons = append(out.Reasons, "trial did not run: "+err.Error())
+			s.runErr = err
+		} else {
+			out.Reasons = append(out.Reasons, "interrupted")
+		}
+		s.res.Trials = append(s.res.Trials, out)
+		s.stopped = true
+		return false, false
+	}
+	Evaluate(s.obj, s.p.MinRecords, &out)
+	s.res.Trials = append(s.res.Trials, out)
+	if out.Passed {
+		s.res.HighestPassingRate = math.Max(s.res.HighestPassingRate, t.Rate)
+	} else if s.res.LowestFailingRate == 0 || t.Rate < s.res.LowestFailingRate {
+		s.res.LowestFailingRate = t.Rate
+	}
+	return out.Passed, true
+}
 
-	lo, hi := 0.0, 0.0 // highest passing, lowest failing (0: none yet)
-	atMax := false
-	stopped := false // a trial could not run, or ctx ended
-
-	// 1. Ramp.
-	for rate := math.Min(p.StartRate, p.MaxRate); !stopped && left() > reserve; {
-		pass, ok := run(rate, stats.PhaseRamp)
+// ramp is phase 1: from StartRate, multiply by the growth factor while trials pass, up to MaxRate.
+func (s *searcher) ramp() {
+	for rate := math.Min(s.p.StartRate, s.p.MaxRate); !s.stopped && s.left() > s.reserve; {
+		pass, ok := s.run(rate, stats.PhaseRamp)
 		if !ok {
-			stopped = true
-			break
+			return
 		}
 		if !pass {
-			hi = rate
-			break
+			s.hi = rate
+			return
 		}
-		lo = rate
-		if rate >= p.MaxRate {
-			atMax = true
-			break
+		s.lo = rate
+		if rate >= s.p.MaxRate {
+			s.atMax = true
+			return
 		}
-		rate = math.Min(math.Round(rate*growth), p.MaxRate)
+		rate = math.Min(math.Round(rate*s.growth), s.p.MaxRate)
 	}
-	// 2. Step down when even the start rate failed.
-	tooLow := false
-	for !stopped && lo == 0 && hi > 0 && left() > reserve {
-		rate := math.Floor(hi / growth)
-		if rate < minRate {
-			tooLow = true
-			break
-		}
-		pass, ok := run(rate, stats.PhaseStepDown)
-		if !ok {
-			stopped = true
-			break
-		}
-		if pass {
-			lo = rate
-		} else {
-			hi = rate
-		}
-	}
-	// 3. Bisect.
-	for !stopped && lo > 0 && hi > 0 && !narrow(lo, hi, p.Precision) && left() > reserve {
-		mid := math.Round((lo + hi) / 2)
-		pass, ok := run(mid, stats.PhaseBisect)
-		if !ok {
-			stopped = true
-			break
-		}
-		if pass {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	precise := atMax || (lo > 0 && hi > 0 && narrow(lo, hi, p.Precision))
-	// 4. Confirm, stepping down by the precision when a confirmation fails.
-	for cand := lo; !stopped && cand >= minRate && left() > 0; {
-		pass, ok := run(cand, stats.PhaseConfirm)
-		if !ok {
-			stopped = true
-			break
-		}
-		if pass {
-			res.Rate, res.Confirmation = cand, len(res.Trials)-1
-			break
-		}
-		atMax = false
-		hi = cand
-		cand = math.Floor(cand / (1 + p.Precision))
-		precise = narrow(cand, hi, p.Precision)
-	}
+}
 
-	switch {
-	case res.Rate > 0 && atMax:
-		res.Outcome = stats.SearchFoundAtMax
-		res.Detail = fmt.Sprintf("sustained max.rate %.0f msgs/s: the cluster may take more (raise max.rate)", res.Rate)
-	case res.Rate > 0 && precise:
-		res.Outcome = stats.SearchFound
-		res.Detail = fmt.Sprintf("confirmed %.0f msgs/s; %.0f msgs/s failed", res.Rate, res.LowestFailingRate)
-	case res.Rate > 0:
-		res.Outcome = stats.SearchFoundCoarse
-		res.Detail = fmt.Sprintf("confirmed %.0f msgs/s, but the budget of %d trials ran out before the bracket narrowed to %s %%",
-			res.Rate, p.MaxTrials, fmtNum(p.Precision*100))
-		if res.LowestFailingRate > 0 {
-			res.Detail += fmt.Sprintf(" (%.0f msgs/s failed)", res.LowestFailingRate)
-		} else {
-			res.Detail += " (no rate failed yet: the capacity may be much higher)"
+// stepDown is phase 2, when even the start rate failed: divide by the growth factor until a
+// trial passes or the rate falls below MinRate.
+func (s *searcher) stepDown() {
+	for !s.stopped && s.lo == 0 && s.hi > 0 && s.left() > s.reserve {
+		rate := math.Floor(s.hi / s.growth)
+		if rate < s.minRate {
+			s.tooLow = true
+			return
 		}
-	case runErr != nil:
+		pass, ok := s.run(rate, stats.PhaseStepDown)
+		if !ok {
+			return
+		}
+		if pass {
+			s.lo = rate
+		} else {
+			s.hi = rate
+		}
+	}
+}
+
+// bisect is phase 3: halve the bracket between the highest passing and the lowest failing rate
+// until it is within the precision.
+func (s *searcher) bisect() {
+	for !s.stopped && s.lo > 0 && s.hi > 0 && !narrow(s.lo, s.hi, s.p.Precision) && s.left() > s.reserve {
+		mid := math.Round((s.lo + s.hi) / 2)
+		pass, ok := s.run(mid, stats.PhaseBisect)
+		if !ok {
+			return
+		}
+		if pass {
+			s.lo = mid
+		} else {
+			s.hi = mid
+		}
+	}
+}
+
+// confirm is phase 4: run the highest passing rate again, stepping down by the precision when a
+// confirmation fails, while the budget lasts.
+func (s *searcher) confirm() {
+	for cand := s.lo; !s.stopped && cand >= s.minRate && s.left() > 0; {
+		pass, ok := s.run(cand, stats.PhaseConfirm)
+		if !ok {
+			return
+		}
+		if pass {
+			s.res.Rate, s.res.Confirmation = cand, len(s.res.Trials)-1
+			return
+		}
+		s.atMax = false
+		s.hi = cand
+		cand = math.Floor(cand / (1 + s.p.Precision))
+		s.precise = narrow(cand, s.hi, s.p.Precision)
+	}
+}
+
+// outcome names how the search ended, with the error of a search that could not finish.
+func (s *searcher) outcome() (SearchResult, error) {
+	res := &s.res
+	switch {
+	case res.Rate > 0:
+		res.Outcome, res.Detail = s.found()
+	case s.runErr != nil:
 		res.Outcome = stats.SearchError
-		res.Detail = "a trial could not run: " + runErr.Error()
-		return res, fmt.Errorf("rate search trial %d: %w", len(res.Trials), runErr)
-	case ctx.Err() != nil:
+		res.Detail = "a trial could not run: " + s.runErr.Error()
+		return *res, fmt.Errorf("rate search trial %d: %w", len(res.Trials), s.runErr)
+	case s.ctx.Err() != nil:
 		res.Outcome = stats.SearchInterrupted
 		res.Detail = fmt.Sprintf("interrupted after %d trials; no rate confirmed", len(res.Trials))
-		return res, fmt.Errorf("rate search: %w", ErrInterrupted)
+		return *res, fmt.Errorf("rate search: %w", ErrInterrupted)
 	case res.HighestPassingRate > 0:
 		res.Outcome = stats.SearchUnconfirmed
-		res.Detail = fmt.Sprintf("%.0f msgs/s passed once, but no confirmation passed within %d trials", res.HighestPassingRate, p.MaxTrials)
+		res.Detail = fmt.Sprintf("%.0f msgs/s passed once, but no confirmation passed within %d trials", res.HighestPassingRate, s.p.MaxTrials)
+	case s.tooLow:
+		res.Outcome = stats.SearchNoneSustained
+		res.Detail = fmt.Sprintf("no rate met the objective, down to %.0f msgs/s (below %.0f msgs/s a trial measures fewer than min.records)", res.LowestFailingRate, s.minRate)
 	default:
 		res.Outcome = stats.SearchNoneSustained
-		lowest := res.LowestFailingRate
-		if tooLow {
-			res.Detail = fmt.Sprintf("no rate met the objective, down to %.0f msgs/s (below %.0f msgs/s a trial measures fewer than min.records)", lowest, minRate)
-		} else {
-			res.Detail = fmt.Sprintf("no rate met the objective within %d trials (lowest tried %.0f msgs/s)", p.MaxTrials, lowest)
-		}
+		res.Detail = fmt.Sprintf("no rate met the objective within %d trials (lowest tried %.0f msgs/s)", s.p.MaxTrials, res.LowestFailingRate)
 	}
-	return res, nil
+	return *res, nil
+}
+
+// found is the outcome and detail of a search that confirmed a rate.
+func (s *searcher) found() (outcome, detail string) {
+	res := &s.res
+	switch {
+	case s.atMax:
+		return stats.SearchFoundAtMax, fmt.Sprintf("sustained max.rate %.0f msgs/s: the cluster may take more (raise max.rate)", res.Rate)
+	case s.precise:
+		return stats.SearchFound, fmt.Sprintf("confirmed %.0f msgs/s; %.0f msgs/s failed", res.Rate, res.LowestFailingRate)
+	}
+	detail = fmt.Sprintf("confirmed %.0f msgs/s, but the budget of %d trials ran out before the bracket narrowed to %s %%",
+		res.Rate, s.p.MaxTrials, fmtNum(s.p.Precision*100))
+	if res.LowestFailingRate > 0 {
+		return stats.SearchFoundCoarse, detail + fmt.Sprintf(" (%.0f msgs/s failed)", res.LowestFailingRate)
+	}
+	return stats.SearchFoundCoarse, detail + " (no rate failed yet: the capacity may be much higher)"
 }
 
 // narrow says the bracket [lo, hi] is within the precision (or one msg/s wide).

@@ -1,4 +1,8 @@
-package runner
+// Package audit is kbench's record audit: what each producer sent and what the delivery reports
+// said (Ledger), what a verification read found (Verifier), and their comparison into the
+// durability counts of a result (Reconcile, Finish, ConsumerGroup). It is pure: it never talks
+// to Kafka, so any client implementation can feed it, and it builds without cgo.
+package audit
 
 import (
 	"github.com/RoaringBitmap/roaring/v2/roaring64"

@@ -1,4 +1,4 @@
-package runner
+package audit
 
 import (
 	"testing"
@@ -161,6 +161,45 @@ func checkBookkeeping(t *testing.T, ledgers []*Ledger, v *Verifier, a stats.Audi
 	}
 	if v.Observed() != a.Consumed+a.Duplicates {
 		t.Errorf("observed %d != unique consumed %d + duplicates %d", v.Observed(), a.Consumed, a.Duplicates)
+	}
+}
+
+// TestReconcileReadIncomplete: records a verification read had not reached are not lost. With
+// the same ledgers and the same records read, a complete read counts the missing acknowledged
+// records as lost; an incomplete one says lost is unknown and keeps them apart as an upper
+// bound. The send-side counts are the ledgers' either way.
+func TestReconcileReadIncomplete(t *testing.T) {
+	l := NewLedger(1)
+	for s := range uint64(100) {
+		l.Sent(s)
+		if s < 90 {
+			l.Acked(s)
+		}
+	}
+	l.Failed(90, 19, "NOT_ENOUGH_REPLICAS", false)
+	l.Failed(91, 7, "REQUEST_TIMED_OUT", true)
+	v := NewVerifier()
+	for s := range uint64(40) {
+		v.Observe(int32(s%2), 1, s)
+	}
+
+	done := ReconcileRead([]*Ledger{l}, v, stats.VerificationRead{Complete: true, Attempts: 1})
+	if n, ok := done.LostCount(); !ok || n != 50 {
+		t.Errorf("complete read: lost %d (known %v), want 50", n, ok)
+	}
+	part := ReconcileRead([]*Ledger{l}, v, stats.VerificationRead{Stopped: "interrupted", Attempts: 1, RecordsRead: 40})
+	if _, ok := part.LostCount(); ok || part.ReadComplete() {
+		t.Errorf("interrupted read: lost %s, want unknown", part.LostText())
+	}
+	if r := part.VerificationRead; r == nil || r.AckedNotReadBack != 50 || r.Stopped != "interrupted" {
+		t.Errorf("interrupted read: %+v, want 50 acknowledged records not read back", r)
+	}
+	if part.Sent != 100 || part.Acked != 90 || part.Failed != 1 || part.Indeterminate != 1 || part.Consumed != 40 {
+		t.Errorf("interrupted read: audit %+v, want the ledgers' sent 100, acked 90, failed 1, indeterminate 1 and 40 read", part)
+	}
+	skipped := ReconcileRead([]*Ledger{l}, nil, stats.VerificationRead{Stopped: "interrupted before the read began"})
+	if _, ok := skipped.LostCount(); ok || skipped.Sent != 100 || skipped.Acked != 90 {
+		t.Errorf("skipped read: audit %+v, want lost unknown and the send-side counts kept", skipped)
 	}
 }
 
