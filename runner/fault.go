@@ -73,7 +73,7 @@ type injector interface {
 }
 
 // localInjector acts on kbench's own local cluster by process id.
-type localInjector struct{ c *cluster.Cluster }
+type localInjector struct{ c ClusterControl }
 
 func (l localInjector) name() string { return "local" }
 
@@ -111,7 +111,7 @@ func (l localInjector) activeController() (int, error) { return l.c.ActiveContro
 func (l localInjector) heal(ctx context.Context) ([]string, error) {
 	var did []string
 	var errs []error
-	for _, n := range l.c.Nodes {
+	for _, n := range l.c.Nodes() {
 		switch n.State() {
 		case cluster.StatePaused:
 			did = append(did, fmt.Sprintf("resumed %s %d", n.Role, n.ID))
@@ -566,8 +566,8 @@ func (r *faultRunner) report() *stats.FaultReport {
 // newInjector picks the injector for the session: the local cluster when kbench runs it, else
 // the user's commands, checked against what the schedule needs.
 func newInjector(opts Options) (injector, error) {
-	if opts.Cluster != nil && len(opts.FaultCommands) == 0 {
-		return localInjector{opts.Cluster}, nil
+	if cl := opts.control(); cl.Local() && len(opts.FaultCommands) == 0 {
+		return localInjector{cl}, nil
 	}
 	var missing []string
 	for _, op := range profiles.NeededFaultCommands(opts.Faults) {

@@ -25,7 +25,7 @@ func healShared(t *testing.T, cl *cluster.Cluster) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if did, err := (localInjector{cl}).heal(ctx); err != nil {
+	if did, err := (localInjector{LocalCluster(cl)}).heal(ctx); err != nil {
 		t.Errorf("heal the shared cluster (%v): %v", did, err)
 	}
 }

@@ -633,38 +633,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	mt.Acked = throughput(end.acked, end.ackedBytes, measured)
 	mt.Consumed = throughput(end.cons, end.cB, measured)
 
-	produce, raw, e2e, delay := stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
-	mt.FailedByError = map[string]int64{}
-	for _, pw := range m.producers {
-		select {
-		case <-pw.done:
-		default:
-			continue // still running: its histograms are not ours to read
-		}
-		produce.Merge(pw.produce)
-		raw.Merge(pw.produceRaw)
-		delay.Merge(pw.sendDelay)
-		for k, v := range pw.failedByName {
-			mt.FailedByError[k] += v
-		}
-		for k, v := range pw.sendFailed {
-			mt.FailedByError[k] += v
-		}
-		for k, v := range pw.clientErrs {
-			m.note("producer %d: client error %s (%d times)", pw.id, k, v)
-		}
-	}
-	for _, c := range m.consumers {
-		select {
-		case <-c.done:
-		default:
-			continue
-		}
-		e2e.Merge(c.e2e)
-		if c.foreign > 0 {
-			m.note("consumer read %d records without the kbench header", c.foreign)
-		}
-	}
+	produce, raw, e2e, delay := m.mergeWorkers()
 	mt.ProduceLatency = produce.Summary()
 	mt.ProduceLatencyRaw = raw.Summary()
 	mt.ProduceLatencyKind = stats.LatencySendToAck
@@ -700,6 +669,45 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 			m.note("consumers fell behind (lag %d records at the end of the measured phase): end-to-end latency measures their backlog", lagEnd)
 		}
 	}
+}
+
+// mergeWorkers merges the stopped workers' histograms (produce, produce raw, end-to-end, send
+// delay) and failure counts; a worker still running is left out (its data is not ours to read).
+func (m *measurement) mergeWorkers() (produce, raw, e2e, delay *stats.Histogram) {
+	produce, raw, e2e, delay = stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
+	mt := &m.res.Metrics
+	mt.FailedByError = map[string]int64{}
+	for _, pw := range m.producers {
+		select {
+		case <-pw.done:
+		default:
+			continue // still running: its histograms are not ours to read
+		}
+		produce.Merge(pw.produce)
+		raw.Merge(pw.produceRaw)
+		delay.Merge(pw.sendDelay)
+		for k, v := range pw.failedByName {
+			mt.FailedByError[k] += v
+		}
+		for k, v := range pw.sendFailed {
+			mt.FailedByError[k] += v
+		}
+		for k, v := range pw.clientErrs {
+			m.note("producer %d: client error %s (%d times)", pw.id, k, v)
+		}
+	}
+	for _, c := range m.consumers {
+		select {
+		case <-c.done:
+		default:
+			continue
+		}
+		e2e.Merge(c.e2e)
+		if c.foreign > 0 {
+			m.note("consumer read %d records without the kbench header", c.foreign)
+		}
+	}
+	return produce, raw, e2e, delay
 }
 
 func throughput(records, bytes int64, seconds float64) stats.Throughput {

@@ -39,7 +39,7 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			err = errors.Join(err, cerr)
 		}
 	}()
-	points = withFlushScheduler(points, opts.Cluster != nil)
+	points = withFlushScheduler(points, s.ctl().Local())
 	if perr := s.preflight(ctx, points); perr != nil {
 		return perr
 	}
