@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/faults"
 )
 
 // The policy "is this kbench's own cluster" is decided in one place: Options.control.
@@ -45,10 +46,10 @@ func TestRemoteClusterRefuses(t *testing.T) {
 		t.Errorf("active controller of a remote cluster: %d, %v; want -1 (not knowable), nil", id, err)
 	}
 	inj, err := newInjector(Options{FaultCommands: map[string]string{"kill": "true", "start": "true"}})
-	if err != nil || inj.name() != "remote-commands" {
+	if err != nil || faults.Kind(inj) != "remote-commands" {
 		t.Errorf("remote cluster with commands: injector %v, %v", inj, err)
 	}
-	if inj, err := newInjector(Options{Cluster: &cluster.Cluster{}}); err != nil || inj.name() != "local" {
+	if inj, err := newInjector(Options{Cluster: &cluster.Cluster{}}); err != nil || faults.Kind(inj) != "local" {
 		t.Errorf("local cluster: injector %v, %v", inj, err)
 	}
 }
