@@ -18,6 +18,7 @@ type consumerWorker struct {
 	clock  phaseClock
 	commit bool        // commit after processing (enable.auto.commit=false)
 	slot   *workerSlot // non-nil: the consumer runs as worker processes (cons is nil)
+	read   *readSignal // wakes the phase waiting for reads (drain, backlog read); nil: none
 	// backlog: consume.mode backlog; every record counts and no latency is recorded (records
 	// waited by design). firstNs and lastNs (poll goroutine; read after done) bound the read.
 	backlog         bool
@@ -53,6 +54,7 @@ func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 				continue
 			}
 			w.c.consumedAll.Add(1)
+			w.read.read()
 			if w.backlog {
 				if w.firstNs == 0 {
 					w.firstNs = now

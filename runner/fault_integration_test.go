@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/faults"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -25,7 +26,7 @@ func healShared(t *testing.T, cl *cluster.Cluster) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if did, err := (localInjector{cl}).heal(ctx); err != nil {
+	if did, err := faults.Heal(ctx, faults.LocalInjector(LocalCluster(cl))); err != nil {
 		t.Errorf("heal the shared cluster (%v): %v", did, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/faults"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -23,12 +24,37 @@ const defaultProcessingDelay = 200 * time.Millisecond
 
 // faultState is one point's fault machinery (zero: no faults, in-process consumers).
 type faultState struct {
-	runner   *faultRunner
+	runner   *faults.Runner
 	pool     *workerPool
 	mode     string
 	delay    time.Duration
 	caughtUp bool
 }
+
+// ErrFaultSetup says the fault schedule cannot run against this cluster (a missing remote
+// command, a target that does not exist): the profile or flags must change.
+var ErrFaultSetup = faults.ErrSetup
+
+// outputTailBytes is how much of a process's output an event or a note keeps.
+const outputTailBytes = faults.OutputTailBytes
+
+func tailString(s string, n int) string { return faults.TailString(s, n) }
+
+// newInjector is the run's fault injector: the local cluster's processes when kbench runs the
+// cluster and no --fault-command was given, else the user's commands.
+func newInjector(opts Options) (faults.Injector, error) {
+	var local faults.Processes
+	if cl := opts.control(); cl.Local() {
+		local = cl
+	}
+	return faults.NewInjector(local, opts.Faults, opts.FaultCommands, opts.FaultCommandTimeout)
+}
+
+// crasher kills and replaces consumer worker processes for the fault schedule.
+type crasher struct{ wp *workerPool }
+
+func (c crasher) Kill(i int) (string, error)  { return c.wp.kill(i) }
+func (c crasher) Start(i int) (string, error) { return c.wp.start(i) }
 
 // checkFaultSetup refuses, before anything runs, a schedule this cluster cannot carry out: a
 // remote cluster without the needed commands, a target outside a point's workload.
@@ -118,15 +144,15 @@ func (m *measurement) startFaults(ctx context.Context) {
 		m.note("faults not run: %v", err)
 		return
 	}
-	r := &faultRunner{
-		schedule: m.s.opts.Faults, inj: inj, md: m.s.admin, topic: m.topic, partitions: m.partitions,
-		clock: m.clock, measured: time.Duration(m.clock.End - m.clock.Measure),
+	cfg := faults.Config{
+		Schedule: m.s.opts.Faults, Injector: inj, Metadata: m.s.admin, Topic: m.topic, Partitions: m.partitions,
+		Clock: faults.Clock{Start: m.clock.Start, Measure: m.clock.Measure, End: m.clock.End},
 	}
 	if m.fx.pool != nil {
-		r.consumers = m.fx.pool
+		cfg.Consumers = crasher{m.fx.pool}
 	}
-	m.fx.runner = r
-	r.start(ctx)
+	m.fx.runner = faults.NewRunner(cfg)
+	m.fx.runner.Start(ctx)
 }
 
 // endFaults stops the schedule once the measured phase is over, lets the current fault heal,
@@ -136,9 +162,9 @@ func (m *measurement) endFaults(ctx context.Context) {
 	if r == nil {
 		return
 	}
-	r.finish()
-	m.res.Faults = r.report()
-	healed, detail := r.healAll(ctx, healTimeout)
+	r.Finish()
+	m.res.Faults = r.Report()
+	healed, detail := r.HealAll(ctx, healTimeout)
 	m.res.Faults.Healed, m.res.Faults.HealDetail = healed, detail
 	if !healed {
 		m.note("the cluster was not fully healed before the verification read: %s", detail)
@@ -159,8 +185,8 @@ func (m *measurement) waitWorkersCaughtUp(ctx context.Context, limit time.Durati
 
 // fillAvailability sums the producers' timelines into the result's availability numbers.
 func (m *measurement) fillAvailability() {
-	var acks *timeline
-	fails := map[string]*timeline{}
+	var acks *faults.Timeline
+	fails := map[string]*faults.Timeline{}
 	for _, pw := range m.producers {
 		select {
 		case <-pw.done:
@@ -171,24 +197,24 @@ func (m *measurement) fillAvailability() {
 			continue
 		}
 		if acks == nil {
-			acks = newTimeline(pw.tl.start, pw.tl.span)
+			acks = faults.NewTimeline(pw.tl.start, pw.tl.span)
 		}
-		acks.merge(pw.tl.acks)
+		acks.Merge(pw.tl.acks)
 		for name, t := range pw.tl.fails {
 			if fails[name] == nil {
-				fails[name] = newTimeline(pw.tl.start, pw.tl.span)
+				fails[name] = faults.NewTimeline(pw.tl.start, pw.tl.span)
 			}
-			fails[name].merge(t)
+			fails[name].Merge(t)
 		}
 	}
 	if acks == nil {
 		return
 	}
-	var firings []firing
+	var firings []faults.Firing
 	if m.fx.runner != nil {
-		firings = m.fx.runner.firings
+		firings = m.fx.runner.Firings()
 	}
-	m.res.Availability = computeAvailability(acks, fails, firings, m.clock.Measure, m.clock.End)
+	m.res.Availability = faults.ComputeAvailability(acks, fails, firings, m.clock.Measure, m.clock.End)
 }
 
 // auditFaults adds the classification check, the idempotence verdict and the consumer group's
@@ -215,4 +241,38 @@ func (m *measurement) auditFaults(ledgers []*audit.Ledger, v *audit.Verifier) {
 			m.note("consumer worker %d stderr: %s", i, tail)
 		}
 	}
+}
+
+// producerTimelines are one producer's ack and failure timelines, written by its delivery
+// goroutine only.
+type producerTimelines struct {
+	start int64
+	span  time.Duration
+	acks  *faults.Timeline
+	fails map[string]*faults.Timeline // allocated on the first failure of each error name
+}
+
+func newProducerTimelines(clock phaseClock, drain time.Duration) *producerTimelines {
+	span := time.Duration(clock.End-clock.Start) + drain + faults.TimelineTail
+	return &producerTimelines{start: clock.Start, span: span, acks: faults.NewTimeline(clock.Start, span), fails: map[string]*faults.Timeline{}}
+}
+
+// ack counts one successful acknowledgement at now; nil-safe.
+func (p *producerTimelines) ack(now int64) {
+	if p != nil {
+		p.acks.Add(now)
+	}
+}
+
+// fail counts one failed delivery at now; nil-safe.
+func (p *producerTimelines) fail(now int64, name string) {
+	if p == nil {
+		return
+	}
+	t := p.fails[name]
+	if t == nil {
+		t = faults.NewTimeline(p.start, p.span)
+		p.fails[name] = t
+	}
+	t.Add(now)
 }

@@ -362,11 +362,11 @@ func (s *session) checkBrokerConfigAllowed(ctx context.Context, points []profile
 		return nil
 	}
 	names := sortedKeys(keys)
-	if s.opts.Cluster == nil && !s.opts.AllowBrokerConfig {
+	if !s.ctl().Local() && !s.opts.AllowBrokerConfig {
 		return fmt.Errorf("%w: the profile changes broker settings (%s) cluster-wide on %s, a cluster kbench did not start: pass --allow-broker-config to allow it (each change is restored after its point, and a restore file for `kbench restore` is written first)",
 			ErrBrokerConfigNotAllowed, strings.Join(names, ", "), s.conn.bootstrap)
 	}
-	if s.opts.OutDir == "" && s.opts.Cluster == nil {
+	if s.opts.OutDir == "" && !s.ctl().Local() {
 		return fmt.Errorf("%w: broker settings (%s) change only with a results folder, where the restore file goes", ErrBrokerConfigNotAllowed, strings.Join(names, ", "))
 	}
 	ids := s.brokerIDs()

@@ -26,6 +26,9 @@ type Options struct {
 	// Cluster is the local cluster when kbench runs one (nil for a remote cluster). Static broker
 	// settings need it (rolling restart); a remote cluster refuses points that have them.
 	Cluster *cluster.Cluster
+	// Control overrides how kbench acts on the cluster's processes (nil: the local Cluster when
+	// set, else a remote cluster that refuses process-level actions); see ClusterControl.
+	Control ClusterControl
 	// OutDir is the results folder (index.json, points/<id>.json, points/<id>.hlog).
 	OutDir string
 	// RunID names the run in result files and topic names; empty: derived from the start time.

@@ -128,10 +128,25 @@ type measurement struct {
 	lease      *topicLease // the topic and, on an existing topic, where the point's records begin
 	idBase     uint32      // first producer id (random on an existing topic: marks this point's records)
 
+	// Decided once by plan.
+	dur         time.Duration // measured phase
+	nsec        int           // its seconds (the collector's length)
+	maxIn       int64         // records in flight per producer
+	backlogMode bool          // consume.mode backlog
+	group       string
+	commit      bool          // consumers commit after processing
+	stop        chan struct{} // closed to stop the consumers' poll loops
+	read        *readSignal   // the consumers' reads, for the phases that wait on them
+
 	clock     phaseClock
 	col       *collector
 	producers []*producerWorker
 	consumers []*consumerWorker
+	sends     sync.WaitGroup     // the producers' send loops
+	polling   bool               // consumer poll loops started (warmup)
+	sending   bool               // producers started (warmup): drain closes them, not teardown
+	torn      bool               // teardown ran; allDone is its answer
+	allDone   bool               // every client stopped in time
 	backlog   *stats.BacklogRead // consume.mode backlog: the read after the producers
 	fx        faultState         // faults, consumer worker processes (faultpoint.go)
 }
@@ -140,86 +155,120 @@ func (m *measurement) note(format string, args ...any) {
 	m.res.Notes = append(m.res.Notes, fmt.Sprintf(format, args...))
 }
 
+// run is the point's life as phases: setup (clients), warmup (group join, clock, producers and
+// faults started), measure, drain, teardown (clients stopped), record and audit. teardown is
+// deferred once and idempotent: an error in any phase leaves through the same cleanup, and the
+// normal path calls it before the metrics are read (they need every client stopped).
 func (m *measurement) run(ctx context.Context) error {
-	w := m.p.Workload
-	nprod := max(1, w.Producers)
-	dur := w.Duration
-	if dur <= 0 {
-		dur = 10 * time.Second
+	m.plan()
+	defer m.teardown()
+	if err := m.setup(); err != nil {
+		return err
 	}
-	nsec := int(math.Ceil(dur.Seconds()))
-	m.col = newCollector(nsec)
-	go m.col.run()
-	conn := m.s.conn
+	m.warmup(ctx)
+	samples := m.measure(ctx)
+	drained, err := m.drain(ctx)
+	if err != nil {
+		return err
+	}
+	m.record(samples, m.teardown())
+	if ctx.Err() != nil {
+		m.skipAudit("interrupted before the read began")
+		return ErrInterrupted
+	}
+	if err := m.audit(ctx); err != nil {
+		return err
+	}
+	if !drained || !m.res.Audit.ReadComplete() {
+		m.res.Status = stats.StatusIncomplete
+	} else {
+		m.res.Status = stats.StatusOK
+	}
+	return nil
+}
 
-	// Consumers first: a fresh group takes seconds to form (group.initial.rebalance.delay.ms), and
-	// that must happen before the measured phase.
-	group := m.s.groupFor(m.p)
-	stop := make(chan struct{})
-	ccfg := consumerConfig(conn, m.p, group, "kbench-consumer")
+// plan computes the point's defaults once: the measured duration and its seconds, the group,
+// the commit mode, the consume mode and how deep a producer's pipeline may get.
+func (m *measurement) plan() {
+	w := m.p.Workload
+	m.dur = w.Duration
+	if m.dur <= 0 {
+		m.dur = 10 * time.Second
+	}
+	m.nsec = int(math.Ceil(m.dur.Seconds()))
+	m.maxIn = int64(w.MaxInFlight)
+	if m.maxIn <= 0 {
+		m.maxIn = defaultMaxInFlight
+	}
+	m.backlogMode = w.Backlog()
+	m.group = m.s.groupFor(m.p)
+	m.stop = make(chan struct{})
+	m.read = newReadSignal()
+	m.col = newCollector(m.nsec)
+	go m.col.run()
+}
+
+// setup creates the clients. Consumers come first: a fresh group takes seconds to form
+// (group.initial.rebalance.delay.ms), and that must happen before the measured phase.
+func (m *measurement) setup() error {
+	ccfg := consumerConfig(m.s.conn, m.p, m.group, "kbench-consumer")
 	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
-	commit := ccfg["enable.auto.commit"] == "false"
-	backlog := w.Backlog()
-	if backlog && (m.usesWorkers() || (m.lease != nil && m.lease.existing)) {
+	m.commit = ccfg["enable.auto.commit"] == "false"
+	if m.backlogMode && (m.usesWorkers() || (m.lease != nil && m.lease.existing)) {
 		return errors.New("consume.mode backlog runs the consumers in kbench's process on a fresh topic: not with consumer processes, consumer faults or --existing-topic")
 	}
 	if m.usesWorkers() {
-		if err := m.startWorkerConsumers(conn, group, commit); err != nil {
-			m.stopConsumers(stop)
+		if err := m.startWorkerConsumers(m.s.conn, m.group, m.commit); err != nil {
 			return fmt.Errorf("start consumer workers: %w", err)
 		}
 	}
-	if !backlog && m.fx.pool == nil {
-		if err := m.newConsumers(group, commit); err != nil {
-			m.stopConsumers(stop)
+	if !m.backlogMode && m.fx.pool == nil {
+		if err := m.newConsumers(); err != nil {
 			return err
 		}
 	}
-	pcfg := producerConfig(conn, m.p, "kbench-producer")
-	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
-	if w.Rate == 0 {
-		maxIn := w.MaxInFlight
-		if maxIn <= 0 {
-			maxIn = defaultMaxInFlight
-		}
-		m.note("max rate (closed loop) with up to %d records in flight per producer: produce latency here is mostly time queued in the client (in flight / throughput, Little's law); measure latency at a target rate", maxIn)
+	m.res.Effective.ProducerConfig = profiles.Redact(producerConfig(m.s.conn, m.p, "kbench-producer"))
+	if m.p.Workload.Rate == 0 {
+		m.note("max rate (closed loop) with up to %d records in flight per producer: produce latency here is mostly time queued in the client (in flight / throughput, Little's law); measure latency at a target rate", m.maxIn)
 	}
+	return m.newProducers()
+}
+
+// newProducers creates the point's producer instances (not yet sending).
+func (m *measurement) newProducers() error {
+	w := m.p.Workload
+	nprod := max(1, w.Producers)
 	for i := 0; i < nprod; i++ {
-		cfg := producerConfig(conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
+		cfg := producerConfig(m.s.conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
 		pr, err := kafka.NewProducer(toConfigMap(cfg))
 		if err != nil {
-			m.closeProducers()
-			m.stopConsumers(stop)
 			return fmt.Errorf("create producer (config %s): %w", formatConfig(profiles.Redact(cfg)), err)
-		}
-		maxIn := int64(w.MaxInFlight)
-		if maxIn <= 0 {
-			maxIn = defaultMaxInFlight
 		}
 		pw := &producerWorker{
 			id: m.idBase + uint32(i), p: pr, topic: m.topic, nparts: int32(m.partitions), keyDist: w.KeyDistribution,
-			sizes: newSizeCycle(w.MessageSizeMin, w.MessageSizeMax), maxIn: maxIn,
+			sizes: newSizeCycle(w.MessageSizeMin, w.MessageSizeMax), maxIn: m.maxIn,
 			room: make(chan struct{}, 1), sendFailed: map[string]int64{}, ledger: audit.NewLedger(m.idBase + uint32(i)),
 			produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(), clientErrs: map[string]int64{},
 			failedByName: map[string]int64{}, done: make(chan struct{}),
 		}
+		m.producers = append(m.producers, pw)
 		if w.Rate > 0 {
 			pw.sendDelay = stats.NewHistogram() // closed loop schedules nothing: no delay to record
 			if pw.pacer, err = NewPacer(w.Rate, nprod, i, 0); err != nil {
-				m.closeProducers()
-				m.stopConsumers(stop)
 				return err
 			}
 		}
-		m.producers = append(m.producers, pw)
 	}
+	return nil
+}
 
-	// Start the consumers and wait (bounded) until the group has every partition.
-	start := time.Now()
-	m.setClock(start, w.Warmup, dur)
+// warmup starts the consumers and waits (bounded) until the group has every partition, then
+// starts the clock (warmup, then the measured phase), the producers and the fault schedule.
+func (m *measurement) warmup(ctx context.Context) {
+	m.polling = true
 	for _, c := range m.consumers {
 		if c.slot == nil {
-			go c.poll(ctx, stop)
+			go c.poll(ctx, m.stop)
 		}
 	}
 	m.startConsumerReaders()
@@ -228,26 +277,46 @@ func (m *measurement) run(ctx context.Context) error {
 			m.note("consumer group did not get every partition within 30s; end-to-end latency includes the join")
 		}
 	}
-	// Now the clock starts: warmup, then the measured phase.
-	start = time.Now()
-	m.setClock(start, w.Warmup, dur)
-	var sends sync.WaitGroup
+	m.setClock(time.Now(), m.p.Workload.Warmup, m.dur)
+	m.sending = true
 	for _, pw := range m.producers {
 		go pw.deliveries()
-		sends.Add(1)
-		go func() { defer sends.Done(); pw.send(ctx) }()
+		m.sends.Add(1)
+		go func() { defer m.sends.Done(); pw.send(ctx) }()
 	}
 	m.startFaults(ctx)
+}
 
-	samples := m.sampleMeasured(ctx, nsec)
-	sends.Wait()
+// measure samples the counters once a second until the measured phase ends, waits for the send
+// loops to stop, then ends the fault schedule (healing the cluster before anything reads).
+func (m *measurement) measure(ctx context.Context) []sample {
+	samples := m.sampleMeasured(ctx, m.nsec)
+	m.sends.Wait()
 	m.endFaults(ctx)
+	return samples
+}
 
-	// Drain: outstanding deliveries, then consumers catching up (bounded; skipped after Ctrl-C).
+// drain waits, bounded (5 s after Ctrl-C), for outstanding deliveries, then for the consumers to
+// catch up (or runs the backlog read). It returns false when deliveries were purged.
+func (m *measurement) drain(ctx context.Context) (bool, error) {
 	limit := m.s.opts.drainTimeout()
 	if ctx.Err() != nil {
 		limit = 5 * time.Second
 	}
+	drained := m.drainProducers(limit)
+	m.waitWorkersCaughtUp(ctx, limit)
+	switch {
+	case ctx.Err() != nil:
+	case m.backlogMode:
+		return drained, m.readBacklog(ctx, limit)
+	case len(m.consumers) > 0 && m.fx.pool == nil:
+		m.waitCaughtUp(ctx, limit)
+	}
+	return drained, nil
+}
+
+// drainProducers drains every producer at once; false when one had to purge.
+func (m *measurement) drainProducers(limit time.Duration) bool {
 	var wg sync.WaitGroup
 	clean := make([]bool, len(m.producers))
 	for i, pw := range m.producers {
@@ -265,24 +334,41 @@ func (m *measurement) run(ctx context.Context) error {
 			m.note("producer %d: deliveries still outstanding after %s; purged (counted as indeterminate)", i, limit)
 		}
 	}
-	m.waitWorkersCaughtUp(ctx, limit)
-	if backlog && ctx.Err() == nil {
-		if err := m.readBacklog(ctx, group, commit, limit, stop); err != nil {
-			m.stopConsumers(stop)
-			return err
+	return drained
+}
+
+// waitCaughtUp waits (bounded) until the in-process consumers have read every acknowledged
+// record, woken by their reads rather than a timer.
+func (m *measurement) waitCaughtUp(ctx context.Context, limit time.Duration) {
+	m.read.arm(0)
+	bound := time.NewTimer(limit)
+	defer bound.Stop()
+	for {
+		if s := sampleAll(m.producers, m.consumers); s.consumedAll >= s.ackedAll {
+			return
+		}
+		select {
+		case <-m.read.moved:
+		case <-bound.C:
+			return
+		case <-ctx.Done():
+			return
 		}
 	}
-	if !backlog && len(m.consumers) > 0 && ctx.Err() == nil && m.fx.pool == nil {
-		deadline := time.Now().Add(limit)
-		for time.Now().Before(deadline) && ctx.Err() == nil {
-			s := sampleAll(m.producers, m.consumers)
-			if s.consumedAll >= s.ackedAll {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+}
+
+// teardown stops every client the point started (once; later calls return the first answer):
+// consumers, producers that never started sending, the per-second collector. It returns false
+// when a client did not stop in time; its histograms are then not read.
+func (m *measurement) teardown() bool {
+	if m.torn {
+		return m.allDone
 	}
-	allDone := m.stopConsumers(stop)
+	m.torn = true
+	if !m.sending {
+		m.closeProducers()
+	}
+	allDone := m.stopConsumers()
 	for _, pw := range m.producers {
 		select {
 		case <-pw.done:
@@ -294,30 +380,24 @@ func (m *measurement) run(ctx context.Context) error {
 		close(m.col.in)
 		<-m.col.finished
 	} else {
-		m.note("a client did not shut down in time; per-second latency percentiles left out")
-		m.col = newCollector(nsec) // never read the one a stuck goroutine may still write
+		m.col = newCollector(m.nsec) // never read the one a stuck goroutine may still write
 	}
-	m.fillMetrics(samples, dur)
+	m.allDone = allDone
+	return allDone
+}
+
+// record fills the result's metrics, availability and interval log once every client stopped.
+func (m *measurement) record(samples []sample, allDone bool) {
+	if !allDone {
+		m.note("a client did not shut down in time; per-second latency percentiles left out")
+	}
+	m.fillMetrics(samples, m.dur)
 	m.fillAvailability()
 	if allDone && m.s.opts.OutDir != "" {
 		if err := writeHlog(m.s.opts.OutDir, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
 			m.note("interval log not written: %v", err)
 		}
 	}
-
-	if ctx.Err() != nil {
-		m.skipAudit("interrupted before the read began")
-		return ErrInterrupted
-	}
-	if err := m.audit(ctx); err != nil {
-		return err
-	}
-	if !drained || !m.res.Audit.ReadComplete() {
-		m.res.Status = stats.StatusIncomplete
-	} else {
-		m.res.Status = stats.StatusOK
-	}
-	return nil
 }
 
 func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
@@ -339,9 +419,9 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 }
 
 // newConsumers creates the point's in-process measuring consumers, subscribed to its topic.
-func (m *measurement) newConsumers(group string, commit bool) error {
+func (m *measurement) newConsumers() error {
 	for i := 0; i < m.p.Workload.Consumers; i++ {
-		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(m.s.conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
+		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(m.s.conn, m.p, m.group, fmt.Sprintf("kbench-consumer-%d", i))))
 		if err != nil {
 			return fmt.Errorf("create consumer: %w", err)
 		}
@@ -349,7 +429,7 @@ func (m *measurement) newConsumers(group string, commit bool) error {
 			_ = c.Close()
 			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
 		}
-		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: commit, backlog: m.p.Workload.Backlog(),
+		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: m.commit, backlog: m.backlogMode, read: m.read,
 			e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{})})
 	}
 	return nil
@@ -359,32 +439,21 @@ func (m *measurement) newConsumers(group string, commit bool) error {
 // topic from the earliest offset until it has every acknowledged record (or limit runs out).
 // The rate is over first record to last, so the group join is left out as ConsumerPerformance
 // leaves it out; the process CPU over the same span is the consumers' cost, the producers being
-// idle.
-func (m *measurement) readBacklog(ctx context.Context, group string, commit bool, limit time.Duration, stop chan struct{}) error {
+// idle and this goroutine asleep until the consumers signal the first and the last record.
+func (m *measurement) readBacklog(ctx context.Context, limit time.Duration) error {
 	target := sampleAll(m.producers, nil).ackedAll
-	if err := m.newConsumers(group, commit); err != nil {
+	m.read.arm(target) // before the consumers exist: every record they read counts
+	if err := m.newConsumers(); err != nil {
 		return err
 	}
 	subscribed := time.Now()
 	for _, c := range m.consumers {
-		go c.poll(ctx, stop)
+		go c.poll(ctx, m.stop)
 	}
-	deadline := subscribed.Add(limit)
-	var cpu0 time.Duration
-	started := false
-	all := sample{}
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		all = sampleAll(nil, m.consumers)
-		if !started && all.consumedAll > 0 {
-			cpu0, started = processCPU(), true
-		}
-		if all.consumedAll >= target {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	cpu := processCPU() - cpu0
-	close(stop) // the consumers are closed with the live ones' path (stopConsumers) later
+	bound := time.NewTimer(limit)
+	defer bound.Stop()
+	cpu0, cpu := m.awaitBacklog(ctx, target, bound.C)
+	close(m.stop) // the consumers are closed with the live ones' path (stopConsumers) later
 	for _, c := range m.consumers {
 		select {
 		case <-c.done:
@@ -392,7 +461,7 @@ func (m *measurement) readBacklog(ctx context.Context, group string, commit bool
 			return errors.New("backlog read: a consumer did not stop within 5s")
 		}
 	}
-	all = sampleAll(nil, m.consumers)
+	all := sampleAll(nil, m.consumers)
 	b := &stats.BacklogRead{Records: all.cons, Bytes: all.cB, Complete: all.consumedAll >= target}
 	var first, last int64
 	for _, c := range m.consumers {
@@ -404,13 +473,37 @@ func (m *measurement) readBacklog(ctx context.Context, group string, commit bool
 	if first != 0 {
 		b.JoinSeconds = time.Unix(0, first).Sub(subscribed).Seconds()
 		b.ReadSeconds = float64(last-first) / 1e9
-		b.CPUSeconds = cpu.Seconds()
+		b.CPUSeconds = (cpu - cpu0).Seconds()
 	}
 	if !b.Complete {
 		m.note("backlog read: the consumers read %d of %d acknowledged records within %s", all.consumedAll, target, limit)
 	}
 	m.backlog = b
 	return nil
+}
+
+// awaitBacklog sleeps until the consumers read their first record (the CPU clock starts) and
+// then the target (or the bound or ctx ends it); it returns the process CPU at both moments.
+func (m *measurement) awaitBacklog(ctx context.Context, target int64, bound <-chan time.Time) (cpu0, cpu1 time.Duration) {
+	if target > 0 {
+		select {
+		case <-m.read.first:
+			cpu0 = processCPU()
+		case <-bound:
+			return 0, 0
+		case <-ctx.Done():
+			return 0, 0
+		}
+	}
+	if target <= 0 || len(m.read.moved) > 0 || sampleAll(nil, m.consumers).consumedAll >= target {
+		return cpu0, processCPU()
+	}
+	select {
+	case <-m.read.moved:
+	case <-bound:
+	case <-ctx.Done():
+	}
+	return cpu0, processCPU()
 }
 
 // processCPU is the process's user+system CPU time so far.
@@ -481,17 +574,23 @@ func (m *measurement) sampleMeasured(ctx context.Context, nsec int) []sample {
 }
 
 // stopConsumers stops the poll loops and closes the consumers; false if one did not stop in time.
-func (m *measurement) stopConsumers(stop chan struct{}) bool {
+func (m *measurement) stopConsumers() bool {
 	select {
-	case <-stop:
+	case <-m.stop:
 	default:
-		close(stop)
+		close(m.stop)
 	}
 	ok := true
 	if m.fx.pool != nil {
 		m.fx.pool.stopAll(10 * time.Second)
 	}
 	for _, c := range m.consumers {
+		if !m.polling { // set up but never polled (an error before warmup): nothing to wait for
+			if c.cons != nil {
+				closeBounded(func() { _ = c.cons.Close() }, 10*time.Second)
+			}
+			continue
+		}
 		select {
 		case <-c.done:
 		case <-time.After(5 * time.Second):
@@ -536,38 +635,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	mt.Acked = throughput(end.acked, end.ackedBytes, measured)
 	mt.Consumed = throughput(end.cons, end.cB, measured)
 
-	produce, raw, e2e, delay := stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
-	mt.FailedByError = map[string]int64{}
-	for _, pw := range m.producers {
-		select {
-		case <-pw.done:
-		default:
-			continue // still running: its histograms are not ours to read
-		}
-		produce.Merge(pw.produce)
-		raw.Merge(pw.produceRaw)
-		delay.Merge(pw.sendDelay)
-		for k, v := range pw.failedByName {
-			mt.FailedByError[k] += v
-		}
-		for k, v := range pw.sendFailed {
-			mt.FailedByError[k] += v
-		}
-		for k, v := range pw.clientErrs {
-			m.note("producer %d: client error %s (%d times)", pw.id, k, v)
-		}
-	}
-	for _, c := range m.consumers {
-		select {
-		case <-c.done:
-		default:
-			continue
-		}
-		e2e.Merge(c.e2e)
-		if c.foreign > 0 {
-			m.note("consumer read %d records without the kbench header", c.foreign)
-		}
-	}
+	produce, raw, e2e, delay := m.mergeWorkers()
 	mt.ProduceLatency = produce.Summary()
 	mt.ProduceLatencyRaw = raw.Summary()
 	mt.ProduceLatencyKind = stats.LatencySendToAck
@@ -603,6 +671,45 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 			m.note("consumers fell behind (lag %d records at the end of the measured phase): end-to-end latency measures their backlog", lagEnd)
 		}
 	}
+}
+
+// mergeWorkers merges the stopped workers' histograms (produce, produce raw, end-to-end, send
+// delay) and failure counts; a worker still running is left out (its data is not ours to read).
+func (m *measurement) mergeWorkers() (produce, raw, e2e, delay *stats.Histogram) {
+	produce, raw, e2e, delay = stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram(), stats.NewHistogram()
+	mt := &m.res.Metrics
+	mt.FailedByError = map[string]int64{}
+	for _, pw := range m.producers {
+		select {
+		case <-pw.done:
+		default:
+			continue // still running: its histograms are not ours to read
+		}
+		produce.Merge(pw.produce)
+		raw.Merge(pw.produceRaw)
+		delay.Merge(pw.sendDelay)
+		for k, v := range pw.failedByName {
+			mt.FailedByError[k] += v
+		}
+		for k, v := range pw.sendFailed {
+			mt.FailedByError[k] += v
+		}
+		for k, v := range pw.clientErrs {
+			m.note("producer %d: client error %s (%d times)", pw.id, k, v)
+		}
+	}
+	for _, c := range m.consumers {
+		select {
+		case <-c.done:
+		default:
+			continue
+		}
+		e2e.Merge(c.e2e)
+		if c.foreign > 0 {
+			m.note("consumer read %d records without the kbench header", c.foreign)
+		}
+	}
+	return produce, raw, e2e, delay
 }
 
 func throughput(records, bytes int64, seconds float64) stats.Throughput {

@@ -95,8 +95,8 @@ func (s *session) newRestoreRecord() *restoreRecord {
 	switch {
 	case s.opts.OutDir != "":
 		r.path = filepath.Join(s.opts.OutDir, RestoreFileName(s.runID))
-	case s.opts.Cluster != nil:
-		r.path = filepath.Join(s.opts.Cluster.Dir, RestoreFileName(s.runID))
+	case s.ctl().Local():
+		r.path = filepath.Join(s.ctl().Dir(), RestoreFileName(s.runID))
 	}
 	if r.path != "" {
 		if abs, err := filepath.Abs(r.path); err == nil {

@@ -86,8 +86,7 @@ type collector struct {
 	produce  []secSlot // per second, merged
 	e2e      []secSlot
 	delay    []secSlot
-	newest   int      // latest second any window arrived for
-	samples  []sample // one per tick of the measured phase
+	newest   int // latest second any window arrived for
 	lastP99  atomic.Uint64
 	finished chan struct{}
 }

@@ -40,8 +40,9 @@ func newSession(opts Options) (*session, error) {
 	if opts.Bootstrap == "" {
 		opts.Bootstrap = opts.Client.Bootstrap()
 	}
-	if opts.Bootstrap == "" && opts.Cluster != nil {
-		opts.Bootstrap = opts.Cluster.Bootstrap()
+	cl := opts.control()
+	if opts.Bootstrap == "" {
+		opts.Bootstrap = cl.Bootstrap()
 	}
 	if opts.Bootstrap == "" {
 		return nil, fmt.Errorf("no bootstrap servers: give --bootstrap, bootstrap.servers in --client-config, or run a local cluster")
@@ -72,11 +73,8 @@ func newSession(opts Options) (*session, error) {
 	_, libVersion := kafka.LibraryVersion()
 	s.env = stats.Environment{
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,
-		Brokers: len(md.Brokers), Bootstrap: opts.Bootstrap, LocalCluster: opts.Cluster != nil,
+		Brokers: len(md.Brokers), Bootstrap: opts.Bootstrap, LocalCluster: cl.Local(), KafkaVersion: cl.KafkaVersion(),
 		HostCores: runtime.NumCPU(), HostMemoryBytes: hostMemory(), HostOS: runtime.GOOS + "/" + runtime.GOARCH,
-	}
-	if opts.Cluster != nil {
-		s.env.KafkaVersion = opts.Cluster.KafkaVersion
 	}
 	return s, nil
 }
@@ -86,11 +84,11 @@ func newSession(opts Options) (*session, error) {
 // the admin client. It runs after errors and after Ctrl-C, with its own bound.
 func (s *session) close() error {
 	var err error
-	if st := s.rec.rf.Static; st != nil && s.opts.Cluster != nil {
+	if st := s.rec.rf.Static; st != nil && s.ctl().Local() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		want := originalStatic(s.opts.Cluster.BrokerConfig, st.Original)
-		if rerr := s.opts.Cluster.SetBrokerConfig(ctx, want, ""); rerr != nil {
+		want := originalStatic(s.ctl().StaticConfig(), st.Original)
+		if rerr := s.ctl().SetStaticConfig(ctx, want, ""); rerr != nil {
 			err = fmt.Errorf("restart brokers with their original static settings (%s): %w; run: kbench restore %s", formatConfig(want), rerr, s.rec.path)
 		} else {
 			s.static, s.rec.rf.Static = nil, nil
@@ -111,18 +109,18 @@ func (s *session) applyStatic(ctx context.Context, want map[string]string) error
 	if maps.Equal(want, s.static) || (len(want) == 0 && len(s.static) == 0) {
 		return nil
 	}
-	cl := s.opts.Cluster
-	if cl == nil {
+	cl := s.ctl()
+	if !cl.Local() {
 		return fmt.Errorf("%w (%s), and kbench restarts only its own local cluster: restart your brokers with %s set in server.properties yourself, then run this sweep again with a profile that does not sweep it (the brokers' value is read back and recorded)",
 			ErrStaticOnRemote, formatConfig(want), formatConfig(want))
 	}
 	st := s.rec.rf.Static
 	if st == nil {
-		st = &RestoreStatic{ClusterDir: cl.Dir, ClusterID: cl.ClusterID}
+		st = &RestoreStatic{ClusterDir: cl.Dir(), ClusterID: cl.ClusterID()}
 	}
 	for _, k := range sortedKeys(want) {
 		if !slices.ContainsFunc(st.Original, func(o StaticSetting) bool { return o.Key == k }) {
-			v, had := cl.BrokerConfig[k]
+			v, had := cl.StaticConfig()[k]
 			st.Original = append(st.Original, StaticSetting{Key: k, HadValue: had, Value: v})
 		}
 	}
@@ -130,10 +128,10 @@ func (s *session) applyStatic(ctx context.Context, want map[string]string) error
 	if err := s.rec.save(); err != nil {
 		return fmt.Errorf("before the rolling restart (nothing changed): %w", err)
 	}
-	target := originalStatic(cl.BrokerConfig, st.Original)
+	target := originalStatic(cl.StaticConfig(), st.Original)
 	maps.Copy(target, want)
 	by := fmt.Sprintf("kbench run %s (pid %d on %s); undo: kbench restore %s", s.runID, os.Getpid(), hostName(), s.rec.path)
-	if err := cl.SetBrokerConfig(ctx, target, by); err != nil {
+	if err := cl.SetStaticConfig(ctx, target, by); err != nil {
 		return fmt.Errorf("rolling restart with %s: %w", formatConfig(want), err)
 	}
 	s.static = maps.Clone(want)
@@ -153,8 +151,8 @@ var ErrClusterInconsistent = errors.New("local cluster's static broker settings 
 // that do not all run the recorded settings refuse a run that changes static settings (its
 // "original" would be wrong) and warn any other run; settings left by another run are named.
 func (s *session) checkLocalStatic(points []profiles.Point) error {
-	cl := s.opts.Cluster
-	if cl == nil {
+	cl := s.ctl()
+	if !cl.Local() {
 		return nil
 	}
 	if err := cl.Reload(); err != nil {
@@ -163,20 +161,20 @@ func (s *session) checkLocalStatic(points []profiles.Point) error {
 	_, static := leaseKeys(points)
 	if mis := cl.ConfigMismatch(); len(mis) > 0 {
 		why := strings.Join(mis, "; ")
-		if cl.ChangedBy != "" {
-			why += "; changed by " + cl.ChangedBy
+		if cl.ChangedBy() != "" {
+			why += "; changed by " + cl.ChangedBy()
 		}
 		if static {
-			return fmt.Errorf("%w: %s: put them back first (kbench restore FILE, see `kbench cluster status --dir %s`)", ErrClusterInconsistent, why, cl.Dir)
+			return fmt.Errorf("%w: %s: put them back first (kbench restore FILE, see `kbench cluster status --dir %s`)", ErrClusterInconsistent, why, cl.Dir())
 		}
 		s.warn("the local cluster's brokers do not all run the same static settings: %s", why)
 		return nil
 	}
-	if cl.ChangedBy != "" && len(cl.BrokerConfig) > 0 {
+	if cl.ChangedBy() != "" && len(cl.StaticConfig()) > 0 {
 		if static { // its "original" would be the other run's value
-			return fmt.Errorf("%w: the local cluster in %s runs with %s, left changed by %s: put it back first", ErrClusterInconsistent, cl.Dir, formatConfig(cl.BrokerConfig), cl.ChangedBy)
+			return fmt.Errorf("%w: the local cluster in %s runs with %s, left changed by %s: put it back first", ErrClusterInconsistent, cl.Dir(), formatConfig(cl.StaticConfig()), cl.ChangedBy())
 		}
-		s.warn("the local cluster runs with %s, left by %s", formatConfig(cl.BrokerConfig), cl.ChangedBy)
+		s.warn("the local cluster runs with %s, left by %s", formatConfig(cl.StaticConfig()), cl.ChangedBy())
 	}
 	return nil
 }

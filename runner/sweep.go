@@ -39,18 +39,8 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			err = errors.Join(err, cerr)
 		}
 	}()
-	points = withFlushScheduler(points, opts.Cluster != nil)
-	if perr := s.preflight(ctx, points); perr != nil {
-		return perr
-	}
-	if lerr := s.beforeChanges(ctx, points); lerr != nil {
-		return lerr
-	}
-	if ferr := checkFaultSetup(opts, points); ferr != nil {
-		return fmt.Errorf("%w: %w", ErrBadPoints, ferr)
-	}
-	for _, line := range opts.Client.FormatNotes() {
-		s.warn("%s", line)
+	if points, err = s.prepare(ctx, points); err != nil {
+		return err
 	}
 	idx := &stats.Index{
 		RunID: s.runID, Profile: opts.Profile, ProfileYAML: redactYAML(opts.ProfileYAML),
@@ -100,14 +90,8 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	if werr := stats.WriteIndex(opts.OutDir, idx); werr != nil {
 		return werr
 	}
-	if !opts.Quiet && opts.Progress != nil {
-		fmt.Fprintln(opts.Progress)
-		if werr := stats.WriteSummaryTable(opts.Progress, results); werr != nil {
-			return werr
-		}
-		if werr := stats.WriteSearchSummary(opts.Progress, results); werr != nil {
-			return werr
-		}
+	if werr := printSummary(opts, results); werr != nil {
+		return werr
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -116,6 +100,38 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, len(points), ErrPointsFailed, opts.OutDir, stopped)
 	}
 	return nil
+}
+
+// prepare checks the points against the cluster before anything changes (preflight, the
+// broker-settings lease, the local cluster's static settings, the fault schedule) and returns
+// them with the flusher interval the local cluster needs added.
+func (s *session) prepare(ctx context.Context, points []profiles.Point) ([]profiles.Point, error) {
+	points = withFlushScheduler(points, s.ctl().Local())
+	if err := s.preflight(ctx, points); err != nil {
+		return nil, err
+	}
+	if err := s.beforeChanges(ctx, points); err != nil {
+		return nil, err
+	}
+	if err := checkFaultSetup(s.opts, points); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadPoints, err)
+	}
+	for _, line := range s.opts.Client.FormatNotes() {
+		s.warn("%s", line)
+	}
+	return points, nil
+}
+
+// printSummary prints the sweep's summary tables unless Quiet.
+func printSummary(opts Options, results []*stats.Result) error {
+	if opts.Quiet || opts.Progress == nil {
+		return nil
+	}
+	fmt.Fprintln(opts.Progress)
+	if err := stats.WriteSummaryTable(opts.Progress, results); err != nil {
+		return err
+	}
+	return stats.WriteSearchSummary(opts.Progress, results)
 }
 
 // RunPoint measures one point on its own session (connect, measure, clean up) and writes its

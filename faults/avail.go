@@ -1,4 +1,4 @@
-package runner
+package faults
 
 import (
 	"math"
@@ -17,30 +17,31 @@ import (
 // timelineRes is the bucket width of the acknowledgement timeline.
 const timelineRes = 10 * time.Millisecond
 
-// timelineTail is how long after the measured phase (plus drain) the timeline keeps counting.
-const timelineTail = 60 * time.Second
+// TimelineTail is how long after the measured phase (plus drain) the timeline keeps counting.
+const TimelineTail = 60 * time.Second
 
-// timeline counts events in fixed buckets from start.
-type timeline struct {
+// Timeline counts events in fixed buckets from start.
+type Timeline struct {
 	start  int64 // unix ns of bucket 0
 	counts []uint32
 }
 
-func newTimeline(start int64, span time.Duration) *timeline {
+// NewTimeline covers span from start (unix ns).
+func NewTimeline(start int64, span time.Duration) *Timeline {
 	n := int(span/timelineRes) + 1
-	return &timeline{start: start, counts: make([]uint32, n)}
+	return &Timeline{start: start, counts: make([]uint32, n)}
 }
 
-// add counts one event at now (unix ns); events outside the span are not counted.
-func (t *timeline) add(now int64) {
+// Add counts one event at now (unix ns); events outside the span are not counted.
+func (t *Timeline) Add(now int64) {
 	i := (now - t.start) / int64(timelineRes)
 	if i >= 0 && i < int64(len(t.counts)) {
 		t.counts[i]++
 	}
 }
 
-// merge adds o's counts into t (same start and length).
-func (t *timeline) merge(o *timeline) {
+// Merge adds o's counts into t (same start and length).
+func (t *Timeline) Merge(o *Timeline) {
 	for i, c := range o.counts {
 		if i < len(t.counts) {
 			t.counts[i] += c
@@ -48,14 +49,14 @@ func (t *timeline) merge(o *timeline) {
 	}
 }
 
-// bucket is the index of time at (unix ns), clamped to the timeline.
-func (t *timeline) bucket(at int64) int {
+// bucket is the index of time at (unix ns), clamped to the Timeline.
+func (t *Timeline) bucket(at int64) int {
 	i := int((at - t.start) / int64(timelineRes))
 	return max(0, min(i, len(t.counts)))
 }
 
 // sum counts the events in buckets [from, to).
-func (t *timeline) sum(from, to int) int64 {
+func (t *Timeline) sum(from, to int) int64 {
 	var s int64
 	for i := max(0, from); i < min(to, len(t.counts)); i++ {
 		s += int64(t.counts[i])
@@ -64,7 +65,7 @@ func (t *timeline) sum(from, to int) int64 {
 }
 
 // longestGap is the longest run of empty buckets in [from, to), as a duration.
-func (t *timeline) longestGap(from, to int) time.Duration {
+func (t *Timeline) longestGap(from, to int) time.Duration {
 	best, run := 0, 0
 	for i := max(0, from); i < min(to, len(t.counts)); i++ {
 		if t.counts[i] == 0 {
@@ -78,7 +79,7 @@ func (t *timeline) longestGap(from, to int) time.Duration {
 }
 
 // firstNonEmpty is the index of the first non-empty bucket (len when all are empty).
-func (t *timeline) firstNonEmpty() int {
+func (t *Timeline) firstNonEmpty() int {
 	for i, c := range t.counts {
 		if c > 0 {
 			return i
@@ -88,7 +89,7 @@ func (t *timeline) firstNonEmpty() int {
 }
 
 // lastNonEmpty is the index after the last non-empty bucket (0 if all are empty).
-func (t *timeline) lastNonEmpty() int {
+func (t *Timeline) lastNonEmpty() int {
 	for i := len(t.counts) - 1; i >= 0; i-- {
 		if t.counts[i] > 0 {
 			return i + 1
@@ -97,42 +98,8 @@ func (t *timeline) lastNonEmpty() int {
 	return 0
 }
 
-// producerTimelines are one producer's ack and failure timelines, written by its delivery
-// goroutine only.
-type producerTimelines struct {
-	start int64
-	span  time.Duration
-	acks  *timeline
-	fails map[string]*timeline // allocated on the first failure of each error name
-}
-
-func newProducerTimelines(clock phaseClock, drain time.Duration) *producerTimelines {
-	span := time.Duration(clock.End-clock.Start) + drain + timelineTail
-	return &producerTimelines{start: clock.Start, span: span, acks: newTimeline(clock.Start, span), fails: map[string]*timeline{}}
-}
-
-// ack counts one successful acknowledgement at now; nil-safe.
-func (p *producerTimelines) ack(now int64) {
-	if p != nil {
-		p.acks.add(now)
-	}
-}
-
-// fail counts one failed delivery at now; nil-safe.
-func (p *producerTimelines) fail(now int64, name string) {
-	if p == nil {
-		return
-	}
-	t := p.fails[name]
-	if t == nil {
-		t = newTimeline(p.start, p.span)
-		p.fails[name] = t
-	}
-	t.add(now)
-}
-
-// firing is one fault as it fired, for the availability computation.
-type firing struct {
+// Firing is one fault as it fired, for the availability computation.
+type Firing struct {
 	fault  string
 	target string
 	at     int64 // unix ns
@@ -141,9 +108,9 @@ type firing struct {
 // preFaultWindow is how far back the pre-fault rate is measured.
 const preFaultWindow = 5 * time.Second
 
-// computeAvailability turns the summed timelines and the fault firings into stats.Availability.
+// ComputeAvailability turns the summed timelines and the fault firings into stats.Availability.
 // measure and end bound the measured phase (unix ns).
-func computeAvailability(acks *timeline, fails map[string]*timeline, firings []firing, measure, end int64) *stats.Availability {
+func ComputeAvailability(acks *Timeline, fails map[string]*Timeline, firings []Firing, measure, end int64) *stats.Availability {
 	a := &stats.Availability{TimelineResolutionMs: float64(timelineRes) / float64(time.Millisecond)}
 	a.LongestNoAckSeconds = acks.longestGap(acks.bucket(measure), acks.bucket(end)).Seconds()
 	sort.Slice(firings, func(i, j int) bool { return firings[i].at < firings[j].at })
@@ -184,7 +151,7 @@ func computeAvailability(acks *timeline, fails map[string]*timeline, firings []f
 // from `from` to the end of that window (its end: a backlog burst right after an outage must not
 // make the recovery look earlier than the outage's end). It returns (0, true) when the rate never fell, and
 // (-1, false) when it fell and was not back before `to`.
-func recovery(acks *timeline, from, to, perSec int, pre float64) (float64, bool) {
+func recovery(acks *Timeline, from, to, perSec int, pre float64) (float64, bool) {
 	if pre <= 0 {
 		return -1, false
 	}
@@ -207,7 +174,7 @@ func recovery(acks *timeline, from, to, perSec int, pre float64) (float64, bool)
 	return -1, false
 }
 
-func (t *timeline) at(i int) uint32 {
+func (t *Timeline) at(i int) uint32 {
 	if i < 0 || i >= len(t.counts) {
 		return 0
 	}

@@ -1,4 +1,4 @@
-package runner
+package faults
 
 import (
 	"bytes"
@@ -27,9 +27,9 @@ import (
 // exit status and which broker led which partition; a once-a-second metadata poll records
 // leadership changes. After the measured phase everything is healed before the audit reads.
 
-// ErrFaultSetup says the fault schedule cannot run against this cluster (a missing remote
+// ErrSetup says the fault schedule cannot run against this cluster (a missing remote
 // command, a target that does not exist): the profile or flags must change.
-var ErrFaultSetup = errors.New("fault schedule cannot run")
+var ErrSetup = errors.New("fault schedule cannot run")
 
 // Node roles in fault events.
 const (
@@ -60,8 +60,8 @@ type injection struct {
 	err        error
 }
 
-// injector carries out fault operations on cluster nodes.
-type injector interface {
+// Injector carries out fault operations on cluster nodes.
+type Injector interface {
 	// name is the injector's kind for the result file.
 	name() string
 	// do runs op (kill, start, pause, resume, restart) on node n.
@@ -73,7 +73,22 @@ type injector interface {
 }
 
 // localInjector acts on kbench's own local cluster by process id.
-type localInjector struct{ c *cluster.Cluster }
+type localInjector struct{ c Processes }
+
+// Processes is what the local injector does to the cluster's processes (runner.ClusterControl
+// of a cluster kbench runs provides it).
+type Processes interface {
+	Nodes() []*cluster.Node
+	Node(id int) (*cluster.Node, error)
+	Kill(id int) error
+	Pause(id int) error
+	Resume(id int) error
+	Restart(ctx context.Context, id int) error
+	ActiveController() (int, error)
+}
+
+// LocalInjector acts on a cluster kbench runs, by process id.
+func LocalInjector(p Processes) Injector { return localInjector{p} }
 
 func (l localInjector) name() string { return "local" }
 
@@ -111,7 +126,7 @@ func (l localInjector) activeController() (int, error) { return l.c.ActiveContro
 func (l localInjector) heal(ctx context.Context) ([]string, error) {
 	var did []string
 	var errs []error
-	for _, n := range l.c.Nodes {
+	for _, n := range l.c.Nodes() {
 		switch n.State() {
 		case cluster.StatePaused:
 			did = append(did, fmt.Sprintf("resumed %s %d", n.Role, n.ID))
@@ -134,8 +149,8 @@ type commandInjector struct {
 	broken   map[nodeRef]string // node -> the op that heals it, for nodes not yet healed
 }
 
-// outputTailBytes is how much of a command's output an event keeps.
-const outputTailBytes = 600
+// OutputTailBytes is how much of a command's output an event keeps.
+const OutputTailBytes = 600
 
 func (c *commandInjector) name() string { return "remote-commands" }
 
@@ -159,7 +174,7 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	in := injection{command: cmdline, output: tailString(out.String(), outputTailBytes)}
+	in := injection{command: cmdline, output: TailString(out.String(), OutputTailBytes)}
 	switch {
 	case cctx.Err() == context.DeadlineExceeded:
 		in.exitStatus, in.err = -1, fmt.Errorf("timed out after %s", c.timeout)
@@ -210,7 +225,8 @@ func (c *commandInjector) heal(ctx context.Context) ([]string, error) {
 	return did, errors.Join(errs...)
 }
 
-func tailString(s string, n int) string {
+// TailString is the end of s, at most n bytes, marked when cut.
+func TailString(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) > n {
 		return "..." + s[len(s)-n:]
@@ -218,26 +234,26 @@ func tailString(s string, n int) string {
 	return s
 }
 
-// consumerCrasher kills and replaces consumer worker processes.
-type consumerCrasher interface {
-	kill(i int) (string, error)
-	start(i int) (string, error)
+// ConsumerCrasher kills and replaces consumer worker processes.
+type ConsumerCrasher interface {
+	Kill(i int) (string, error)
+	Start(i int) (string, error)
 }
 
-// metadataAPI is what the scheduler needs from the admin client.
-type metadataAPI interface {
+// Metadata is what the scheduler needs from the admin client.
+type Metadata interface {
 	GetMetadata(topic *string, allTopics bool, timeoutMs int) (*kafka.Metadata, error)
 }
 
-// faultRunner runs one point's fault schedule.
-type faultRunner struct {
+// Runner runs one point's fault schedule.
+type Runner struct {
 	schedule   []profiles.Fault
-	inj        injector
-	md         metadataAPI
-	consumers  consumerCrasher // nil: consumers are not worker processes
+	inj        Injector
+	md         Metadata
+	consumers  ConsumerCrasher // nil: consumers are not worker processes
 	topic      string
 	partitions int
-	clock      phaseClock
+	clock      Clock
 	measured   time.Duration
 
 	stop     chan struct{}
@@ -247,7 +263,7 @@ type faultRunner struct {
 
 	// Written by the scheduler goroutine, read after done.
 	events  []stats.FaultEvent
-	firings []firing
+	firings []Firing
 	// Written by the watcher goroutine, read after watchOK.
 	changes []stats.LeaderChange
 
@@ -263,7 +279,7 @@ type plannedFault struct {
 	fault  profiles.Fault
 }
 
-func (r *faultRunner) plan() []plannedFault {
+func (r *Runner) plan() []plannedFault {
 	var out []plannedFault
 	for _, f := range r.schedule {
 		for _, t := range f.Times(r.measured) {
@@ -274,16 +290,16 @@ func (r *faultRunner) plan() []plannedFault {
 	return out
 }
 
-// start launches the scheduler and the leadership watcher.
-func (r *faultRunner) start(ctx context.Context) {
+// Start launches the scheduler and the leadership watcher.
+func (r *Runner) Start(ctx context.Context) {
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
 	r.watchEnd, r.watchOK = make(chan struct{}), make(chan struct{})
 	go r.watch()
 	go r.run(ctx)
 }
 
-// finish stops firing new faults, waits for the current one to heal, and stops the watcher.
-func (r *faultRunner) finish() {
+// Finish stops firing new faults, waits for the current one to heal, and stops the watcher.
+func (r *Runner) Finish() {
 	select {
 	case <-r.stop:
 	default:
@@ -298,12 +314,12 @@ func (r *faultRunner) finish() {
 	<-r.watchOK
 }
 
-func (r *faultRunner) sinceMeasure(t time.Time) float64 {
+func (r *Runner) sinceMeasure(t time.Time) float64 {
 	return float64(t.UnixNano()-r.clock.Measure) / 1e9
 }
 
 // run fires the planned faults in order until the plan ends or stop is closed.
-func (r *faultRunner) run(ctx context.Context) {
+func (r *Runner) run(ctx context.Context) {
 	defer close(r.done)
 	for _, pf := range r.plan() {
 		due := time.Unix(0, r.clock.Measure).Add(pf.offset)
@@ -332,7 +348,7 @@ func (r *faultRunner) run(ctx context.Context) {
 }
 
 // fire carries out one fault: inject, wait For, heal.
-func (r *faultRunner) fire(ctx context.Context, pf plannedFault) {
+func (r *Runner) fire(ctx context.Context, pf plannedFault) {
 	f := pf.fault
 	name := f.String()
 	ev := stats.FaultEvent{Fault: name, Step: "inject", ScheduledOffsetSeconds: pf.offset.Seconds()}
@@ -367,7 +383,7 @@ func (r *faultRunner) fire(ctx context.Context, pf plannedFault) {
 	start := time.Now()
 	r.step(ctx, &ev, injectOp, node, vars, start)
 	if ev.Error == "" {
-		r.firings = append(r.firings, firing{fault: name, target: node.String(), at: start.UnixNano()})
+		r.firings = append(r.firings, Firing{fault: name, target: node.String(), at: start.UnixNano()})
 	}
 	if healOp == "" || ev.Error != "" {
 		return
@@ -397,7 +413,7 @@ func (r *faultRunner) fire(ctx context.Context, pf plannedFault) {
 
 // leadersSeenSince is the leadership poll's last answer if it was asked for after t (nil
 // otherwise: the heal records no leaders rather than ones from before the fault).
-func (r *faultRunner) leadersSeenSince(t time.Time) map[string]int {
+func (r *Runner) leadersSeenSince(t time.Time) map[string]int {
 	r.seenMu.Lock()
 	defer r.seenMu.Unlock()
 	if r.seen == nil || r.seenAt.Before(t) {
@@ -407,7 +423,7 @@ func (r *faultRunner) leadersSeenSince(t time.Time) map[string]int {
 }
 
 // step runs one operation and appends its event.
-func (r *faultRunner) step(ctx context.Context, ev *stats.FaultEvent, op string, node nodeRef, vars map[string]string, start time.Time) {
+func (r *Runner) step(ctx context.Context, ev *stats.FaultEvent, op string, node nodeRef, vars map[string]string, start time.Time) {
 	ev.Operation = op
 	ev.StartOffsetSeconds = r.sinceMeasure(start)
 	var in injection
@@ -418,9 +434,9 @@ func (r *faultRunner) step(ctx context.Context, ev *stats.FaultEvent, op string,
 			break
 		}
 		if op == "kill-consumer" {
-			in.command, in.err = r.consumers.kill(node.id)
+			in.command, in.err = r.consumers.Kill(node.id)
 		} else {
-			in.command, in.err = r.consumers.start(node.id)
+			in.command, in.err = r.consumers.Start(node.id)
 		}
 		if in.err != nil {
 			in.exitStatus = -1
@@ -437,7 +453,7 @@ func (r *faultRunner) step(ctx context.Context, ev *stats.FaultEvent, op string,
 }
 
 // resolve turns a target into the node it names right now.
-func (r *faultRunner) resolve(t profiles.FaultTarget, leaders map[string]int) (nodeRef, error) {
+func (r *Runner) resolve(t profiles.FaultTarget, leaders map[string]int) (nodeRef, error) {
 	switch t.Kind {
 	case profiles.TargetBroker:
 		return nodeRef{roleBroker, t.ID}, nil
@@ -460,7 +476,7 @@ func (r *faultRunner) resolve(t profiles.FaultTarget, leaders map[string]int) (n
 }
 
 // leaders is partition -> leader id from a fresh metadata request (nil when it fails).
-func (r *faultRunner) leaders() map[string]int {
+func (r *Runner) leaders() map[string]int {
 	md, err := r.md.GetMetadata(&r.topic, false, 3000)
 	if err != nil {
 		return nil
@@ -477,7 +493,7 @@ func (r *faultRunner) leaders() map[string]int {
 }
 
 // watch polls the topic's leaders once a second and records every change.
-func (r *faultRunner) watch() {
+func (r *Runner) watch() {
 	defer close(r.watchOK)
 	prev := r.leaders()
 	tick := time.NewTicker(time.Second)
@@ -511,9 +527,9 @@ func (r *faultRunner) watch() {
 	}
 }
 
-// healAll brings every broken node back and waits (bounded) until every partition of the topic
+// HealAll brings every broken node back and waits (bounded) until every partition of the topic
 // has a leader and a full ISR, so the verification read sees a healed cluster.
-func (r *faultRunner) healAll(ctx context.Context, limit time.Duration) (bool, string) {
+func (r *Runner) HealAll(ctx context.Context, limit time.Duration) (bool, string) {
 	hctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	did, err := r.inj.heal(hctx)
@@ -538,7 +554,7 @@ func (r *faultRunner) healAll(ctx context.Context, limit time.Duration) (bool, s
 }
 
 // fullISR reports whether every partition of the topic has a leader and all replicas in sync.
-func (r *faultRunner) fullISR() (bool, string) {
+func (r *Runner) fullISR() (bool, string) {
 	md, err := r.md.GetMetadata(&r.topic, false, 3000)
 	if err != nil {
 		return false, err.Error()
@@ -558,30 +574,61 @@ func (r *faultRunner) fullISR() (bool, string) {
 	return true, ""
 }
 
-// report is the fault part of the result.
-func (r *faultRunner) report() *stats.FaultReport {
+// Report is the fault part of the result.
+func (r *Runner) Report() *stats.FaultReport {
 	return &stats.FaultReport{Schedule: r.schedule, Injector: r.inj.name(), Events: r.events, LeaderChanges: r.changes}
 }
 
-// newInjector picks the injector for the session: the local cluster when kbench runs it, else
-// the user's commands, checked against what the schedule needs.
-func newInjector(opts Options) (injector, error) {
-	if opts.Cluster != nil && len(opts.FaultCommands) == 0 {
-		return localInjector{opts.Cluster}, nil
+// NewInjector picks the injector of a run: the local cluster's processes (local non-nil and no
+// commands given), else the user's commands, checked against what the schedule needs. timeout
+// bounds each command (zero: 2 min).
+func NewInjector(local Processes, schedule []profiles.Fault, commands map[string]string, timeout time.Duration) (Injector, error) {
+	if local != nil && len(commands) == 0 {
+		return localInjector{local}, nil
 	}
 	var missing []string
-	for _, op := range profiles.NeededFaultCommands(opts.Faults) {
-		if _, ok := opts.FaultCommands[op]; !ok {
+	for _, op := range profiles.NeededFaultCommands(schedule) {
+		if _, ok := commands[op]; !ok {
 			missing = append(missing, op)
 		}
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%w: on a cluster kbench does not run, faults are shell commands; give --fault-command for %s (e.g. --fault-command 'kill=ssh kafka-{broker} sudo systemctl kill -s KILL kafka')",
-			ErrFaultSetup, strings.Join(missing, ", "))
+			ErrSetup, strings.Join(missing, ", "))
 	}
-	timeout := opts.FaultCommandTimeout
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
 	}
-	return &commandInjector{commands: opts.FaultCommands, timeout: timeout}, nil
+	return &commandInjector{commands: commands, timeout: timeout}, nil
 }
+
+// Kind is the injector's kind as result files name it ("local", "remote-commands").
+func Kind(i Injector) string { return i.name() }
+
+// Clock bounds a point's phases (unix ns): the warmup starts at Start, the measured phase runs
+// from Measure to End. Faults are timed from Measure.
+type Clock struct{ Start, Measure, End int64 }
+
+// Config is one point's fault schedule and what it acts on.
+type Config struct {
+	Schedule   []profiles.Fault
+	Injector   Injector
+	Metadata   Metadata        // leadership lookups and the full-ISR wait
+	Consumers  ConsumerCrasher // nil: consumers are not worker processes
+	Topic      string
+	Partitions int
+	Clock      Clock
+}
+
+// NewRunner prepares a point's schedule; Start fires it.
+func NewRunner(c Config) *Runner {
+	return &Runner{schedule: c.Schedule, inj: c.Injector, md: c.Metadata, consumers: c.Consumers, topic: c.Topic,
+		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure)}
+}
+
+// Firings are the faults that fired, for ComputeAvailability (read after Finish).
+func (r *Runner) Firings() []Firing { return r.firings }
+
+// Heal brings back every node the injector can see broken (a test's cleanup, a run's last word);
+// it returns what it did.
+func Heal(ctx context.Context, i Injector) ([]string, error) { return i.heal(ctx) }
