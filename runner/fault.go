@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
@@ -226,7 +226,7 @@ type consumerCrasher interface {
 
 // metadataAPI is what the scheduler needs from the admin client.
 type metadataAPI interface {
-	GetMetadata(topic *string, allTopics bool, timeoutMs int) (*kafka.Metadata, error)
+	Metadata(topic *string, allTopics bool, timeout time.Duration) (*driver.Metadata, error)
 }
 
 // faultRunner runs one point's fault schedule.
@@ -461,7 +461,7 @@ func (r *faultRunner) resolve(t profiles.FaultTarget, leaders map[string]int) (n
 
 // leaders is partition -> leader id from a fresh metadata request (nil when it fails).
 func (r *faultRunner) leaders() map[string]int {
-	md, err := r.md.GetMetadata(&r.topic, false, 3000)
+	md, err := r.md.Metadata(&r.topic, false, 3*time.Second)
 	if err != nil {
 		return nil
 	}
@@ -539,7 +539,7 @@ func (r *faultRunner) healAll(ctx context.Context, limit time.Duration) (bool, s
 
 // fullISR reports whether every partition of the topic has a leader and all replicas in sync.
 func (r *faultRunner) fullISR() (bool, string) {
-	md, err := r.md.GetMetadata(&r.topic, false, 3000)
+	md, err := r.md.Metadata(&r.topic, false, 3*time.Second)
 	if err != nil {
 		return false, err.Error()
 	}

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -184,7 +182,7 @@ func (m *measurement) run(ctx context.Context) error {
 	}
 	for i := 0; i < nprod; i++ {
 		cfg := producerConfig(conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
-		pr, err := kafka.NewProducer(toConfigMap(cfg))
+		pr, err := clientDriver.NewProducer(cfg)
 		if err != nil {
 			m.closeProducers()
 			m.stopConsumers(stop)
@@ -339,11 +337,11 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 // newConsumers creates the point's in-process measuring consumers, subscribed to its topic.
 func (m *measurement) newConsumers(group string, commit bool) error {
 	for i := 0; i < m.p.Workload.Consumers; i++ {
-		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(m.s.conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i))))
+		c, err := clientDriver.NewConsumer(consumerConfig(m.s.conn, m.p, group, fmt.Sprintf("kbench-consumer-%d", i)))
 		if err != nil {
 			return fmt.Errorf("create consumer: %w", err)
 		}
-		if err := c.Subscribe(m.topic, nil); err != nil {
+		if err := c.Subscribe(m.topic); err != nil {
 			_ = c.Close()
 			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
 		}

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/stats"
 )
@@ -74,7 +74,7 @@ type counters struct {
 // one reading delivery reports. Each owns its histograms and its half of the audit ledger.
 type producerWorker struct {
 	id       uint32
-	p        *kafka.Producer
+	p        driver.Producer
 	topic    string
 	nparts   int32
 	keyDist  string
@@ -104,11 +104,11 @@ type producerWorker struct {
 }
 
 // send produces records until the measured phase ends or ctx is done. It is the hot path: no lock,
-// no allocation of its own (one value buffer, one key buffer, one Message, reused).
+// no allocation of its own (one value buffer, one key buffer, one Record, reused).
 func (w *producerWorker) send(ctx context.Context) {
 	value := make([]byte, w.sizes.max())
 	key := make([]byte, keyLen)
-	msg := kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &w.topic}, Key: key}
+	rec := driver.Record{Topic: w.topic, Key: key}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var part int32 = int32(w.id) % w.nparts
@@ -137,7 +137,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			return
 		}
 		size := w.sizes.at(seq)
-		msg.Value = value[:size]
+		rec.Value = value[:size]
 		for {
 			now := nowNs()
 			if w.pacer == nil {
@@ -160,11 +160,11 @@ func (w *producerWorker) send(ctx context.Context) {
 					lastSwitch = now
 				}
 			}
-			msg.TopicPartition.Partition = part
+			rec.Partition = part
 			encodeHeader(value, recordHeader{Producer: w.id, Seq: seq, SendNs: now})
 			encodeKey(key, seq, now)
 			w.inflight.Add(1)
-			err := w.p.Produce(&msg, nil)
+			err := w.p.Produce(&rec)
 			if err == nil {
 				w.ledger.Sent(seq)
 				if w.clock.measured(sched) {
@@ -174,8 +174,7 @@ func (w *producerWorker) send(ctx context.Context) {
 				break
 			}
 			w.release()
-			var kerr kafka.Error
-			if errors.As(err, &kerr) && kerr.Code() == kafka.ErrQueueFull {
+			if err == driver.QueueFull {
 				// Never drop and never flush: wait for a delivery report to free space, then
 				// retry the same record (its scheduled time stays, so the wait counts as latency).
 				if !w.waitRoom(ctx, timer) {
@@ -230,20 +229,19 @@ func (w *producerWorker) release() {
 // deliveries reads delivery reports until the producer is closed.
 func (w *producerWorker) deliveries() {
 	defer close(w.done)
-	for ev := range w.p.Events() {
-		switch m := ev.(type) {
-		case *kafka.Message:
-			w.onDelivery(m)
-		case kafka.Error:
-			w.clientErrs[errorName(m)]++
-		}
-	}
+	w.p.Deliveries(w)
 	w.win.flush()
 	w.delayWin.flush()
 }
 
+// ClientError counts a client-level error event (driver.DeliveryHandler).
+func (w *producerWorker) ClientError(e driver.Error) { w.clientErrs[errorName(e)]++ }
+
+// Delivered accounts for one delivery report (driver.DeliveryHandler).
+func (w *producerWorker) Delivered(m *driver.Delivery) { w.onDelivery(m) }
+
 // onDelivery accounts for one delivery report.
-func (w *producerWorker) onDelivery(m *kafka.Message) {
+func (w *producerWorker) onDelivery(m *driver.Delivery) {
 	now := nowNs()
 	seq, sendNs, ok := decodeKey(m.Key)
 	if !ok {
@@ -257,8 +255,8 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	// Which phase a record belongs to is decided as the send loop and the consumers decide it
 	// (phaseClock): by its scheduled time at a target rate, by its actual send time at max rate.
 	measured := w.clock.measured(sched)
-	if err := m.TopicPartition.Error; err != nil {
-		code, name, indet := classifyError(err)
+	if m.Err.Code() != driver.ErrNoError {
+		code, name, indet := int(m.Err.Code()), m.Err.Name(), m.Err.Class() == driver.Indeterminate
 		w.ledger.Failed(seq, code, name, indet)
 		w.tl.fail(now, name)
 		if measured {
@@ -296,7 +294,7 @@ func (w *producerWorker) drain(limit time.Duration) bool {
 	}
 	if w.inflight.Load() > 0 {
 		clean = false
-		_ = w.p.Purge(kafka.PurgeQueue | kafka.PurgeInFlight | kafka.PurgeNonBlocking)
+		w.p.Purge()
 		d2 := time.Now().Add(5 * time.Second)
 		for w.inflight.Load() > 0 && time.Now().Before(d2) {
 			time.Sleep(5 * time.Millisecond)
@@ -311,18 +309,9 @@ func (w *producerWorker) drain(limit time.Duration) bool {
 	return clean
 }
 
-// closeBounded runs a client's Close with a bound: against a gone cluster librdkafka can take
-// long to tear down, and the sweep must go on (the client is then left to finish in the
-// background).
+// closeBounded runs a client's Close with a bound (see driver.CloseBounded).
 func closeBounded(closeFn func(), limit time.Duration) bool {
-	done := make(chan struct{})
-	go func() { closeFn(); close(done) }()
-	select {
-	case <-done:
-		return true
-	case <-time.After(limit):
-		return false
-	}
+	return driver.CloseBounded(closeFn, limit)
 }
 
 // errorName is the Kafka error code name of err ("REQUEST_TIMED_OUT", "_MSG_TIMED_OUT", ...).
@@ -331,37 +320,13 @@ func errorName(err error) string {
 	return name
 }
 
-// classifyError returns a delivery error's code, its name, and whether the record may still have
-// been written (indeterminate) rather than definitely not.
+// classifyError returns an error's code, its name, and whether a record it failed may still
+// have been written (indeterminate) rather than definitely not. An error that is not a
+// driver.Error is indeterminate ("UNKNOWN").
 func classifyError(err error) (code int, name string, indeterminate bool) {
-	var kerr kafka.Error
-	if !errors.As(err, &kerr) {
+	var de driver.Error
+	if !errors.As(err, &de) {
 		return -1, "UNKNOWN", true
 	}
-	c := kerr.Code()
-	name = codeName(c)
-	switch c {
-	case kafka.ErrMsgSizeTooLarge, kafka.ErrInvalidMsgSize, kafka.ErrUnknownTopicOrPart,
-		kafka.ErrTopicAuthorizationFailed, kafka.ErrPurgeQueue, kafka.ErrRecordListTooLarge,
-		kafka.ErrNotEnoughReplicas, kafka.ErrInvalidRecord, kafka.ErrUnknownPartition,
-		kafka.ErrInvalidRequiredAcks, kafka.ErrUnsupportedVersion, kafka.ErrClusterAuthorizationFailed,
-		kafka.ErrTimedOutQueue, kafka.ErrUnknownTopic, kafka.ErrTopicException, kafka.ErrPolicyViolation:
-		// Rejected before append (NOT_ENOUGH_REPLICAS is checked before the leader appends;
-		// PURGE_QUEUE and _TIMED_OUT_QUEUE were never sent; _UNKNOWN_TOPIC is the client's own
-		// refusal). librdkafka reports only the last attempt's error: when an earlier attempt
-		// timed out, such a record may still have been written. The audit counts those
-		// (failed_but_consumed) instead of trusting this list blindly.
-		return int(c), name, false
-	}
-	return int(c), name, true
-}
-
-// codeName turns a kafka.ErrorCode into Kafka's upper-case error name, which is how failures
-// are keyed in result files. ErrorCode.String gives librdkafka's description; the Go constant
-// names are CamelCase, so the name comes from librdkafka's own list where it has one.
-func codeName(c kafka.ErrorCode) string {
-	if n, ok := errorNames[c]; ok {
-		return n
-	}
-	return "ERR_" + itoa(int(c))
+	return int(de.Code()), de.Name(), de.Class() == driver.Indeterminate
 }

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/inputfile"
 	"github.com/kbench/kbench/profiles"
@@ -351,7 +349,7 @@ func restoreDynamic(ctx context.Context, rf *RestoreFile, bootstrap string, cc *
 	if _, err := probe(conn); err != nil {
 		return err
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(conn)))
+	a, err := clientDriver.NewAdmin(adminConfig(conn))
 	if err != nil {
 		return fmt.Errorf("admin client: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
@@ -67,9 +68,9 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		_, _ = io.Copy(io.Discard, in)
 		cancel()
 	}()
-	cfg := kafka.ConfigMap{}
-	for k, v := range spec.Config {
-		cfg[k] = v
+	cfg := maps.Clone(spec.Config)
+	if cfg == nil {
+		cfg = map[string]string{}
 	}
 	after := spec.CommitMode == string(profiles.CommitAfterProcessing)
 	if after {
@@ -77,18 +78,18 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	} else {
 		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
 	}
-	c, err := kafka.NewConsumer(&cfg)
+	c, err := clientDriver.NewConsumer(cfg)
 	if err != nil {
 		return fmt.Errorf("worker consumer: %w", err)
 	}
-	defer c.Close()
-	if err := c.Subscribe(spec.Topic, nil); err != nil {
+	defer func() { _ = c.Close() }()
+	if err := c.Subscribe(spec.Topic); err != nil {
 		return fmt.Errorf("worker subscribe %s: %w", spec.Topic, err)
 	}
 	w := bufio.NewWriterSize(out, 64<<10)
 	delay := time.Duration(spec.ProcessingDelayMs) * time.Millisecond
 	type polled struct {
-		tp     kafka.TopicPartition
+		tp     driver.TopicPartition
 		h      recordHeader
 		pollNs int64
 		size   uint32
@@ -97,11 +98,13 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var frame [recordFrameSz]byte
 	lastStatus, lastCommit := time.Now(), time.Now()
 	dirty := false
+	batch := make([]driver.Message, pollBatch)
 	for ctx.Err() == nil {
-		ev := c.Poll(50)
-		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error == nil {
+		nb, _ := c.Poll(50*time.Millisecond, batch)
+		for _, m := range batch[:nb] {
 			if h, err := decodeHeader(m.Value); err == nil {
-				pending = append(pending, polled{tp: m.TopicPartition, h: h, pollNs: time.Now().UnixNano(), size: uint32(len(m.Value))})
+				tp := driver.TopicPartition{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+				pending = append(pending, polled{tp: tp, h: h, pollNs: time.Now().UnixNano(), size: uint32(len(m.Value))})
 			}
 		}
 		now := time.Now()
@@ -121,7 +124,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 			if after {
 				next := p.tp
 				next.Offset++
-				if _, err := c.StoreOffsets([]kafka.TopicPartition{next}); err == nil {
+				if err := c.StoreOffsets([]driver.TopicPartition{next}); err == nil {
 					dirty = true
 				}
 			}
@@ -136,7 +139,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 		if after && dirty && time.Since(lastCommit) >= afterProcessingCommitInterval {
 			lastCommit = time.Now()
-			if _, err := c.Commit(); err == nil {
+			if err := c.Commit(); err == nil {
 				dirty = false
 			}
 		}
@@ -157,14 +160,14 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}
 	if after && dirty {
-		_, _ = c.Commit()
+		_ = c.Commit()
 	}
 	return nil
 }
 
 // workerPosition is the worker's assigned partition count and how many records it is behind the
 // high watermarks its client last saw (no network call); -1 when a position is not known yet.
-func workerPosition(c *kafka.Consumer) (int, int64) {
+func workerPosition(c driver.Consumer) (int, int64) {
 	parts, err := c.Assignment()
 	if err != nil || len(parts) == 0 {
 		return 0, 0
@@ -178,17 +181,17 @@ func workerPosition(c *kafka.Consumer) (int, int64) {
 		if p.Offset < 0 {
 			// Nothing consumed by this process yet (a replacement at the end of its
 			// partitions): its committed offset is where it stands.
-			com, err := c.Committed([]kafka.TopicPartition{parts[i]}, 1000)
+			com, err := c.Committed([]driver.TopicPartition{parts[i]}, time.Second)
 			if err != nil || len(com) == 0 || com[0].Offset < 0 {
 				return len(parts), -1
 			}
 			p.Offset = com[0].Offset
 		}
-		_, hi, err := c.GetWatermarkOffsets(*p.Topic, p.Partition)
+		_, hi, err := c.CachedWatermarks(p.Topic, p.Partition)
 		if err != nil {
 			return len(parts), -1
 		}
-		if d := hi - int64(p.Offset); d > 0 {
+		if d := hi - p.Offset; d > 0 {
 			behind += d
 		}
 	}
