@@ -11,6 +11,9 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/librdkafka"
+
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -87,7 +90,7 @@ func TestClassifyErrorDefinite(t *testing.T) {
 		{kafka.ErrPurgeInflight, true},
 	}
 	for _, tt := range tests {
-		_, name, indet := classifyError(kafka.NewError(tt.code, "", false))
+		_, name, indet := classifyError(kerr(tt.code, "", false))
 		if indet != tt.indet {
 			t.Errorf("%s: indeterminate %v, want %v", name, indet, tt.indet)
 		}
@@ -168,8 +171,8 @@ func (f *fakeInjector) heal(context.Context) ([]string, error) { return nil, nil
 
 type fakeMetadata struct{ leader int32 }
 
-func (f fakeMetadata) GetMetadata(topic *string, _ bool, _ int) (*kafka.Metadata, error) {
-	return &kafka.Metadata{Topics: map[string]kafka.TopicMetadata{*topic: {Topic: *topic, Partitions: []kafka.PartitionMetadata{
+func (f fakeMetadata) Metadata(topic *string, _ bool, _ time.Duration) (*driver.Metadata, error) {
+	return &driver.Metadata{Topics: map[string]driver.TopicMetadata{*topic: {Topic: *topic, Partitions: []driver.PartitionMetadata{
 		{ID: 0, Leader: f.leader, Replicas: []int32{1, 2, 3}, Isrs: []int32{1, 2, 3}}}}}}, nil
 }
 
@@ -216,14 +219,14 @@ type hangingMetadata struct {
 	release  chan struct{} // closed by the test: hanging requests return (timed out)
 }
 
-func (h *hangingMetadata) GetMetadata(topic *string, all bool, ms int) (*kafka.Metadata, error) {
+func (h *hangingMetadata) Metadata(topic *string, all bool, timeout time.Duration) (*driver.Metadata, error) {
 	select {
 	case <-h.injected:
 		<-h.release
-		return nil, kafka.NewError(kafka.ErrTimedOut, "metadata request timed out", false)
+		return nil, kerr(kafka.ErrTimedOut, "metadata request timed out", false)
 	default:
 	}
-	return fakeMetadata{leader: 2}.GetMetadata(topic, all, ms)
+	return fakeMetadata{leader: 2}.Metadata(topic, all, timeout)
 }
 
 // signalInjector notes when each operation went out and tells the test.
@@ -313,4 +316,9 @@ func TestFaultHealNotHeldBackByMetadata(t *testing.T) {
 	if heal.Leaders != nil {
 		t.Errorf("heal records leaders %v although no metadata request answered during the fault", heal.Leaders)
 	}
+}
+
+// kerr is a librdkafka error as the driver reports it.
+func kerr(code kafka.ErrorCode, msg string, fatal bool) error {
+	return librdkafka.Wrap(kafka.NewError(code, msg, fatal))
 }

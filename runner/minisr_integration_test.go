@@ -63,7 +63,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 			cl.KafkaVersion, profiles.MinISRCheckedKafkaVersion)
 	}
 	bootstrap := cl.Bootstrap()
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
+	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(bootstrap)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 
 	// Take the follower away and wait until the controller drops it from the ISR (about the
 	// 9 s broker session timeout).
-	md, err := a.GetMetadata(&topic, false, 10000)
+	md, err := a.Metadata(&topic, false, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		md, err := a.GetMetadata(&topic, false, 5000)
+		md, err := a.Metadata(&topic, false, 5*time.Second)
 		if err == nil && len(md.Topics[topic].Partitions) == 1 && len(md.Topics[topic].Partitions[0].Isrs) == 1 {
 			break
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -66,19 +68,19 @@ func TestRetryableRead(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{kafka.NewError(kafka.ErrUnknownPartition, "Local: Unknown partition", false), true},
-		{fmt.Errorf("high watermark of t/3: %w", kafka.NewError(kafka.ErrUnknownPartition, "Local: Unknown partition", false)), true},
-		{kafka.NewError(kafka.ErrLeaderNotAvailable, "", false), true},
-		{kafka.NewError(kafka.ErrNotLeaderForPartition, "", false), true},
-		{kafka.NewError(kafka.ErrTransport, "", false), true},
-		{kafka.NewError(kafka.ErrDestroyBroker, "Local: Broker handle destroyed without termination", false), true},
-		{kafka.NewError(kafka.ErrTimedOutQueue, "Local: Timed out in queue", false), true},
-		{kafka.NewError(kafka.ErrSaslAuthenticationFailed, "", false), false},
-		{kafka.NewError(kafka.ErrUnknownTopicOrPart, "", true), false}, // fatal: the client is done
-		{kafka.NewError(kafka.ErrTimedOut, "", false), true},
+		{kerr(kafka.ErrUnknownPartition, "Local: Unknown partition", false), true},
+		{fmt.Errorf("high watermark of t/3: %w", kerr(kafka.ErrUnknownPartition, "Local: Unknown partition", false)), true},
+		{kerr(kafka.ErrLeaderNotAvailable, "", false), true},
+		{kerr(kafka.ErrNotLeaderForPartition, "", false), true},
+		{kerr(kafka.ErrTransport, "", false), true},
+		{kerr(kafka.ErrDestroyBroker, "Local: Broker handle destroyed without termination", false), true},
+		{kerr(kafka.ErrTimedOutQueue, "Local: Timed out in queue", false), true},
+		{kerr(kafka.ErrSaslAuthenticationFailed, "", false), false},
+		{kerr(kafka.ErrUnknownTopicOrPart, "", true), false}, // fatal: the client is done
+		{kerr(kafka.ErrTimedOut, "", false), true},
 		{fmt.Errorf("partition t/0: %w", errNoLeader), true},
-		{kafka.NewError(kafka.ErrTopicAuthorizationFailed, "", false), false},
-		{kafka.NewError(kafka.ErrInvalidArg, "", false), false},
+		{kerr(kafka.ErrTopicAuthorizationFailed, "", false), false},
+		{kerr(kafka.ErrInvalidArg, "", false), false},
 		{errors.New("verification consumer: bad config"), false},
 	} {
 		if got := retryableRead(c.err); got != c.want {
@@ -97,7 +99,7 @@ func kfakeWithTopic(t *testing.T, topic string, partitions int32, records int) (
 	}
 	t.Cleanup(c.Close)
 	bootstrap := strings.Join(c.ListenAddrs(), ",")
-	p, err := kafka.NewProducer(toConfigMap(producerConfig(plainConnection(bootstrap), testPoint("seed", 0, time.Second, 0), "kbench-test-seed")))
+	p, err := kafka.NewProducer(librdkafka.ConfigMap(producerConfig(plainConnection(bootstrap), testPoint("seed", 0, time.Second, 0), "kbench-test-seed")))
 	if err != nil {
 		t.Fatal(err)
 	}

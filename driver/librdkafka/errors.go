@@ -78,3 +78,7 @@ func CodeName(c kafka.ErrorCode) string {
 	}
 	return "ERR_" + strconv.Itoa(int(c))
 }
+
+// Wrap turns a librdkafka error (or one wrapping it) into a driver.Error; other errors and nil
+// are returned as they are.
+func Wrap(err error) error { return wrap(err) }
