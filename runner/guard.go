@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/kafkaconf"
 
 	"github.com/kbench/kbench/profiles"
 )
@@ -59,7 +60,7 @@ func probe(conn connection) (*driver.Metadata, error) {
 	}
 	p, err := clientDriver.NewProducer(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
+		return nil, fmt.Errorf("%w: %w", kafkaconf.ErrClientConfig, err)
 	}
 	type result struct {
 		md  *driver.Metadata
@@ -547,7 +548,7 @@ func isAuthz(err error) bool {
 // CleanOptions say which run's topics `kbench clean` deletes and how to reach the cluster.
 type CleanOptions struct {
 	Bootstrap   string
-	Client      *ClientConfig
+	Client      *kafkaconf.ClientConfig
 	RunID       string    // required
 	TopicPrefix string    // "": DefaultTopicPrefix
 	DryRun      bool      // list, delete nothing
@@ -636,7 +637,7 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 
 // resolveConnection picks the bootstrap servers (the flag, else the client config's) and the
 // client config's properties.
-func resolveConnection(bootstrap string, cc *ClientConfig) (connection, error) {
+func resolveConnection(bootstrap string, cc *kafkaconf.ClientConfig) (connection, error) {
 	if bootstrap == "" {
 		bootstrap = cc.Bootstrap()
 	}
