@@ -111,9 +111,7 @@ func (w *producerWorker) send(ctx context.Context) {
 	rec := driver.Record{Topic: w.topic, Key: key}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var part int32 = int32(w.id) % w.nparts
-	var lastSwitch int64
-	rnd := uint64(w.id)*0x9E3779B97F4A7C15 + 1
+	parts := partitioner{dist: w.keyDist, n: w.nparts, part: int32(w.id) % w.nparts, rnd: uint64(w.id)*0x9E3779B97F4A7C15 + 1}
 
 	for seq := uint64(0); ; seq++ {
 		if ctx.Err() != nil {
@@ -146,21 +144,7 @@ func (w *producerWorker) send(ctx context.Context) {
 					return
 				}
 			}
-			switch w.keyDist {
-			case "random":
-				rnd ^= rnd << 13
-				rnd ^= rnd >> 7
-				rnd ^= rnd << 17
-				part = int32(rnd % uint64(w.nparts))
-			case "sequential":
-				part = int32(seq % uint64(w.nparts))
-			default: // sticky
-				if now-lastSwitch >= int64(stickyInterval) {
-					part = (part + 1) % w.nparts
-					lastSwitch = now
-				}
-			}
-			rec.Partition = part
+			rec.Partition = parts.next(seq, now)
 			encodeHeader(value, recordHeader{Producer: w.id, Seq: seq, SendNs: now})
 			encodeKey(key, seq, now)
 			w.inflight.Add(1)
@@ -189,6 +173,36 @@ func (w *producerWorker) send(ctx context.Context) {
 			break
 		}
 	}
+}
+
+// partitioner picks each record's partition by the profile's key distribution. The runner picks
+// partitions itself because its records carry a key (the delivery report needs it), and keyed
+// records would otherwise be hashed, one partition per record.
+type partitioner struct {
+	dist       string // "random", "sequential", else sticky ("none")
+	n          int32  // partitions
+	part       int32  // the current sticky partition
+	lastSwitch int64  // when the sticky partition last changed (unix ns)
+	rnd        uint64 // xorshift state
+}
+
+// next is the partition of record seq sent at now.
+func (p *partitioner) next(seq uint64, now int64) int32 {
+	switch p.dist {
+	case "random":
+		p.rnd ^= p.rnd << 13
+		p.rnd ^= p.rnd >> 7
+		p.rnd ^= p.rnd << 17
+		p.part = int32(p.rnd % uint64(p.n))
+	case "sequential":
+		p.part = int32(seq % uint64(p.n))
+	default: // sticky
+		if now-p.lastSwitch >= int64(stickyInterval) {
+			p.part = (p.part + 1) % p.n
+			p.lastSwitch = now
+		}
+	}
+	return p.part
 }
 
 // waitSlot blocks while the closed-loop in-flight bound is reached; false when ctx is done.

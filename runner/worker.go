@@ -68,34 +68,15 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		_, _ = io.Copy(io.Discard, in)
 		cancel()
 	}()
-	cfg := maps.Clone(spec.Config)
-	if cfg == nil {
-		cfg = map[string]string{}
-	}
 	after := spec.CommitMode == string(profiles.CommitAfterProcessing)
-	if after {
-		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "false", "false"
-	} else {
-		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
-	}
-	c, err := clientDriver.NewConsumer(cfg)
+	c, err := newWorkerConsumer(spec, after)
 	if err != nil {
-		return fmt.Errorf("worker consumer: %w", err)
+		return err
 	}
 	defer func() { _ = c.Close() }()
-	if err := c.Subscribe(spec.Topic); err != nil {
-		return fmt.Errorf("worker subscribe %s: %w", spec.Topic, err)
-	}
 	w := bufio.NewWriterSize(out, 64<<10)
 	delay := time.Duration(spec.ProcessingDelayMs) * time.Millisecond
-	type polled struct {
-		tp     driver.TopicPartition
-		h      recordHeader
-		pollNs int64
-		size   uint32
-	}
 	var pending []polled
-	var frame [recordFrameSz]byte
 	lastStatus, lastCommit := time.Now(), time.Now()
 	dirty := false
 	batch := make([]driver.Message, pollBatch)
@@ -111,14 +92,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		n := 0
 		for n < len(pending) && now.UnixNano()-pending[n].pollNs >= int64(delay) {
 			p := pending[n]
-			frame[0] = frameRecord
-			binary.BigEndian.PutUint32(frame[1:], uint32(p.tp.Partition))
-			binary.BigEndian.PutUint32(frame[5:], p.h.Producer)
-			binary.BigEndian.PutUint64(frame[9:], p.h.Seq)
-			binary.BigEndian.PutUint64(frame[17:], uint64(p.h.SendNs))
-			binary.BigEndian.PutUint64(frame[25:], uint64(p.pollNs))
-			binary.BigEndian.PutUint32(frame[33:], p.size)
-			if _, err := w.Write(frame[:]); err != nil {
+			if err := writeRecordFrame(w, p); err != nil {
 				return err
 			}
 			if after {
@@ -145,16 +119,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 		if time.Since(lastStatus) >= 100*time.Millisecond {
 			lastStatus = time.Now()
-			assigned, behind := workerPosition(c)
-			var st [statusFrameSz]byte
-			st[0] = frameStatus
-			binary.BigEndian.PutUint32(st[1:], uint32(assigned))
-			binary.BigEndian.PutUint32(st[5:], uint32(len(pending)))
-			binary.BigEndian.PutUint64(st[9:], uint64(behind))
-			if _, err := w.Write(st[:]); err != nil {
-				return err
-			}
-			if err := w.Flush(); err != nil {
+			if err := writeStatusFrame(w, c, len(pending)); err != nil {
 				return err
 			}
 		}
@@ -163,6 +128,65 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		_ = c.Commit()
 	}
 	return nil
+}
+
+// newWorkerConsumer creates the worker's consumer in the spec's group, subscribed to its topic;
+// after: offsets are stored and committed by the worker once processed, else automatically.
+func newWorkerConsumer(spec WorkerSpec, after bool) (driver.Consumer, error) {
+	cfg := maps.Clone(spec.Config)
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	if after {
+		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "false", "false"
+	} else {
+		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
+	}
+	c, err := clientDriver.NewConsumer(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("worker consumer: %w", err)
+	}
+	if err := c.Subscribe(spec.Topic); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("worker subscribe %s: %w", spec.Topic, err)
+	}
+	return c, nil
+}
+
+// polled is a record the worker has read and not yet reported processed.
+type polled struct {
+	tp     driver.TopicPartition
+	h      recordHeader
+	pollNs int64
+	size   uint32
+}
+
+// writeRecordFrame reports one processed record to the parent.
+func writeRecordFrame(w *bufio.Writer, p polled) error {
+	var frame [recordFrameSz]byte
+	frame[0] = frameRecord
+	binary.BigEndian.PutUint32(frame[1:], uint32(p.tp.Partition))
+	binary.BigEndian.PutUint32(frame[5:], p.h.Producer)
+	binary.BigEndian.PutUint64(frame[9:], p.h.Seq)
+	binary.BigEndian.PutUint64(frame[17:], uint64(p.h.SendNs))
+	binary.BigEndian.PutUint64(frame[25:], uint64(p.pollNs))
+	binary.BigEndian.PutUint32(frame[33:], p.size)
+	_, err := w.Write(frame[:])
+	return err
+}
+
+// writeStatusFrame reports the worker's assignment, backlog and lag to the parent, flushed.
+func writeStatusFrame(w *bufio.Writer, c driver.Consumer, pending int) error {
+	assigned, behind := workerPosition(c)
+	var st [statusFrameSz]byte
+	st[0] = frameStatus
+	binary.BigEndian.PutUint32(st[1:], uint32(assigned))
+	binary.BigEndian.PutUint32(st[5:], uint32(pending))
+	binary.BigEndian.PutUint64(st[9:], uint64(behind))
+	if _, err := w.Write(st[:]); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // workerPosition is the worker's assigned partition count and how many records it is behind the
