@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/driver/librdkafka"
 
@@ -75,19 +73,19 @@ func TestAvailabilityAfterFault(t *testing.T) {
 
 func TestClassifyErrorDefinite(t *testing.T) {
 	tests := []struct {
-		code  kafka.ErrorCode
+		code  driver.Code
 		indet bool
 	}{
-		{kafka.ErrNotEnoughReplicas, false},
-		{kafka.ErrTimedOutQueue, false},
-		{kafka.ErrPurgeQueue, false},
-		{kafka.ErrMsgSizeTooLarge, false},
-		{kafka.ErrNotEnoughReplicasAfterAppend, true}, // appended on the leader, maybe replicated later
-		{kafka.ErrMsgTimedOut, true},
-		{kafka.ErrRequestTimedOut, true},
-		{kafka.ErrNotLeaderForPartition, true},
-		{kafka.ErrTransport, true},
-		{kafka.ErrPurgeInflight, true},
+		{driver.ErrNotEnoughReplicas, false},
+		{driver.ErrTimedOutQueue, false},
+		{driver.ErrPurgeQueue, false},
+		{driver.ErrMsgSizeTooLarge, false},
+		{driver.ErrNotEnoughReplicasAfterAppend, true}, // appended on the leader, maybe replicated later
+		{driver.ErrMsgTimedOut, true},
+		{driver.ErrRequestTimedOut, true},
+		{driver.ErrNotLeaderForPartition, true},
+		{driver.ErrTransport, true},
+		{driver.ErrPurgeInflight, true},
 	}
 	for _, tt := range tests {
 		_, name, indet := classifyError(kerr(tt.code, "", false))
@@ -106,10 +104,10 @@ func TestClassifyConsumed(t *testing.T) {
 		l.Sent(seq)
 	}
 	l.Acked(0)
-	l.Failed(1, int(kafka.ErrNotEnoughReplicas), "NOT_ENOUGH_REPLICAS", false) // read back: misclassified
-	l.Failed(2, int(kafka.ErrRequestTimedOut), "REQUEST_TIMED_OUT", true)      // read back: was written
-	l.Failed(3, int(kafka.ErrRequestTimedOut), "REQUEST_TIMED_OUT", true)      // not read back
-	l.Failed(4, int(kafka.ErrNotEnoughReplicas), "NOT_ENOUGH_REPLICAS", false) // not read back
+	l.Failed(1, int(driver.ErrNotEnoughReplicas), "NOT_ENOUGH_REPLICAS", false) // read back: misclassified
+	l.Failed(2, int(driver.ErrRequestTimedOut), "REQUEST_TIMED_OUT", true)      // read back: was written
+	l.Failed(3, int(driver.ErrRequestTimedOut), "REQUEST_TIMED_OUT", true)      // not read back
+	l.Failed(4, int(driver.ErrNotEnoughReplicas), "NOT_ENOUGH_REPLICAS", false) // not read back
 	v := NewVerifier()
 	for _, seq := range []uint64{0, 1, 2} {
 		v.Observe(0, 0, seq)
@@ -223,7 +221,7 @@ func (h *hangingMetadata) Metadata(topic *string, all bool, timeout time.Duratio
 	select {
 	case <-h.injected:
 		<-h.release
-		return nil, kerr(kafka.ErrTimedOut, "metadata request timed out", false)
+		return nil, kerr(driver.ErrTimedOut, "metadata request timed out", false)
 	default:
 	}
 	return fakeMetadata{leader: 2}.Metadata(topic, all, timeout)
@@ -319,6 +317,6 @@ func TestFaultHealNotHeldBackByMetadata(t *testing.T) {
 }
 
 // kerr is a librdkafka error as the driver reports it.
-func kerr(code kafka.ErrorCode, msg string, fatal bool) error {
-	return librdkafka.Wrap(kafka.NewError(code, msg, fatal))
+func kerr(code driver.Code, msg string, fatal bool) error {
+	return librdkafka.NewError(code, msg, fatal)
 }

@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/driver"
-	"github.com/kbench/kbench/driver/librdkafka"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/cluster/clustertest"
@@ -34,7 +31,7 @@ func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // highWatermarks sums the end offsets of a topic's partitions, read from the brokers.
 func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64 {
-	c, err := kafka.NewConsumer(librdkafka.ConfigMap(verifyConsumerConfig(plainConnection(bootstrap), "kbench-test-hw")))
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(plainConnection(bootstrap), "kbench-test-hw"))
 	if err != nil {
 		t.Errorf("consumer: %v", err)
 		return -1
@@ -42,7 +39,7 @@ func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64
 	defer c.Close()
 	var sum int64
 	for p := 0; p < partitions; p++ {
-		_, hi, err := c.QueryWatermarkOffsets(topic, int32(p), 10000)
+		_, hi, err := c.QueryWatermarks(topic, int32(p), 10*time.Second)
 		if err != nil {
 			t.Errorf("watermark %s/%d: %v", topic, p, err)
 			return -1

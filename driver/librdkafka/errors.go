@@ -82,3 +82,9 @@ func CodeName(c kafka.ErrorCode) string {
 // Wrap turns a librdkafka error (or one wrapping it) into a driver.Error; other errors and nil
 // are returned as they are.
 func Wrap(err error) error { return wrap(err) }
+
+// NewError is the driver.Error librdkafka reports for code (msg its text; fatal: the client is
+// unusable), for tests of code above the seam.
+func NewError(code driver.Code, msg string, fatal bool) error {
+	return wrap(kafka.NewError(kafka.ErrorCode(code), msg, fatal))
+}
