@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
@@ -242,7 +242,7 @@ type ConsumerCrasher interface {
 
 // Metadata is what the scheduler needs from the admin client.
 type Metadata interface {
-	GetMetadata(topic *string, allTopics bool, timeoutMs int) (*kafka.Metadata, error)
+	Metadata(topic *string, allTopics bool, timeout time.Duration) (*driver.Metadata, error)
 }
 
 // Runner runs one point's fault schedule.
@@ -477,7 +477,7 @@ func (r *Runner) resolve(t profiles.FaultTarget, leaders map[string]int) (nodeRe
 
 // leaders is partition -> leader id from a fresh metadata request (nil when it fails).
 func (r *Runner) leaders() map[string]int {
-	md, err := r.md.GetMetadata(&r.topic, false, 3000)
+	md, err := r.md.Metadata(&r.topic, false, 3*time.Second)
 	if err != nil {
 		return nil
 	}
@@ -555,7 +555,7 @@ func (r *Runner) HealAll(ctx context.Context, limit time.Duration) (bool, string
 
 // fullISR reports whether every partition of the topic has a leader and all replicas in sync.
 func (r *Runner) fullISR() (bool, string) {
-	md, err := r.md.GetMetadata(&r.topic, false, 3000)
+	md, err := r.md.Metadata(&r.topic, false, 3*time.Second)
 	if err != nil {
 		return false, err.Error()
 	}

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/librdkafka"
 
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
@@ -112,8 +113,8 @@ func (f *fakeInjector) heal(context.Context) ([]string, error) { return nil, nil
 
 type fakeMetadata struct{ leader int32 }
 
-func (f fakeMetadata) GetMetadata(topic *string, _ bool, _ int) (*kafka.Metadata, error) {
-	return &kafka.Metadata{Topics: map[string]kafka.TopicMetadata{*topic: {Topic: *topic, Partitions: []kafka.PartitionMetadata{
+func (f fakeMetadata) Metadata(topic *string, _ bool, _ time.Duration) (*driver.Metadata, error) {
+	return &driver.Metadata{Topics: map[string]driver.TopicMetadata{*topic: {Topic: *topic, Partitions: []driver.PartitionMetadata{
 		{ID: 0, Leader: f.leader, Replicas: []int32{1, 2, 3}, Isrs: []int32{1, 2, 3}}}}}}, nil
 }
 
@@ -160,14 +161,14 @@ type hangingMetadata struct {
 	release  chan struct{} // closed by the test: hanging requests return (timed out)
 }
 
-func (h *hangingMetadata) GetMetadata(topic *string, all bool, ms int) (*kafka.Metadata, error) {
+func (h *hangingMetadata) Metadata(topic *string, all bool, timeout time.Duration) (*driver.Metadata, error) {
 	select {
 	case <-h.injected:
 		<-h.release
-		return nil, kafka.NewError(kafka.ErrTimedOut, "metadata request timed out", false)
+		return nil, librdkafka.NewError(driver.ErrTimedOut, "metadata request timed out", false)
 	default:
 	}
-	return fakeMetadata{leader: 2}.GetMetadata(topic, all, ms)
+	return fakeMetadata{leader: 2}.Metadata(topic, all, timeout)
 }
 
 // signalInjector notes when each operation went out and tells the test.

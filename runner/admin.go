@@ -8,17 +8,18 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 )
 
-// adminAPI is the part of kafka.AdminClient the runner uses. It is an interface so the settings
-// restore logic can be tested against a fake that records every call.
+// adminAPI is the part of driver.Admin the runner's topic and broker-settings code uses. It is
+// an interface of its own so the settings restore logic can be tested against a fake that
+// records every call.
 type adminAPI interface {
-	CreateTopics(ctx context.Context, topics []kafka.TopicSpecification, options ...kafka.CreateTopicsAdminOption) ([]kafka.TopicResult, error)
-	DeleteTopics(ctx context.Context, topics []string, options ...kafka.DeleteTopicsAdminOption) ([]kafka.TopicResult, error)
-	DescribeConfigs(ctx context.Context, resources []kafka.ConfigResource, options ...kafka.DescribeConfigsAdminOption) ([]kafka.ConfigResourceResult, error)
-	IncrementalAlterConfigs(ctx context.Context, resources []kafka.ConfigResource, options ...kafka.AlterConfigsAdminOption) ([]kafka.ConfigResourceResult, error)
-	GetMetadata(topic *string, allTopics bool, timeoutMs int) (*kafka.Metadata, error)
+	CreateTopics(ctx context.Context, topics []driver.TopicSpec, o driver.AdminOptions) ([]driver.TopicResult, error)
+	DeleteTopics(ctx context.Context, topics []string, o driver.AdminOptions) ([]driver.TopicResult, error)
+	DescribeConfigs(ctx context.Context, resources []driver.ConfigResource) ([]driver.ConfigResourceResult, error)
+	IncrementalAlterConfigs(ctx context.Context, resources []driver.ConfigResource, o driver.AdminOptions) ([]driver.ConfigResourceResult, error)
+	Metadata(topic *string, allTopics bool, timeout time.Duration) (*driver.Metadata, error)
 }
 
 // Bounded waits for admin work. A gone cluster must turn into an error, never a hang.
@@ -32,8 +33,8 @@ const (
 var ErrUnreachable = errors.New("kafka cluster unreachable")
 
 // checkReachable asks for cluster metadata with a bounded wait and returns the broker count.
-func checkReachable(a adminAPI, bootstrap string) (*kafka.Metadata, error) {
-	md, err := a.GetMetadata(nil, false, int(metadataTimeout/time.Millisecond))
+func checkReachable(a adminAPI, bootstrap string) (*driver.Metadata, error) {
+	md, err := a.Metadata(nil, false, metadataTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("%w: no metadata from %s within %s: %v", ErrUnreachable, bootstrap, metadataTimeout, err)
 	}
@@ -44,9 +45,9 @@ func checkReachable(a adminAPI, bootstrap string) (*kafka.Metadata, error) {
 }
 
 // topicResultErr turns the per-topic results of a create or delete into one error.
-func topicResultErr(op string, res []kafka.TopicResult) error {
+func topicResultErr(op string, res []driver.TopicResult) error {
 	for _, r := range res {
-		if r.Error.Code() != kafka.ErrNoError {
+		if r.Error.Code() != driver.ErrNoError {
 			return fmt.Errorf("%s topic %s: %w", op, r.Topic, r.Error)
 		}
 	}
@@ -63,14 +64,14 @@ var ErrTopicTimeout = errors.New("topic creation timed out")
 func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf int, cfg map[string]string) error {
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	res, err := a.CreateTopics(cctx, []kafka.TopicSpecification{{
+	res, err := a.CreateTopics(cctx, []driver.TopicSpec{{
 		Topic: name, NumPartitions: partitions, ReplicationFactor: rf, Config: cfg,
-	}}, kafka.SetAdminOperationTimeout(adminTimeout))
+	}}, driver.AdminOptions{OperationTimeout: adminTimeout})
 	if err == nil {
 		err = topicResultErr("create", res)
 	}
-	var ke kafka.Error
-	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ke) && ke.Code() == kafka.ErrRequestTimedOut)
+	var ke driver.Error
+	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ke) && ke.Code() == driver.ErrRequestTimedOut)
 	switch {
 	case timedOut:
 		return fmt.Errorf("%w: create topic %s (%d partitions, replication factor %d): no answer within %s from the broker the metadata names as controller or from the KRaft controller it forwards to; %s",
@@ -82,9 +83,9 @@ func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf in
 	}
 	deadline := time.Now().Add(adminTimeout)
 	for {
-		md, err := a.GetMetadata(&name, false, int(metadataTimeout/time.Millisecond))
+		md, err := a.Metadata(&name, false, metadataTimeout)
 		if err == nil {
-			if t, ok := md.Topics[name]; ok && t.Error.Code() == kafka.ErrNoError && len(t.Partitions) == partitions && allLeaders(t) {
+			if t, ok := md.Topics[name]; ok && t.Error.Code() == driver.ErrNoError && len(t.Partitions) == partitions && allLeaders(t) {
 				return nil
 			}
 		}
@@ -102,7 +103,7 @@ func createTopic(ctx context.Context, a adminAPI, name string, partitions, rf in
 // listedBrokers says which brokers the cluster's metadata lists right now (bounded: a few
 // seconds), for timeout messages.
 func listedBrokers(a adminAPI) string {
-	md, err := a.GetMetadata(nil, false, 5000)
+	md, err := a.Metadata(nil, false, 5*time.Second)
 	if err != nil {
 		return fmt.Sprintf("metadata did not answer either (%v): is the cluster down?", err)
 	}
@@ -114,9 +115,9 @@ func listedBrokers(a adminAPI) string {
 	return fmt.Sprintf("the metadata lists brokers %s now: is a broker or the controller down?", joinIDs(ids))
 }
 
-func allLeaders(t kafka.TopicMetadata) bool {
+func allLeaders(t driver.TopicMetadata) bool {
 	for _, p := range t.Partitions {
-		if p.Leader < 0 || p.Error.Code() != kafka.ErrNoError {
+		if p.Leader < 0 || p.Error.Code() != driver.ErrNoError {
 			return false
 		}
 	}
@@ -128,7 +129,7 @@ func allLeaders(t kafka.TopicMetadata) bool {
 func deleteTopic(a adminAPI, name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	res, err := a.DeleteTopics(ctx, []string{name}, kafka.SetAdminOperationTimeout(cleanupTimeout))
+	res, err := a.DeleteTopics(ctx, []string{name}, driver.AdminOptions{OperationTimeout: cleanupTimeout})
 	if err != nil {
 		return fmt.Errorf("delete topic %s: %w", name, err)
 	}
@@ -141,15 +142,15 @@ func deleteTopic(a adminAPI, name string) error {
 func describeTopic(ctx context.Context, a adminAPI, name string, swept map[string]string) (cfg map[string]string, rf, partitions int, err error) {
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	var res []kafka.ConfigResourceResult
+	var res []driver.ConfigResourceResult
 	for {
-		res, err = a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: name}})
+		res, err = a.DescribeConfigs(cctx, []driver.ConfigResource{{Type: driver.ResourceTopic, Name: name}})
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("describe topic %s configs: %w", name, err)
 		}
 		// A topic just created may not have reached the broker that answers yet: retry
 		// (bounded by cctx) rather than fail the point.
-		if len(res) == 0 || res[0].Error.Code() != kafka.ErrUnknownTopicOrPart || cctx.Err() != nil {
+		if len(res) == 0 || res[0].Error.Code() != driver.ErrUnknownTopicOrPart || cctx.Err() != nil {
 			break
 		}
 		select {
@@ -159,7 +160,7 @@ func describeTopic(ctx context.Context, a adminAPI, name string, swept map[strin
 	}
 	cfg = map[string]string{}
 	for _, r := range res {
-		if r.Error.Code() != kafka.ErrNoError {
+		if r.Error.Code() != driver.ErrNoError {
 			return nil, 0, 0, fmt.Errorf("describe topic %s configs: %w", name, r.Error)
 		}
 		for k, e := range r.Config {
@@ -177,7 +178,7 @@ func describeTopic(ctx context.Context, a adminAPI, name string, swept map[strin
 			}
 		}
 	}
-	md, err := a.GetMetadata(&name, false, int(metadataTimeout/time.Millisecond))
+	md, err := a.Metadata(&name, false, metadataTimeout)
 	if err != nil {
 		return cfg, 0, 0, fmt.Errorf("metadata of topic %s: %w", name, err)
 	}
@@ -230,13 +231,13 @@ func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg m
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	for _, b := range brokers {
-		res, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: b}})
+		res, err := a.DescribeConfigs(cctx, []driver.ConfigResource{{Type: driver.ResourceBroker, Name: b}})
 		if err != nil {
 			return r, fmt.Errorf("read broker %s configs before changing them: %w", b, err)
 		}
-		current := map[string]kafka.ConfigEntryResult{}
+		current := map[string]driver.ConfigEntryResult{}
 		for _, rr := range res {
-			if rr.Error.Code() != kafka.ErrNoError {
+			if rr.Error.Code() != driver.ErrNoError {
 				return r, fmt.Errorf("read broker %s configs before changing them: %w", b, rr.Error)
 			}
 			for k, e := range rr.Config {
@@ -245,7 +246,7 @@ func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg m
 		}
 		for _, k := range sortedKeys(cfg) {
 			e, ok := current[k]
-			had := ok && e.Source == kafka.ConfigSourceDynamicBroker
+			had := ok && e.Source == driver.ConfigSourceDynamicBroker
 			s := savedSetting{Broker: b, Key: k, Had: had}
 			if had {
 				s.Value = e.Value
@@ -260,9 +261,9 @@ func applyBrokerDynamic(ctx context.Context, a adminAPI, brokers []string, cfg m
 		}
 	}
 	for _, b := range brokers {
-		entries := make([]kafka.ConfigEntry, 0, len(cfg))
+		entries := make([]driver.ConfigEntry, 0, len(cfg))
 		for _, k := range sortedKeys(cfg) {
-			entries = append(entries, kafka.ConfigEntry{Name: k, Value: cfg[k], IncrementalOperation: kafka.AlterConfigOpTypeSet})
+			entries = append(entries, driver.ConfigEntry{Name: k, Value: cfg[k], Op: driver.AlterSet})
 		}
 		if err := alterBroker(cctx, a, b, entries); err != nil {
 			return r, fmt.Errorf("set broker %s configs %s: %w", b, formatConfig(cfg), err)
@@ -280,16 +281,16 @@ func (r *brokerRestore) Restore() error {
 	r.done = true
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	byBroker := map[string][]kafka.ConfigEntry{}
+	byBroker := map[string][]driver.ConfigEntry{}
 	var order []string
 	for _, s := range r.saved {
 		if _, ok := byBroker[s.Broker]; !ok {
 			order = append(order, s.Broker)
 		}
 		if s.Had {
-			byBroker[s.Broker] = append(byBroker[s.Broker], kafka.ConfigEntry{Name: s.Key, Value: s.Value, IncrementalOperation: kafka.AlterConfigOpTypeSet})
+			byBroker[s.Broker] = append(byBroker[s.Broker], driver.ConfigEntry{Name: s.Key, Value: s.Value, Op: driver.AlterSet})
 		} else {
-			byBroker[s.Broker] = append(byBroker[s.Broker], kafka.ConfigEntry{Name: s.Key, IncrementalOperation: kafka.AlterConfigOpTypeDelete})
+			byBroker[s.Broker] = append(byBroker[s.Broker], driver.ConfigEntry{Name: s.Key, Op: driver.AlterDelete})
 		}
 	}
 	var errs []error
@@ -307,10 +308,10 @@ func (r *brokerRestore) Restore() error {
 	return errors.Join(errs...)
 }
 
-func describeEntries(es []kafka.ConfigEntry) string {
+func describeEntries(es []driver.ConfigEntry) string {
 	m := map[string]string{}
 	for _, e := range es {
-		if e.IncrementalOperation == kafka.AlterConfigOpTypeDelete {
+		if e.Op == driver.AlterDelete {
 			m[e.Name] = "(delete)"
 		} else {
 			m[e.Name] = e.Value
@@ -319,13 +320,13 @@ func describeEntries(es []kafka.ConfigEntry) string {
 	return formatConfig(m)
 }
 
-func alterBroker(ctx context.Context, a adminAPI, broker string, entries []kafka.ConfigEntry) error {
-	res, err := a.IncrementalAlterConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: broker, Config: entries}})
+func alterBroker(ctx context.Context, a adminAPI, broker string, entries []driver.ConfigEntry) error {
+	res, err := a.IncrementalAlterConfigs(ctx, []driver.ConfigResource{{Type: driver.ResourceBroker, Name: broker, Config: entries}}, driver.AdminOptions{})
 	if err != nil {
 		return err
 	}
 	for _, rr := range res {
-		if rr.Error.Code() != kafka.ErrNoError {
+		if rr.Error.Code() != driver.ErrNoError {
 			return rr.Error
 		}
 	}
@@ -334,7 +335,7 @@ func alterBroker(ctx context.Context, a adminAPI, broker string, entries []kafka
 
 // describeBrokers reads keys back from every broker (broker id -> key -> value), so the result
 // file says what each broker actually ran with.
-func describeBrokers(ctx context.Context, a adminAPI, brokers []kafka.BrokerMetadata, keys []string) (map[string]map[string]string, error) {
+func describeBrokers(ctx context.Context, a adminAPI, brokers []driver.BrokerMetadata, keys []string) (map[string]map[string]string, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -344,12 +345,12 @@ func describeBrokers(ctx context.Context, a adminAPI, brokers []kafka.BrokerMeta
 	for _, b := range brokers {
 		// One broker resource per request: librdkafka allows no more.
 		name := strconv.Itoa(int(b.ID))
-		out, err := a.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: name}})
+		out, err := a.DescribeConfigs(cctx, []driver.ConfigResource{{Type: driver.ResourceBroker, Name: name}})
 		if err != nil {
 			return nil, fmt.Errorf("describe broker %s configs: %w", name, err)
 		}
 		for _, r := range out {
-			if r.Error.Code() != kafka.ErrNoError {
+			if r.Error.Code() != driver.ErrNoError {
 				return nil, fmt.Errorf("describe broker %s configs: %w", r.Name, r.Error)
 			}
 			bm := map[string]string{}

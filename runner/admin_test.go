@@ -5,8 +5,9 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 )
 
 // fakeAdmin keeps per-broker dynamic configs in maps and records every alteration, so the
@@ -18,35 +19,35 @@ type fakeAdmin struct {
 	alters   int
 }
 
-func (f *fakeAdmin) CreateTopics(context.Context, []kafka.TopicSpecification, ...kafka.CreateTopicsAdminOption) ([]kafka.TopicResult, error) {
+func (f *fakeAdmin) CreateTopics(context.Context, []driver.TopicSpec, driver.AdminOptions) ([]driver.TopicResult, error) {
 	return nil, errors.New("not faked")
 }
-func (f *fakeAdmin) DeleteTopics(context.Context, []string, ...kafka.DeleteTopicsAdminOption) ([]kafka.TopicResult, error) {
+func (f *fakeAdmin) DeleteTopics(context.Context, []string, driver.AdminOptions) ([]driver.TopicResult, error) {
 	return nil, errors.New("not faked")
 }
-func (f *fakeAdmin) GetMetadata(*string, bool, int) (*kafka.Metadata, error) {
+func (f *fakeAdmin) Metadata(*string, bool, time.Duration) (*driver.Metadata, error) {
 	return nil, errors.New("not faked")
 }
 
-func (f *fakeAdmin) DescribeConfigs(_ context.Context, rs []kafka.ConfigResource, _ ...kafka.DescribeConfigsAdminOption) ([]kafka.ConfigResourceResult, error) {
-	out := []kafka.ConfigResourceResult{}
+func (f *fakeAdmin) DescribeConfigs(_ context.Context, rs []driver.ConfigResource) ([]driver.ConfigResourceResult, error) {
+	out := []driver.ConfigResourceResult{}
 	for _, r := range rs {
-		cfg := map[string]kafka.ConfigEntryResult{
+		cfg := map[string]driver.ConfigEntryResult{
 			// A static default: not a dynamic value, so restoring means deleting.
-			"log.flush.interval.ms": {Name: "log.flush.interval.ms", Value: "9223372036854775807", Source: kafka.ConfigSourceDefault, IsDefault: true},
+			"log.flush.interval.ms": {Name: "log.flush.interval.ms", Value: "9223372036854775807", Source: driver.ConfigSourceDefault, IsDefault: true},
 		}
 		for k, v := range f.dynamic[r.Name] {
-			cfg[k] = kafka.ConfigEntryResult{Name: k, Value: v, Source: kafka.ConfigSourceDynamicBroker}
+			cfg[k] = driver.ConfigEntryResult{Name: k, Value: v, Source: driver.ConfigSourceDynamicBroker}
 		}
-		out = append(out, kafka.ConfigResourceResult{Type: r.Type, Name: r.Name, Config: cfg})
+		out = append(out, driver.ConfigResourceResult{Type: r.Type, Name: r.Name, Config: cfg})
 	}
 	return out, nil
 }
 
-func (f *fakeAdmin) IncrementalAlterConfigs(_ context.Context, rs []kafka.ConfigResource, _ ...kafka.AlterConfigsAdminOption) ([]kafka.ConfigResourceResult, error) {
+func (f *fakeAdmin) IncrementalAlterConfigs(_ context.Context, rs []driver.ConfigResource, _ driver.AdminOptions) ([]driver.ConfigResourceResult, error) {
 	f.alters++
 	for _, r := range rs {
-		if r.Type != kafka.ResourceBroker || r.Name == "" {
+		if r.Type != driver.ResourceBroker || r.Name == "" {
 			return nil, errors.New("Invalid arguments for resource Resource(BROKER, )")
 		}
 		m := f.dynamic[r.Name]
@@ -60,10 +61,10 @@ func (f *fakeAdmin) IncrementalAlterConfigs(_ context.Context, rs []kafka.Config
 				f.alterErr = nil
 				return nil, err
 			}
-			switch e.IncrementalOperation {
-			case kafka.AlterConfigOpTypeSet:
+			switch e.Op {
+			case driver.AlterSet:
 				m[e.Name] = e.Value
-			case kafka.AlterConfigOpTypeDelete:
+			case driver.AlterDelete:
 				delete(m, e.Name)
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/record"
@@ -49,8 +49,7 @@ func BenchmarkOnDelivery(b *testing.B) {
 		ledger: audit.NewLedger(0), produce: stats.NewHistogram(), produceRaw: stats.NewHistogram(),
 		failedByName: map[string]int64{}, win: newWindow(kindProduce, clock, col),
 	}
-	topic := "t"
-	m := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic}, Key: make([]byte, record.KeyLen)}
+	m := &driver.Delivery{Key: make([]byte, record.KeyLen)}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		record.EncodeKey(m.Key, uint64(i), time.Now().UnixNano())
@@ -77,12 +76,12 @@ func TestInterruptKfake(t *testing.T) {
 	if res == nil || res.Status != stats.StatusIncomplete {
 		t.Fatalf("result %+v, want incomplete", res)
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
+	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(bootstrap)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	md, err := a.GetMetadata(nil, true, 5000)
+	md, err := a.Metadata(nil, true, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
@@ -37,7 +37,7 @@ type brokerCensus struct {
 // their processes live. A broker killed moments ago is still listed until its session times out
 // (9 s by default), and requests the client sends it wait for its whole timeout: refused (broker
 // id -> why) names listed brokers whose address refuses connections.
-func takeCensus(md *kafka.Metadata, local *cluster.Cluster, refused map[int]string) brokerCensus {
+func takeCensus(md *driver.Metadata, local *cluster.Cluster, refused map[int]string) brokerCensus {
 	c := brokerCensus{why: map[int]string{}}
 	listed := map[int]bool{}
 	known := map[int]bool{}
@@ -91,14 +91,14 @@ const dialTimeout = 2 * time.Second
 // refusingBrokers tries a TCP connection to every broker the metadata lists, all at once, and
 // names those whose address refuses it: nothing listens there, the process is gone. A timeout
 // proves nothing (a firewall, a paused process) and is not reported.
-func refusingBrokers(brokers []kafka.BrokerMetadata) map[int]string {
+func refusingBrokers(brokers []driver.BrokerMetadata) map[int]string {
 	type answer struct {
 		id  int
 		why string
 	}
 	ch := make(chan answer, len(brokers))
 	for _, b := range brokers {
-		go func(b kafka.BrokerMetadata) {
+		go func(b driver.BrokerMetadata) {
 			addr := net.JoinHostPort(b.Host, strconv.Itoa(b.Port))
 			conn, err := net.DialTimeout("tcp", addr, dialTimeout)
 			if err == nil {
@@ -187,7 +187,7 @@ func joinIDs(ids []int) string {
 // points the brokers that are up cannot carry; it warns when brokers are missing but every point
 // fits (the points then run on a degraded cluster).
 func (s *session) checkBrokersUp(points []profiles.Point) error {
-	md, err := s.admin.GetMetadata(nil, true, int(metadataTimeout/time.Millisecond))
+	md, err := s.admin.Metadata(nil, true, metadataTimeout)
 	if err != nil {
 		return fmt.Errorf("%w: no metadata from %s within %s: %v", ErrUnreachable, s.conn.bootstrap, metadataTimeout, err)
 	}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
@@ -37,7 +35,7 @@ func TestIntegrationPreflightBrokerDown(t *testing.T) {
 		}
 	}()
 	// A used cluster has topics on every broker (__consumer_offsets); this fresh one gets one.
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(cl.Bootstrap()))))
+	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(cl.Bootstrap())))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,22 +9,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
 )
 
-func metadataWith(brokers []int32, replicas ...[]int32) *kafka.Metadata {
-	md := &kafka.Metadata{Topics: map[string]kafka.TopicMetadata{}}
+func metadataWith(brokers []int32, replicas ...[]int32) *driver.Metadata {
+	md := &driver.Metadata{Topics: map[string]driver.TopicMetadata{}}
 	for _, id := range brokers {
-		md.Brokers = append(md.Brokers, kafka.BrokerMetadata{ID: id})
+		md.Brokers = append(md.Brokers, driver.BrokerMetadata{ID: id})
 	}
-	var parts []kafka.PartitionMetadata
+	var parts []driver.PartitionMetadata
 	for i, r := range replicas {
-		parts = append(parts, kafka.PartitionMetadata{ID: int32(i), Replicas: r})
+		parts = append(parts, driver.PartitionMetadata{ID: int32(i), Replicas: r})
 	}
-	md.Topics["__consumer_offsets"] = kafka.TopicMetadata{Topic: "__consumer_offsets", Partitions: parts}
+	md.Topics["__consumer_offsets"] = driver.TopicMetadata{Topic: "__consumer_offsets", Partitions: parts}
 	return md
 }
 
@@ -75,11 +75,11 @@ func TestBrokerCensus(t *testing.T) {
 // slowAdmin never answers CreateTopics within the context; its metadata lists brokers 1 and 2.
 type slowAdmin struct{ *fakeAdmin }
 
-func (slowAdmin) CreateTopics(ctx context.Context, _ []kafka.TopicSpecification, _ ...kafka.CreateTopicsAdminOption) ([]kafka.TopicResult, error) {
+func (slowAdmin) CreateTopics(ctx context.Context, _ []driver.TopicSpec, _ driver.AdminOptions) ([]driver.TopicResult, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
-func (slowAdmin) GetMetadata(*string, bool, int) (*kafka.Metadata, error) {
+func (slowAdmin) Metadata(*string, bool, time.Duration) (*driver.Metadata, error) {
 	return metadataWith([]int32{1, 2}), nil
 }
 

@@ -5,7 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/librdkafka"
 
 	"github.com/kbench/kbench/profiles"
 )
@@ -136,14 +137,9 @@ func (c connection) base() map[string]string {
 	return m
 }
 
-// toConfigMap converts a plain map into librdkafka's ConfigMap.
-func toConfigMap(m map[string]string) *kafka.ConfigMap {
-	cm := kafka.ConfigMap{}
-	for k, v := range m {
-		cm[k] = v
-	}
-	return &cm
-}
+// clientDriver makes every Kafka client the runner uses. The property maps it is given use
+// librdkafka's names (producerConfig, consumerConfig, ...).
+var clientDriver driver.Driver = librdkafka.New()
 
 // sortedKeys returns m's keys in order, for stable messages.
 func sortedKeys[V any](m map[string]V) []string {

@@ -4,17 +4,20 @@ import (
 	"context"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
+	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
+
+// pollBatch is how many records one poll hands over at most: enough to amortize the call,
+// few enough that stop and the commit clock are checked often.
+const pollBatch = 64
 
 // consumerWorker is one measuring consumer in the point's fresh group. It measures end-to-end
 // latency from the send time written in each record to the moment it is polled.
 type consumerWorker struct {
 	c      counters
-	cons   *kafka.Consumer
+	cons   driver.Consumer
 	clock  phaseClock
 	commit bool        // commit after processing (enable.auto.commit=false)
 	slot   *workerSlot // non-nil: the consumer runs as worker processes (cons is nil)
@@ -37,6 +40,7 @@ type consumerWorker struct {
 func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 	defer close(w.done)
 	lastCommit := time.Now()
+	batch := make([]driver.Message, pollBatch)
 	for {
 		select {
 		case <-stop:
@@ -44,38 +48,43 @@ func (w *consumerWorker) poll(ctx context.Context, stop <-chan struct{}) {
 			return
 		default:
 		}
-		ev := w.cons.Poll(100)
-		switch m := ev.(type) {
-		case *kafka.Message:
-			now := nowNs()
-			h, err := record.DecodeHeader(m.Value)
-			if err != nil {
-				w.foreign++
-				continue
-			}
-			w.c.consumedAll.Add(1)
-			w.read.read()
-			if w.backlog {
-				if w.firstNs == 0 {
-					w.firstNs = now
-				}
-				w.lastNs = now
-				w.c.consumed.Add(1)
-				w.c.consBytes.Add(int64(len(m.Value)))
-			} else if w.clock.member(h.Producer, h.Seq, h.SendNs) {
-				lat := time.Duration(now - h.SendNs)
-				w.e2e.Record(lat)
-				w.win.record(now, lat)
-				w.c.consumed.Add(1)
-				w.c.consBytes.Add(int64(len(m.Value)))
-			}
-		case kafka.Error:
-			w.errs[errorName(m)]++
+		n, err := w.cons.Poll(100*time.Millisecond, batch)
+		for i := range batch[:n] {
+			w.onRecord(&batch[i])
+		}
+		if err != nil {
+			w.errs[errorName(err)]++
 		}
 		if w.commit && time.Since(lastCommit) >= time.Second {
 			lastCommit = time.Now()
-			_, _ = w.cons.Commit() // "no offset" between batches is normal; the commit mode is what is measured
+			_ = w.cons.Commit() // "no offset" between batches is normal; the commit mode is what is measured
 		}
 		_ = ctx
+	}
+}
+
+// onRecord accounts for one polled record, stamped with the time it was handed over.
+func (w *consumerWorker) onRecord(m *driver.Message) {
+	now := nowNs()
+	h, err := record.DecodeHeader(m.Value)
+	if err != nil {
+		w.foreign++
+		return
+	}
+	w.c.consumedAll.Add(1)
+	w.read.read()
+	if w.backlog {
+		if w.firstNs == 0 {
+			w.firstNs = now
+		}
+		w.lastNs = now
+		w.c.consumed.Add(1)
+		w.c.consBytes.Add(int64(len(m.Value)))
+	} else if w.clock.member(h.Producer, h.Seq, h.SendNs) {
+		lat := time.Duration(now - h.SendNs)
+		w.e2e.Record(lat)
+		w.win.record(now, lat)
+		w.c.consumed.Add(1)
+		w.c.consBytes.Add(int64(len(m.Value)))
 	}
 }

@@ -6,29 +6,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/librdkafka"
 
 	"github.com/kbench/kbench/profiles"
 )
 
 func TestClassifyErrorDefinite(t *testing.T) {
 	tests := []struct {
-		code  kafka.ErrorCode
+		code  driver.Code
 		indet bool
 	}{
-		{kafka.ErrNotEnoughReplicas, false},
-		{kafka.ErrTimedOutQueue, false},
-		{kafka.ErrPurgeQueue, false},
-		{kafka.ErrMsgSizeTooLarge, false},
-		{kafka.ErrNotEnoughReplicasAfterAppend, true}, // appended on the leader, maybe replicated later
-		{kafka.ErrMsgTimedOut, true},
-		{kafka.ErrRequestTimedOut, true},
-		{kafka.ErrNotLeaderForPartition, true},
-		{kafka.ErrTransport, true},
-		{kafka.ErrPurgeInflight, true},
+		{driver.ErrNotEnoughReplicas, false},
+		{driver.ErrTimedOutQueue, false},
+		{driver.ErrPurgeQueue, false},
+		{driver.ErrMsgSizeTooLarge, false},
+		{driver.ErrNotEnoughReplicasAfterAppend, true}, // appended on the leader, maybe replicated later
+		{driver.ErrMsgTimedOut, true},
+		{driver.ErrRequestTimedOut, true},
+		{driver.ErrNotLeaderForPartition, true},
+		{driver.ErrTransport, true},
+		{driver.ErrPurgeInflight, true},
 	}
 	for _, tt := range tests {
-		_, name, indet := classifyError(kafka.NewError(tt.code, "", false))
+		_, name, indet := classifyError(kerr(tt.code, "", false))
 		if indet != tt.indet {
 			t.Errorf("%s: indeterminate %v, want %v", name, indet, tt.indet)
 		}
@@ -44,4 +45,9 @@ func TestNewInjectorNeedsCommands(t *testing.T) {
 	if !errors.Is(err, ErrFaultSetup) || !strings.Contains(err.Error(), "--fault-command for start") {
 		t.Errorf("missing start command: %v", err)
 	}
+}
+
+// kerr is a librdkafka error as the driver reports it.
+func kerr(code driver.Code, msg string, fatal bool) error {
+	return librdkafka.NewError(code, msg, fatal)
 }

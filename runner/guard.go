@@ -18,7 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/kafkaconf"
 
 	"github.com/kbench/kbench/profiles"
 )
@@ -51,42 +52,45 @@ const (
 // error events say within a second or two what librdkafka would otherwise retry forever: a wrong
 // password (ErrAuthFailed), a TLS failure or refused connections (ErrUnreachable). It returns the
 // cluster's metadata, bounded by probeTimeout.
-func probe(conn connection) (*kafka.Metadata, error) {
+func probe(conn connection) (*driver.Metadata, error) {
 	cfg := conn.base()
 	cfg["client.id"], cfg["log_level"] = "kbench-probe", "0"
 	if _, ok := cfg["socket.connection.setup.timeout.ms"]; !ok {
 		cfg["socket.connection.setup.timeout.ms"] = connectTimeout
 	}
-	p, err := kafka.NewProducer(toConfigMap(cfg))
+	p, err := clientDriver.NewProducer(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrClientConfig, err)
+		return nil, fmt.Errorf("%w: %w", kafkaconf.ErrClientConfig, err)
 	}
 	type result struct {
-		md  *kafka.Metadata
+		md  *driver.Metadata
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		md, err := p.GetMetadata(nil, false, int(probeTimeout/time.Millisecond))
+		md, err := p.Metadata(nil, false, probeTimeout)
 		ch <- result{md, err}
 	}()
+	events := probeEvents{ch: make(chan driver.Error), stop: make(chan struct{})}
+	go p.Deliveries(events)
 	consumed := false
 	defer func() {
+		close(events.stop)
 		if consumed {
 			p.Close()
 			return
 		}
-		go func() { <-ch; p.Close() }() // never close under a running GetMetadata
+		go func() { <-ch; p.Close() }() // never close under a running Metadata
 	}()
 	deadline := time.NewTimer(probeTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	var last kafka.Error
+	var last driver.Error
 	var downSince time.Time
 	unreachable := func(why string) error {
 		detail := ""
-		if last.Code() != kafka.ErrNoError {
+		if last.Code() != driver.ErrNoError {
 			detail = " (" + last.String() + ")"
 		}
 		return fmt.Errorf("%w: no broker of %s answered: %s%s", ErrUnreachable, conn.bootstrap, why, detail)
@@ -98,22 +102,18 @@ func probe(conn connection) (*kafka.Metadata, error) {
 			if r.err == nil && len(r.md.Brokers) > 0 {
 				return r.md, nil
 			}
-			if last.Code() == kafka.ErrAuthentication {
+			if last.Code() == driver.ErrAuthentication {
 				return nil, authError(conn, last)
 			}
 			return nil, unreachable(fmt.Sprintf("no metadata within %s", probeTimeout))
-		case ev := <-p.Events():
-			e, ok := ev.(kafka.Error)
-			if !ok {
-				continue
-			}
+		case e := <-events.ch:
 			last = e
 			switch e.Code() {
-			case kafka.ErrAuthentication:
+			case driver.ErrAuthentication:
 				return nil, authError(conn, e)
-			case kafka.ErrSsl:
+			case driver.ErrSsl:
 				return nil, (unreachable("TLS handshake failed"))
-			case kafka.ErrAllBrokersDown:
+			case driver.ErrAllBrokersDown:
 				if downSince.IsZero() {
 					downSince = time.Now()
 				}
@@ -128,7 +128,24 @@ func probe(conn connection) (*kafka.Metadata, error) {
 	}
 }
 
-func authError(conn connection, e kafka.Error) error {
+// probeEvents hands the probe producer's client errors to the probe until it stops listening.
+type probeEvents struct {
+	ch   chan driver.Error
+	stop chan struct{}
+}
+
+// Delivered ignores deliveries: the probe sends nothing.
+func (probeEvents) Delivered(*driver.Delivery) {}
+
+// ClientError passes e to the probe, or drops it once the probe has returned.
+func (e probeEvents) ClientError(err driver.Error) {
+	select {
+	case e.ch <- err:
+	case <-e.stop:
+	}
+}
+
+func authError(conn connection, e driver.Error) error {
 	user := conn.props["sasl.username"]
 	who := ""
 	if user != "" {
@@ -208,8 +225,8 @@ func (s *session) acquireTopic(ctx context.Context, p profiles.Point) (*topicLea
 	name := topicNameWith(s.opts.topicPrefix(), s.runID, p.ID)
 	parts := max(1, p.Workload.Partitions)
 	if err := createTopic(ctx, s.admin, name, parts, p.TopicReplicationFactor(), p.TopicConfig()); err != nil {
-		var ke kafka.Error
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrTopicAlreadyExists {
+		var ke driver.Error
+		if errors.As(err, &ke) && ke.Code() == driver.ErrTopicAlreadyExists {
 			return nil, fmt.Errorf("%w: %s already exists, and kbench uses only topics it creates: run `kbench clean --run %s` if a crashed kbench left it, or choose another --topic-prefix: %w", ErrNotOurTopic, name, s.runID, err)
 		}
 		return nil, err
@@ -238,14 +255,14 @@ func (s *session) release(l *topicLease) error {
 
 // existingPartitions checks that the --existing-topic exists and returns its partition count.
 func (s *session) existingPartitions(name string) (int, error) {
-	md, err := s.admin.GetMetadata(&name, false, int(metadataTimeout/time.Millisecond))
+	md, err := s.admin.Metadata(&name, false, metadataTimeout)
 	if err != nil {
 		return 0, fmt.Errorf("metadata of --existing-topic %s: %w", name, err)
 	}
 	t, ok := md.Topics[name]
-	if !ok || t.Error.Code() != kafka.ErrNoError || len(t.Partitions) == 0 {
+	if !ok || t.Error.Code() != driver.ErrNoError || len(t.Partitions) == 0 {
 		why := "it does not exist"
-		if ok && t.Error.Code() != kafka.ErrNoError {
+		if ok && t.Error.Code() != driver.ErrNoError {
 			why = t.Error.String()
 		}
 		return 0, fmt.Errorf("%w: --existing-topic %s: %s", ErrBadPoints, name, why)
@@ -255,14 +272,14 @@ func (s *session) existingPartitions(name string) (int, error) {
 
 // endOffsets reads every partition's high watermark.
 func endOffsets(conn connection, topic string, partitions int) ([]int64, error) {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, "kbench-offsets")))
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, "kbench-offsets"))
 	if err != nil {
 		return nil, fmt.Errorf("offsets consumer: %w", err)
 	}
 	defer closeBounded(func() { _ = c.Close() }, 10*time.Second)
 	out := make([]int64, partitions)
 	for p := range out {
-		_, hi, err := c.QueryWatermarkOffsets(topic, int32(p), int(metadataTimeout/time.Millisecond))
+		_, hi, err := c.QueryWatermarks(topic, int32(p), metadataTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
 		}
@@ -373,16 +390,16 @@ func (s *session) checkBrokerConfigAllowed(ctx context.Context, points []profile
 	if len(ids) == 0 {
 		return nil
 	}
-	entries := make([]kafka.ConfigEntry, 0, len(first))
+	entries := make([]driver.ConfigEntry, 0, len(first))
 	for _, k := range sortedKeys(first) {
-		entries = append(entries, kafka.ConfigEntry{Name: k, Value: first[k], IncrementalOperation: kafka.AlterConfigOpTypeSet})
+		entries = append(entries, driver.ConfigEntry{Name: k, Value: first[k], Op: driver.AlterSet})
 	}
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	res, err := s.admin.IncrementalAlterConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: ids[0], Config: entries}}, kafka.SetAdminValidateOnly(true))
+	res, err := s.admin.IncrementalAlterConfigs(cctx, []driver.ConfigResource{{Type: driver.ResourceBroker, Name: ids[0], Config: entries}}, driver.AdminOptions{ValidateOnly: true})
 	if err == nil {
 		for _, r := range res {
-			if r.Error.Code() != kafka.ErrNoError {
+			if r.Error.Code() != driver.ErrNoError {
 				err = r.Error
 			}
 		}
@@ -402,7 +419,7 @@ func (s *session) checkBrokerConfigAllowed(ctx context.Context, points []profile
 func (s *session) checkCreateTopics(ctx context.Context, points []profiles.Point) error {
 	seen := map[string]bool{}
 	for _, p := range points {
-		spec := kafka.TopicSpecification{
+		spec := driver.TopicSpec{
 			Topic: topicNameWith(s.opts.topicPrefix(), s.runID, p.ID), NumPartitions: max(1, p.Workload.Partitions),
 			ReplicationFactor: p.TopicReplicationFactor(), Config: p.TopicConfig(),
 		}
@@ -412,7 +429,7 @@ func (s *session) checkCreateTopics(ctx context.Context, points []profiles.Point
 		}
 		seen[key] = true
 		cctx, cancel := context.WithTimeout(ctx, adminTimeout)
-		res, err := s.admin.CreateTopics(cctx, []kafka.TopicSpecification{spec}, kafka.SetAdminValidateOnly(true), kafka.SetAdminOperationTimeout(adminTimeout))
+		res, err := s.admin.CreateTopics(cctx, []driver.TopicSpec{spec}, driver.AdminOptions{ValidateOnly: true, OperationTimeout: adminTimeout})
 		cancel()
 		if err == nil {
 			err = topicResultErr("create", res)
@@ -420,17 +437,17 @@ func (s *session) checkCreateTopics(ctx context.Context, points []profiles.Point
 		if err == nil {
 			continue
 		}
-		var ke kafka.Error
+		var ke driver.Error
 		switch {
 		case isAuthz(err):
 			return fmt.Errorf("%w: %s may not create topics on %s: %v; nothing was changed (it needs CREATE on topics prefixed %q, or run with --existing-topic NAME on a topic it may write)",
 				ErrNotPermitted, s.user(), s.conn.bootstrap, err, s.opts.topicPrefix())
-		case errors.As(err, &ke) && ke.Code() == kafka.ErrTopicAlreadyExists:
+		case errors.As(err, &ke) && ke.Code() == driver.ErrTopicAlreadyExists:
 			return fmt.Errorf("%w: %s already exists; kbench uses only topics it creates", ErrNotOurTopic, spec.Topic)
-		case errors.As(err, &ke) && (ke.Code() == kafka.ErrInvalidReplicationFactor || ke.Code() == kafka.ErrInvalidConfig ||
-			ke.Code() == kafka.ErrInvalidPartitions || ke.Code() == kafka.ErrPolicyViolation || ke.Code() == kafka.ErrInvalidRequest):
+		case errors.As(err, &ke) && (ke.Code() == driver.ErrInvalidReplicationFactor || ke.Code() == driver.ErrInvalidConfig ||
+			ke.Code() == driver.ErrInvalidPartitions || ke.Code() == driver.ErrPolicyViolation || ke.Code() == driver.ErrInvalidRequest):
 			return fmt.Errorf("%w: point %s: %v", ErrBadPoints, p.ID, err)
-		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ke) && ke.Code() == kafka.ErrRequestTimedOut:
+		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ke) && ke.Code() == driver.ErrRequestTimedOut:
 			return fmt.Errorf("%w: check topic creation for point %s (validate-only, %d partitions, replication factor %d): no answer within %s from the broker the metadata names as controller or from the KRaft controller it forwards to; %s",
 				ErrTopicTimeout, p.ID, spec.NumPartitions, spec.ReplicationFactor, adminTimeout, listedBrokers(s.admin))
 		default:
@@ -463,11 +480,11 @@ func (s *session) checkMessageSize(ctx context.Context, points []profiles.Point)
 	}
 	if t := s.opts.ExistingTopic; t != "" {
 		cctx, cancel := context.WithTimeout(ctx, adminTimeout)
-		res, err := s.admin.DescribeConfigs(cctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: t}})
+		res, err := s.admin.DescribeConfigs(cctx, []driver.ConfigResource{{Type: driver.ResourceTopic, Name: t}})
 		cancel()
 		if err == nil {
 			for _, r := range res {
-				if r.Error.Code() != kafka.ErrNoError {
+				if r.Error.Code() != driver.ErrNoError {
 					err = r.Error
 				} else if e, ok := r.Config["max.message.bytes"]; ok {
 					existingMax, _ = strconv.ParseInt(e.Value, 10, 64)
@@ -516,11 +533,11 @@ func (s *session) user() string {
 
 // isAuthz says whether err is one of Kafka's authorization failures.
 func isAuthz(err error) bool {
-	var ke kafka.Error
+	var ke driver.Error
 	if errors.As(err, &ke) {
 		switch ke.Code() {
-		case kafka.ErrTopicAuthorizationFailed, kafka.ErrClusterAuthorizationFailed, kafka.ErrGroupAuthorizationFailed,
-			kafka.ErrTransactionalIDAuthorizationFailed, kafka.ErrDelegationTokenAuthorizationFailed:
+		case driver.ErrTopicAuthorizationFailed, driver.ErrClusterAuthorizationFailed, driver.ErrGroupAuthorizationFailed,
+			driver.ErrTransactionalIDAuthorizationFailed, driver.ErrDelegationTokenAuthorizationFailed:
 			return true
 		}
 	}
@@ -531,7 +548,7 @@ func isAuthz(err error) bool {
 // CleanOptions say which run's topics `kbench clean` deletes and how to reach the cluster.
 type CleanOptions struct {
 	Bootstrap   string
-	Client      *ClientConfig
+	Client      *kafkaconf.ClientConfig
 	RunID       string    // required
 	TopicPrefix string    // "": DefaultTopicPrefix
 	DryRun      bool      // list, delete nothing
@@ -556,12 +573,12 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 	if _, err := probe(conn); err != nil {
 		return nil, err
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(conn)))
+	a, err := clientDriver.NewAdmin(adminConfig(conn))
 	if err != nil {
 		return nil, fmt.Errorf("admin client: %w", err)
 	}
 	defer a.Close()
-	md, err := a.GetMetadata(nil, true, int(metadataTimeout/time.Millisecond))
+	md, err := a.Metadata(nil, true, metadataTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("list topics on %s: %w", conn.bootstrap, err)
 	}
@@ -601,13 +618,13 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
-	res, err := a.DeleteTopics(cctx, topics, kafka.SetAdminOperationTimeout(cleanupTimeout))
+	res, err := a.DeleteTopics(cctx, topics, driver.AdminOptions{OperationTimeout: cleanupTimeout})
 	if err != nil {
 		return topics, fmt.Errorf("delete topics: %w", err)
 	}
 	var errs []error
 	for _, r := range res {
-		if r.Error.Code() != kafka.ErrNoError {
+		if r.Error.Code() != driver.ErrNoError {
 			e := fmt.Errorf("delete topic %s: %w", r.Topic, r.Error)
 			if isAuthz(r.Error) {
 				e = fmt.Errorf("%w: %w", ErrNotPermitted, e)
@@ -620,7 +637,7 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 
 // resolveConnection picks the bootstrap servers (the flag, else the client config's) and the
 // client config's properties.
-func resolveConnection(bootstrap string, cc *ClientConfig) (connection, error) {
+func resolveConnection(bootstrap string, cc *kafkaconf.ClientConfig) (connection, error) {
 	if bootstrap == "" {
 		bootstrap = cc.Bootstrap()
 	}
@@ -641,30 +658,20 @@ func resolveConnection(bootstrap string, cc *ClientConfig) (connection, error) {
 // begin exactly where the point's records will begin on an existing topic: neither the topic's
 // older records nor, as auto.offset.reset=latest would, the point's first ones.
 func (s *session) startGroupAt(ctx context.Context, group, topic string, offsets []int64) error {
-	tps := make([]kafka.TopicPartition, len(offsets))
+	tps := make([]driver.TopicPartition, len(offsets))
 	for p, o := range offsets {
-		tps[p] = kafka.TopicPartition{Topic: &topic, Partition: int32(p), Offset: kafka.Offset(o)}
+		tps[p] = driver.TopicPartition{Topic: topic, Partition: int32(p), Offset: o}
 	}
 	cctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	var err error
 	for {
-		var res kafka.AlterConsumerGroupOffsetsResult
-		res, err = s.admin.AlterConsumerGroupOffsets(cctx, []kafka.ConsumerGroupTopicPartitions{{Group: group, Partitions: tps}})
-		if err == nil {
-			for _, g := range res.ConsumerGroupsTopicPartitions {
-				for _, tp := range g.Partitions {
-					if tp.Error != nil {
-						err = tp.Error
-					}
-				}
-			}
-		}
+		err = s.admin.AlterGroupOffsets(cctx, group, tps)
 		// The group coordinator may still be loading or moving (a fresh cluster creates
 		// __consumer_offsets on first use): retry those within the bound.
-		var ke kafka.Error
-		if err == nil || !errors.As(err, &ke) || cctx.Err() != nil || !(ke.IsRetriable() || ke.Code() == kafka.ErrNotCoordinator ||
-			ke.Code() == kafka.ErrCoordinatorLoadInProgress || ke.Code() == kafka.ErrCoordinatorNotAvailable) {
+		var ke driver.Error
+		if err == nil || !errors.As(err, &ke) || cctx.Err() != nil || !(ke.IsRetriable() || ke.Code() == driver.ErrNotCoordinator ||
+			ke.Code() == driver.ErrCoordinatorLoadInProgress || ke.Code() == driver.ErrCoordinatorNotAvailable) {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)

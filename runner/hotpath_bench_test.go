@@ -9,6 +9,9 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/librdkafka"
+
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -127,7 +130,7 @@ func benchProducer(b testing.TB, bootstrap, topic string, size, partitions int) 
 			ProducerProps: map[string]string{"queue.buffering.max.kbytes": "32768", "queue.buffering.max.messages": "2147483647"}},
 		Settings: profiles.Settings{Acks: &acks, LingerMs: &linger},
 	}
-	pr, err := kafka.NewProducer(toConfigMap(producerConfig(plainConnection(bootstrap), p, "bench")))
+	pr, err := librdkafka.NewProducer(producerConfig(plainConnection(bootstrap), p, "bench"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -200,15 +203,15 @@ func BenchmarkConsumerMock(b *testing.B) {
 
 	acks := profiles.AcksLeader
 	p := profiles.Point{Settings: profiles.Settings{Acks: &acks}}
-	c, err := kafka.NewConsumer(toConfigMap(consumerConfig(plainConnection(bootstrap), p, "bench-group", "bench")))
+	c, err := librdkafka.NewConsumer(consumerConfig(plainConnection(bootstrap), p, "bench-group", "bench"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
 	// Assign, not Subscribe: the group join would be timed as consuming.
-	var tps []kafka.TopicPartition
+	var tps []driver.TopicPartition
 	for i := int32(0); i < 6; i++ {
-		tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: i, Offset: kafka.OffsetBeginning})
+		tps = append(tps, driver.TopicPartition{Topic: topic, Partition: i, Offset: driver.OffsetBeginning})
 	}
 	if err := c.Assign(tps); err != nil {
 		b.Fatal(err)

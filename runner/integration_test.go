@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/cluster/clustertest"
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // highWatermarks sums the end offsets of a topic's partitions, read from the brokers.
 func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64 {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(plainConnection(bootstrap), "kbench-test-hw")))
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(plainConnection(bootstrap), "kbench-test-hw"))
 	if err != nil {
 		t.Errorf("consumer: %v", err)
 		return -1
@@ -39,7 +39,7 @@ func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64
 	defer c.Close()
 	var sum int64
 	for p := 0; p < partitions; p++ {
-		_, hi, err := c.QueryWatermarkOffsets(topic, int32(p), 10000)
+		_, hi, err := c.QueryWatermarks(topic, int32(p), 10*time.Second)
 		if err != nil {
 			t.Errorf("watermark %s/%d: %v", topic, p, err)
 			return -1
@@ -99,25 +99,25 @@ func TestIntegrationQuickProfile(t *testing.T) {
 // clusterDefault returns the per-broker dynamic values of key on every broker, joined ("" when
 // no broker has one).
 func clusterDefault(t *testing.T, bootstrap, key string) string {
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
+	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(bootstrap)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	md, err := a.GetMetadata(nil, false, 10000)
+	md, err := a.Metadata(nil, false, 10*time.Second)
 	if err != nil || len(md.Brokers) == 0 {
 		t.Fatalf("metadata: %v", err)
 	}
 	values := map[string]bool{}
 	for _, b := range md.Brokers {
-		res, err := a.DescribeConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceBroker, Name: strconv.Itoa(int(b.ID))}})
+		res, err := a.DescribeConfigs(ctx, []driver.ConfigResource{{Type: driver.ResourceBroker, Name: strconv.Itoa(int(b.ID))}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range res {
-			if e, ok := r.Config[key]; ok && (e.Source == kafka.ConfigSourceDynamicBroker || e.Source == kafka.ConfigSourceDynamicDefaultBroker) {
+			if e, ok := r.Config[key]; ok && (e.Source == driver.ConfigSourceDynamicBroker || e.Source == driver.ConfigSourceDynamicDefaultBroker) {
 				values[e.Value] = true
 			}
 		}
@@ -223,12 +223,12 @@ func TestIntegrationSweepInterrupt(t *testing.T) {
 	if len(run.Points) != 2 || run.Points[0].Entry.Status != stats.StatusOK || run.Points[1].Entry.Status != stats.StatusIncomplete {
 		t.Fatalf("index points %+v", run.Index.Points)
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(cl.Bootstrap()))))
+	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(cl.Bootstrap())))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	md, err := a.GetMetadata(nil, true, 10000)
+	md, err := a.Metadata(nil, true, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

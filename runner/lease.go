@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/profiles"
 )
@@ -139,7 +139,7 @@ func decideLease(entries map[string]leaseEntry, mine leaseRecord, myOffset int64
 type brokerLease struct {
 	topic string
 	rec   leaseRecord
-	p     *kafka.Producer
+	p     driver.Producer
 	stop  chan struct{}
 	done  chan struct{}
 }
@@ -186,7 +186,7 @@ func acquireLease(ctx context.Context, a adminAPI, conn connection, topic string
 	}
 	cfg := conn.base()
 	leaseProducerConfig(cfg)
-	p, err := kafka.NewProducer(toConfigMap(cfg))
+	p, err := clientDriver.NewProducer(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("lease producer: %w", err)
 	}
@@ -231,8 +231,8 @@ func ensureLeaseTopic(ctx context.Context, a adminAPI, topic string, brokers int
 	rf := max(1, min(3, brokers))
 	cfg := map[string]string{"cleanup.policy": "compact", "min.insync.replicas": fmt.Sprint(min(2, rf))}
 	err := createTopic(ctx, a, topic, 1, rf, cfg)
-	var ke kafka.Error
-	if err == nil || (errors.As(err, &ke) && ke.Code() == kafka.ErrTopicAlreadyExists) {
+	var ke driver.Error
+	if err == nil || (errors.As(err, &ke) && ke.Code() == driver.ErrTopicAlreadyExists) {
 		return nil
 	}
 	if isAuthz(err) {
@@ -253,24 +253,7 @@ func (l *brokerLease) writeFor(runID string, rec *leaseRecord) (int64, error) {
 			return 0, err
 		}
 	}
-	ch := make(chan kafka.Event, 1)
-	topic := l.topic
-	if err := l.p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 0}, Key: []byte(runID), Value: value}, ch); err != nil {
-		return 0, err
-	}
-	select {
-	case ev := <-ch:
-		m, ok := ev.(*kafka.Message)
-		if !ok {
-			return 0, fmt.Errorf("unexpected event %v", ev)
-		}
-		if m.TopicPartition.Error != nil {
-			return 0, m.TopicPartition.Error
-		}
-		return int64(m.TopicPartition.Offset), nil
-	case <-time.After(adminTimeout):
-		return 0, fmt.Errorf("no acknowledgement within %s", adminTimeout)
-	}
+	return l.p.ProduceSync(&driver.Record{Topic: l.topic, Partition: 0, Key: []byte(runID), Value: value}, adminTimeout)
 }
 
 // renew rewrites the claim with a later expiry every leaseRenew until release.
@@ -317,12 +300,12 @@ func (l *brokerLease) end(release bool) error {
 func readLeases(ctx context.Context, conn connection, topic string) (map[string]leaseEntry, error) {
 	// The reader's group id carries the prefix (shared clusters grant groups by prefix); it only
 	// assigns, so the group is never joined and nothing is committed.
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, topic+"-reader")))
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, topic+"-reader"))
 	if err != nil {
 		return nil, fmt.Errorf("lease reader: %w", err)
 	}
 	defer closeBounded(func() { _ = c.Close() }, 10*time.Second)
-	_, hi, err := c.QueryWatermarkOffsets(topic, 0, int(metadataTimeout/time.Millisecond))
+	_, hi, err := c.QueryWatermarks(topic, 0, metadataTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("read the broker-settings leases in %s: %w", topic, err)
 	}
@@ -330,21 +313,21 @@ func readLeases(ctx context.Context, conn connection, topic string) (map[string]
 	if hi <= 0 {
 		return entries, nil
 	}
-	if err := c.Assign([]kafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: kafka.OffsetBeginning}}); err != nil {
+	if err := c.Assign([]driver.TopicPartition{{Topic: topic, Partition: 0, Offset: driver.OffsetBeginning}}); err != nil {
 		return nil, fmt.Errorf("read the broker-settings leases in %s: %w", topic, err)
 	}
 	deadline := time.Now().Add(adminTimeout)
+	batch := make([]driver.Message, pollBatch)
 	for {
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("read the broker-settings leases in %s: not read to its end (offset %d) within %s", topic, hi, adminTimeout)
 		}
-		m, ok := c.Poll(100).(*kafka.Message)
-		if !ok {
-			continue
-		}
-		applyLeaseRecord(entries, string(m.Key), m.Value, int64(m.TopicPartition.Offset))
-		if int64(m.TopicPartition.Offset)+1 >= hi {
-			return entries, nil
+		n, _ := c.Poll(100*time.Millisecond, batch)
+		for _, m := range batch[:n] {
+			applyLeaseRecord(entries, string(m.Key), m.Value, m.Offset)
+			if m.Offset+1 >= hi {
+				return entries, nil
+			}
 		}
 	}
 }
@@ -388,7 +371,7 @@ func releaseLeaseOf(ctx context.Context, conn connection, topic, runID string, d
 	}
 	cfg := conn.base()
 	leaseProducerConfig(cfg)
-	p, err := kafka.NewProducer(toConfigMap(cfg))
+	p, err := clientDriver.NewProducer(cfg)
 	if err != nil {
 		return fmt.Errorf("lease producer: %w", err)
 	}

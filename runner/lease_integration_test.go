@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
 )
@@ -94,7 +92,7 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := kafka.NewProducer(toConfigMap(map[string]string{"bootstrap.servers": cl.Bootstrap(), "acks": "all"}))
+	p, err := clientDriver.NewProducer(map[string]string{"bootstrap.servers": cl.Bootstrap(), "acks": "all"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -31,23 +30,14 @@ func describeTopicWithKafka(t *testing.T, cl *cluster.Cluster, topic string) str
 // returns the delivery error (nil: acknowledged).
 func produceOne(t *testing.T, bootstrap, topic, acks string) error {
 	t.Helper()
-	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": bootstrap, "acks": acks, "retries": 0,
-		"message.timeout.ms": 20000, "request.timeout.ms": 10000, "enable.idempotence": false})
+	p, err := clientDriver.NewProducer(map[string]string{"bootstrap.servers": bootstrap, "acks": acks, "retries": "0",
+		"message.timeout.ms": "20000", "request.timeout.ms": "10000", "enable.idempotence": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	ch := make(chan kafka.Event, 1)
-	if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 0}, Value: []byte("x")}, ch); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ev := <-ch:
-		return ev.(*kafka.Message).TopicPartition.Error
-	case <-time.After(30 * time.Second):
-		t.Fatal("no delivery report within 30 s")
-	}
-	return nil
+	_, err = p.ProduceSync(&driver.Record{Topic: topic, Partition: 0, Value: []byte("x")}, 30*time.Second)
+	return err
 }
 
 // TestIntegrationMinISRAboveReplicationFactor finds out what Kafka does with
@@ -63,7 +53,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 			cl.KafkaVersion, profiles.MinISRCheckedKafkaVersion)
 	}
 	bootstrap := cl.Bootstrap()
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(plainConnection(bootstrap))))
+	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(bootstrap)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +77,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 
 	// Take the follower away and wait until the controller drops it from the ISR (about the
 	// 9 s broker session timeout).
-	md, err := a.GetMetadata(&topic, false, 10000)
+	md, err := a.Metadata(&topic, false, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +94,7 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		md, err := a.GetMetadata(&topic, false, 5000)
+		md, err := a.Metadata(&topic, false, 5*time.Second)
 		if err == nil && len(md.Topics[topic].Partitions) == 1 && len(md.Topics[topic].Partitions[0].Isrs) == 1 {
 			break
 		}
@@ -114,8 +104,8 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 		time.Sleep(250 * time.Millisecond) // polling the metadata, not synchronizing on time
 	}
 	err = produceOne(t, bootstrap, topic, "all")
-	var ke kafka.Error
-	if !errors.As(err, &ke) || ke.Code() != kafka.ErrNotEnoughReplicas {
+	var ke driver.Error
+	if !errors.As(err, &ke) || ke.Code() != driver.ErrNotEnoughReplicas {
 		t.Errorf("RF 2, min ISR 3, one replica out of the ISR: acks=all got %v, want NOT_ENOUGH_REPLICAS", err)
 	}
 	if err := produceOne(t, bootstrap, topic, "1"); err != nil {

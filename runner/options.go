@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -49,7 +50,7 @@ type Options struct {
 	Commit  string
 	// Client is how every client connects (the --client-config file and -X overrides, translated
 	// and validated by LoadClientConfig); nil: plain bootstrap servers, no security.
-	Client *ClientConfig
+	Client *kafkaconf.ClientConfig
 	// TopicPrefix starts the name of every topic and consumer group kbench creates (""
 	// "kbench-"); the run id follows, so `kbench clean --run ID` finds them.
 	TopicPrefix string

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/record"
@@ -240,7 +238,7 @@ func (m *measurement) newProducers() error {
 	nprod := max(1, w.Producers)
 	for i := 0; i < nprod; i++ {
 		cfg := producerConfig(m.s.conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
-		pr, err := kafka.NewProducer(toConfigMap(cfg))
+		pr, err := clientDriver.NewProducer(cfg)
 		if err != nil {
 			return fmt.Errorf("create producer (config %s): %w", formatConfig(profiles.Redact(cfg)), err)
 		}
@@ -421,11 +419,11 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 // newConsumers creates the point's in-process measuring consumers, subscribed to its topic.
 func (m *measurement) newConsumers() error {
 	for i := 0; i < m.p.Workload.Consumers; i++ {
-		c, err := kafka.NewConsumer(toConfigMap(consumerConfig(m.s.conn, m.p, m.group, fmt.Sprintf("kbench-consumer-%d", i))))
+		c, err := clientDriver.NewConsumer(consumerConfig(m.s.conn, m.p, m.group, fmt.Sprintf("kbench-consumer-%d", i)))
 		if err != nil {
 			return fmt.Errorf("create consumer: %w", err)
 		}
-		if err := c.Subscribe(m.topic, nil); err != nil {
+		if err := c.Subscribe(m.topic); err != nil {
 			_ = c.Close()
 			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
 		}

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/record"
@@ -76,7 +76,7 @@ type counters struct {
 // one reading delivery reports. Each owns its histograms and its half of the audit ledger.
 type producerWorker struct {
 	id       uint32
-	p        *kafka.Producer
+	p        driver.Producer
 	topic    string
 	nparts   int32
 	keyDist  string
@@ -106,16 +106,14 @@ type producerWorker struct {
 }
 
 // send produces records until the measured phase ends or ctx is done. It is the hot path: no lock,
-// no allocation of its own (one value buffer, one key buffer, one Message, reused).
+// no allocation of its own (one value buffer, one key buffer, one Record, reused).
 func (w *producerWorker) send(ctx context.Context) {
 	value := make([]byte, w.sizes.max())
 	key := make([]byte, record.KeyLen)
-	msg := kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &w.topic}, Key: key}
+	rec := driver.Record{Topic: w.topic, Key: key}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var part int32 = int32(w.id) % w.nparts
-	var lastSwitch int64
-	rnd := uint64(w.id)*0x9E3779B97F4A7C15 + 1
+	parts := partitioner{dist: w.keyDist, n: w.nparts, part: int32(w.id) % w.nparts, rnd: uint64(w.id)*0x9E3779B97F4A7C15 + 1}
 
 	for seq := uint64(0); ; seq++ {
 		if ctx.Err() != nil {
@@ -139,7 +137,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			return
 		}
 		size := w.sizes.at(seq)
-		msg.Value = value[:size]
+		rec.Value = value[:size]
 		for {
 			now := nowNs()
 			if w.pacer == nil {
@@ -148,25 +146,11 @@ func (w *producerWorker) send(ctx context.Context) {
 					return
 				}
 			}
-			switch w.keyDist {
-			case "random":
-				rnd ^= rnd << 13
-				rnd ^= rnd >> 7
-				rnd ^= rnd << 17
-				part = int32(rnd % uint64(w.nparts))
-			case "sequential":
-				part = int32(seq % uint64(w.nparts))
-			default: // sticky
-				if now-lastSwitch >= int64(stickyInterval) {
-					part = (part + 1) % w.nparts
-					lastSwitch = now
-				}
-			}
-			msg.TopicPartition.Partition = part
+			rec.Partition = parts.next(seq, now)
 			record.EncodeHeader(value, record.Header{Producer: w.id, Seq: seq, SendNs: now})
 			record.EncodeKey(key, seq, now)
 			w.inflight.Add(1)
-			err := w.p.Produce(&msg, nil)
+			err := w.p.Produce(&rec)
 			if err == nil {
 				w.ledger.Sent(seq)
 				if w.clock.measured(sched) {
@@ -176,8 +160,7 @@ func (w *producerWorker) send(ctx context.Context) {
 				break
 			}
 			w.release()
-			var kerr kafka.Error
-			if errors.As(err, &kerr) && kerr.Code() == kafka.ErrQueueFull {
+			if err == driver.QueueFull {
 				// Never drop and never flush: wait for a delivery report to free space, then
 				// retry the same record (its scheduled time stays, so the wait counts as latency).
 				if !w.waitRoom(ctx, timer) {
@@ -192,6 +175,36 @@ func (w *producerWorker) send(ctx context.Context) {
 			break
 		}
 	}
+}
+
+// partitioner picks each record's partition by the profile's key distribution. The runner picks
+// partitions itself because its records carry a key (the delivery report needs it), and keyed
+// records would otherwise be hashed, one partition per record.
+type partitioner struct {
+	dist       string // "random", "sequential", else sticky ("none")
+	n          int32  // partitions
+	part       int32  // the current sticky partition
+	lastSwitch int64  // when the sticky partition last changed (unix ns)
+	rnd        uint64 // xorshift state
+}
+
+// next is the partition of record seq sent at now.
+func (p *partitioner) next(seq uint64, now int64) int32 {
+	switch p.dist {
+	case "random":
+		p.rnd ^= p.rnd << 13
+		p.rnd ^= p.rnd >> 7
+		p.rnd ^= p.rnd << 17
+		p.part = int32(p.rnd % uint64(p.n))
+	case "sequential":
+		p.part = int32(seq % uint64(p.n))
+	default: // sticky
+		if now-p.lastSwitch >= int64(stickyInterval) {
+			p.part = (p.part + 1) % p.n
+			p.lastSwitch = now
+		}
+	}
+	return p.part
 }
 
 // waitSlot blocks while the closed-loop in-flight bound is reached; false when ctx is done.
@@ -232,20 +245,19 @@ func (w *producerWorker) release() {
 // deliveries reads delivery reports until the producer is closed.
 func (w *producerWorker) deliveries() {
 	defer close(w.done)
-	for ev := range w.p.Events() {
-		switch m := ev.(type) {
-		case *kafka.Message:
-			w.onDelivery(m)
-		case kafka.Error:
-			w.clientErrs[errorName(m)]++
-		}
-	}
+	w.p.Deliveries(w)
 	w.win.flush()
 	w.delayWin.flush()
 }
 
+// ClientError counts a client-level error event (driver.DeliveryHandler).
+func (w *producerWorker) ClientError(e driver.Error) { w.clientErrs[errorName(e)]++ }
+
+// Delivered accounts for one delivery report (driver.DeliveryHandler).
+func (w *producerWorker) Delivered(m *driver.Delivery) { w.onDelivery(m) }
+
 // onDelivery accounts for one delivery report.
-func (w *producerWorker) onDelivery(m *kafka.Message) {
+func (w *producerWorker) onDelivery(m *driver.Delivery) {
 	now := nowNs()
 	seq, sendNs, ok := record.DecodeKey(m.Key)
 	if !ok {
@@ -259,8 +271,8 @@ func (w *producerWorker) onDelivery(m *kafka.Message) {
 	// Which phase a record belongs to is decided as the send loop and the consumers decide it
 	// (phaseClock): by its scheduled time at a target rate, by its actual send time at max rate.
 	measured := w.clock.measured(sched)
-	if err := m.TopicPartition.Error; err != nil {
-		code, name, indet := classifyError(err)
+	if m.Err.Code() != driver.ErrNoError {
+		code, name, indet := int(m.Err.Code()), m.Err.Name(), m.Err.Class() == driver.Indeterminate
 		w.ledger.Failed(seq, code, name, indet)
 		w.tl.fail(now, name)
 		if measured {
@@ -298,7 +310,7 @@ func (w *producerWorker) drain(limit time.Duration) bool {
 	}
 	if w.inflight.Load() > 0 {
 		clean = false
-		_ = w.p.Purge(kafka.PurgeQueue | kafka.PurgeInFlight | kafka.PurgeNonBlocking)
+		w.p.Purge()
 		d2 := time.Now().Add(5 * time.Second)
 		for w.inflight.Load() > 0 && time.Now().Before(d2) {
 			time.Sleep(5 * time.Millisecond)
@@ -313,18 +325,9 @@ func (w *producerWorker) drain(limit time.Duration) bool {
 	return clean
 }
 
-// closeBounded runs a client's Close with a bound: against a gone cluster librdkafka can take
-// long to tear down, and the sweep must go on (the client is then left to finish in the
-// background).
+// closeBounded runs a client's Close with a bound (see driver.CloseBounded).
 func closeBounded(closeFn func(), limit time.Duration) bool {
-	done := make(chan struct{})
-	go func() { closeFn(); close(done) }()
-	select {
-	case <-done:
-		return true
-	case <-time.After(limit):
-		return false
-	}
+	return driver.CloseBounded(closeFn, limit)
 }
 
 // errorName is the Kafka error code name of err ("REQUEST_TIMED_OUT", "_MSG_TIMED_OUT", ...).
@@ -333,37 +336,13 @@ func errorName(err error) string {
 	return name
 }
 
-// classifyError returns a delivery error's code, its name, and whether the record may still have
-// been written (indeterminate) rather than definitely not.
+// classifyError returns an error's code, its name, and whether a record it failed may still
+// have been written (indeterminate) rather than definitely not. An error that is not a
+// driver.Error is indeterminate ("UNKNOWN").
 func classifyError(err error) (code int, name string, indeterminate bool) {
-	var kerr kafka.Error
-	if !errors.As(err, &kerr) {
+	var de driver.Error
+	if !errors.As(err, &de) {
 		return -1, "UNKNOWN", true
 	}
-	c := kerr.Code()
-	name = codeName(c)
-	switch c {
-	case kafka.ErrMsgSizeTooLarge, kafka.ErrInvalidMsgSize, kafka.ErrUnknownTopicOrPart,
-		kafka.ErrTopicAuthorizationFailed, kafka.ErrPurgeQueue, kafka.ErrRecordListTooLarge,
-		kafka.ErrNotEnoughReplicas, kafka.ErrInvalidRecord, kafka.ErrUnknownPartition,
-		kafka.ErrInvalidRequiredAcks, kafka.ErrUnsupportedVersion, kafka.ErrClusterAuthorizationFailed,
-		kafka.ErrTimedOutQueue, kafka.ErrUnknownTopic, kafka.ErrTopicException, kafka.ErrPolicyViolation:
-		// Rejected before append (NOT_ENOUGH_REPLICAS is checked before the leader appends;
-		// PURGE_QUEUE and _TIMED_OUT_QUEUE were never sent; _UNKNOWN_TOPIC is the client's own
-		// refusal). librdkafka reports only the last attempt's error: when an earlier attempt
-		// timed out, such a record may still have been written. The audit counts those
-		// (failed_but_consumed) instead of trusting this list blindly.
-		return int(c), name, false
-	}
-	return int(c), name, true
-}
-
-// codeName turns a kafka.ErrorCode into Kafka's upper-case error name, which is how failures
-// are keyed in result files. ErrorCode.String gives librdkafka's description; the Go constant
-// names are CamelCase, so the name comes from librdkafka's own list where it has one.
-func codeName(c kafka.ErrorCode) string {
-	if n, ok := errorNames[c]; ok {
-		return n
-	}
-	return "ERR_" + itoa(int(c))
+	return int(de.Code()), de.Name(), de.Class() == driver.Indeterminate
 }

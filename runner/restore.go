@@ -16,10 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/inputfile"
+	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -237,7 +237,7 @@ func parseRestoreFile(path string, data []byte) (*RestoreFile, error) {
 // names (its bootstrap and client config file).
 type RestoreOptions struct {
 	Bootstrap string
-	Client    *ClientConfig
+	Client    *kafkaconf.ClientConfig
 	Out       io.Writer // one line per broker setting put back (nil: none)
 }
 
@@ -337,10 +337,10 @@ func originalStatic(current map[string]string, original []StaticSetting) map[str
 }
 
 // restoreDynamic sets the dynamic settings back and releases the run's lease.
-func restoreDynamic(ctx context.Context, rf *RestoreFile, bootstrap string, cc *ClientConfig, out io.Writer) error {
+func restoreDynamic(ctx context.Context, rf *RestoreFile, bootstrap string, cc *kafkaconf.ClientConfig, out io.Writer) error {
 	var err error
 	if cc == nil && rf.ClientConfigFile != "" {
-		if cc, err = LoadClientConfig(rf.ClientConfigFile, nil); err != nil {
+		if cc, err = kafkaconf.LoadClientConfig(rf.ClientConfigFile, nil, librdkafka.Check); err != nil {
 			return fmt.Errorf("the client config the run used: %w (give --client-config)", err)
 		}
 	}
@@ -351,7 +351,7 @@ func restoreDynamic(ctx context.Context, rf *RestoreFile, bootstrap string, cc *
 	if _, err := probe(conn); err != nil {
 		return err
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(conn)))
+	a, err := clientDriver.NewAdmin(adminConfig(conn))
 	if err != nil {
 		return fmt.Errorf("admin client: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
@@ -23,8 +23,8 @@ import (
 // static broker settings this run's rolling restarts put in force.
 type session struct {
 	opts    Options
-	admin   *kafka.AdminClient
-	brokers []kafka.BrokerMetadata
+	admin   driver.Admin
+	brokers []driver.BrokerMetadata
 	env     stats.Environment
 	runID   string
 	static  map[string]string // static broker settings in force because of this run (nil: none)
@@ -57,7 +57,7 @@ func newSession(opts Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := kafka.NewAdminClient(toConfigMap(adminConfig(conn)))
+	a, err := clientDriver.NewAdmin(adminConfig(conn))
 	if err != nil {
 		return nil, fmt.Errorf("admin client for %s: %w", opts.Bootstrap, err)
 	}
@@ -70,7 +70,7 @@ func newSession(opts Options) (*session, error) {
 	}
 	s := &session{opts: opts, admin: a, brokers: md.Brokers, runID: runID, conn: conn}
 	s.rec = s.newRestoreRecord()
-	_, libVersion := kafka.LibraryVersion()
+	libVersion := clientDriver.Version()
 	s.env = stats.Environment{
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,
 		Brokers: len(md.Brokers), Bootstrap: opts.Bootstrap, LocalCluster: cl.Local(), KafkaVersion: cl.KafkaVersion(),

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/record"
@@ -69,7 +69,7 @@ func verifyRead(ctx context.Context, conn connection, topic string, partitions i
 // setUpVerify creates the read's consumer, takes every partition's high watermark and assigns
 // the partitions that hold records to read, retrying retryable errors with a fresh client (fresh
 // metadata) until deadline or ctx ends. It fills read's watermarks and counts its attempts.
-func setUpVerify(ctx context.Context, conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (*kafka.Consumer, []kafka.TopicPartition, error) {
+func setUpVerify(ctx context.Context, conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (driver.Consumer, []driver.TopicPartition, error) {
 	backoff := 100 * time.Millisecond
 	for {
 		read.Attempts++
@@ -96,8 +96,8 @@ func setUpVerify(ctx context.Context, conn connection, topic string, read *stats
 }
 
 // tryVerifySetUp is one attempt of setUpVerify; the consumer is closed unless it is returned.
-func tryVerifySetUp(conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (_ *kafka.Consumer, _ []kafka.TopicPartition, err error) {
-	c, err := kafka.NewConsumer(toConfigMap(verifyConsumerConfig(conn, "kbench-verify-"+topic)))
+func tryVerifySetUp(conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (_ driver.Consumer, _ []driver.TopicPartition, err error) {
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, "kbench-verify-"+topic))
 	if err != nil {
 		return nil, nil, fmt.Errorf("verification consumer: %w", err)
 	}
@@ -106,30 +106,30 @@ func tryVerifySetUp(conn connection, topic string, read *stats.VerificationRead,
 			closeBounded(func() { _ = c.Close() }, 10*time.Second)
 		}
 	}()
-	timeoutMs := func() int {
-		return int(max(min(metadataTimeout, time.Until(deadline)), 100*time.Millisecond) / time.Millisecond)
+	timeout := func() time.Duration {
+		return max(min(metadataTimeout, time.Until(deadline)), 100*time.Millisecond)
 	}
-	md, err := c.GetMetadata(&topic, false, timeoutMs())
+	md, err := c.Metadata(&topic, false, timeout())
 	if err != nil {
 		return nil, nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
 	if err := leadersKnown(md, topic, len(read.Partitions)); err != nil {
 		return nil, nil, err
 	}
-	var tps []kafka.TopicPartition
+	var tps []driver.TopicPartition
 	for i := range read.Partitions {
 		pr := &read.Partitions[i]
-		_, hi, err := c.QueryWatermarkOffsets(topic, pr.Partition, timeoutMs())
+		_, hi, err := c.QueryWatermarks(topic, pr.Partition, timeout())
 		if err != nil {
 			return nil, nil, fmt.Errorf("high watermark of %s/%d: %w", topic, pr.Partition, err)
 		}
 		pr.HighWatermark = hi
 		if hi > pr.StartOffset {
-			start := kafka.Offset(pr.StartOffset)
+			start := pr.StartOffset
 			if pr.StartOffset == 0 {
-				start = kafka.OffsetBeginning // a fresh topic; the log start may have moved past 0
+				start = driver.OffsetBeginning // a fresh topic; the log start may have moved past 0
 			}
-			tps = append(tps, kafka.TopicPartition{Topic: &topic, Partition: pr.Partition, Offset: start})
+			tps = append(tps, driver.TopicPartition{Topic: topic, Partition: pr.Partition, Offset: start})
 		}
 	}
 	if len(tps) == 0 {
@@ -142,17 +142,17 @@ func tryVerifySetUp(conn connection, topic string, read *stats.VerificationRead,
 }
 
 // leadersKnown checks that the metadata has every partition of topic with a leader.
-func leadersKnown(md *kafka.Metadata, topic string, partitions int) error {
+func leadersKnown(md *driver.Metadata, topic string, partitions int) error {
 	tm, ok := md.Topics[topic]
 	if !ok {
-		return fmt.Errorf("metadata of %s: %w", topic, kafka.NewError(kafka.ErrUnknownTopic, "topic not in metadata", false))
+		return fmt.Errorf("metadata of %s: %w", topic, driver.NewError(driver.ErrUnknownTopic, "_UNKNOWN_TOPIC", "topic not in metadata", driver.Indeterminate, false, false))
 	}
-	if tm.Error.Code() != kafka.ErrNoError {
+	if tm.Error.Code() != driver.ErrNoError {
 		return fmt.Errorf("metadata of %s: %w", topic, tm.Error)
 	}
 	led := make([]bool, partitions)
 	for _, p := range tm.Partitions {
-		if p.Error.Code() == kafka.ErrNoError && p.Leader >= 0 && int(p.ID) < partitions {
+		if p.Error.Code() == driver.ErrNoError && p.Leader >= 0 && int(p.ID) < partitions {
 			led[p.ID] = true
 		}
 	}
@@ -166,9 +166,11 @@ func leadersKnown(md *kafka.Metadata, topic string, partitions int) error {
 
 // pollVerify reads the assigned partitions until each reaches its high watermark, ctx ends or
 // deadline passes, recording in read how far each partition got.
-func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
+func pollVerify(ctx context.Context, c driver.Consumer, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
 	parts := read.Partitions
 	done := make([]bool, len(parts))
+	batch := make([]driver.Message, pollBatch)
+	n, i := 0, 0
 	for remaining > 0 {
 		if ctx.Err() != nil {
 			read.Stopped = "interrupted"
@@ -178,11 +180,14 @@ func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.Verification
 			read.Stopped = fmt.Sprintf("its bound of %s ran out", limit)
 			return *read, true, nil
 		}
-		m, ok := c.Poll(100).(*kafka.Message)
-		if !ok || m.TopicPartition.Error != nil {
+		if i == n {
+			n, _ = c.Poll(100*time.Millisecond, batch)
+			i = 0
 			continue
 		}
-		p := m.TopicPartition.Partition
+		m := &batch[i]
+		i++
+		p := m.Partition
 		if p < 0 || int(p) >= len(parts) {
 			continue
 		}
@@ -195,7 +200,7 @@ func pollVerify(ctx context.Context, c *kafka.Consumer, read *stats.Verification
 		}
 		// Offsets can jump (transaction markers, compaction), so "reached" means the next offset
 		// to read is at or past the watermark.
-		next := int64(m.TopicPartition.Offset) + 1
+		next := m.Offset + 1
 		pr := &parts[p]
 		pr.ReachedOffset = max(pr.ReachedOffset, next)
 		if !done[p] && next >= pr.HighWatermark {
@@ -230,15 +235,15 @@ func retryableRead(err error) bool {
 	if errors.Is(err, errNoLeader) {
 		return true
 	}
-	var kerr kafka.Error
+	var kerr driver.Error
 	if !errors.As(err, &kerr) || kerr.IsFatal() {
 		return false
 	}
 	switch kerr.Code() {
-	case kafka.ErrTopicAuthorizationFailed, kafka.ErrClusterAuthorizationFailed, kafka.ErrGroupAuthorizationFailed,
-		kafka.ErrSaslAuthenticationFailed, kafka.ErrAuthentication, kafka.ErrSsl, kafka.ErrInvalidArg,
-		kafka.ErrInvalidConfig, kafka.ErrUnsupportedFeature, kafka.ErrUnsupportedVersion, kafka.ErrNotImplemented,
-		kafka.ErrFatal, kafka.ErrInvalidRequest, kafka.ErrTopicException:
+	case driver.ErrTopicAuthorizationFailed, driver.ErrClusterAuthorizationFailed, driver.ErrGroupAuthorizationFailed,
+		driver.ErrSaslAuthenticationFailed, driver.ErrAuthentication, driver.ErrSsl, driver.ErrInvalidArg,
+		driver.ErrInvalidConfig, driver.ErrUnsupportedFeature, driver.ErrUnsupportedVersion, driver.ErrNotImplemented,
+		driver.ErrFatal, driver.ErrInvalidRequest, driver.ErrTopicException:
 		return false
 	}
 	return true

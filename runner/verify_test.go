@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
@@ -29,19 +29,19 @@ func TestRetryableRead(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{kafka.NewError(kafka.ErrUnknownPartition, "Local: Unknown partition", false), true},
-		{fmt.Errorf("high watermark of t/3: %w", kafka.NewError(kafka.ErrUnknownPartition, "Local: Unknown partition", false)), true},
-		{kafka.NewError(kafka.ErrLeaderNotAvailable, "", false), true},
-		{kafka.NewError(kafka.ErrNotLeaderForPartition, "", false), true},
-		{kafka.NewError(kafka.ErrTransport, "", false), true},
-		{kafka.NewError(kafka.ErrDestroyBroker, "Local: Broker handle destroyed without termination", false), true},
-		{kafka.NewError(kafka.ErrTimedOutQueue, "Local: Timed out in queue", false), true},
-		{kafka.NewError(kafka.ErrSaslAuthenticationFailed, "", false), false},
-		{kafka.NewError(kafka.ErrUnknownTopicOrPart, "", true), false}, // fatal: the client is done
-		{kafka.NewError(kafka.ErrTimedOut, "", false), true},
+		{kerr(driver.ErrUnknownPartition, "Local: Unknown partition", false), true},
+		{fmt.Errorf("high watermark of t/3: %w", kerr(driver.ErrUnknownPartition, "Local: Unknown partition", false)), true},
+		{kerr(driver.ErrLeaderNotAvailable, "", false), true},
+		{kerr(driver.ErrNotLeaderForPartition, "", false), true},
+		{kerr(driver.ErrTransport, "", false), true},
+		{kerr(driver.ErrDestroyBroker, "Local: Broker handle destroyed without termination", false), true},
+		{kerr(driver.ErrTimedOutQueue, "Local: Timed out in queue", false), true},
+		{kerr(driver.ErrSaslAuthenticationFailed, "", false), false},
+		{kerr(driver.ErrUnknownTopicOrPart, "", true), false}, // fatal: the client is done
+		{kerr(driver.ErrTimedOut, "", false), true},
 		{fmt.Errorf("partition t/0: %w", errNoLeader), true},
-		{kafka.NewError(kafka.ErrTopicAuthorizationFailed, "", false), false},
-		{kafka.NewError(kafka.ErrInvalidArg, "", false), false},
+		{kerr(driver.ErrTopicAuthorizationFailed, "", false), false},
+		{kerr(driver.ErrInvalidArg, "", false), false},
 		{errors.New("verification consumer: bad config"), false},
 	} {
 		if got := retryableRead(c.err); got != c.want {
@@ -60,25 +60,25 @@ func kfakeWithTopic(t *testing.T, topic string, partitions int32, records int) (
 	}
 	t.Cleanup(c.Close)
 	bootstrap := strings.Join(c.ListenAddrs(), ",")
-	p, err := kafka.NewProducer(toConfigMap(producerConfig(plainConnection(bootstrap), testPoint("seed", 0, time.Second, 0), "kbench-test-seed")))
+	p, err := clientDriver.NewProducer(producerConfig(plainConnection(bootstrap), testPoint("seed", 0, time.Second, 0), "kbench-test-seed"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	reports := make(chan kafka.Event, records)
+	reports := reportChan(make(chan error, records))
+	go p.Deliveries(reports)
 	for s := range uint64(records) {
 		value := make([]byte, record.HeaderLen)
 		record.EncodeHeader(value, record.Header{Producer: 1, Seq: s, SendNs: 1})
-		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: int32(s) % partitions}, Value: value}
-		if err := p.Produce(msg, reports); err != nil {
+		if err := p.Produce(&driver.Record{Topic: topic, Partition: int32(s) % partitions, Value: value}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for range records {
 		select {
-		case ev := <-reports:
-			if m, ok := ev.(*kafka.Message); !ok || m.TopicPartition.Error != nil {
-				t.Fatalf("seeding kfake: %v", ev)
+		case err := <-reports:
+			if err != nil {
+				t.Fatalf("seeding kfake: %v", err)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("seeding kfake: no delivery report within 10 s")
@@ -245,3 +245,16 @@ func TestFailedVerificationReadKeepsCounts(t *testing.T) {
 		t.Errorf("audit lost %s, read %+v: want lost unknown and the failure said", a.LostText(), a.VerificationRead)
 	}
 }
+
+// reportChan passes each delivery's error (nil: written) and each client error to a channel.
+type reportChan chan error
+
+func (r reportChan) Delivered(d *driver.Delivery) {
+	if d.Err.Code() != driver.ErrNoError {
+		r <- d.Err
+		return
+	}
+	r <- nil
+}
+
+func (r reportChan) ClientError(e driver.Error) {}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
@@ -69,61 +70,37 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		_, _ = io.Copy(io.Discard, in)
 		cancel()
 	}()
-	cfg := kafka.ConfigMap{}
-	for k, v := range spec.Config {
-		cfg[k] = v
-	}
 	after := spec.CommitMode == string(profiles.CommitAfterProcessing)
-	if after {
-		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "false", "false"
-	} else {
-		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
-	}
-	c, err := kafka.NewConsumer(&cfg)
+	c, err := newWorkerConsumer(spec, after)
 	if err != nil {
-		return fmt.Errorf("worker consumer: %w", err)
+		return err
 	}
-	defer c.Close()
-	if err := c.Subscribe(spec.Topic, nil); err != nil {
-		return fmt.Errorf("worker subscribe %s: %w", spec.Topic, err)
-	}
+	defer func() { _ = c.Close() }()
 	w := bufio.NewWriterSize(out, 64<<10)
 	delay := time.Duration(spec.ProcessingDelayMs) * time.Millisecond
-	type polled struct {
-		tp     kafka.TopicPartition
-		h      record.Header
-		pollNs int64
-		size   uint32
-	}
 	var pending []polled
-	var frame [recordFrameSz]byte
 	lastStatus, lastCommit := time.Now(), time.Now()
 	dirty := false
+	batch := make([]driver.Message, pollBatch)
 	for ctx.Err() == nil {
-		ev := c.Poll(50)
-		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error == nil {
+		nb, _ := c.Poll(50*time.Millisecond, batch)
+		for _, m := range batch[:nb] {
 			if h, err := record.DecodeHeader(m.Value); err == nil {
-				pending = append(pending, polled{tp: m.TopicPartition, h: h, pollNs: time.Now().UnixNano(), size: uint32(len(m.Value))})
+				tp := driver.TopicPartition{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+				pending = append(pending, polled{tp: tp, h: h, pollNs: time.Now().UnixNano(), size: uint32(len(m.Value))})
 			}
 		}
 		now := time.Now()
 		n := 0
 		for n < len(pending) && now.UnixNano()-pending[n].pollNs >= int64(delay) {
 			p := pending[n]
-			frame[0] = frameRecord
-			binary.BigEndian.PutUint32(frame[1:], uint32(p.tp.Partition))
-			binary.BigEndian.PutUint32(frame[5:], p.h.Producer)
-			binary.BigEndian.PutUint64(frame[9:], p.h.Seq)
-			binary.BigEndian.PutUint64(frame[17:], uint64(p.h.SendNs))
-			binary.BigEndian.PutUint64(frame[25:], uint64(p.pollNs))
-			binary.BigEndian.PutUint32(frame[33:], p.size)
-			if _, err := w.Write(frame[:]); err != nil {
+			if err := writeRecordFrame(w, p); err != nil {
 				return err
 			}
 			if after {
 				next := p.tp
 				next.Offset++
-				if _, err := c.StoreOffsets([]kafka.TopicPartition{next}); err == nil {
+				if err := c.StoreOffsets([]driver.TopicPartition{next}); err == nil {
 					dirty = true
 				}
 			}
@@ -138,35 +115,85 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 		if after && dirty && time.Since(lastCommit) >= afterProcessingCommitInterval {
 			lastCommit = time.Now()
-			if _, err := c.Commit(); err == nil {
+			if err := c.Commit(); err == nil {
 				dirty = false
 			}
 		}
 		if time.Since(lastStatus) >= 100*time.Millisecond {
 			lastStatus = time.Now()
-			assigned, behind := workerPosition(c)
-			var st [statusFrameSz]byte
-			st[0] = frameStatus
-			binary.BigEndian.PutUint32(st[1:], uint32(assigned))
-			binary.BigEndian.PutUint32(st[5:], uint32(len(pending)))
-			binary.BigEndian.PutUint64(st[9:], uint64(behind))
-			if _, err := w.Write(st[:]); err != nil {
-				return err
-			}
-			if err := w.Flush(); err != nil {
+			if err := writeStatusFrame(w, c, len(pending)); err != nil {
 				return err
 			}
 		}
 	}
 	if after && dirty {
-		_, _ = c.Commit()
+		_ = c.Commit()
 	}
 	return nil
 }
 
+// newWorkerConsumer creates the worker's consumer in the spec's group, subscribed to its topic;
+// after: offsets are stored and committed by the worker once processed, else automatically.
+func newWorkerConsumer(spec WorkerSpec, after bool) (driver.Consumer, error) {
+	cfg := maps.Clone(spec.Config)
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	if after {
+		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "false", "false"
+	} else {
+		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
+	}
+	c, err := clientDriver.NewConsumer(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("worker consumer: %w", err)
+	}
+	if err := c.Subscribe(spec.Topic); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("worker subscribe %s: %w", spec.Topic, err)
+	}
+	return c, nil
+}
+
+// polled is a record the worker has read and not yet reported processed.
+type polled struct {
+	tp     driver.TopicPartition
+	h      record.Header
+	pollNs int64
+	size   uint32
+}
+
+// writeRecordFrame reports one processed record to the parent.
+func writeRecordFrame(w *bufio.Writer, p polled) error {
+	var frame [recordFrameSz]byte
+	frame[0] = frameRecord
+	binary.BigEndian.PutUint32(frame[1:], uint32(p.tp.Partition))
+	binary.BigEndian.PutUint32(frame[5:], p.h.Producer)
+	binary.BigEndian.PutUint64(frame[9:], p.h.Seq)
+	binary.BigEndian.PutUint64(frame[17:], uint64(p.h.SendNs))
+	binary.BigEndian.PutUint64(frame[25:], uint64(p.pollNs))
+	binary.BigEndian.PutUint32(frame[33:], p.size)
+	_, err := w.Write(frame[:])
+	return err
+}
+
+// writeStatusFrame reports the worker's assignment, backlog and lag to the parent, flushed.
+func writeStatusFrame(w *bufio.Writer, c driver.Consumer, pending int) error {
+	assigned, behind := workerPosition(c)
+	var st [statusFrameSz]byte
+	st[0] = frameStatus
+	binary.BigEndian.PutUint32(st[1:], uint32(assigned))
+	binary.BigEndian.PutUint32(st[5:], uint32(pending))
+	binary.BigEndian.PutUint64(st[9:], uint64(behind))
+	if _, err := w.Write(st[:]); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
 // workerPosition is the worker's assigned partition count and how many records it is behind the
 // high watermarks its client last saw (no network call); -1 when a position is not known yet.
-func workerPosition(c *kafka.Consumer) (int, int64) {
+func workerPosition(c driver.Consumer) (int, int64) {
 	parts, err := c.Assignment()
 	if err != nil || len(parts) == 0 {
 		return 0, 0
@@ -180,17 +207,17 @@ func workerPosition(c *kafka.Consumer) (int, int64) {
 		if p.Offset < 0 {
 			// Nothing consumed by this process yet (a replacement at the end of its
 			// partitions): its committed offset is where it stands.
-			com, err := c.Committed([]kafka.TopicPartition{parts[i]}, 1000)
+			com, err := c.Committed([]driver.TopicPartition{parts[i]}, time.Second)
 			if err != nil || len(com) == 0 || com[0].Offset < 0 {
 				return len(parts), -1
 			}
 			p.Offset = com[0].Offset
 		}
-		_, hi, err := c.GetWatermarkOffsets(*p.Topic, p.Partition)
+		_, hi, err := c.CachedWatermarks(p.Topic, p.Partition)
 		if err != nil {
 			return len(parts), -1
 		}
-		if d := hi - int64(p.Offset); d > 0 {
+		if d := hi - p.Offset; d > 0 {
 			behind += d
 		}
 	}

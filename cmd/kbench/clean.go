@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/driver/librdkafka"
+	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/runner"
 )
 
@@ -31,11 +33,11 @@ func guardFlags() []cli.Flag {
 }
 
 // loadClientConfig reads --client-config and -X; nil when neither is given.
-func loadClientConfig(c *cli.Context) (*runner.ClientConfig, error) {
+func loadClientConfig(c *cli.Context) (*kafkaconf.ClientConfig, error) {
 	if c.String("client-config") == "" && len(c.StringSlice("X")) == 0 {
 		return nil, nil
 	}
-	cc, err := runner.LoadClientConfig(c.String("client-config"), c.StringSlice("X"))
+	cc, err := kafkaconf.LoadClientConfig(c.String("client-config"), c.StringSlice("X"), librdkafka.Check)
 	if err != nil {
 		return nil, withCode(exitBadInput, err)
 	}
@@ -61,7 +63,7 @@ func localClientConfig(cl *cluster.Cluster, opts *runner.Options) error {
 	if opts.Client != nil || cl.Auth == cluster.AuthNone || len(cl.Users) == 0 {
 		return nil
 	}
-	cc, err := runner.LoadClientConfig(cl.Users[0].ConfigFile, nil)
+	cc, err := kafkaconf.LoadClientConfig(cl.Users[0].ConfigFile, nil, librdkafka.Check)
 	if err != nil {
 		return withCode(exitCluster, fmt.Errorf("local cluster's admin client config: %w", err))
 	}
@@ -103,7 +105,7 @@ func bootstrapFlag(c *cli.Context, unset string) (string, error) {
 // the cluster refused (cluster).
 func guardExit(err error) error {
 	switch {
-	case errors.Is(err, runner.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, runner.ErrBadInput):
+	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, runner.ErrBadInput):
 		return withCode(exitBadInput, err)
 	case errors.Is(err, runner.ErrAuthFailed), errors.Is(err, runner.ErrNotPermitted), errors.Is(err, runner.ErrNotOurTopic):
 		return withCode(exitCluster, err)

@@ -1,16 +1,12 @@
-package runner
+package librdkafka
 
 // Code generated from confluent-kafka-go's generated_errors.go (librdkafka's RD_KAFKA_RESP_ERR_*
 // names without the prefix, as rd_kafka_err2name returns them); the Go client exposes only the
 // descriptions. Names starting with "_" are librdkafka-local errors, the others Kafka's.
 
 import (
-	"strconv"
-
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 var errorNames = map[kafka.ErrorCode]string{
 	kafka.ErrBadMsg:                             "_BAD_MSG",

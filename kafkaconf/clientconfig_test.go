@@ -1,4 +1,4 @@
-package runner
+package kafkaconf
 
 import (
 	"crypto/ecdsa"
@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kbench/kbench/driver/librdkafka"
 )
 
 // testPKI writes a self-signed CA certificate, a client certificate and its key as PEM files,
@@ -182,7 +184,7 @@ ssl.endpoint.identification.algorithm=
 			if tt.file != "" {
 				file = writeProps(t, tt.file)
 			}
-			cc, err := LoadClientConfig(file, tt.overrides)
+			cc, err := LoadClientConfig(file, tt.overrides, librdkafka.Check)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrClientConfig) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
@@ -212,7 +214,7 @@ ssl.endpoint.identification.algorithm=
 func TestClientConfigNeverPrintsSecrets(t *testing.T) {
 	file := writeProps(t, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"+
 		"sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"S3cr3t-pw\";\n")
-	cc, err := LoadClientConfig(file, []string{"ssl.key.password=keypw-123"})
+	cc, err := LoadClientConfig(file, []string{"ssl.key.password=keypw-123"}, librdkafka.Check)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,68 +241,5 @@ func TestReadProperties(t *testing.T) {
 	}
 	if lines["long"] != 6 || lines["key1"] != 10 {
 		t.Errorf("lines %v: long should start on 6, the last key1 on 10", lines)
-	}
-}
-
-func TestRedactYAML(t *testing.T) {
-	in := "name: x\nworkload:\n  producer.properties:\n    sasl.password: hunter2\n    \"ssl.key.password\": 'pw'\n    linger.ms: 5\n"
-	got := redactYAML(in)
-	if strings.Contains(got, "hunter2") || strings.Contains(got, "'pw'") {
-		t.Errorf("secret left in:\n%s", got)
-	}
-	if !strings.Contains(got, "    sasl.password: [redacted]") || !strings.Contains(got, "linger.ms: 5") {
-		t.Errorf("redacted wrongly:\n%s", got)
-	}
-}
-
-// TestProbeUnreachable: a bootstrap server nobody listens on fails within seconds with
-// ErrUnreachable, instead of librdkafka's endless retries.
-func TestProbeUnreachable(t *testing.T) {
-	start := time.Now()
-	_, err := probe(plainConnection("127.0.0.1:1"))
-	took := time.Since(start)
-	if !errors.Is(err, ErrUnreachable) {
-		t.Fatalf("error %v, want ErrUnreachable", err)
-	}
-	if took > probeTimeout+2*time.Second {
-		t.Errorf("took %s, more than the %s bound", took, probeTimeout)
-	}
-	t.Logf("unreachable bootstrap reported after %s: %v", took.Round(time.Millisecond), err)
-}
-
-func TestRestoreFileRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, RestoreFileName("r1"))
-	rf := &RestoreFile{FormatVersion: RestoreFormatVersion, RunID: "r1", PointID: "p", Bootstrap: "b:1",
-		Settings: []RestoreSetting{{Broker: "1", Key: "log.flush.interval.messages", HadDynamicValue: true, Value: "5"}, {Broker: "2", Key: "log.flush.interval.messages"}}}
-	if err := writeRestoreFile(path, rf); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadRestoreFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got.Settings, rf.Settings) || got.RunID != "r1" {
-		t.Errorf("read back %+v", got)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("folder holds %d files, want only the restore file (no temporary left)", len(entries))
-	}
-	if _, err := ReadRestoreFile(writeProps(t, `{"format_version": 1}`)); err == nil {
-		t.Error("a file without settings was accepted as a restore file")
-	}
-}
-
-func TestTopicNamesCarryPrefixAndRun(t *testing.T) {
-	name := topicNameWith("team-a.kbench-", "20240101-120000-beef", "acks-all_idem")
-	if name != "team-a.kbench-20240101-120000-beef-acks-all_idem" {
-		t.Errorf("topic name %q", name)
-	}
-	if !strings.HasPrefix(name, runTopicPrefix("team-a.kbench-", "20240101-120000-beef")) {
-		t.Errorf("%q does not start with the run's prefix %q", name, runTopicPrefix("team-a.kbench-", "20240101-120000-beef"))
-	}
-	if a, b := newRunID(), newRunID(); a == b {
-		t.Errorf("two run ids in the same second are equal: %s", a)
 	}
 }
