@@ -182,7 +182,7 @@ func (c *ClientConfig) FormatNotes() []string {
 	if src == "" {
 		src = "-X"
 	}
-	lines := []string{fmt.Sprintf("client config (%s): %s", src, formatConfig(c.Redacted()))}
+	lines := []string{fmt.Sprintf("client config (%s): %s", src, FormatConfig(c.Redacted()))}
 	for _, n := range c.Notes {
 		lines = append(lines, "client config: "+n)
 	}
@@ -199,8 +199,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// formatConfig renders a config map as "k=v, k=v" in key order.
-func formatConfig(m map[string]string) string {
+// FormatConfig renders a config map as "k=v, k=v" in key order, for errors and notes.
+func FormatConfig(m map[string]string) string {
 	var b strings.Builder
 	for i, k := range sortedKeys(m) {
 		if i > 0 {

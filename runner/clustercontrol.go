@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/faults"
 )
 
 // ClusterControl is what the runner and the fault injector do to the cluster's processes and
@@ -38,14 +39,8 @@ type ClusterControl interface {
 	Reload() error
 	ConfigMismatch() []string
 
-	// Nodes are the cluster's processes (brokers and controllers); Node one of them by id.
-	Nodes() []*cluster.Node
-	Node(id int) (*cluster.Node, error)
-	Kill(id int) error
-	Pause(id int) error
-	Resume(id int) error
-	Restart(ctx context.Context, id int) error
-	ActiveController() (int, error)
+	// Processes are the cluster's processes (brokers and controllers) and what faults do to them.
+	faults.Processes
 }
 
 // control is the cluster control of this run: Options.Control when given, the local cluster

@@ -1,13 +1,12 @@
 package runner
 
 import (
-	"fmt"
-	"sort"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/driver/librdkafka"
-
+	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -142,23 +141,7 @@ func (c connection) base() map[string]string {
 var clientDriver driver.Driver = librdkafka.New()
 
 // sortedKeys returns m's keys in order, for stable messages.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // formatConfig renders a config map as "k=v, k=v" in key order (for errors and notes).
-func formatConfig(m map[string]string) string {
-	var b strings.Builder
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s=%s", k, m[k])
-	}
-	return b.String()
-}
+func formatConfig(m map[string]string) string { return kafkaconf.FormatConfig(m) }
