@@ -303,18 +303,10 @@ func (w *producerWorker) onDelivery(m *driver.Delivery) {
 // bound runs out (those reports arrive as purge errors, counted as indeterminate), and closes the
 // client. It returns false when the bound ran out.
 func (w *producerWorker) drain(limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	clean := true
-	for w.inflight.Load() > 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if w.inflight.Load() > 0 {
-		clean = false
+	clean := w.waitIdle(limit)
+	if !clean {
 		w.p.Purge()
-		d2 := time.Now().Add(5 * time.Second)
-		for w.inflight.Load() > 0 && time.Now().Before(d2) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		w.waitIdle(5 * time.Second)
 	}
 	closeBounded(w.p.Close, 10*time.Second)
 	select {
@@ -323,6 +315,31 @@ func (w *producerWorker) drain(limit time.Duration) bool {
 		clean = false
 	}
 	return clean
+}
+
+// waitIdle waits until every outstanding record has its delivery report, at most limit; false
+// when some are still out. It is woken by the delivery goroutine (release signals room while the
+// waiting flag is set), re-checking at least every 100 ms so a missed signal costs a re-check,
+// never a hang. The sender has stopped by then, so it does not compete for the signal.
+func (w *producerWorker) waitIdle(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	for {
+		w.waiting.Store(1)
+		if w.inflight.Load() <= 0 {
+			return true
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		timer.Reset(min(left, 100*time.Millisecond))
+		select {
+		case <-w.room:
+		case <-timer.C:
+		}
+	}
 }
 
 // closeBounded runs a client's Close with a bound (see driver.CloseBounded).
