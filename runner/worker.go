@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -232,6 +233,7 @@ type workerPool struct {
 	slots   []*workerSlot
 	crashes int
 	mu      sync.Mutex
+	status  chan struct{} // a slot's status changed (frame or process end): wakes waitCaughtUp
 }
 
 // workerSlot is one consumer position in the group; its process is replaced after a crash.
@@ -241,21 +243,23 @@ type workerSlot struct {
 	stdin  io.WriteCloser
 	stderr *bytes.Buffer
 	procs  chan io.ReadCloser // stdout of each process, in start order
+	status chan struct{}      // the pool's: a status change wakes waitCaughtUp
 	// Read by the reader goroutine, read by others after it ends.
 	processed *audit.Verifier
 	count     int64
-	// Live status (atomic enough: written by the reader goroutine, read by waitCaughtUp under mu).
-	mu       sync.Mutex
-	assigned int
-	pending  int
-	behind   int64
-	lastRec  time.Time
+	// Live status: written by the reader goroutine, read by waitCaughtUp. Status frames (a few a
+	// second) go under mu; the time of the last record is an atomic, since it changes per record.
+	mu        sync.Mutex
+	assigned  int
+	pending   int
+	behind    int64
+	lastRecNs atomic.Int64 // time.Now().UnixNano() of the last record frame
 }
 
 func newWorkerPool(command []string, n int, spec func(slot int) WorkerSpec) *workerPool {
-	wp := &workerPool{command: command, spec: spec}
+	wp := &workerPool{command: command, spec: spec, status: make(chan struct{}, 1)}
 	for i := 0; i < n; i++ {
-		wp.slots = append(wp.slots, &workerSlot{idx: i, procs: make(chan io.ReadCloser, 16), processed: audit.NewVerifier(), stderr: &bytes.Buffer{}})
+		wp.slots = append(wp.slots, &workerSlot{idx: i, procs: make(chan io.ReadCloser, 16), status: wp.status, processed: audit.NewVerifier(), stderr: &bytes.Buffer{}})
 	}
 	return wp
 }
@@ -361,6 +365,7 @@ func (s *workerSlot) read(cw *consumerWorker) {
 				s.pending = int(binary.BigEndian.Uint32(frame[5:]))
 				s.behind = int64(binary.BigEndian.Uint64(frame[9:]))
 				s.mu.Unlock()
+				s.statusChanged()
 				continue
 			}
 			if t != frameRecord {
@@ -385,14 +390,21 @@ func (s *workerSlot) read(cw *consumerWorker) {
 				cw.c.consumed.Add(1)
 				cw.c.consBytes.Add(size)
 			}
-			s.mu.Lock()
-			s.lastRec = time.Now()
-			s.mu.Unlock()
+			s.lastRecNs.Store(time.Now().UnixNano())
 		}
 		_ = r.Close()
 		s.mu.Lock()
 		s.assigned, s.pending, s.behind = 0, 0, 0
 		s.mu.Unlock()
+		s.statusChanged()
+	}
+}
+
+// statusChanged wakes waitCaughtUp, if it waits (never blocks).
+func (s *workerSlot) statusChanged() {
+	select {
+	case s.status <- struct{}{}:
+	default:
 	}
 }
 
@@ -408,25 +420,50 @@ func (wp *workerPool) assigned() int {
 }
 
 // waitCaughtUp waits (bounded) until the workers hold every partition, have nothing polled but
-// unprocessed, are at the high watermarks, and no record arrived for half a second.
+// unprocessed, are at the high watermarks, and no record arrived for half a second. It is woken
+// by status frames; only the quiet half second is waited out on a timer.
 func (wp *workerPool) waitCaughtUp(ctx context.Context, partitions int, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		ok, assigned := true, 0
-		for _, s := range wp.slots {
-			s.mu.Lock()
-			assigned += s.assigned
-			if s.pending > 0 || s.behind != 0 || time.Since(s.lastRec) < 500*time.Millisecond {
-				ok = false
-			}
-			s.mu.Unlock()
-		}
-		if ok && assigned >= partitions {
+	const quiet = 500 * time.Millisecond
+	bound := time.NewTimer(limit)
+	defer bound.Stop()
+	quietTimer := time.NewTimer(quiet)
+	defer quietTimer.Stop()
+	for {
+		atWatermarks, lastRecNs := wp.caughtUp(partitions)
+		quietLeft := quiet - time.Duration(time.Now().UnixNano()-lastRecNs)
+		if atWatermarks && quietLeft <= 0 {
 			return true
 		}
-		time.Sleep(100 * time.Millisecond)
+		var quietC <-chan time.Time
+		if atWatermarks {
+			quietTimer.Reset(quietLeft)
+			quietC = quietTimer.C
+		}
+		select {
+		case <-wp.status:
+		case <-quietC:
+		case <-bound.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
-	return false
+}
+
+// caughtUp says whether the live workers hold every partition with nothing pending and nothing
+// behind, and when the last record of any of them arrived.
+func (wp *workerPool) caughtUp(partitions int) (atWatermarks bool, lastRecNs int64) {
+	ok, assigned := true, 0
+	for _, s := range wp.slots {
+		s.mu.Lock()
+		assigned += s.assigned
+		if s.pending > 0 || s.behind != 0 {
+			ok = false
+		}
+		s.mu.Unlock()
+		lastRecNs = max(lastRecNs, s.lastRecNs.Load())
+	}
+	return ok && assigned >= partitions, lastRecNs
 }
 
 // audit is the group's account against the verification read (call after stopAll and after
