@@ -34,3 +34,36 @@ func (m messageWriter) Message(e events.Message) {
 		fmt.Fprintln(m.w, e.Text)
 	}
 }
+
+// eventLog keeps the order of a run's events, for the tests of what the engine reports.
+type eventLog struct {
+	events.Discard
+	seq      []string
+	finished []events.PointFinished
+}
+
+func (l *eventLog) RunStarted(e events.RunStarted) error {
+	l.seq = append(l.seq, fmt.Sprintf("run %d points", len(e.Points)))
+	return nil
+}
+
+func (l *eventLog) PointStarted(e events.PointStarted) {
+	l.seq = append(l.seq, fmt.Sprintf("start %d/%d %s", e.Index+1, e.Total, e.Point.ID))
+}
+
+func (l *eventLog) Progress(e events.Progress) {
+	if n := len(l.seq); n == 0 || l.seq[n-1] != "progress" {
+		l.seq = append(l.seq, "progress")
+	}
+}
+
+func (l *eventLog) PointFinished(e events.PointFinished) error {
+	l.seq = append(l.seq, fmt.Sprintf("finish %d/%d %s %s", e.Index+1, e.Total, e.Result.Point.ID, e.Result.Status))
+	l.finished = append(l.finished, e)
+	return nil
+}
+
+func (l *eventLog) RunFinished(e events.RunFinished) error {
+	l.seq = append(l.seq, fmt.Sprintf("end %d results", len(e.Results)))
+	return nil
+}
