@@ -66,7 +66,7 @@ func TestInterruptKfake(t *testing.T) {
 	out := t.TempDir()
 	p := testPoint("long", 500, time.Minute, 1)
 	t0 := time.Now()
-	res, err := RunPoint(ctx, p, Options{Bootstrap: bootstrap, OutDir: out})
+	res, err := RunPoint(ctx, p, recordIn(out, Options{Bootstrap: bootstrap}))
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}

@@ -99,7 +99,8 @@ func logFaults(t *testing.T, r *stats.Result) {
 
 func runFaultPoint(t *testing.T, cl *cluster.Cluster, p profiles.Point, opts Options) *stats.Result {
 	t.Helper()
-	opts.Cluster, opts.Bootstrap, opts.OutDir = cl, cl.Bootstrap(), t.TempDir()
+	opts.Cluster, opts.Bootstrap = cl, cl.Bootstrap()
+	opts = recordIn(t.TempDir(), opts)
 	if opts.DrainTimeout == 0 {
 		opts.DrainTimeout = 60 * time.Second
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/kafkaconf"
 
+	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -187,12 +188,9 @@ func (s *session) groupFor(p profiles.Point) string {
 	return topicNameWith(s.opts.topicPrefix(), s.runID, p.ID)
 }
 
-// warn prints a line on the progress output (unless quiet).
+// warn reports a warning to the run's events.
 func (s *session) warn(format string, args ...any) {
-	if s.opts.Quiet || s.opts.Progress == nil {
-		return
-	}
-	fmt.Fprintf(s.opts.Progress, "kbench: "+format+"\n", args...)
+	s.opts.events().Message(events.Message{Warning: true, Text: fmt.Sprintf(format, args...)})
 }
 
 // topicLease is the topic a point measures on and how to give it back.

@@ -71,7 +71,7 @@ func TestIntegrationQuickProfile(t *testing.T) {
 	}
 	defer func() { testHookBeforeDelete = nil }()
 	out := t.TempDir()
-	serr := Sweep(context.Background(), points, Options{Cluster: cl, OutDir: out, Profile: "quick"})
+	serr := Sweep(context.Background(), points, recordIn(out, Options{Cluster: cl, Profile: "quick"}))
 	run, err := stats.ReadRun(out)
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +212,7 @@ func TestIntegrationSweepInterrupt(t *testing.T) {
 			}
 		}
 	}()
-	err := Sweep(ctx, points, Options{Cluster: cl, OutDir: out})
+	err := Sweep(ctx, points, recordIn(out, Options{Cluster: cl}))
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}

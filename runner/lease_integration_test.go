@@ -49,7 +49,7 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 	aErr := make(chan error, 1)
 	runA := fmt.Sprintf("lease-a-%d", time.Now().UnixNano())
 	go func() {
-		aErr <- Sweep(context.Background(), []profiles.Point{a}, Options{Cluster: cl, OutDir: t.TempDir(), RunID: runA, Quiet: true, DrainTimeout: 20 * time.Second})
+		aErr <- Sweep(context.Background(), []profiles.Point{a}, recordIn(t.TempDir(), Options{Cluster: cl, RunID: runA, DrainTimeout: 20 * time.Second}))
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -68,7 +68,7 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 	n := int64(7777)
 	b.Settings.BrokerFlushIntervalMessages = &n
 	start := time.Now()
-	err := Sweep(context.Background(), []profiles.Point{b}, Options{Cluster: cl, OutDir: t.TempDir(), Quiet: true})
+	err := Sweep(context.Background(), []profiles.Point{b}, recordIn(t.TempDir(), Options{Cluster: cl}))
 	host, _ := os.Hostname()
 	if !errors.Is(err, ErrLeaseHeld) {
 		t.Fatalf("second run: err = %v, want it refused with ErrLeaseHeld", err)
@@ -109,7 +109,7 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 	}
 	var progress lockedBuffer
 	c := flushPoint("lease-c", 3, 2*time.Second)
-	if err := Sweep(context.Background(), []profiles.Point{c}, Options{Cluster: cl, OutDir: t.TempDir(), Progress: &progress, DrainTimeout: 20 * time.Second}); err != nil {
+	if err := Sweep(context.Background(), []profiles.Point{c}, recordIn(t.TempDir(), Options{Cluster: cl, Events: messagesTo(&progress), DrainTimeout: 20 * time.Second})); err != nil {
 		t.Fatalf("run over stale leases: %v\n%s", err, progress.String())
 	}
 	for _, id := range []string{"stale-dead-pid", "stale-expired"} {

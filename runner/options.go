@@ -11,10 +11,10 @@
 package runner
 
 import (
-	"io"
 	"time"
 
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
 )
@@ -30,19 +30,21 @@ type Options struct {
 	// Control overrides how kbench acts on the cluster's processes (nil: the local Cluster when
 	// set, else a remote cluster that refuses process-level actions); see ClusterControl.
 	Control ClusterControl
-	// OutDir is the results folder (index.json, points/<id>.json, points/<id>.hlog).
+	// OutDir is the results folder. The engine writes only the run's restore file there (before
+	// it changes broker settings); the result files are written by the run's owner from Events
+	// and IntervalLogs (package runlog).
 	OutDir string
 	// RunID names the run in result files and topic names; empty: derived from the start time.
 	RunID string
 	// Profile is the profile's name, and ProfileYAML its text, recorded in the index.
 	Profile     string
 	ProfileYAML string
-	// Progress receives progress lines (nil: none). ProgressTTY rewrites one line in place once a
-	// second instead of printing plain lines.
-	Progress    io.Writer
-	ProgressTTY bool
-	// Quiet prints nothing, not even the summary table.
-	Quiet bool
+	// Events receives what the run reports: points started and finished with their results,
+	// progress once a second, warnings and notes (nil: dropped). The engine prints nothing and
+	// writes no result file itself; the caller renders and records these.
+	Events events.Sink
+	// IntervalLogs keeps each point's per-second histograms (nil: none kept).
+	IntervalLogs events.IntervalLogs
 	// FailFast stops the sweep at the first failed point.
 	FailFast bool
 	// Version and Commit identify the kbench binary in result files.
@@ -90,6 +92,14 @@ func (o Options) topicPrefix() string {
 		return o.TopicPrefix
 	}
 	return DefaultTopicPrefix
+}
+
+// events is where the run reports (a sink that drops everything when none was given).
+func (o Options) events() events.Sink {
+	if o.Events != nil {
+		return o.Events
+	}
+	return events.Discard{}
 }
 
 func (o Options) drainTimeout() time.Duration {

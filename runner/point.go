@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/kbench/kbench/audit"
+	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
@@ -391,8 +391,8 @@ func (m *measurement) record(samples []sample, allDone bool) {
 	}
 	m.fillMetrics(samples, m.dur)
 	m.fillAvailability()
-	if allDone && m.s.opts.OutDir != "" {
-		if err := writeHlog(m.s.opts.OutDir, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
+	if allDone && m.s.opts.IntervalLogs != nil {
+		if err := writeHlog(m.s.opts.IntervalLogs, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
 			m.note("interval log not written: %v", err)
 		}
 	}
@@ -777,10 +777,10 @@ func (m *measurement) finishedLedgers() []*audit.Ledger {
 	return ledgers
 }
 
-// writeHlog writes the per-second histograms as an HdrHistogram interval log next to the result.
-func writeHlog(dir string, res *stats.Result, col *collector, measure time.Time) error {
-	path := filepath.Join(dir, filepath.FromSlash(stats.PointLogFile(res.Point.ID)))
-	l, err := stats.CreateIntervalLog(path, measure, "kbench point "+strings.ReplaceAll(res.Point.Label, "\n", " "))
+// writeHlog writes the per-second histograms as an HdrHistogram interval log into the store the
+// run's owner gave (next to the result, for kbench's commands).
+func writeHlog(logs events.IntervalLogs, res *stats.Result, col *collector, measure time.Time) error {
+	l, err := logs.Create(res.Point.ID, measure, "kbench point "+strings.ReplaceAll(res.Point.Label, "\n", " "))
 	if err != nil {
 		return err
 	}

@@ -234,7 +234,7 @@ func TestCheckLocalStatic(t *testing.T) {
 			}
 			cl.Dir = dir
 			var warnings strings.Builder
-			s := &session{opts: Options{Cluster: cl, Progress: &warnings}}
+			s := &session{opts: Options{Cluster: cl, Events: messagesTo(&warnings)}}
 			if err := s.checkLocalStatic([]profiles.Point{static}); !errors.Is(err, ErrClusterInconsistent) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("a static run: err %v, want ErrClusterInconsistent naming %q", err, tc.want)
 			}

@@ -42,7 +42,7 @@ func TestRunPointKfake(t *testing.T) {
 	bootstrap := startKfake(t)
 	out := t.TempDir()
 	p := testPoint("rate-1k", 1000, 2*time.Second, 1)
-	res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: out, DrainTimeout: 15 * time.Second, Version: "test"})
+	res, err := RunPoint(context.Background(), p, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, Version: "test"}))
 	if err != nil {
 		t.Fatalf("RunPoint: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestRunPointKfake(t *testing.T) {
 func TestRunPointKfakeMaxRate(t *testing.T) {
 	bootstrap := startKfake(t)
 	p := testPoint("max", 0, time.Second, 0)
-	res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: t.TempDir(), DrainTimeout: 15 * time.Second})
+	res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
 	if err != nil {
 		t.Fatalf("RunPoint: %v (notes %v)", err, res)
 	}
@@ -122,7 +122,7 @@ func TestRunPointKfakeBacklog(t *testing.T) {
 	bootstrap := startKfake(t)
 	p := testPoint("backlog", 2000, 2*time.Second, 2)
 	p.Workload.ConsumeMode = profiles.ConsumeBacklog
-	res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: t.TempDir(), DrainTimeout: 15 * time.Second})
+	res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
 	if err != nil {
 		t.Fatalf("RunPoint: %v", err)
 	}

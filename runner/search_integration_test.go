@@ -61,7 +61,7 @@ func TestIntegrationSearchTwoLevels(t *testing.T) {
 	}
 	out := t.TempDir()
 	var progress bytes.Buffer
-	serr := Sweep(context.Background(), points, Options{Cluster: cl, OutDir: out, Profile: "search-it", Progress: &progress})
+	serr := Sweep(context.Background(), points, recordIn(out, Options{Cluster: cl, Profile: "search-it", Events: messagesTo(&progress)}))
 	t.Logf("progress:\n%s", progress.String())
 	if serr != nil {
 		t.Fatalf("sweep: %v", serr)

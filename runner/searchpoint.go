@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/search"
 	"github.com/kbench/kbench/stats"
@@ -63,7 +62,7 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 		TrialSeconds: w.Duration.Seconds(), TrialWarmupSeconds: w.Warmup.Seconds(), PrecisionRatio: rs.Precision,
 		MinRecordsPerTrial: rs.MinRecords, TopicPerTrial: s.opts.ExistingTopic == "",
 	}
-	s.say("%s: %s (plus about %s setup per trial)", p.Label, rs.Describe(w), pointOverhead)
+	s.say("%s: %s (plus about %s setup per trial)", p.Label, rs.Describe(w), PointOverhead)
 	start := time.Now()
 	results := map[int]*stats.Result{}
 	trial := func(ctx context.Context, t search.Trial) (stats.SearchTrial, error) {
@@ -71,10 +70,8 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 		r, err := s.runPoint(ctx, tp, progress)
 		results[t.Index] = r
 		out := trialRecord(r)
-		if r != nil && s.opts.OutDir != "" {
-			if log := stats.PointLogFile(tp.ID); fileExists(filepath.Join(s.opts.OutDir, filepath.FromSlash(log))) {
-				out.IntervalLog = log
-			}
+		if r != nil && s.opts.IntervalLogs != nil {
+			out.IntervalLog = s.opts.IntervalLogs.Name(tp.ID)
 		}
 		if err != nil && !errors.Is(err, ErrInterrupted) {
 			s.say("  trial %d (%s) %.0f msgs/s: could not run: %v", t.Index, t.Phase, t.Rate, err)
@@ -138,32 +135,18 @@ func trialLine(t stats.SearchTrial) string {
 	return line
 }
 
-// adoptIntervalLog copies the confirmation trial's interval log to the point's own name, where
-// readers of the results folder look for it. The trial's copy stays for the audit.
+// adoptIntervalLog makes the confirmation trial's interval log also the point's, where readers of
+// the results folder look for it. The trial's copy stays for the audit.
 func (s *session) adoptIntervalLog(trialLog, pointID string) {
-	if trialLog == "" || s.opts.OutDir == "" {
+	if trialLog == "" || s.opts.IntervalLogs == nil {
 		return
 	}
-	from := filepath.Join(s.opts.OutDir, filepath.FromSlash(trialLog))
-	to := filepath.Join(s.opts.OutDir, filepath.FromSlash(stats.PointLogFile(pointID)))
-	data, err := os.ReadFile(from)
-	if err == nil {
-		err = os.WriteFile(to, data, 0o644)
-	}
-	if err != nil {
+	if err := s.opts.IntervalLogs.Adopt(trialLog, pointID); err != nil {
 		s.warn("interval log of the confirmation not copied: %v", err)
 	}
 }
 
-// say prints a search line on the progress output (unless quiet).
+// say reports a note of the search to the run's events.
 func (s *session) say(format string, args ...any) {
-	if s.opts.Quiet || s.opts.Progress == nil {
-		return
-	}
-	fmt.Fprintf(s.opts.Progress, format+"\n", args...)
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+	s.opts.events().Message(events.Message{Text: fmt.Sprintf(format, args...)})
 }

@@ -22,7 +22,7 @@ func TestSendDelayRecorded(t *testing.T) {
 	}{{1000, true}, {0, false}} {
 		out := t.TempDir()
 		p := testPoint("delay", c.rate, 2*time.Second, 0)
-		res, err := RunPoint(context.Background(), p, Options{Bootstrap: bootstrap, OutDir: out, DrainTimeout: 15 * time.Second, Version: "test"})
+		res, err := RunPoint(context.Background(), p, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, Version: "test"}))
 		if err != nil {
 			t.Fatalf("rate %d: RunPoint: %v", c.rate, err)
 		}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -18,11 +18,13 @@ var ErrBadPoints = errors.New("profile does not fit the cluster")
 // ErrPointsFailed says that some points of a sweep failed; their result files say why.
 var ErrPointsFailed = errors.New("points failed")
 
-// Sweep runs every point in order (the profile's level order), writing a result file per point and
-// rewriting the run's index after each, so an interrupted sweep keeps what finished. A failed
-// point is recorded and the sweep goes on, unless FailFast. After Ctrl-C (ctx done) the current
-// point is recorded as incomplete, cleanup runs, and Sweep returns an error wrapping
-// ErrInterrupted. An unreachable cluster fails within seconds with ErrUnreachable.
+// Sweep runs every point in order (the profile's level order), reporting each point's start,
+// progress and result to opts.Events as it goes (the run's owner writes the result files from
+// them, so an interrupted sweep keeps what finished). A failed point is recorded and the sweep
+// goes on, unless FailFast. After Ctrl-C (ctx done) the current point is reported as incomplete,
+// cleanup runs, and Sweep returns an error wrapping ErrInterrupted. An unreachable cluster fails
+// within seconds with ErrUnreachable. An error of the events sink (a result not recorded) stops
+// the sweep with that error.
 func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err error) {
 	if opts.OutDir == "" {
 		return errors.New("sweep: no output folder")
@@ -42,14 +44,13 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	if points, err = s.prepare(ctx, points); err != nil {
 		return err
 	}
-	idx := &stats.Index{
+	ev := opts.events()
+	if err := ev.RunStarted(events.RunStarted{
 		RunID: s.runID, Profile: opts.Profile, ProfileYAML: redactYAML(opts.ProfileYAML),
-		Environment: s.env, Start: time.Now(),
-	}
-	if err := stats.WriteIndex(opts.OutDir, idx); err != nil {
+		Environment: s.env, Start: time.Now(), Points: points,
+	}); err != nil {
 		return err
 	}
-	pr := newProgress(opts, points)
 	var results []*stats.Result
 	failed := 0
 	stopped := ""
@@ -57,17 +58,10 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 		if ctx.Err() != nil {
 			break
 		}
-		pr.begin(i)
-		res, perr := s.measure(ctx, p, pr.update)
-		pr.end(res)
+		ev.PointStarted(events.PointStarted{Index: i, Total: len(points), Point: p})
+		res, perr := s.measure(ctx, p, progressTo(ev, i, points))
 		results = append(results, res)
-		if werr := stats.WriteResult(opts.OutDir, res); werr != nil {
-			return werr
-		}
-		idx.Points = append(idx.Points, stats.IndexPoint{
-			ID: p.ID, Label: p.Label, Level: p.Level, Status: res.Status, File: stats.PointFile(p.ID),
-		})
-		if werr := stats.WriteIndex(opts.OutDir, idx); werr != nil {
+		if werr := ev.PointFinished(events.PointFinished{Index: i, Total: len(points), Result: res, Err: perr}); werr != nil {
 			return werr
 		}
 		if ctx.Err() != nil {
@@ -86,11 +80,7 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			}
 		}
 	}
-	idx.End = time.Now()
-	if werr := stats.WriteIndex(opts.OutDir, idx); werr != nil {
-		return werr
-	}
-	if werr := printSummary(opts, results); werr != nil {
+	if werr := ev.RunFinished(events.RunFinished{End: time.Now(), Results: results}); werr != nil {
 		return werr
 	}
 	switch {
@@ -122,21 +112,22 @@ func (s *session) prepare(ctx context.Context, points []profiles.Point) ([]profi
 	return points, nil
 }
 
-// printSummary prints the sweep's summary tables unless Quiet.
-func printSummary(opts Options, results []*stats.Result) error {
-	if opts.Quiet || opts.Progress == nil {
-		return nil
+// progressTo reports the per-second progress of point i of points (of each of its trials, for a
+// capacity search) as events.
+func progressTo(ev events.Sink, i int, points []profiles.Point) progressFunc {
+	return func(s pointProgress) {
+		ev.Progress(events.Progress{
+			Index: i, Total: len(points), Point: points[i], Elapsed: s.Elapsed, Duration: s.Duration,
+			AckedPerSecond: s.AckedPerSecond, ProduceP99Ms: s.ProduceP99Ms, Errors: s.Errors, Lag: s.Lag,
+		})
 	}
-	fmt.Fprintln(opts.Progress)
-	if err := stats.WriteSummaryTable(opts.Progress, results); err != nil {
-		return err
-	}
-	return stats.WriteSearchSummary(opts.Progress, results)
 }
 
-// RunPoint measures one point on its own session (connect, measure, clean up) and writes its
-// result file and a one-point index when OutDir is set. The result is returned also when the point
-// failed or was interrupted (with its status and error).
+// RunPoint measures one point on its own session (connect, measure, clean up). With OutDir set it
+// is a one-point sweep (its events include the run's start and end, from which the owner writes
+// the result file and a one-point index); without, only the point's progress and messages are
+// reported. The result is returned also when the point failed or was interrupted (with its status
+// and error); it is nil when the point never ran.
 func RunPoint(ctx context.Context, p profiles.Point, opts Options) (*stats.Result, error) {
 	if opts.OutDir == "" {
 		s, err := newSession(opts)
@@ -149,81 +140,26 @@ func RunPoint(ctx context.Context, p profiles.Point, opts Options) (*stats.Resul
 		if err := s.beforeChanges(ctx, []profiles.Point{p}); err != nil {
 			return nil, errors.Join(err, s.close())
 		}
-		res, err := s.measure(ctx, p, newProgress(opts, []profiles.Point{p}).update)
+		res, err := s.measure(ctx, p, progressTo(opts.events(), 0, []profiles.Point{p}))
 		return res, errors.Join(err, s.close())
 	}
+	kept := &keepResult{Sink: opts.events()}
+	opts.Events = kept
 	err := Sweep(ctx, []profiles.Point{p}, opts)
-	res, rerr := stats.ReadResult(opts.OutDir + "/" + stats.PointFile(p.ID))
-	if rerr != nil {
-		return nil, errors.Join(err, rerr)
-	}
-	return res, err
+	return kept.res, err
 }
 
-// progress prints one line per second: rewritten in place on a terminal, plain lines otherwise,
-// nothing when quiet.
-type progress struct {
-	w      io.Writer
-	tty    bool
-	points []profiles.Point
-	cur    int
-	start  time.Time
+// keepResult passes every event on and keeps the last point's result.
+type keepResult struct {
+	events.Sink
+	res *stats.Result
 }
 
-// pointOverhead is the estimated setup and teardown time of a point (topic, group join, drain,
-// audit), for the ETA.
-const pointOverhead = 5 * time.Second
-
-func newProgress(opts Options, points []profiles.Point) *progress {
-	w := opts.Progress
-	if opts.Quiet {
-		w = nil
-	}
-	return &progress{w: w, tty: opts.ProgressTTY, points: points}
+func (k *keepResult) PointFinished(e events.PointFinished) error {
+	k.res = e.Result
+	return k.Sink.PointFinished(e)
 }
 
-func (p *progress) begin(i int) {
-	p.cur, p.start = i, time.Now()
-	if p.w == nil || p.tty {
-		return
-	}
-	fmt.Fprintf(p.w, "[%d/%d] %s: started\n", i+1, len(p.points), p.points[i].Label)
-}
-
-func (p *progress) update(s pointProgress) {
-	if p == nil || p.w == nil {
-		return
-	}
-	eta := s.Duration - s.Elapsed + pointOverhead
-	for _, q := range p.points[p.cur+1:] {
-		eta += q.Workload.Warmup + q.Workload.Duration + pointOverhead
-	}
-	line := fmt.Sprintf("[%d/%d] %s | %s/%s | %.0f msg/s | p99 %.2f ms | errors %d | lag %d | ETA %s",
-		p.cur+1, len(p.points), p.points[p.cur].Label, s.Elapsed.Round(time.Second), s.Duration,
-		s.AckedPerSecond, s.ProduceP99Ms, s.Errors, s.Lag, eta.Round(time.Second))
-	if p.tty {
-		fmt.Fprintf(p.w, "\r\033[K%s", line)
-	} else {
-		fmt.Fprintln(p.w, line)
-	}
-}
-
-func (p *progress) end(res *stats.Result) {
-	if p.w == nil || res == nil {
-		return
-	}
-	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-	msg := fmt.Sprintf("[%d/%d] %s: %s", p.cur+1, len(p.points), res.Point.Label, res.Status)
-	if res.Status == stats.StatusOK || res.Status == stats.StatusIncomplete {
-		msg += fmt.Sprintf(", %.0f msg/s acked, produce p99 %.2f ms, lost %s", res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms, res.Audit.LostText())
-		if v := res.Audit.VerificationRead; v != nil && !v.Complete {
-			msg += " (verification read " + res.Audit.ReadSummary() + ")"
-		}
-	}
-	if res.Error != "" {
-		msg += ": " + res.Error
-	}
-	fmt.Fprintln(p.w, msg)
-}
+// PointOverhead is the estimated setup and teardown time of a point or search trial (topic, group
+// join, drain, audit): the search's budget line says it, and the CLI's ETA adds it per point.
+const PointOverhead = 5 * time.Second

@@ -37,7 +37,7 @@ func TestIntegrationVerificationReadInterrupted(t *testing.T) {
 	defer func() { testHookVerifyRecord = nil }()
 	out := t.TempDir()
 	p := auditPoint("read-interrupted")
-	res, err := RunPoint(ctx, p, Options{Cluster: cl, OutDir: out, DrainTimeout: 30 * time.Second})
+	res, err := RunPoint(ctx, p, recordIn(out, Options{Cluster: cl, DrainTimeout: 30 * time.Second}))
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}

@@ -181,7 +181,7 @@ func TestInterruptedVerificationReadKfake(t *testing.T) {
 	defer func() { testHookVerifyRecord = nil }()
 	out := t.TempDir()
 	p := testPoint("read-interrupted", 1000, 2*time.Second, 0)
-	res, err := RunPoint(ctx, p, Options{Bootstrap: bootstrap, OutDir: out, DrainTimeout: 15 * time.Second})
+	res, err := RunPoint(ctx, p, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}

@@ -15,8 +15,10 @@ import (
 
 	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/cluster"
+	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/plots"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/runlog"
 	"github.com/kbench/kbench/runner"
 	"github.com/kbench/kbench/stats"
 )
@@ -123,11 +125,11 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 	if err != nil {
 		return err
 	}
-	opts := runner.Options{
-		Bootstrap: bootstrap, OutDir: c.String("out"), Quiet: quiet,
-		Progress: os.Stderr, ProgressTTY: term.IsTerminal(int(os.Stderr.Fd())),
-		Version: Version, Commit: Commit,
-	}
+	opts := runner.Options{Bootstrap: bootstrap, OutDir: c.String("out"), Version: Version, Commit: Commit}
+	// This command owns the run: its result files are written as the runner reports each point
+	// (runlog), and the screen shows the progress and summary unless --quiet.
+	rl := runlog.New(opts.OutDir)
+	opts.Events, opts.IntervalLogs = events.Tee(rl, screenFor(quiet)), rl
 	if err := applyGuardFlags(c, &opts); err != nil {
 		return err
 	}
@@ -164,6 +166,15 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 	default:
 		return guardExit(err)
 	}
+}
+
+// screenFor is the screen a run renders its events on: stderr, rewritten in place on a terminal;
+// none when quiet.
+func screenFor(quiet bool) events.Sink {
+	if quiet {
+		return nil
+	}
+	return newScreen(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())))
 }
 
 // localCluster returns the running local cluster in dir, or starts one (started = true).
