@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/kbench/kbench/safety"
+
 	"context"
 	"errors"
 	"fmt"
@@ -112,7 +114,7 @@ func listedBrokers(a adminAPI) string {
 		ids = append(ids, int(b.ID))
 	}
 	sort.Ints(ids)
-	return fmt.Sprintf("the metadata lists brokers %s now: is a broker or the controller down?", joinIDs(ids))
+	return fmt.Sprintf("the metadata lists brokers %s now: is a broker or the controller down?", safety.JoinIDs(ids))
 }
 
 func allLeaders(t driver.TopicMetadata) bool {

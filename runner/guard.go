@@ -18,8 +18,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/kafkaconf"
+	"github.com/kbench/kbench/safety"
 
 	"github.com/kbench/kbench/profiles"
 )
@@ -35,7 +37,11 @@ var (
 	// start, without --allow-broker-config.
 	ErrBrokerConfigNotAllowed = errors.New("broker settings would change")
 	// ErrNotOurTopic says kbench was about to use or delete a topic it did not create.
-	ErrNotOurTopic = errors.New("topic not created by this run")
+	ErrNotOurTopic = safety.ErrNotOurTopic
+	// ErrBadInput says a flag or file is wrong in itself (see safety.ErrBadInput).
+	ErrBadInput = safety.ErrBadInput
+	// ErrBrokersDown says brokers a point needs are down (see safety.ErrBrokersDown).
+	ErrBrokersDown = safety.ErrBrokersDown
 )
 
 // probeTimeout bounds the first contact with the cluster; connectTimeout is the per-connection
@@ -155,36 +161,10 @@ func authError(conn connection, e driver.Error) error {
 		ErrAuthFailed, who, conn.bootstrap, conn.props["security.protocol"], conn.props["sasl.mechanisms"], e.String())
 }
 
-// topicNameWith names the topic of one point: prefix, run id, point id, restricted to the
-// characters Kafka allows in topic names and to its 249-character limit.
-func topicNameWith(prefix, runID, pointID string) string {
-	b := []byte(prefix + runID + "-" + pointID)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 249 {
-		b = b[:249]
-	}
-	return string(b)
-}
-
-// runTopicPrefix is what every topic of run runID starts with ("kbench-<run>-").
-func runTopicPrefix(prefix, runID string) string { return topicNameWith(prefix, runID, "") }
-
-// newRunID is a run id that sorts by start time and does not collide with another kbench
-// started in the same second against the same cluster.
-func newRunID() string {
-	var b [2]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%04x", time.Now().UTC().Format("20060102-150405"), binary.BigEndian.Uint16(b[:]))
-}
-
 // groupFor is the fresh consumer group of one point: named like the point's topic, so it carries
 // the prefix (ACLs on a shared cluster are often by prefix) and the run id.
 func (s *session) groupFor(p profiles.Point) string {
-	return topicNameWith(s.opts.topicPrefix(), s.runID, p.ID)
+	return safety.TopicName(s.opts.topicPrefix(), s.runID, p.ID)
 }
 
 // warn prints a line on the progress output (unless quiet).
@@ -222,7 +202,7 @@ func (s *session) acquireTopic(ctx context.Context, p profiles.Point) (*topicLea
 		}
 		return l, nil
 	}
-	name := topicNameWith(s.opts.topicPrefix(), s.runID, p.ID)
+	name := safety.TopicName(s.opts.topicPrefix(), s.runID, p.ID)
 	parts := max(1, p.Workload.Partitions)
 	if err := createTopic(ctx, s.admin, name, parts, p.TopicReplicationFactor(), p.TopicConfig()); err != nil {
 		var ke driver.Error
@@ -420,7 +400,7 @@ func (s *session) checkCreateTopics(ctx context.Context, points []profiles.Point
 	seen := map[string]bool{}
 	for _, p := range points {
 		spec := driver.TopicSpec{
-			Topic: topicNameWith(s.opts.topicPrefix(), s.runID, p.ID), NumPartitions: max(1, p.Workload.Partitions),
+			Topic: safety.TopicName(s.opts.topicPrefix(), s.runID, p.ID), NumPartitions: max(1, p.Workload.Partitions),
 			ReplicationFactor: p.TopicReplicationFactor(), Config: p.TopicConfig(),
 		}
 		key := fmt.Sprintf("%d/%d/%s", spec.NumPartitions, spec.ReplicationFactor, formatConfig(spec.Config))
@@ -550,7 +530,7 @@ type CleanOptions struct {
 	Bootstrap   string
 	Client      *kafkaconf.ClientConfig
 	RunID       string    // required
-	TopicPrefix string    // "": DefaultTopicPrefix
+	TopicPrefix string    // "": safety.DefaultTopicPrefix
 	DryRun      bool      // list, delete nothing
 	Out         io.Writer // one line per topic (nil: none)
 }
@@ -560,11 +540,11 @@ type CleanOptions struct {
 // before deleting it; with DryRun it only prints. It returns the topics it found.
 func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 	if strings.TrimSpace(o.RunID) == "" {
-		return nil, badInput(errors.New("clean needs --run ID (the run id in the topic names and in index.json)"))
+		return nil, safety.BadInput(errors.New("clean needs --run ID (the run id in the topic names and in index.json)"))
 	}
 	prefix := o.TopicPrefix
 	if prefix == "" {
-		prefix = DefaultTopicPrefix
+		prefix = safety.DefaultTopicPrefix
 	}
 	conn, err := resolveConnection(o.Bootstrap, o.Client)
 	if err != nil {
@@ -582,7 +562,7 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list topics on %s: %w", conn.bootstrap, err)
 	}
-	want := runTopicPrefix(prefix, o.RunID)
+	want := safety.RunTopicPrefix(prefix, o.RunID)
 	out := o.Out
 	if out == nil {
 		out = io.Discard
@@ -642,9 +622,9 @@ func resolveConnection(bootstrap string, cc *kafkaconf.ClientConfig) (connection
 		bootstrap = cc.Bootstrap()
 	}
 	if bootstrap == "" {
-		return connection{}, badInput(errors.New("no bootstrap servers: give --bootstrap HOST:PORT or bootstrap.servers in the client config"))
+		return connection{}, safety.BadInput(errors.New("no bootstrap servers: give --bootstrap HOST:PORT or bootstrap.servers in the client config"))
 	}
-	if err := ValidateBootstrap(bootstrap, "bootstrap servers"); err != nil {
+	if err := safety.ValidateBootstrap(bootstrap, "bootstrap servers"); err != nil {
 		return connection{}, err
 	}
 	var props map[string]string
@@ -683,4 +663,36 @@ func (s *session) startGroupAt(ctx context.Context, group, topic string, offsets
 		return fmt.Errorf("start consumer group %s at the end of %s: %w", group, topic, err)
 	}
 	return nil
+}
+
+// checkBrokersUp takes a fresh census of the cluster (bounded by metadataTimeout) and refuses
+// points the brokers that are up cannot carry; it warns when brokers are missing but every point
+// fits (the points then run on a degraded cluster).
+func (s *session) checkBrokersUp(points []profiles.Point) error {
+	md, err := s.admin.Metadata(nil, true, metadataTimeout)
+	if err != nil {
+		return fmt.Errorf("%w: no metadata from %s within %s: %v", ErrUnreachable, s.conn.bootstrap, metadataTimeout, err)
+	}
+	c := safety.TakeCensus(md, localBrokers(s.opts.Cluster), safety.RefusingBrokers(md.Brokers))
+	if err := c.Check(points); err != nil {
+		return err
+	}
+	if miss := c.Missing(); len(miss) > 0 {
+		s.warn("brokers %s of %s are not up (%s): the points run on a degraded cluster", safety.JoinIDs(miss), safety.JoinIDs(c.Known()), c.DescribeMissing())
+	}
+	return nil
+}
+
+// localBrokers is the local cluster's brokers and whether their processes live (nil: no local
+// cluster), for the census.
+func localBrokers(cl *cluster.Cluster) []safety.LocalBroker {
+	if cl == nil {
+		return nil
+	}
+	var out []safety.LocalBroker
+	for _, n := range cl.Brokers() {
+		st := n.State()
+		out = append(out, safety.LocalBroker{ID: n.ID, PID: n.PID, Dead: st == cluster.StateDown, Paused: st == cluster.StatePaused})
+	}
+	return out
 }

@@ -12,6 +12,8 @@ package runner
 // it is taken over with a warning. The lease is released (a tombstone) after the run's restore.
 
 import (
+	"github.com/kbench/kbench/safety"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,7 +47,7 @@ var ErrLeaseHeld = errors.New("broker settings in use by another run")
 // LeaseTopic is the name of the lease topic for a topic prefix ("": the default prefix).
 func LeaseTopic(prefix string) string {
 	if prefix == "" {
-		prefix = DefaultTopicPrefix
+		prefix = safety.DefaultTopicPrefix
 	}
 	return prefix + leaseTopicSuffix
 }
@@ -167,15 +169,15 @@ func (s *session) takeLease(ctx context.Context, points []profiles.Point) error 
 		return nil
 	}
 	now := time.Now().UTC()
-	rec := leaseRecord{RunID: s.runID, PID: os.Getpid(), Host: hostName(), Keys: keys, RollingRestart: static,
-		Since: now, Expires: now.Add(leaseTTL), RestoreFile: s.rec.path, ClaimOffset: -1}
+	rec := leaseRecord{RunID: s.runID, PID: os.Getpid(), Host: safety.HostName(), Keys: keys, RollingRestart: static,
+		Since: now, Expires: now.Add(leaseTTL), RestoreFile: s.rec.Path, ClaimOffset: -1}
 	topic := LeaseTopic(s.opts.TopicPrefix)
 	l, err := acquireLease(ctx, s.admin, s.conn, topic, rec, len(s.brokers), s.warn)
 	if err != nil {
 		return err
 	}
 	s.lease = l
-	s.rec.rf.LeaseTopic = topic
+	s.rec.File.LeaseTopic = topic
 	return nil
 }
 
@@ -361,7 +363,7 @@ func releaseLeaseOf(ctx context.Context, conn connection, topic, runID string, d
 	if !ok {
 		return nil
 	}
-	if !e.stale(time.Now(), hostName(), pidAlive) && !(e.Host == hostName() && e.PID == os.Getpid()) {
+	if !e.stale(time.Now(), safety.HostName(), pidAlive) && !(e.Host == safety.HostName() && e.PID == os.Getpid()) {
 		fmt.Fprintf(out, "the broker-settings lease of %s is live: left in place\n", e.describe())
 		return nil
 	}

@@ -11,6 +11,8 @@
 package runner
 
 import (
+	"github.com/kbench/kbench/safety"
+
 	"io"
 	"time"
 
@@ -82,14 +84,11 @@ type Options struct {
 	ConsumerProcessingDelay time.Duration
 }
 
-// DefaultTopicPrefix starts every topic name kbench creates unless --topic-prefix says otherwise.
-const DefaultTopicPrefix = "kbench-"
-
 func (o Options) topicPrefix() string {
 	if o.TopicPrefix != "" {
 		return o.TopicPrefix
 	}
-	return DefaultTopicPrefix
+	return safety.DefaultTopicPrefix
 }
 
 func (o Options) drainTimeout() time.Duration {

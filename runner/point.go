@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/kbench/kbench/safety"
+
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +29,7 @@ var ErrInterrupted = errors.New("interrupted")
 // topicName is the fresh topic of one point: "kbench-<run>-<point>", restricted to the characters
 // Kafka allows in topic names and to its 249-character limit.
 func topicName(runID, pointID string) string {
-	return topicNameWith(DefaultTopicPrefix, runID, pointID)
+	return safety.TopicName(safety.DefaultTopicPrefix, runID, pointID)
 }
 
 // testHookBeforeDelete, when set by a test, sees each point's topic before it is deleted.

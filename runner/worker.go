@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/kbench/kbench/safety"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -62,7 +64,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	dec := json.NewDecoder(in)
 	var spec WorkerSpec
 	if err := dec.Decode(&spec); err != nil {
-		return badInput(fmt.Errorf("worker spec on stdin: %w", err))
+		return safety.BadInput(fmt.Errorf("worker spec on stdin: %w", err))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

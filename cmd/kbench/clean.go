@@ -12,6 +12,7 @@ import (
 	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/runner"
+	"github.com/kbench/kbench/safety"
 )
 
 // connectFlags say how kbench's clients connect, the way Kafka's own tools are told: a Java-style
@@ -26,7 +27,7 @@ func connectFlags() []cli.Flag {
 // guardFlags are the shared-cluster guards of run and sweep.
 func guardFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "topic-prefix", Value: runner.DefaultTopicPrefix, Usage: "`PREFIX` of every topic and consumer group kbench creates (the run id follows)"},
+		&cli.StringFlag{Name: "topic-prefix", Value: safety.DefaultTopicPrefix, Usage: "`PREFIX` of every topic and consumer group kbench creates (the run id follows)"},
 		&cli.StringFlag{Name: "existing-topic", Usage: "measure on this existing topic `NAME` instead of creating topics (no create permission needed): kbench writes and audits only its own records there, sweeps no topic settings and never deletes it"},
 		&cli.BoolFlag{Name: "allow-broker-config", Usage: "allow points to change dynamic broker settings on a cluster kbench did not start (restored after each point; a restore file is written first)"},
 	}
@@ -95,7 +96,7 @@ func bootstrapFlag(c *cli.Context, unset string) (string, error) {
 	if strings.TrimSpace(b) == "" {
 		return "", withCode(exitBadInput, fmt.Errorf("--bootstrap is empty (an empty --bootstrap '' or KBENCH_BOOTSTRAP=): give HOST:PORT[,HOST:PORT...], or leave both unset to use %s", unset))
 	}
-	if err := runner.ValidateBootstrap(b, "--bootstrap"); err != nil {
+	if err := safety.ValidateBootstrap(b, "--bootstrap"); err != nil {
 		return "", withCode(exitBadInput, err)
 	}
 	return b, nil
@@ -105,7 +106,7 @@ func bootstrapFlag(c *cli.Context, unset string) (string, error) {
 // the cluster refused (cluster).
 func guardExit(err error) error {
 	switch {
-	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, runner.ErrBadInput):
+	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, safety.ErrBadInput):
 		return withCode(exitBadInput, err)
 	case errors.Is(err, runner.ErrAuthFailed), errors.Is(err, runner.ErrNotPermitted), errors.Is(err, runner.ErrNotOurTopic):
 		return withCode(exitCluster, err)
@@ -121,7 +122,7 @@ func cleanCommand() *cli.Command {
 		Flags: append(connectFlags(),
 			&cli.StringFlag{Name: "run", Usage: "run `ID` (index.json's run_id; it is in every topic name)", Required: true},
 			&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` (default: the client config's)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},
-			&cli.StringFlag{Name: "topic-prefix", Value: runner.DefaultTopicPrefix, Usage: "`PREFIX` the run's topics start with"},
+			&cli.StringFlag{Name: "topic-prefix", Value: safety.DefaultTopicPrefix, Usage: "`PREFIX` the run's topics start with"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list the topics, delete nothing"},
 		),
 		Action: func(c *cli.Context) error {
@@ -150,7 +151,7 @@ func cleanExit(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrBadPoints), errors.Is(err, runner.ErrBadInput):
+	case errors.Is(err, runner.ErrBadPoints), errors.Is(err, safety.ErrBadInput):
 		return withCode(exitBadInput, err)
 	case errors.Is(err, runner.ErrUnreachable):
 		return withCode(exitCluster, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/runner"
+	"github.com/kbench/kbench/safety"
 )
 
 // brokerDynamic returns broker 1's own dynamic value of key ("" when it has none).
@@ -96,7 +97,7 @@ sweep:
 	if got := brokerDynamic(t, cl, key); got != "4242" {
 		t.Fatalf("after kill -9 the broker has %s=%q; the test needs it still changed", key, got)
 	}
-	rf, err := runner.ReadRestoreFile(files[0])
+	rf, err := safety.ReadRestoreFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
