@@ -109,7 +109,7 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		eff.Partitions = partitions
 		res.Notes = append(res.Notes, "settings of the existing topic not read back: "+err.Error())
 	}
-	if eff.BrokerConfig, err = describeBrokers(ctx, s.admin, s.brokers, brokerKeysToRead(p)); err != nil {
+	if eff.BrokerConfig, err = safety.DescribeBrokers(ctx, s.admin, s.brokers, brokerKeysToRead(p)); err != nil {
 		return res, err
 	}
 	res.Notes = append(res.Notes, flushSchedulerNotes(p, eff.BrokerConfig)...)

@@ -32,7 +32,7 @@ type session struct {
 	conn    connection            // how every client of this run connects
 	created map[string]bool       // topics this run created and has not deleted yet
 	rec     *safety.RestoreRecord // the run's restore file: what to put back
-	lease   *brokerLease          // the broker-settings lease this run holds (nil: none)
+	lease   *safety.Lease         // the broker-settings lease this run holds (nil: none)
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within
@@ -54,7 +54,7 @@ func newSession(opts Options) (*session, error) {
 	}
 	// First contact through the probe: a wrong password or an unreachable cluster fails here
 	// within seconds, with one clear error, before anything changes.
-	md, err := probe(conn)
+	md, err := safety.Probe(clientDriver, conn.safe())
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *session) close() error {
 			err = s.rec.Save()
 		}
 	}
-	if lerr := s.lease.end(err == nil && !s.rec.File.Pending()); lerr != nil {
+	if lerr := s.lease.End(err == nil && !s.rec.File.Pending()); lerr != nil {
 		s.warn("%v", lerr)
 	}
 	s.admin.Close()
@@ -159,7 +159,7 @@ func (s *session) checkLocalStatic(points []profiles.Point) error {
 	if err := cl.Reload(); err != nil {
 		return fmt.Errorf("local cluster state: %w", err)
 	}
-	_, static := leaseKeys(points)
+	_, static := safety.LeaseKeys(points)
 	if mis := cl.ConfigMismatch(); len(mis) > 0 {
 		why := strings.Join(mis, "; ")
 		if cl.ChangedBy() != "" {

@@ -106,9 +106,9 @@ func bootstrapFlag(c *cli.Context, unset string) (string, error) {
 // the cluster refused (cluster).
 func guardExit(err error) error {
 	switch {
-	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, safety.ErrBadInput):
+	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, safety.ErrBrokerConfigNotAllowed), errors.Is(err, safety.ErrBadInput):
 		return withCode(exitBadInput, err)
-	case errors.Is(err, runner.ErrAuthFailed), errors.Is(err, runner.ErrNotPermitted), errors.Is(err, runner.ErrNotOurTopic):
+	case errors.Is(err, safety.ErrAuthFailed), errors.Is(err, safety.ErrNotPermitted), errors.Is(err, safety.ErrNotOurTopic):
 		return withCode(exitCluster, err)
 	}
 	return err
@@ -137,9 +137,10 @@ func cleanCommand() *cli.Command {
 			if bootstrap == "" && cc.Bootstrap() == "" {
 				return withCode(exitBadInput, errors.New("clean: no cluster named: give --bootstrap HOST:PORT (or KBENCH_BOOTSTRAP) or a --client-config with bootstrap.servers"))
 			}
-			_, err = runner.Clean(c.Context, runner.CleanOptions{
+			_, err = safety.Clean(c.Context, safety.CleanOptions{
 				Bootstrap: bootstrap, Client: cc, RunID: c.String("run"),
 				TopicPrefix: c.String("topic-prefix"), DryRun: c.Bool("dry-run"), Out: os.Stdout,
+				Driver: librdkafka.New(),
 			})
 			return cleanExit(err)
 		},
@@ -151,9 +152,9 @@ func cleanExit(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrBadPoints), errors.Is(err, safety.ErrBadInput):
+	case errors.Is(err, safety.ErrBadPoints), errors.Is(err, safety.ErrBadInput):
 		return withCode(exitBadInput, err)
-	case errors.Is(err, runner.ErrUnreachable):
+	case errors.Is(err, safety.ErrUnreachable):
 		return withCode(exitCluster, err)
 	}
 	if g := guardExit(err); g != err {

@@ -1,4 +1,4 @@
-package runner
+package safety
 
 import (
 	"context"
@@ -96,7 +96,7 @@ func TestBrokerDynamicRestore(t *testing.T) {
 			if tt.failOn != "" {
 				f.alterErr = errors.New("refused")
 			}
-			r, err := applyBrokerDynamic(context.Background(), f, brokers, tt.set, nil)
+			r, err := ApplyBrokerDynamic(context.Background(), f, brokers, tt.set, nil)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("apply err = %v, want error %v", err, tt.wantErr)
 			}
@@ -150,10 +150,10 @@ func (slowAdmin) Metadata(*string, bool, time.Duration) (*driver.Metadata, error
 // TestCreateTopicTimeoutSaysWhat: a create that times out says what it waited for and which
 // brokers are listed, not a bare "context deadline exceeded".
 func TestCreateTopicTimeoutSaysWhat(t *testing.T) {
-	// adminTimeout (30 s) bounds the create; a caller's shorter deadline stands in for it here.
+	// AdminTimeout (30 s) bounds the create; a caller's shorter deadline stands in for it here.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := createTopic(ctx, slowAdmin{&fakeAdmin{}}, "t", 3, 3, nil)
+	err := CreateTopic(ctx, slowAdmin{&fakeAdmin{}}, "t", 3, 3, nil)
 	if !errors.Is(err, ErrTopicTimeout) || !strings.Contains(err.Error(), "replication factor 3") ||
 		!strings.Contains(err.Error(), "lists brokers 1,2") {
 		t.Errorf("got %v", err)
