@@ -1,9 +1,8 @@
 package runner
 
-// Guards for running against a shared cluster: fail fast and clearly before anything changes
-// (unreachable, wrong password, no permission, a profile that does not fit), name every topic with
-// a prefix and the run id, delete only what this run created, and never touch an existing topic's
-// settings.
+// The session's side of the guards in package safety (probe, preflight, topic names, lease):
+// the point's topic and consumer group, named with the prefix and the run id, deleted only when
+// this run created it, and an existing topic's settings never touched.
 
 import (
 	"context"
