@@ -11,14 +11,13 @@
 package runner
 
 import (
-	"github.com/kbench/kbench/safety"
-
 	"io"
 	"time"
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // Options say where to run and how to report. The zero value is not usable: Bootstrap or

@@ -1,8 +1,6 @@
 package runner
 
 import (
-	"github.com/kbench/kbench/safety"
-
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/record"
+	"github.com/kbench/kbench/safety"
 	"github.com/kbench/kbench/stats"
 )
 

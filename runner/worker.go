@@ -1,8 +1,6 @@
 package runner
 
 import (
-	"github.com/kbench/kbench/safety"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/safety"
 
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
