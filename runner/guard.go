@@ -32,6 +32,10 @@ var (
 	ErrLeaseHeld              = safety.ErrLeaseHeld
 )
 
+// DefaultTopicPrefix starts every topic name kbench creates unless --topic-prefix says otherwise
+// (see safety.DefaultTopicPrefix).
+const DefaultTopicPrefix = safety.DefaultTopicPrefix
+
 // groupFor is the fresh consumer group of one point: named like the point's topic, so it carries
 // the prefix (ACLs on a shared cluster are often by prefix) and the run id.
 func (s *session) groupFor(p profiles.Point) string {
