@@ -12,6 +12,7 @@ import (
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // TestIntegrationPreflightBrokerDown: on a cluster of its own with one broker killed, a point
@@ -40,7 +41,7 @@ func TestIntegrationPreflightBrokerDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if err := createTopic(ctx, a, "kbench-test-everywhere", 3, 3, nil); err != nil {
+	if err := safety.CreateTopic(ctx, a, "kbench-test-everywhere", 3, 3, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := cl.Kill(3); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // runnerProducerProps are producer settings the runner owns: they make the measurement itself
@@ -62,7 +63,7 @@ func producerConfig(conn connection, p profiles.Point, clientID string) map[stri
 // Measured on the local cluster, one consumer reading 3M records of 100 B: 148k records/s at the
 // default, 934k at 10 ms (Java's consumer has no such pause). The measuring consumers take it
 // as a default a profile can override; the verification read always uses it.
-const fetchQueueBackoff = "10"
+const fetchQueueBackoff = safety.FetchQueueBackoff
 
 // consumerConfig builds a measuring consumer's configuration; group is the point's fresh group.
 func consumerConfig(conn connection, p profiles.Point, group, clientID string) map[string]string {
@@ -86,32 +87,13 @@ func consumerConfig(conn connection, p profiles.Point, group, clientID string) m
 	return m
 }
 
-// verifyConsumerConfig is the verification reader's configuration: it assigns partitions itself
-// and commits nothing, so its point settings do not apply (it must read everything, not behave
-// like the measured consumers). isolation.level=read_uncommitted so nothing written is hidden.
+// verifyConsumerConfig is the verification reader's configuration (see safety.Conn.ReaderConfig).
 func verifyConsumerConfig(conn connection, clientID string) map[string]string {
-	m := conn.base()
-	for k, v := range map[string]string{
-		"group.id":               clientID, // required by librdkafka even when only assigning
-		"client.id":              clientID,
-		"enable.auto.commit":     "false",
-		"auto.offset.reset":      "earliest",
-		"enable.partition.eof":   "false",
-		"isolation.level":        "read_uncommitted",
-		"log_level":              "0",
-		"fetch.queue.backoff.ms": fetchQueueBackoff,
-	} {
-		m[k] = v
-	}
-	return m
+	return conn.safe().ReaderConfig(clientID)
 }
 
 // adminConfig is the configuration of the runner's AdminClient.
-func adminConfig(conn connection) map[string]string {
-	m := conn.base()
-	m["client.id"], m["log_level"] = "kbench-admin", "0"
-	return m
-}
+func adminConfig(conn connection) map[string]string { return conn.safe().AdminConfig() }
 
 // connection is what every client needs to reach the cluster: the bootstrap servers and the
 // client config's (security) properties.
@@ -127,14 +109,10 @@ type connection struct {
 func plainConnection(bootstrap string) connection { return connection{bootstrap: bootstrap} }
 
 // base is a fresh map with the connection's properties and bootstrap servers.
-func (c connection) base() map[string]string {
-	m := make(map[string]string, len(c.props)+8)
-	for k, v := range c.props {
-		m[k] = v
-	}
-	m["bootstrap.servers"] = c.bootstrap
-	return m
-}
+func (c connection) base() map[string]string { return c.safe().Base() }
+
+// safe is the connection as package safety takes it.
+func (c connection) safe() safety.Conn { return safety.Conn{Bootstrap: c.bootstrap, Props: c.props} }
 
 // clientDriver makes every Kafka client the runner uses. The property maps it is given use
 // librdkafka's names (producerConfig, consumerConfig, ...).

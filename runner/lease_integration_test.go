@@ -14,6 +14,7 @@ import (
 
 	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // lockedBuffer collects a run's progress and warning lines from its goroutines.
@@ -42,8 +43,8 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 	cl := localForTest(t)
 	const key = "log.flush.interval.messages"
 	original := clustertest.DescribeBrokerSetting(t, cl, 1, key)
-	conn := plainConnection(cl.Bootstrap())
-	topic := LeaseTopic("")
+	conn := safety.Conn{Bootstrap: cl.Bootstrap()}
+	topic := safety.LeaseTopic("")
 
 	a := flushPoint("lease-a", 3, 8*time.Second)
 	aErr := make(chan error, 1)
@@ -53,7 +54,7 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if entries, err := readLeases(context.Background(), conn, topic); err == nil {
+		if entries, err := safety.Claims(context.Background(), clientDriver, conn, topic); err == nil {
 			if _, ok := entries[runA]; ok {
 				break
 			}
@@ -97,13 +98,12 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	writer := &brokerLease{topic: topic, p: p}
 	now := time.Now().UTC()
-	for _, r := range []leaseRecord{
+	for _, r := range []safety.LeaseRecord{
 		{RunID: "stale-dead-pid", PID: dead.Process.Pid, Host: host, Keys: []string{key}, Since: now, Expires: now.Add(time.Hour), ClaimOffset: -1},
 		{RunID: "stale-expired", PID: os.Getpid(), Host: "elsewhere.example", Keys: []string{key}, Since: now.Add(-time.Hour), Expires: now.Add(-time.Minute), ClaimOffset: -1},
 	} {
-		if _, err := writer.writeFor(r.RunID, &r); err != nil {
+		if _, err := safety.WriteClaim(p, topic, r.RunID, &r); err != nil {
 			t.Fatalf("write the stale lease %s: %v", r.RunID, err)
 		}
 	}
@@ -117,7 +117,7 @@ func TestIntegrationBrokerSettingsLease(t *testing.T) {
 			t.Errorf("no takeover warning for %s in:\n%s", id, progress.String())
 		}
 	}
-	entries, err := readLeases(context.Background(), conn, topic)
+	entries, err := safety.Claims(context.Background(), clientDriver, conn, topic)
 	if err != nil {
 		t.Fatal(err)
 	}

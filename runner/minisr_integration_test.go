@@ -12,6 +12,7 @@ import (
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // describeTopicWithKafka reads a topic's settings with Kafka's own kafka.admin.ConfigCommand, from
@@ -60,11 +61,11 @@ func TestIntegrationMinISRAboveReplicationFactor(t *testing.T) {
 	defer a.Close()
 	ctx := context.Background()
 	topic := fmt.Sprintf("kbench-test-isr-above-rf-%d", time.Now().UnixNano())
-	if err := createTopic(ctx, a, topic, 1, 2, map[string]string{"min.insync.replicas": "3"}); err != nil {
+	if err := safety.CreateTopic(ctx, a, topic, 1, 2, map[string]string{"min.insync.replicas": "3"}); err != nil {
 		t.Fatalf("Kafka refused a topic with RF 2 and min.insync.replicas 3: %v", err)
 	}
 	defer func() {
-		if err := deleteTopic(a, topic); err != nil {
+		if err := safety.DeleteTopic(a, topic); err != nil {
 			t.Errorf("delete %s: %v", topic, err)
 		}
 	}()

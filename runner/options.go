@@ -17,6 +17,7 @@ import (
 	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // Options say where to run and how to report. The zero value is not usable: Bootstrap or
@@ -84,14 +85,11 @@ type Options struct {
 	ConsumerProcessingDelay time.Duration
 }
 
-// DefaultTopicPrefix starts every topic name kbench creates unless --topic-prefix says otherwise.
-const DefaultTopicPrefix = "kbench-"
-
 func (o Options) topicPrefix() string {
 	if o.TopicPrefix != "" {
 		return o.TopicPrefix
 	}
-	return DefaultTopicPrefix
+	return safety.DefaultTopicPrefix
 }
 
 // events is where the run reports (a sink that drops everything when none was given).

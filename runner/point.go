@@ -14,6 +14,7 @@ import (
 	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/record"
+	"github.com/kbench/kbench/safety"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -27,7 +28,7 @@ var ErrInterrupted = errors.New("interrupted")
 // topicName is the fresh topic of one point: "kbench-<run>-<point>", restricted to the characters
 // Kafka allows in topic names and to its 249-character limit.
 func topicName(runID, pointID string) string {
-	return topicNameWith(DefaultTopicPrefix, runID, pointID)
+	return safety.TopicName(safety.DefaultTopicPrefix, runID, pointID)
 }
 
 // testHookBeforeDelete, when set by a test, sees each point's topic before it is deleted.
@@ -107,7 +108,7 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		eff.Partitions = partitions
 		res.Notes = append(res.Notes, "settings of the existing topic not read back: "+err.Error())
 	}
-	if eff.BrokerConfig, err = describeBrokers(ctx, s.admin, s.brokers, brokerKeysToRead(p)); err != nil {
+	if eff.BrokerConfig, err = safety.DescribeBrokers(ctx, s.admin, s.brokers, brokerKeysToRead(p)); err != nil {
 		return res, err
 	}
 	res.Notes = append(res.Notes, flushSchedulerNotes(p, eff.BrokerConfig)...)

@@ -16,6 +16,7 @@ import (
 	"github.com/kbench/kbench/driver"
 
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 	"github.com/kbench/kbench/stats"
 )
 
@@ -27,11 +28,11 @@ type session struct {
 	brokers []driver.BrokerMetadata
 	env     stats.Environment
 	runID   string
-	static  map[string]string // static broker settings in force because of this run (nil: none)
-	conn    connection        // how every client of this run connects
-	created map[string]bool   // topics this run created and has not deleted yet
-	rec     *restoreRecord    // the run's restore file: what to put back
-	lease   *brokerLease      // the broker-settings lease this run holds (nil: none)
+	static  map[string]string     // static broker settings in force because of this run (nil: none)
+	conn    connection            // how every client of this run connects
+	created map[string]bool       // topics this run created and has not deleted yet
+	rec     *safety.RestoreRecord // the run's restore file: what to put back
+	lease   *safety.Lease         // the broker-settings lease this run holds (nil: none)
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within
@@ -53,7 +54,7 @@ func newSession(opts Options) (*session, error) {
 	}
 	// First contact through the probe: a wrong password or an unreachable cluster fails here
 	// within seconds, with one clear error, before anything changes.
-	md, err := probe(conn)
+	md, err := safety.Probe(clientDriver, conn.safe())
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func newSession(opts Options) (*session, error) {
 	}
 	runID := opts.RunID
 	if runID == "" {
-		runID = newRunID()
+		runID = safety.NewRunID()
 	}
 	if opts.ExistingTopic != "" {
 		conn.consumerReset = "latest" // the topic's older records are not this run's
@@ -84,18 +85,18 @@ func newSession(opts Options) (*session, error) {
 // the admin client. It runs after errors and after Ctrl-C, with its own bound.
 func (s *session) close() error {
 	var err error
-	if st := s.rec.rf.Static; st != nil && s.ctl().Local() {
+	if st := s.rec.File.Static; st != nil && s.ctl().Local() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		want := originalStatic(s.ctl().StaticConfig(), st.Original)
+		want := safety.OriginalStatic(s.ctl().StaticConfig(), st.Original)
 		if rerr := s.ctl().SetStaticConfig(ctx, want, ""); rerr != nil {
-			err = fmt.Errorf("restart brokers with their original static settings (%s): %w; run: kbench restore %s", formatConfig(want), rerr, s.rec.path)
+			err = fmt.Errorf("restart brokers with their original static settings (%s): %w; run: kbench restore %s", formatConfig(want), rerr, s.rec.Path)
 		} else {
-			s.static, s.rec.rf.Static = nil, nil
-			err = s.rec.save()
+			s.static, s.rec.File.Static = nil, nil
+			err = s.rec.Save()
 		}
 	}
-	if lerr := s.lease.end(err == nil && !s.rec.rf.pending()); lerr != nil {
+	if lerr := s.lease.End(err == nil && !s.rec.File.Pending()); lerr != nil {
 		s.warn("%v", lerr)
 	}
 	s.admin.Close()
@@ -114,23 +115,23 @@ func (s *session) applyStatic(ctx context.Context, want map[string]string) error
 		return fmt.Errorf("%w (%s), and kbench restarts only its own local cluster: restart your brokers with %s set in server.properties yourself, then run this sweep again with a profile that does not sweep it (the brokers' value is read back and recorded)",
 			ErrStaticOnRemote, formatConfig(want), formatConfig(want))
 	}
-	st := s.rec.rf.Static
+	st := s.rec.File.Static
 	if st == nil {
-		st = &RestoreStatic{ClusterDir: cl.Dir(), ClusterID: cl.ClusterID()}
+		st = &safety.RestoreStatic{ClusterDir: cl.Dir(), ClusterID: cl.ClusterID()}
 	}
 	for _, k := range sortedKeys(want) {
-		if !slices.ContainsFunc(st.Original, func(o StaticSetting) bool { return o.Key == k }) {
+		if !slices.ContainsFunc(st.Original, func(o safety.StaticSetting) bool { return o.Key == k }) {
 			v, had := cl.StaticConfig()[k]
-			st.Original = append(st.Original, StaticSetting{Key: k, HadValue: had, Value: v})
+			st.Original = append(st.Original, safety.StaticSetting{Key: k, HadValue: had, Value: v})
 		}
 	}
-	s.rec.rf.Static = st
-	if err := s.rec.save(); err != nil {
+	s.rec.File.Static = st
+	if err := s.rec.Save(); err != nil {
 		return fmt.Errorf("before the rolling restart (nothing changed): %w", err)
 	}
-	target := originalStatic(cl.StaticConfig(), st.Original)
+	target := safety.OriginalStatic(cl.StaticConfig(), st.Original)
 	maps.Copy(target, want)
-	by := fmt.Sprintf("kbench run %s (pid %d on %s); undo: kbench restore %s", s.runID, os.Getpid(), hostName(), s.rec.path)
+	by := fmt.Sprintf("kbench run %s (pid %d on %s); undo: kbench restore %s", s.runID, os.Getpid(), safety.HostName(), s.rec.Path)
 	if err := cl.SetStaticConfig(ctx, target, by); err != nil {
 		return fmt.Errorf("rolling restart with %s: %w", formatConfig(want), err)
 	}
@@ -158,7 +159,7 @@ func (s *session) checkLocalStatic(points []profiles.Point) error {
 	if err := cl.Reload(); err != nil {
 		return fmt.Errorf("local cluster state: %w", err)
 	}
-	_, static := leaseKeys(points)
+	_, static := safety.LeaseKeys(points)
 	if mis := cl.ConfigMismatch(); len(mis) > 0 {
 		why := strings.Join(mis, "; ")
 		if cl.ChangedBy() != "" {

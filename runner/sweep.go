@@ -8,12 +8,13 @@ import (
 
 	"github.com/kbench/kbench/events"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 	"github.com/kbench/kbench/stats"
 )
 
 // ErrBadPoints says the points cannot run on this cluster (a replication factor above its broker
 // count, ...): the profile must change, not the cluster.
-var ErrBadPoints = errors.New("profile does not fit the cluster")
+var ErrBadPoints = safety.ErrBadPoints
 
 // ErrPointsFailed says that some points of a sweep failed; their result files say why.
 var ErrPointsFailed = errors.New("points failed")

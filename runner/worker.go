@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/safety"
 
 	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/profiles"
@@ -63,7 +64,7 @@ func RunConsumerWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	dec := json.NewDecoder(in)
 	var spec WorkerSpec
 	if err := dec.Decode(&spec); err != nil {
-		return badInput(fmt.Errorf("worker spec on stdin: %w", err))
+		return safety.BadInput(fmt.Errorf("worker spec on stdin: %w", err))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/runner"
+	"github.com/kbench/kbench/safety"
 )
 
 // connectFlags say how kbench's clients connect, the way Kafka's own tools are told: a Java-style
@@ -26,7 +27,7 @@ func connectFlags() []cli.Flag {
 // guardFlags are the shared-cluster guards of run and sweep.
 func guardFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "topic-prefix", Value: runner.DefaultTopicPrefix, Usage: "`PREFIX` of every topic and consumer group kbench creates (the run id follows)"},
+		&cli.StringFlag{Name: "topic-prefix", Value: safety.DefaultTopicPrefix, Usage: "`PREFIX` of every topic and consumer group kbench creates (the run id follows)"},
 		&cli.StringFlag{Name: "existing-topic", Usage: "measure on this existing topic `NAME` instead of creating topics (no create permission needed): kbench writes and audits only its own records there, sweeps no topic settings and never deletes it"},
 		&cli.BoolFlag{Name: "allow-broker-config", Usage: "allow points to change dynamic broker settings on a cluster kbench did not start (restored after each point; a restore file is written first)"},
 	}
@@ -95,7 +96,7 @@ func bootstrapFlag(c *cli.Context, unset string) (string, error) {
 	if strings.TrimSpace(b) == "" {
 		return "", withCode(exitBadInput, fmt.Errorf("--bootstrap is empty (an empty --bootstrap '' or KBENCH_BOOTSTRAP=): give HOST:PORT[,HOST:PORT...], or leave both unset to use %s", unset))
 	}
-	if err := runner.ValidateBootstrap(b, "--bootstrap"); err != nil {
+	if err := safety.ValidateBootstrap(b, "--bootstrap"); err != nil {
 		return "", withCode(exitBadInput, err)
 	}
 	return b, nil
@@ -105,9 +106,9 @@ func bootstrapFlag(c *cli.Context, unset string) (string, error) {
 // the cluster refused (cluster).
 func guardExit(err error) error {
 	switch {
-	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, runner.ErrBrokerConfigNotAllowed), errors.Is(err, runner.ErrBadInput):
+	case errors.Is(err, kafkaconf.ErrClientConfig), errors.Is(err, safety.ErrBrokerConfigNotAllowed), errors.Is(err, safety.ErrBadInput):
 		return withCode(exitBadInput, err)
-	case errors.Is(err, runner.ErrAuthFailed), errors.Is(err, runner.ErrNotPermitted), errors.Is(err, runner.ErrNotOurTopic):
+	case errors.Is(err, safety.ErrAuthFailed), errors.Is(err, safety.ErrNotPermitted), errors.Is(err, safety.ErrNotOurTopic):
 		return withCode(exitCluster, err)
 	}
 	return err
@@ -121,7 +122,7 @@ func cleanCommand() *cli.Command {
 		Flags: append(connectFlags(),
 			&cli.StringFlag{Name: "run", Usage: "run `ID` (index.json's run_id; it is in every topic name)", Required: true},
 			&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` (default: the client config's)", EnvVars: []string{"KBENCH_BOOTSTRAP"}},
-			&cli.StringFlag{Name: "topic-prefix", Value: runner.DefaultTopicPrefix, Usage: "`PREFIX` the run's topics start with"},
+			&cli.StringFlag{Name: "topic-prefix", Value: safety.DefaultTopicPrefix, Usage: "`PREFIX` the run's topics start with"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list the topics, delete nothing"},
 		),
 		Action: func(c *cli.Context) error {
@@ -136,9 +137,10 @@ func cleanCommand() *cli.Command {
 			if bootstrap == "" && cc.Bootstrap() == "" {
 				return withCode(exitBadInput, errors.New("clean: no cluster named: give --bootstrap HOST:PORT (or KBENCH_BOOTSTRAP) or a --client-config with bootstrap.servers"))
 			}
-			_, err = runner.Clean(c.Context, runner.CleanOptions{
+			_, err = safety.Clean(c.Context, safety.CleanOptions{
 				Bootstrap: bootstrap, Client: cc, RunID: c.String("run"),
 				TopicPrefix: c.String("topic-prefix"), DryRun: c.Bool("dry-run"), Out: os.Stdout,
+				Driver: librdkafka.New(),
 			})
 			return cleanExit(err)
 		},
@@ -150,9 +152,9 @@ func cleanExit(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrBadPoints), errors.Is(err, runner.ErrBadInput):
+	case errors.Is(err, safety.ErrBadPoints), errors.Is(err, safety.ErrBadInput):
 		return withCode(exitBadInput, err)
-	case errors.Is(err, runner.ErrUnreachable):
+	case errors.Is(err, safety.ErrUnreachable):
 		return withCode(exitCluster, err)
 	}
 	if g := guardExit(err); g != err {

@@ -14,7 +14,8 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/kbench/kbench/cluster"
-	"github.com/kbench/kbench/runner"
+	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // brokerDynamic returns broker 1's own dynamic value of key ("" when it has none).
@@ -96,14 +97,14 @@ sweep:
 	if got := brokerDynamic(t, cl, key); got != "4242" {
 		t.Fatalf("after kill -9 the broker has %s=%q; the test needs it still changed", key, got)
 	}
-	rf, err := runner.ReadRestoreFile(files[0])
+	rf, err := safety.ReadRestoreFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The killed run still holds its broker-settings lease: clean knows it (and never lists the
 	// lease topic as one of the run's topics); restore releases it.
-	if rf.LeaseTopic != runner.LeaseTopic("") {
-		t.Errorf("restore file names lease topic %q, want %q", rf.LeaseTopic, runner.LeaseTopic(""))
+	if rf.LeaseTopic != safety.LeaseTopic("") {
+		t.Errorf("restore file names lease topic %q, want %q", rf.LeaseTopic, safety.LeaseTopic(""))
 	}
 	dl := kbench(t, "clean", "--client-config", cl.Users[0].ConfigFile, "--run", rf.RunID, "--dry-run")
 	if !strings.Contains(dl.stdout, "would release the broker-settings lease of run "+rf.RunID) || strings.Contains(dl.stdout, "topic "+rf.LeaseTopic) {
@@ -144,5 +145,47 @@ sweep:
 	}
 	if left := topicsWithPrefix(t, a, prefix); len(left) > 0 {
 		t.Errorf("topics left after clean: %v", left)
+	}
+}
+
+// Restore of static settings whose cluster is gone or was replaced: nothing of the run is left
+// there, which is said, and the file is removed; a damaged cluster state keeps the file.
+func TestRestoreStaticWithoutTheCluster(t *testing.T) {
+	for _, tc := range []struct {
+		name, state, want string
+		ok                bool
+	}{
+		{"no cluster", "", "no local cluster in", true},
+		{"another cluster", `{"cluster_id": "other", "nodes": []}`, "is another one (cluster id other", true},
+		{"damaged state", `{"cluster_id": `, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.state != "" {
+				if err := os.WriteFile(filepath.Join(dir, "cluster.json"), []byte(tc.state), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(t.TempDir(), safety.RestoreFileName("r"))
+			rf := safety.RestoreFile{FormatVersion: safety.RestoreFormatVersion, RunID: "r", Bootstrap: "127.0.0.1:1",
+				Static: &safety.RestoreStatic{ClusterDir: dir, ClusterID: "mine", Original: []safety.StaticSetting{{Key: profiles.FlushSchedulerKey}}}}
+			if err := safety.WriteRestoreFile(path, &rf); err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			o := restoreOptions("", nil)
+			o.Out = &out
+			err := safety.Restore(context.Background(), path, o)
+			_, statErr := os.Stat(path)
+			if tc.ok {
+				if err != nil || !strings.Contains(out.String(), tc.want) || statErr == nil {
+					t.Errorf("err %v, file still there %v, output %q", err, statErr == nil, out.String())
+				}
+				return
+			}
+			if err == nil || statErr != nil {
+				t.Errorf("a damaged cluster state must fail and keep the restore file: err %v, file there %v", err, statErr == nil)
+			}
+		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/cluster/clustertest"
-	"github.com/kbench/kbench/runner"
+	"github.com/kbench/kbench/safety"
 )
 
 // startKbench starts this binary as kbench with args and returns the running process (stderr in
@@ -128,8 +128,8 @@ func TestIntegrationStaticSettingRestored(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = cmd.Wait()
-		file := filepath.Join(out, runner.RestoreFileName(readRunID(t, out)))
-		rf, err := runner.ReadRestoreFile(file)
+		file := filepath.Join(out, safety.RestoreFileName(readRunID(t, out)))
+		rf, err := safety.ReadRestoreFile(file)
 		if err != nil {
 			t.Fatalf("no restore file after kill -9: %v", err)
 		}
@@ -159,7 +159,7 @@ func TestIntegrationStaticSettingRestored(t *testing.T) {
 		if !strings.Contains(st.stdout, "MISMATCH: broker 1 was being restarted") {
 			t.Errorf("cluster status does not show the interrupted rolling restart:\n%s", st.stdout)
 		}
-		file := filepath.Join(out, runner.RestoreFileName(readRunID(t, out)))
+		file := filepath.Join(out, safety.RestoreFileName(readRunID(t, out)))
 		if r := kbench(t, "restore", file); r.code != 0 {
 			t.Fatalf("restore: exit %d\n%s", r.code, r.stdout)
 		}

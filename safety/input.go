@@ -1,4 +1,4 @@
-package runner
+package safety
 
 import (
 	"errors"
@@ -18,14 +18,14 @@ func (e *inputError) Error() string        { return e.err.Error() }
 func (e *inputError) Unwrap() error        { return e.err }
 func (e *inputError) Is(target error) bool { return target == ErrBadInput }
 
-// badInput marks err as ErrBadInput.
-func badInput(err error) error { return &inputError{err} }
+// BadInput marks err as ErrBadInput.
+func BadInput(err error) error { return &inputError{err} }
 
 // ValidateBootstrap checks the syntax of a bootstrap.servers list before anything connects (see
 // kafkaconf.ValidateBootstrap); its errors match ErrBadInput.
 func ValidateBootstrap(list, from string) error {
 	if err := kafkaconf.ValidateBootstrap(list, from); err != nil {
-		return badInput(err)
+		return BadInput(err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package runner
+package safety
 
 // Degraded clusters: a broker that is down before the sweep must fail the sweep at once, with
 // one line naming the missing brokers and what the point needs, instead of topic creations that
@@ -16,7 +16,6 @@ import (
 
 	"github.com/kbench/kbench/driver"
 
-	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -24,21 +23,29 @@ import (
 // must be healed, not the profile changed.
 var ErrBrokersDown = errors.New("brokers down")
 
-// brokerCensus is what kbench knows about the cluster's brokers before a sweep.
-type brokerCensus struct {
+// LocalBroker is a broker of the local cluster kbench started, as its state file has it.
+type LocalBroker struct {
+	ID     int
+	PID    int
+	Dead   bool // the process is gone
+	Paused bool // the process is stopped (SIGSTOP)
+}
+
+// Census is what kbench knows about the cluster's brokers before a sweep.
+type Census struct {
 	up    []int          // brokers that answer: in the metadata and, on the local cluster, alive
 	known []int          // every broker the cluster has, as far as kbench can tell
 	why   map[int]string // broker id -> why it is not up ("process is dead (pid 123)")
 }
 
-// takeCensus compares the brokers the metadata lists with every broker the cluster is known to
+// TakeCensus compares the brokers the metadata lists with every broker the cluster is known to
 // have: replicas of existing topics name brokers the metadata no longer lists (a remote broker
 // down past its session timeout), and the local cluster's state names its brokers and whether
 // their processes live. A broker killed moments ago is still listed until its session times out
 // (9 s by default), and requests the client sends it wait for its whole timeout: refused (broker
 // id -> why) names listed brokers whose address refuses connections.
-func takeCensus(md *driver.Metadata, local *cluster.Cluster, refused map[int]string) brokerCensus {
-	c := brokerCensus{why: map[int]string{}}
+func TakeCensus(md *driver.Metadata, local []LocalBroker, refused map[int]string) Census {
+	c := Census{why: map[int]string{}}
 	listed := map[int]bool{}
 	known := map[int]bool{}
 	for _, b := range md.Brokers {
@@ -54,18 +61,16 @@ func takeCensus(md *driver.Metadata, local *cluster.Cluster, refused map[int]str
 			}
 		}
 	}
-	if local != nil {
-		for _, n := range local.Brokers() {
-			known[n.ID] = true
-			switch n.State() {
-			case cluster.StateDown:
-				c.why[n.ID] = fmt.Sprintf("process is dead, pid %d", n.PID)
-			case cluster.StatePaused:
-				c.why[n.ID] = fmt.Sprintf("process is paused (SIGSTOP), pid %d", n.PID)
-			default:
-				if !listed[n.ID] {
-					c.why[n.ID] = fmt.Sprintf("process runs, pid %d, but the cluster's metadata does not list it: fenced or still starting", n.PID)
-				}
+	for _, n := range local {
+		known[n.ID] = true
+		switch {
+		case n.Dead:
+			c.why[n.ID] = fmt.Sprintf("process is dead, pid %d", n.PID)
+		case n.Paused:
+			c.why[n.ID] = fmt.Sprintf("process is paused (SIGSTOP), pid %d", n.PID)
+		default:
+			if !listed[n.ID] {
+				c.why[n.ID] = fmt.Sprintf("process runs, pid %d, but the cluster's metadata does not list it: fenced or still starting", n.PID)
 			}
 		}
 	}
@@ -88,10 +93,10 @@ func takeCensus(md *driver.Metadata, local *cluster.Cluster, refused map[int]str
 // dialTimeout bounds the connection check of each listed broker.
 const dialTimeout = 2 * time.Second
 
-// refusingBrokers tries a TCP connection to every broker the metadata lists, all at once, and
+// RefusingBrokers tries a TCP connection to every broker the metadata lists, all at once, and
 // names those whose address refuses it: nothing listens there, the process is gone. A timeout
 // proves nothing (a firewall, a paused process) and is not reported.
-func refusingBrokers(brokers []driver.BrokerMetadata) map[int]string {
+func RefusingBrokers(brokers []driver.BrokerMetadata) map[int]string {
 	type answer struct {
 		id  int
 		why string
@@ -122,8 +127,8 @@ func refusingBrokers(brokers []driver.BrokerMetadata) map[int]string {
 	return out
 }
 
-// missing are the known brokers that are not up.
-func (c brokerCensus) missing() []int {
+// Missing are the known brokers that are not up.
+func (c Census) Missing() []int {
 	var out []int
 	for _, id := range c.known {
 		if _, down := c.why[id]; down {
@@ -133,11 +138,11 @@ func (c brokerCensus) missing() []int {
 	return out
 }
 
-// check fails with ErrBrokersDown when a point needs more brokers than are up while some are
+// Check fails with ErrBrokersDown when a point needs more brokers than are up while some are
 // missing. A cluster that is simply smaller than a point's replication factor is bad input, left
 // to profiles.CheckAgainstCluster.
-func (c brokerCensus) check(points []profiles.Point) error {
-	miss := c.missing()
+func (c Census) Check(points []profiles.Point) error {
+	miss := c.Missing()
 	if len(miss) == 0 {
 		return nil
 	}
@@ -160,19 +165,20 @@ func (c brokerCensus) check(points []profiles.Point) error {
 		others = fmt.Sprintf(" (and %d more points)", len(short)-1)
 	}
 	return fmt.Errorf("%w: point %s%s needs %s but only brokers %s of %s are up (%s); bring them back and run again",
-		ErrBrokersDown, p.ID, others, need, joinIDs(c.up), joinIDs(c.known), c.describeMissing())
+		ErrBrokersDown, p.ID, others, need, JoinIDs(c.up), JoinIDs(c.known), c.DescribeMissing())
 }
 
-// describeMissing is "broker 3: process is dead, pid 123" for every missing broker.
-func (c brokerCensus) describeMissing() string {
+// DescribeMissing is "broker 3: process is dead, pid 123" for every missing broker.
+func (c Census) DescribeMissing() string {
 	var parts []string
-	for _, id := range c.missing() {
+	for _, id := range c.Missing() {
 		parts = append(parts, fmt.Sprintf("broker %d: %s", id, c.why[id]))
 	}
 	return strings.Join(parts, "; ")
 }
 
-func joinIDs(ids []int) string {
+// JoinIDs is "1,2,3" ("none" for no ids), for messages.
+func JoinIDs(ids []int) string {
 	if len(ids) == 0 {
 		return "none"
 	}
@@ -183,20 +189,5 @@ func joinIDs(ids []int) string {
 	return strings.Join(s, ",")
 }
 
-// checkBrokersUp takes a fresh census of the cluster (bounded by metadataTimeout) and refuses
-// points the brokers that are up cannot carry; it warns when brokers are missing but every point
-// fits (the points then run on a degraded cluster).
-func (s *session) checkBrokersUp(points []profiles.Point) error {
-	md, err := s.admin.Metadata(nil, true, metadataTimeout)
-	if err != nil {
-		return fmt.Errorf("%w: no metadata from %s within %s: %v", ErrUnreachable, s.conn.bootstrap, metadataTimeout, err)
-	}
-	c := takeCensus(md, s.opts.Cluster, refusingBrokers(md.Brokers))
-	if err := c.check(points); err != nil {
-		return err
-	}
-	if miss := c.missing(); len(miss) > 0 {
-		s.warn("brokers %s of %s are not up (%s): the points run on a degraded cluster", joinIDs(miss), joinIDs(c.known), c.describeMissing())
-	}
-	return nil
-}
+// Known is every broker the cluster has, as far as kbench can tell.
+func (c Census) Known() []int { return c.known }

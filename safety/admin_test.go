@@ -1,9 +1,10 @@
-package runner
+package safety
 
 import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +96,7 @@ func TestBrokerDynamicRestore(t *testing.T) {
 			if tt.failOn != "" {
 				f.alterErr = errors.New("refused")
 			}
-			r, err := applyBrokerDynamic(context.Background(), f, brokers, tt.set, nil)
+			r, err := ApplyBrokerDynamic(context.Background(), f, brokers, tt.set, nil)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("apply err = %v, want error %v", err, tt.wantErr)
 			}
@@ -133,4 +134,28 @@ func cloneAll(m map[string]map[string]string) map[string]map[string]string {
 		}
 	}
 	return out
+}
+
+// slowAdmin never answers CreateTopics within the context; its metadata lists brokers 1 and 2.
+type slowAdmin struct{ *fakeAdmin }
+
+func (slowAdmin) CreateTopics(ctx context.Context, _ []driver.TopicSpec, _ driver.AdminOptions) ([]driver.TopicResult, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+func (slowAdmin) Metadata(*string, bool, time.Duration) (*driver.Metadata, error) {
+	return &driver.Metadata{Brokers: []driver.BrokerMetadata{{ID: 1}, {ID: 2}}}, nil
+}
+
+// TestCreateTopicTimeoutSaysWhat: a create that times out says what it waited for and which
+// brokers are listed, not a bare "context deadline exceeded".
+func TestCreateTopicTimeoutSaysWhat(t *testing.T) {
+	// AdminTimeout (30 s) bounds the create; a caller's shorter deadline stands in for it here.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := CreateTopic(ctx, slowAdmin{&fakeAdmin{}}, "t", 3, 3, nil)
+	if !errors.Is(err, ErrTopicTimeout) || !strings.Contains(err.Error(), "replication factor 3") ||
+		!strings.Contains(err.Error(), "lists brokers 1,2") {
+		t.Errorf("got %v", err)
+	}
 }

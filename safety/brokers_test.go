@@ -1,17 +1,13 @@
-package runner
+package safety
 
 import (
-	"context"
 	"errors"
 	"net"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kbench/kbench/driver"
 
-	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/profiles"
 )
 
@@ -43,56 +39,28 @@ func rfPoint(id string, rf, minISR int) profiles.Point {
 func TestBrokerCensus(t *testing.T) {
 	// A remote cluster past the broker's session timeout: the metadata lists 1 and 2, but
 	// replicas still name 3.
-	remote := takeCensus(metadataWith([]int32{1, 2}, []int32{1, 2, 3}, []int32{2, 3, 1}), nil, nil)
-	err := remote.check([]profiles.Point{rfPoint("rf2", 2, 0), rfPoint("acks-all", 3, 2), rfPoint("idem", 3, 2)})
+	remote := TakeCensus(metadataWith([]int32{1, 2}, []int32{1, 2, 3}, []int32{2, 3, 1}), nil, nil)
+	err := remote.Check([]profiles.Point{rfPoint("rf2", 2, 0), rfPoint("acks-all", 3, 2), rfPoint("idem", 3, 2)})
 	want := "point acks-all (and 1 more points) needs replication factor 3 (min.insync.replicas 2 for acks=all writes) but only brokers 1,2 of 1,2,3 are up (broker 3: not in the cluster's metadata, but holds replicas of __consumer_offsets)"
 	if !errors.Is(err, ErrBrokersDown) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("remote, broker 3 gone:\n got %v\nwant one line with %q", err, want)
 	}
-	if err := remote.check([]profiles.Point{rfPoint("rf2", 2, 2)}); err != nil {
+	if err := remote.Check([]profiles.Point{rfPoint("rf2", 2, 2)}); err != nil {
 		t.Errorf("points that fit the brokers that are up must run: %v", err)
 	}
 	// A cluster that simply has one broker is not degraded: CheckAgainstCluster says RF > brokers.
-	if err := takeCensus(metadataWith([]int32{1}, []int32{1}), nil, nil).check([]profiles.Point{rfPoint("rf3", 3, 0)}); err != nil {
+	if err := TakeCensus(metadataWith([]int32{1}, []int32{1}), nil, nil).Check([]profiles.Point{rfPoint("rf3", 3, 0)}); err != nil {
 		t.Errorf("a small healthy cluster is not a degraded one: %v", err)
 	}
 
 	// The local cluster: broker 3 was killed moments ago and the metadata still lists it; its
 	// state says the process is dead. (This test process stands in for the live brokers.)
-	self, _ := os.Executable()
-	live := func(id int) *cluster.Node {
-		return &cluster.Node{ID: id, Role: cluster.RoleBroker, PID: os.Getpid(), Config: self}
-	}
-	cl := &cluster.Cluster{Nodes: []*cluster.Node{live(1), live(2), {ID: 3, Role: cluster.RoleBroker, PID: 0, Config: "/nonexistent"}}}
-	local := takeCensus(metadataWith([]int32{1, 2, 3}, []int32{1, 2, 3}), cl, nil)
-	err = local.check([]profiles.Point{rfPoint("acks-all", 3, 0)})
+	cl := []LocalBroker{{ID: 1, PID: 11}, {ID: 2, PID: 12}, {ID: 3, PID: 0, Dead: true}}
+	local := TakeCensus(metadataWith([]int32{1, 2, 3}, []int32{1, 2, 3}), cl, nil)
+	err = local.Check([]profiles.Point{rfPoint("acks-all", 3, 0)})
 	want = "point acks-all needs replication factor 3 but only brokers 1,2 of 1,2,3 are up (broker 3: process is dead, pid 0)"
 	if !errors.Is(err, ErrBrokersDown) || !strings.Contains(err.Error(), want) {
 		t.Errorf("local, broker 3 dead:\n got %v\nwant %q", err, want)
-	}
-}
-
-// slowAdmin never answers CreateTopics within the context; its metadata lists brokers 1 and 2.
-type slowAdmin struct{ *fakeAdmin }
-
-func (slowAdmin) CreateTopics(ctx context.Context, _ []driver.TopicSpec, _ driver.AdminOptions) ([]driver.TopicResult, error) {
-	<-ctx.Done()
-	return nil, ctx.Err()
-}
-func (slowAdmin) Metadata(*string, bool, time.Duration) (*driver.Metadata, error) {
-	return metadataWith([]int32{1, 2}), nil
-}
-
-// TestCreateTopicTimeoutSaysWhat: a create that times out says what it waited for and which
-// brokers are listed, not a bare "context deadline exceeded".
-func TestCreateTopicTimeoutSaysWhat(t *testing.T) {
-	// adminTimeout (30 s) bounds the create; a caller's shorter deadline stands in for it here.
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	err := createTopic(ctx, slowAdmin{&fakeAdmin{}}, "t", 3, 3, nil)
-	if !errors.Is(err, ErrTopicTimeout) || !strings.Contains(err.Error(), "replication factor 3") ||
-		!strings.Contains(err.Error(), "lists brokers 1,2") {
-		t.Errorf("got %v", err)
 	}
 }
 
@@ -114,11 +82,11 @@ func TestRefusingBrokers(t *testing.T) {
 	md.Brokers[0].Host, md.Brokers[0].Port = "127.0.0.1", open.Addr().(*net.TCPAddr).Port
 	md.Brokers[1].Host, md.Brokers[1].Port = "127.0.0.1", open.Addr().(*net.TCPAddr).Port
 	md.Brokers[2].Host, md.Brokers[2].Port = "127.0.0.1", gonePort
-	refused := refusingBrokers(md.Brokers)
+	refused := RefusingBrokers(md.Brokers)
 	if len(refused) != 1 || !strings.Contains(refused[3], "refuses connections") {
 		t.Fatalf("refused %v, want broker 3 only", refused)
 	}
-	err = takeCensus(md, nil, refused).check([]profiles.Point{rfPoint("acks-all", 3, 0)})
+	err = TakeCensus(md, nil, refused).Check([]profiles.Point{rfPoint("acks-all", 3, 0)})
 	if !errors.Is(err, ErrBrokersDown) || !strings.Contains(err.Error(), "only brokers 1,2 of 1,2,3 are up (broker 3: still in the cluster's metadata, but 127.0.0.1:") {
 		t.Errorf("got %v", err)
 	}

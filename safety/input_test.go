@@ -1,4 +1,4 @@
-package runner
+package safety
 
 import (
 	"errors"

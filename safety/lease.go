@@ -1,4 +1,4 @@
-package runner
+package safety
 
 // The broker-settings lease: two runs that change the same broker setting at once leave it
 // changed for good (each restores what it saw, and the second saw the first's value). So before
@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -36,6 +37,8 @@ const (
 	leaseRenew = 15 * time.Second
 	// leaseTopicSuffix follows the topic prefix in the lease topic's name.
 	leaseTopicSuffix = "broker-settings-lease"
+	// leaseReadBatch is how many records one poll of the lease topic reads at most.
+	leaseReadBatch = 64
 )
 
 // ErrLeaseHeld says another live run holds the lease on a broker setting this run would change;
@@ -50,8 +53,8 @@ func LeaseTopic(prefix string) string {
 	return prefix + leaseTopicSuffix
 }
 
-// leaseRecord is one claim, the value of a record keyed by RunID.
-type leaseRecord struct {
+// LeaseRecord is one claim, the value of a record keyed by RunID.
+type LeaseRecord struct {
 	RunID          string    `json:"run_id"`
 	PID            int       `json:"pid"`
 	Host           string    `json:"host"`
@@ -67,12 +70,12 @@ type leaseRecord struct {
 
 // leaseEntry is the live state of one run's claim as read from the topic.
 type leaseEntry struct {
-	leaseRecord
+	LeaseRecord
 	offset int64 // the claim's order: ClaimOffset, else the offset of its first record
 }
 
 // conflicts says whether two claims cover a common setting.
-func (r leaseRecord) conflicts(o leaseRecord) bool {
+func (r LeaseRecord) conflicts(o LeaseRecord) bool {
 	if r.RollingRestart && o.RollingRestart {
 		return true
 	}
@@ -85,12 +88,12 @@ func (r leaseRecord) conflicts(o leaseRecord) bool {
 }
 
 // stale says whether a claim's run is gone: expired, or on this host with its process dead.
-func (r leaseRecord) stale(now time.Time, host string, alive func(int) bool) bool {
+func (r LeaseRecord) stale(now time.Time, host string, alive func(int) bool) bool {
 	return now.After(r.Expires) || (host != "" && r.Host == host && !alive(r.PID))
 }
 
 // describe names the run holding a claim, for the refusal and the takeover warning.
-func (r leaseRecord) describe() string {
+func (r LeaseRecord) describe() string {
 	return fmt.Sprintf("run %s (pid %d on host %s, since %s, keys %s)", r.RunID, r.PID, r.Host,
 		r.Since.UTC().Format(time.RFC3339), strings.Join(r.Keys, ", "))
 }
@@ -99,7 +102,7 @@ func (r leaseRecord) describe() string {
 // the in-sync replicas, and none left queued beyond the bound the writer waits.
 func leaseProducerConfig(cfg map[string]string) {
 	cfg["client.id"], cfg["log_level"], cfg["acks"] = "kbench-lease", "0", "all"
-	cfg["message.timeout.ms"] = fmt.Sprint(adminTimeout.Milliseconds())
+	cfg["message.timeout.ms"] = fmt.Sprint(AdminTimeout.Milliseconds())
 }
 
 // pidAlive says whether a process with this id exists on this machine.
@@ -114,7 +117,7 @@ func pidAlive(pid int) bool {
 // decideLease judges mine (claimed at myOffset) against the claims read back: holder is a live
 // conflicting claim made before mine (mine loses), stale are the conflicting claims of gone runs
 // (taken over).
-func decideLease(entries map[string]leaseEntry, mine leaseRecord, myOffset int64, now time.Time, host string, alive func(int) bool) (holder *leaseEntry, stale []leaseEntry) {
+func decideLease(entries map[string]leaseEntry, mine LeaseRecord, myOffset int64, now time.Time, host string, alive func(int) bool) (holder *leaseEntry, stale []leaseEntry) {
 	ids := make([]string, 0, len(entries))
 	for id := range entries {
 		ids = append(ids, id)
@@ -122,7 +125,7 @@ func decideLease(entries map[string]leaseEntry, mine leaseRecord, myOffset int64
 	sort.Slice(ids, func(i, j int) bool { return entries[ids[i]].offset < entries[ids[j]].offset })
 	for _, id := range ids {
 		e := entries[id]
-		if id == mine.RunID || !mine.conflicts(e.leaseRecord) {
+		if id == mine.RunID || !mine.conflicts(e.LeaseRecord) {
 			continue
 		}
 		switch {
@@ -135,17 +138,17 @@ func decideLease(entries map[string]leaseEntry, mine leaseRecord, myOffset int64
 	return holder, stale
 }
 
-// brokerLease is a lease this run holds; release gives it back.
-type brokerLease struct {
+// Lease is a lease this run holds; End gives it back.
+type Lease struct {
 	topic string
-	rec   leaseRecord
+	rec   LeaseRecord
 	p     driver.Producer
 	stop  chan struct{}
 	done  chan struct{}
 }
 
-// leaseKeys are the broker settings the points change, and whether any is static.
-func leaseKeys(points []profiles.Point) (keys []string, static bool) {
+// LeaseKeys are the broker settings the points change, and whether any is static.
+func LeaseKeys(points []profiles.Point) (keys []string, static bool) {
 	set := map[string]bool{}
 	for _, p := range points {
 		for k := range p.BrokerDynamicConfig() {
@@ -155,49 +158,28 @@ func leaseKeys(points []profiles.Point) (keys []string, static bool) {
 			set[k], static = true, true
 		}
 	}
-	return sortedKeys(set), static
+	return slices.Sorted(maps.Keys(set)), static
 }
 
-// takeLease takes the lease on every broker setting the points change, before the first change;
-// refused (ErrLeaseHeld) with one line naming the holder. Points that change no broker setting
-// need none.
-func (s *session) takeLease(ctx context.Context, points []profiles.Point) error {
-	keys, static := leaseKeys(points)
-	if len(keys) == 0 {
-		return nil
-	}
-	now := time.Now().UTC()
-	rec := leaseRecord{RunID: s.runID, PID: os.Getpid(), Host: hostName(), Keys: keys, RollingRestart: static,
-		Since: now, Expires: now.Add(leaseTTL), RestoreFile: s.rec.path, ClaimOffset: -1}
-	topic := LeaseTopic(s.opts.TopicPrefix)
-	l, err := acquireLease(ctx, s.admin, s.conn, topic, rec, len(s.brokers), s.warn)
-	if err != nil {
-		return err
-	}
-	s.lease = l
-	s.rec.rf.LeaseTopic = topic
-	return nil
-}
-
-// acquireLease makes sure the lease topic exists, claims, reads the claims back and decides.
-func acquireLease(ctx context.Context, a adminAPI, conn connection, topic string, rec leaseRecord, brokers int, warn func(string, ...any)) (*brokerLease, error) {
+// AcquireLease makes sure the lease topic exists, claims, reads the claims back and decides.
+func AcquireLease(ctx context.Context, d driver.Driver, a Admin, conn Conn, topic string, rec LeaseRecord, brokers int, warn func(string, ...any)) (*Lease, error) {
 	if err := ensureLeaseTopic(ctx, a, topic, brokers); err != nil {
 		return nil, err
 	}
-	cfg := conn.base()
+	cfg := conn.Base()
 	leaseProducerConfig(cfg)
-	p, err := clientDriver.NewProducer(cfg)
+	p, err := d.NewProducer(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("lease producer: %w", err)
 	}
-	l := &brokerLease{topic: topic, rec: rec, p: p}
+	l := &Lease{topic: topic, rec: rec, p: p}
 	off, err := l.write(&rec)
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("claim the broker-settings lease in topic %s: %w", topic, err)
 	}
 	l.rec.ClaimOffset = off
-	entries, err := readLeases(ctx, conn, topic)
+	entries, err := readLeases(ctx, d, conn, topic)
 	if err != nil {
 		_, _ = l.write(nil)
 		p.Close()
@@ -227,25 +209,25 @@ func acquireLease(ctx context.Context, a adminAPI, conn connection, topic string
 
 // ensureLeaseTopic creates the lease topic if it does not exist: one partition (the order of
 // claims), compacted (one record per run), replicated like the cluster allows.
-func ensureLeaseTopic(ctx context.Context, a adminAPI, topic string, brokers int) error {
+func ensureLeaseTopic(ctx context.Context, a Admin, topic string, brokers int) error {
 	rf := max(1, min(3, brokers))
 	cfg := map[string]string{"cleanup.policy": "compact", "min.insync.replicas": fmt.Sprint(min(2, rf))}
-	err := createTopic(ctx, a, topic, 1, rf, cfg)
+	err := CreateTopic(ctx, a, topic, 1, rf, cfg)
 	var ke driver.Error
 	if err == nil || (errors.As(err, &ke) && ke.Code() == driver.ErrTopicAlreadyExists) {
 		return nil
 	}
-	if isAuthz(err) {
+	if IsAuthz(err) {
 		return fmt.Errorf("%w: the broker-settings lease needs topic %s (create, read and write): %v; nothing was changed", ErrNotPermitted, topic, err)
 	}
 	return fmt.Errorf("broker-settings lease: %w", err)
 }
 
 // write writes this run's claim (nil: a tombstone, releasing it) and returns its offset.
-func (l *brokerLease) write(rec *leaseRecord) (int64, error) { return l.writeFor(l.rec.RunID, rec) }
+func (l *Lease) write(rec *LeaseRecord) (int64, error) { return l.writeFor(l.rec.RunID, rec) }
 
 // writeFor writes a claim (nil: tombstone) under runID and waits, bounded, for the broker's ack.
-func (l *brokerLease) writeFor(runID string, rec *leaseRecord) (int64, error) {
+func (l *Lease) writeFor(runID string, rec *LeaseRecord) (int64, error) {
 	var value []byte
 	if rec != nil {
 		var err error
@@ -253,11 +235,11 @@ func (l *brokerLease) writeFor(runID string, rec *leaseRecord) (int64, error) {
 			return 0, err
 		}
 	}
-	return l.p.ProduceSync(&driver.Record{Topic: l.topic, Partition: 0, Key: []byte(runID), Value: value}, adminTimeout)
+	return l.p.ProduceSync(&driver.Record{Topic: l.topic, Partition: 0, Key: []byte(runID), Value: value}, AdminTimeout)
 }
 
 // renew rewrites the claim with a later expiry every leaseRenew until release.
-func (l *brokerLease) renew(warn func(string, ...any)) {
+func (l *Lease) renew(warn func(string, ...any)) {
 	defer close(l.done)
 	t := time.NewTicker(leaseRenew)
 	defer t.Stop()
@@ -277,10 +259,10 @@ func (l *brokerLease) renew(warn func(string, ...any)) {
 	}
 }
 
-// end stops renewing; with release it also removes the claim (after the run's settings are
+// End stops renewing; with release it also removes the claim (after the run's settings are
 // back). Without release (settings not back) the claim stays until it expires, so another run
 // meanwhile is refused or warned with this run's restore file.
-func (l *brokerLease) end(release bool) error {
+func (l *Lease) End(release bool) error {
 	if l == nil {
 		return nil
 	}
@@ -297,15 +279,15 @@ func (l *brokerLease) end(release bool) error {
 }
 
 // readLeases reads the lease topic to its end and returns the live claims by run id.
-func readLeases(ctx context.Context, conn connection, topic string) (map[string]leaseEntry, error) {
+func readLeases(ctx context.Context, d driver.Driver, conn Conn, topic string) (map[string]leaseEntry, error) {
 	// The reader's group id carries the prefix (shared clusters grant groups by prefix); it only
 	// assigns, so the group is never joined and nothing is committed.
-	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, topic+"-reader"))
+	c, err := d.NewConsumer(conn.ReaderConfig(topic + "-reader"))
 	if err != nil {
 		return nil, fmt.Errorf("lease reader: %w", err)
 	}
-	defer closeBounded(func() { _ = c.Close() }, 10*time.Second)
-	_, hi, err := c.QueryWatermarks(topic, 0, metadataTimeout)
+	defer driver.CloseBounded(func() { _ = c.Close() }, 10*time.Second)
+	_, hi, err := c.QueryWatermarks(topic, 0, MetadataTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("read the broker-settings leases in %s: %w", topic, err)
 	}
@@ -316,11 +298,11 @@ func readLeases(ctx context.Context, conn connection, topic string) (map[string]
 	if err := c.Assign([]driver.TopicPartition{{Topic: topic, Partition: 0, Offset: driver.OffsetBeginning}}); err != nil {
 		return nil, fmt.Errorf("read the broker-settings leases in %s: %w", topic, err)
 	}
-	deadline := time.Now().Add(adminTimeout)
-	batch := make([]driver.Message, pollBatch)
+	deadline := time.Now().Add(AdminTimeout)
+	batch := make([]driver.Message, leaseReadBatch)
 	for {
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("read the broker-settings leases in %s: not read to its end (offset %d) within %s", topic, hi, adminTimeout)
+			return nil, fmt.Errorf("read the broker-settings leases in %s: not read to its end (offset %d) within %s", topic, hi, AdminTimeout)
 		}
 		n, _ := c.Poll(100*time.Millisecond, batch)
 		for _, m := range batch[:n] {
@@ -335,12 +317,12 @@ func readLeases(ctx context.Context, conn connection, topic string) (map[string]
 // applyLeaseRecord folds one record into the claims: a tombstone (or an unreadable value)
 // removes the run's claim; a renewal keeps the claim's first offset.
 func applyLeaseRecord(entries map[string]leaseEntry, key string, value []byte, offset int64) {
-	var r leaseRecord
+	var r LeaseRecord
 	if len(value) == 0 || json.Unmarshal(value, &r) != nil || r.RunID != key {
 		delete(entries, key)
 		return
 	}
-	e := leaseEntry{leaseRecord: r, offset: offset}
+	e := leaseEntry{LeaseRecord: r, offset: offset}
 	if old, ok := entries[key]; ok {
 		e.offset = old.offset
 	}
@@ -352,8 +334,8 @@ func applyLeaseRecord(entries map[string]leaseEntry, key string, value []byte, o
 
 // releaseLeaseOf removes the claim of run runID from the lease topic when that run is gone
 // (restore and clean: a killed run never released it). A live claim is left, and said.
-func releaseLeaseOf(ctx context.Context, conn connection, topic, runID string, dryRun bool, out io.Writer) error {
-	entries, err := readLeases(ctx, conn, topic)
+func releaseLeaseOf(ctx context.Context, d driver.Driver, conn Conn, topic, runID string, dryRun bool, out io.Writer) error {
+	entries, err := readLeases(ctx, d, conn, topic)
 	if err != nil {
 		return err
 	}
@@ -361,7 +343,7 @@ func releaseLeaseOf(ctx context.Context, conn connection, topic, runID string, d
 	if !ok {
 		return nil
 	}
-	if !e.stale(time.Now(), hostName(), pidAlive) && !(e.Host == hostName() && e.PID == os.Getpid()) {
+	if !e.stale(time.Now(), HostName(), pidAlive) && !(e.Host == HostName() && e.PID == os.Getpid()) {
 		fmt.Fprintf(out, "the broker-settings lease of %s is live: left in place\n", e.describe())
 		return nil
 	}
@@ -369,17 +351,45 @@ func releaseLeaseOf(ctx context.Context, conn connection, topic, runID string, d
 		fmt.Fprintf(out, "would release the broker-settings lease of %s\n", e.describe())
 		return nil
 	}
-	cfg := conn.base()
+	cfg := conn.Base()
 	leaseProducerConfig(cfg)
-	p, err := clientDriver.NewProducer(cfg)
+	p, err := d.NewProducer(cfg)
 	if err != nil {
 		return fmt.Errorf("lease producer: %w", err)
 	}
 	defer p.Close()
-	l := &brokerLease{topic: topic, p: p}
+	l := &Lease{topic: topic, p: p}
 	if _, err := l.writeFor(runID, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "released the broker-settings lease of %s\n", e.describe())
 	return nil
+}
+
+// NewClaim is this process's claim on keys for run runID (static: it restarts brokers), naming
+// the run's restore file for whoever takes a stale claim over.
+func NewClaim(runID string, keys []string, static bool, restoreFile string) LeaseRecord {
+	now := time.Now().UTC()
+	return LeaseRecord{RunID: runID, PID: os.Getpid(), Host: HostName(), Keys: keys, RollingRestart: static,
+		Since: now, Expires: now.Add(leaseTTL), RestoreFile: restoreFile, ClaimOffset: -1}
+}
+
+// Claims reads the lease topic to its end and returns the live claims by run id (what a run
+// holds, for tests and diagnostics).
+func Claims(ctx context.Context, d driver.Driver, conn Conn, topic string) (map[string]LeaseRecord, error) {
+	entries, err := readLeases(ctx, d, conn, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]LeaseRecord, len(entries))
+	for id, e := range entries {
+		out[id] = e.LeaseRecord
+	}
+	return out, nil
+}
+
+// WriteClaim writes rec (nil: a tombstone) as run runID's claim through p and returns its
+// offset: a claim as another process would have left it.
+func WriteClaim(p driver.Producer, topic, runID string, rec *LeaseRecord) (int64, error) {
+	return (&Lease{topic: topic, p: p}).writeFor(runID, rec)
 }
