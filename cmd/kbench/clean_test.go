@@ -76,13 +76,23 @@ type kbenchResult struct {
 	took           time.Duration
 }
 
-// kbench runs this binary as kbench with args and waits (bounded) for it.
+// kbench runs this binary as kbench with args in the test's own environment and waits (at most
+// 5 minutes) for it, logging its stderr.
 func kbench(t *testing.T, args ...string) kbenchResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	r := runKbench(t, 5*time.Minute, append(os.Environ(), runMainEnv+"=1"), args)
+	t.Logf("kbench %s: exit %d after %s\nstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stderr)
+	return r
+}
+
+// runKbench runs this binary as kbench with args and environment env, bounded by limit: a
+// process still running then fails the test as a hang.
+func runKbench(t *testing.T, limit time.Duration, env, args []string) kbenchResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -90,13 +100,14 @@ func kbench(t *testing.T, args ...string) kbenchResult {
 	r := kbenchResult{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
 	var ee *exec.ExitError
 	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("kbench %v: still running after %s (hangs)", args, r.took)
 	case err == nil:
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	default:
 		t.Fatalf("kbench %v: %v", args, err)
 	}
-	t.Logf("kbench %s: exit %d after %s\nstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stderr)
 	return r
 }
 

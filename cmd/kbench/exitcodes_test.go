@@ -6,11 +6,7 @@ package main
 // empty folder, so a cluster start would fail, with exit 3, instead of starting one).
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,32 +18,14 @@ import (
 // KBENCH_ setting of the caller's plus env, bounded by a short timeout: a hang fails the test.
 func kbenchIn(t *testing.T, env []string, args ...string) kbenchResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	var full []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "KBENCH_") {
-			cmd.Env = append(cmd.Env, kv)
+			full = append(full, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, runMainEnv+"=1", "KBENCH_KAFKA_LIBS="+t.TempDir())
-	cmd.Env = append(cmd.Env, env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	r := kbenchResult{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("kbench %v: still running after %s (hangs)", args, r.took)
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("kbench %v: %v", args, err)
-	}
-	return r
+	full = append(full, runMainEnv+"=1", "KBENCH_KAFKA_LIBS="+t.TempDir())
+	return runKbench(t, 30*time.Second, append(full, env...), args)
 }
 
 // wantOneLine fails unless stderr is exactly one line starting with "kbench: " and containing want.
