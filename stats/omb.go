@@ -118,33 +118,17 @@ type OMBQuantiles []Quantile
 
 // MarshalJSON writes the quantiles as a JSON object in percentile order.
 func (q OMBQuantiles) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, e := range q {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Quote(javaDouble(e.Percentile)))
-		b.WriteByte(':')
-		b.WriteString(strconv.FormatFloat(finite(e.ValueMs), 'g', -1, 64))
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return marshalQuantiles(len(q), func(i int) (float64, string) {
+		return q[i].Percentile, strconv.FormatFloat(finite(q[i].ValueMs), 'g', -1, 64)
+	}), nil
 }
 
 // UnmarshalJSON reads the map form back, sorted by percentile.
 func (q *OMBQuantiles) UnmarshalJSON(data []byte) error {
-	var m map[string]float64
-	if err := json.Unmarshal(data, &m); err != nil {
+	out := OMBQuantiles{}
+	err := unmarshalQuantiles(data, func(p, v float64) { out = append(out, Quantile{Percentile: p, ValueMs: v}) })
+	if err != nil {
 		return err
-	}
-	out := make(OMBQuantiles, 0, len(m))
-	for k, v := range m {
-		p, err := strconv.ParseFloat(k, 64)
-		if err != nil {
-			return fmt.Errorf("quantile key %q: %w", k, err)
-		}
-		out = append(out, Quantile{Percentile: p, ValueMs: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Percentile < out[j].Percentile })
 	*q = out
@@ -163,36 +147,54 @@ type DelayQuantile struct {
 
 // MarshalJSON writes the quantiles as a JSON object in percentile order.
 func (q OMBDelayQuantiles) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, e := range q {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Quote(javaDouble(e.Percentile)))
-		b.WriteByte(':')
-		b.WriteString(strconv.FormatInt(e.Micros, 10))
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return marshalQuantiles(len(q), func(i int) (float64, string) {
+		return q[i].Percentile, strconv.FormatInt(q[i].Micros, 10)
+	}), nil
 }
 
 // UnmarshalJSON reads the map form back, sorted by percentile.
 func (q *OMBDelayQuantiles) UnmarshalJSON(data []byte) error {
-	var m map[string]int64
+	out := OMBDelayQuantiles{}
+	err := unmarshalQuantiles(data, func(p float64, v int64) { out = append(out, DelayQuantile{Percentile: p, Micros: v}) })
+	if err != nil {
+		return err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Percentile < out[j].Percentile })
+	*q = out
+	return nil
+}
+
+// marshalQuantiles writes n quantiles as OMB's JSON object: keys as Java prints a double, values
+// as at renders them, in the order given.
+func marshalQuantiles(n int, at func(i int) (percentile float64, value string)) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		p, v := at(i)
+		b.WriteString(strconv.Quote(javaDouble(p)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// unmarshalQuantiles reads OMB's percentile -> value object, handing each entry to add.
+func unmarshalQuantiles[V float64 | int64](data []byte, add func(percentile float64, value V)) error {
+	var m map[string]V
 	if err := json.Unmarshal(data, &m); err != nil {
 		return err
 	}
-	out := make(OMBDelayQuantiles, 0, len(m))
 	for k, v := range m {
 		p, err := strconv.ParseFloat(k, 64)
 		if err != nil {
 			return fmt.Errorf("quantile key %q: %w", k, err)
 		}
-		out = append(out, DelayQuantile{Percentile: p, Micros: v})
+		add(p, v)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Percentile < out[j].Percentile })
-	*q = out
 	return nil
 }
 
