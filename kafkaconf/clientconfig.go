@@ -11,8 +11,6 @@ import (
 	"maps"
 	"sort"
 	"strings"
-
-	"github.com/kbench/kbench/profiles"
 )
 
 // ErrClientConfig says the client configuration (--client-config FILE, -X key=value) cannot be
@@ -32,7 +30,7 @@ type ClientConfig struct {
 	// the contents) so that `kbench restore` can connect the same way.
 	File string
 	// Props are librdkafka properties for every client, bootstrap.servers included when the file
-	// or an override gave one. They may hold secrets: never print them without profiles.Redact.
+	// or an override gave one. They may hold secrets: never print them without Redact.
 	Props map[string]string
 	// Notes say what was translated or ignored, one line each, without secret values.
 	Notes []string
@@ -53,7 +51,7 @@ func (c *ClientConfig) Redacted() map[string]string {
 	if c == nil {
 		return nil
 	}
-	return profiles.Redact(c.Props)
+	return Redact(c.Props)
 }
 
 // Checker builds a client from translated properties without connecting and returns what the
@@ -82,7 +80,7 @@ func LoadClientConfig(file string, overrides []string, check Checker) (*ClientCo
 		k, v, ok := strings.Cut(o, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("%w: -X %q: want key=value", ErrClientConfig, profiles.Redact(map[string]string{k: o})[k])
+			return nil, fmt.Errorf("%w: -X %q: want key=value", ErrClientConfig, Redact(map[string]string{k: o})[k])
 		}
 		fromX[k] = strings.TrimSpace(v)
 	}
@@ -164,7 +162,7 @@ func (c *ClientConfig) scrub(s string) string {
 	if c == nil {
 		return s
 	}
-	red := profiles.Redact(c.Props)
+	red := Redact(c.Props)
 	for k, v := range c.Props {
 		if red[k] != v && len(v) >= 3 {
 			s = strings.ReplaceAll(s, v, red[k])

@@ -17,6 +17,7 @@ const (
 	kindBool                    // true or false
 	kindAcks                    // 0, 1 or all
 	kindCommit                  // auto or after-processing
+	kindClient                  // librdkafka or franz-go
 )
 
 // settingKey describes one sweepable setting: what the registry exports about it (Setting),
@@ -76,6 +77,12 @@ var settingKeys = []settingKey{
 			}
 			return "commit-" + v
 		}, func(v string) string { return "commit=" + v }),
+	enumKey(kindClient, Setting{YAML: "client", JSON: "client", Display: "client", Kind: Durability, Place: PlaceClient},
+		func(s *Settings) **Client { return &s.Client },
+		func(v string) string { return "client-" + v }, func(v string) string { return "client=" + v }),
+	enumKey(kindClient, Setting{YAML: "consumer.client", JSON: "consumer_client", Display: "consumer.client", Kind: Durability, Place: PlaceClient},
+		func(s *Settings) **Client { return &s.ConsumerClient },
+		func(v string) string { return "cclient-" + v }, func(v string) string { return "consumer.client=" + v }),
 }
 
 // settingKeyByName finds a sweepable setting by its YAML key.

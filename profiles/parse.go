@@ -347,6 +347,8 @@ func (r *reader) setting(k settingKey, n *yaml.Node, field string, allowDefault 
 		return "", false
 	case kindCommit:
 		return r.oneOf(n, field, []string{string(CommitAuto), string(CommitAfterProcessing)})
+	case kindClient:
+		return r.oneOf(n, field, clientNames())
 	}
 	return "", false
 }
@@ -615,6 +617,8 @@ func exampleValues(k settingKey) string {
 		return "false, true"
 	case kindCommit:
 		return "auto, after-processing"
+	case kindClient:
+		return strings.Join(clientNames(), ", ")
 	}
 	return "1, 10, 100, default"
 }

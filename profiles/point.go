@@ -99,6 +99,8 @@ type Settings struct {
 	BrokerFlushIntervalMs          *int64      `json:"broker_log_flush_interval_ms,omitempty"`           // log.flush.interval.ms (dynamic, cluster-wide)
 	BrokerFlushSchedulerIntervalMs *int64      `json:"broker_log_flush_scheduler_interval_ms,omitempty"` // log.flush.scheduler.interval.ms (static: broker restart)
 	CommitMode                     *CommitMode `json:"consumer_commit_mode,omitempty"`
+	Client                         *Client     `json:"client,omitempty"`          // the producers' (and live consumers') client library
+	ConsumerClient                 *Client     `json:"consumer_client,omitempty"` // every consumer's and reader's client, over Client and the reader default
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of

@@ -23,6 +23,7 @@ const (
 	PlaceTopic         Place = "topic"          // the point's fresh topic (config or creation argument)
 	PlaceBrokerDynamic Place = "broker dynamic" // cluster-wide dynamic broker config, restored after the point
 	PlaceBrokerStatic  Place = "broker static"  // read-only broker config: a rolling restart of the local cluster
+	PlaceClient        Place = "client"         // which client library runs the point's clients (no property)
 )
 
 // Setting is one sweepable setting as the registry describes it.

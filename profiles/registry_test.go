@@ -29,12 +29,12 @@ func TestEnqueueToSocket(t *testing.T) {
 // setting, so a chart or report that names a setting from the registry names what was applied.
 func TestRegistryMatchesResultFiles(t *testing.T) {
 	reg := Registry()
-	if len(reg) != 13 {
-		t.Fatalf("registry has %d settings, want the 13 sweepable ones", len(reg))
+	if len(reg) != 15 {
+		t.Fatalf("registry has %d settings, want the 15 sweepable ones", len(reg))
 	}
 	for _, k := range settingKeys {
 		var s Settings
-		v := map[valueKind]string{kindInt: "5", kindBool: "true", kindAcks: "1", kindCommit: "auto"}[k.kind]
+		v := map[valueKind]string{kindInt: "5", kindBool: "true", kindAcks: "1", kindCommit: "auto", kindClient: "franz-go"}[k.kind]
 		k.set(&s, v)
 		data, err := json.Marshal(s)
 		if err != nil {
@@ -62,7 +62,7 @@ func TestRegistryMatchesResultFiles(t *testing.T) {
 				t.Errorf("%s: %s config has %s: %v, registry says place %s", k.YAML, place, k.Kafka, set, k.Place)
 			}
 		}
-		if k.Kafka == "" && (k.Place != PlaceTopic || p.TopicReplicationFactor() != 5) {
+		if k.Kafka == "" && k.Place != PlaceClient && (k.Place != PlaceTopic || p.TopicReplicationFactor() != 5) {
 			t.Errorf("%s: no Kafka property, want the topic's creation argument", k.YAML)
 		}
 	}

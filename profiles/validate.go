@@ -268,6 +268,7 @@ func (p *Profile) pointsOf(cands []candidate, errs, warns *problemList) []Point 
 			continue
 		}
 		byName[pt.Level.Name] = pt.ID
+		p.checkClientProperties(c, pt, errs)
 		pt.Notes = p.notes(c, pt, warns)
 		points = append(points, pt)
 	}
