@@ -109,6 +109,14 @@ func LoadClientConfig(file string, overrides []string, check Checker) (*ClientCo
 }
 
 // where says where key came from ("client.properties:4" or "-X key").
+// Where names where key came from ("FILE:LINE", "-X" or the file), for messages of other packages.
+func (c *ClientConfig) Where(key string) string {
+	if c == nil {
+		return "client config"
+	}
+	return c.where(key)
+}
+
 func (c *ClientConfig) where(key string) string {
 	if o, ok := c.origin[key]; ok {
 		return o

@@ -4,8 +4,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/kbench/kbench/driver"
-	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/safety"
@@ -40,9 +38,10 @@ func quietLogs(m map[string]string) {
 	}
 }
 
-// producerConfig is the one place that builds a producer's librdkafka configuration: the client
-// config (security), then the point's settings, then the bootstrap servers and the settings the
-// runner owns.
+// producerConfig is the one place that builds a producer's configuration: the client config
+// (security), then the point's settings, then the bootstrap servers and the settings the runner
+// owns. The names are the seam's (librdkafka's); the settings the runner owns only for librdkafka
+// (its delivery report fields and log level) go only to a librdkafka producer.
 func producerConfig(conn connection, p profiles.Point, clientID string) map[string]string {
 	m := conn.base()
 	for k, v := range p.ProducerConfig() {
@@ -50,9 +49,11 @@ func producerConfig(conn connection, p profiles.Point, clientID string) map[stri
 	}
 	m["bootstrap.servers"] = conn.bootstrap
 	m["client.id"] = clientID
-	quietLogs(m)
-	for k, v := range runnerProducerProps {
-		m[k] = v
+	if p.ProducerClient() == profiles.ClientLibrdkafka {
+		quietLogs(m)
+		for k, v := range runnerProducerProps {
+			m[k] = v
+		}
 	}
 	return m
 }
@@ -66,9 +67,12 @@ func producerConfig(conn connection, p profiles.Point, clientID string) map[stri
 const fetchQueueBackoff = safety.FetchQueueBackoff
 
 // consumerConfig builds a measuring consumer's configuration; group is the point's fresh group.
+// The librdkafka-only settings (fetch queue backoff, log level, no end-of-partition events) go
+// only to a librdkafka consumer.
 func consumerConfig(conn connection, p profiles.Point, group, clientID string) map[string]string {
+	lib := p.MeasuringConsumerClient() == profiles.ClientLibrdkafka
 	m := conn.base()
-	if _, set := m["fetch.queue.backoff.ms"]; !set {
+	if _, set := m["fetch.queue.backoff.ms"]; !set && lib {
 		m["fetch.queue.backoff.ms"] = fetchQueueBackoff
 	}
 	for k, v := range p.ConsumerConfig() {
@@ -77,9 +81,12 @@ func consumerConfig(conn connection, p profiles.Point, group, clientID string) m
 	m["bootstrap.servers"] = conn.bootstrap
 	m["group.id"] = group
 	m["client.id"] = clientID
-	quietLogs(m)
-	for k, v := range runnerConsumerProps {
-		m[k] = v
+	m["auto.offset.reset"] = "earliest"
+	if lib {
+		quietLogs(m)
+		for k, v := range runnerConsumerProps {
+			m[k] = v
+		}
 	}
 	if conn.consumerReset != "" {
 		m["auto.offset.reset"] = conn.consumerReset
@@ -87,9 +94,22 @@ func consumerConfig(conn connection, p profiles.Point, group, clientID string) m
 	return m
 }
 
-// verifyConsumerConfig is the verification reader's configuration (see safety.Conn.ReaderConfig).
-func verifyConsumerConfig(conn connection, clientID string) map[string]string {
-	return conn.safe().ReaderConfig(clientID)
+// librdkafkaReaderOnly are the reader settings safety.Conn.ReaderConfig gives for librdkafka
+// only; another client's reader goes without them.
+var librdkafkaReaderOnly = []string{"log_level", "enable.partition.eof", "fetch.queue.backoff.ms"}
+
+// verifyConsumerConfig is the verification reader's configuration (see safety.Conn.ReaderConfig)
+// for the reader's client library (its Driver name).
+func verifyConsumerConfig(conn connection, client, clientID string) map[string]string {
+	m := conn.safe().ReaderConfig(clientID)
+	if client != string(profiles.ClientLibrdkafka) {
+		for _, k := range librdkafkaReaderOnly {
+			if _, user := conn.props[k]; !user {
+				delete(m, k)
+			}
+		}
+	}
+	return m
 }
 
 // adminConfig is the configuration of the runner's AdminClient.
@@ -113,10 +133,6 @@ func (c connection) base() map[string]string { return c.safe().Base() }
 
 // safe is the connection as package safety takes it.
 func (c connection) safe() safety.Conn { return safety.Conn{Bootstrap: c.bootstrap, Props: c.props} }
-
-// clientDriver makes every Kafka client the runner uses. The property maps it is given use
-// librdkafka's names (producerConfig, consumerConfig, ...).
-var clientDriver driver.Driver = librdkafka.New()
 
 // sortedKeys returns m's keys in order, for stable messages.
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

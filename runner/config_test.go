@@ -44,7 +44,7 @@ func TestConsumerConfig(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, cfg[k], v)
 		}
 	}
-	v := verifyConsumerConfig(plainConnection("b:1"), "verify")
+	v := verifyConsumerConfig(plainConnection("b:1"), "librdkafka", "verify")
 	if v["enable.auto.commit"] != "false" || v["isolation.level"] != "read_uncommitted" {
 		t.Errorf("verification consumer config %v", v)
 	}

@@ -112,7 +112,7 @@ func (m *measurement) startWorkerConsumers(conn connection, group string, afterP
 		// Static membership: a replacement takes over its crashed predecessor's partitions at
 		// once instead of waiting for the group's session timeout.
 		cfg["group.instance.id"] = fmt.Sprintf("%s-member-%d", group, i)
-		return WorkerSpec{Config: cfg, Topic: m.topic, CommitMode: m.fx.mode, ProcessingDelayMs: m.fx.delay.Milliseconds()}
+		return WorkerSpec{Client: m.clients.consumer.Name(), Config: cfg, Topic: m.topic, CommitMode: m.fx.mode, ProcessingDelayMs: m.fx.delay.Milliseconds()}
 	}
 	m.fx.pool = newWorkerPool(command, m.p.Workload.Consumers, spec)
 	for i := range m.fx.pool.slots {

@@ -108,7 +108,7 @@ func (s *session) release(l *topicLease) error {
 
 // endOffsets reads every partition's high watermark.
 func endOffsets(conn connection, topic string, partitions int) ([]int64, error) {
-	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, "kbench-offsets"))
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, clientDriver.Name(), "kbench-offsets"))
 	if err != nil {
 		return nil, fmt.Errorf("offsets consumer: %w", err)
 	}

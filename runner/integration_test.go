@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // highWatermarks sums the end offsets of a topic's partitions, read from the brokers.
 func highWatermarks(t *testing.T, bootstrap, topic string, partitions int) int64 {
-	c, err := clientDriver.NewConsumer(verifyConsumerConfig(plainConnection(bootstrap), "kbench-test-hw"))
+	c, err := clientDriver.NewConsumer(verifyConsumerConfig(plainConnection(bootstrap), clientDriver.Name(), "kbench-test-hw"))
 	if err != nil {
 		t.Errorf("consumer: %v", err)
 		return -1

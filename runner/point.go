@@ -72,6 +72,11 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		return res, fmt.Errorf("message size %d to %d bytes: kbench's records are at least %d bytes (the record header); nothing was sent",
 			w.MessageSizeMin, w.MessageSizeMax, record.HeaderLen)
 	}
+	clients, err := s.clientsFor(p)
+	if err != nil {
+		return res, err
+	}
+	recordClients(res, p, clients)
 	if err := s.applyStatic(ctx, p.BrokerStaticConfig()); err != nil {
 		return res, err
 	}
@@ -112,14 +117,26 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 		return res, err
 	}
 	res.Notes = append(res.Notes, flushSchedulerNotes(p, eff.BrokerConfig)...)
-	m := &measurement{s: s, p: p, topic: topic, partitions: partitions, res: res, progress: progress, lease: lease, idBase: s.producerIDBase()}
+	m := &measurement{s: s, p: p, clients: clients, topic: topic, partitions: partitions, res: res, progress: progress, lease: lease, idBase: s.producerIDBase()}
 	return res, m.run(ctx)
+}
+
+// recordClients writes into the result which client library runs each of the point's clients,
+// and the notes of a reader that could not use its default.
+func recordClients(res *stats.Result, p profiles.Point, c pointClients) {
+	res.Effective.ProducerClient = libraryOf(c.producer)
+	if p.Workload.Consumers > 0 {
+		res.Effective.ConsumerClient = libraryOf(c.consumer)
+	}
+	res.Effective.VerifyClient = libraryOf(c.verify)
+	res.Notes = append(res.Notes, c.notes...)
 }
 
 // measurement is one point's measured run: clients, workers, and what they leave behind.
 type measurement struct {
 	s          *session
 	p          profiles.Point
+	clients    pointClients // the client library of its producers, consumers and verification read
 	topic      string
 	partitions int
 	res        *stats.Result
@@ -239,7 +256,7 @@ func (m *measurement) newProducers() error {
 	nprod := max(1, w.Producers)
 	for i := 0; i < nprod; i++ {
 		cfg := producerConfig(m.s.conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
-		pr, err := clientDriver.NewProducer(cfg)
+		pr, err := m.clients.producer.NewProducer(cfg)
 		if err != nil {
 			return fmt.Errorf("create producer (config %s): %w", formatConfig(profiles.Redact(cfg)), err)
 		}
@@ -420,7 +437,7 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 // newConsumers creates the point's in-process measuring consumers, subscribed to its topic.
 func (m *measurement) newConsumers() error {
 	for i := 0; i < m.p.Workload.Consumers; i++ {
-		c, err := clientDriver.NewConsumer(consumerConfig(m.s.conn, m.p, m.group, fmt.Sprintf("kbench-consumer-%d", i)))
+		c, err := m.clients.consumer.NewConsumer(consumerConfig(m.s.conn, m.p, m.group, fmt.Sprintf("kbench-consumer-%d", i)))
 		if err != nil {
 			return fmt.Errorf("create consumer: %w", err)
 		}
@@ -738,7 +755,7 @@ func (m *measurement) audit(ctx context.Context) error {
 		from, own = m.lease.start, func(id uint32) bool { return id-m.idBase < uint32(len(m.producers)) }
 	}
 	cpu0 := processCPU()
-	read, timedOut, err := verifyRead(ctx, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
+	read, timedOut, err := verifyRead(ctx, m.clients.verify, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
 	readCPU := processCPU() - cpu0
 	ledgers := m.finishedLedgers()
 	a := audit.ReconcileRead(ledgers, v, read)

@@ -98,6 +98,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 // them with the flusher interval the local cluster needs added.
 func (s *session) prepare(ctx context.Context, points []profiles.Point) ([]profiles.Point, error) {
 	points = withFlushScheduler(points, s.ctl().Local())
+	if err := s.checkClients(points); err != nil {
+		return nil, err
+	}
 	if err := s.preflight(ctx, points); err != nil {
 		return nil, err
 	}

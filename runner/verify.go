@@ -24,7 +24,8 @@ const verifyRetryBackoff = 2 * time.Second
 // after a broker restart), like UNKNOWN_PARTITION and LEADER_NOT_AVAILABLE.
 var errNoLeader = errors.New("no leader")
 
-// verifyRead is the audit's read-back: a fresh consumer that assigns every partition itself (no
+// verifyRead is the audit's read-back: a fresh consumer of driver d (the point's verification
+// read client: profiles.Point.VerifyClient) that assigns every partition itself (no
 // group, so no rebalance and no committed offset can hide a record), reads from the earliest
 // offset until each partition reaches the high watermark taken when the read began, and feeds
 // every kbench record to v. It covers the whole topic, warmup records included: the audit
@@ -37,7 +38,7 @@ var errNoLeader = errors.New("no leader")
 // after a broker restart) until limit runs out. The returned read says how far it got; it is
 // complete only when every partition reached its watermark. timedOut says limit ran out; err is
 // set when the read could not be set up at all (read.Stopped says so too).
-func verifyRead(ctx context.Context, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *audit.Verifier, limit time.Duration) (read stats.VerificationRead, timedOut bool, err error) {
+func verifyRead(ctx context.Context, d driver.Driver, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *audit.Verifier, limit time.Duration) (read stats.VerificationRead, timedOut bool, err error) {
 	deadline := time.Now().Add(limit)
 	read.Partitions = make([]stats.PartitionRead, partitions)
 	for p := range read.Partitions {
@@ -49,7 +50,7 @@ func verifyRead(ctx context.Context, conn connection, topic string, partitions i
 	}
 	defer func() { read.OffsetsRead, read.OffsetsToRead = offsetsRead(read.Partitions) }()
 
-	c, tps, err := setUpVerify(ctx, conn, topic, &read, deadline)
+	c, tps, err := setUpVerify(ctx, d, conn, topic, &read, deadline)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		read.Stopped = "interrupted before the read began"
@@ -69,11 +70,11 @@ func verifyRead(ctx context.Context, conn connection, topic string, partitions i
 // setUpVerify creates the read's consumer, takes every partition's high watermark and assigns
 // the partitions that hold records to read, retrying retryable errors with a fresh client (fresh
 // metadata) until deadline or ctx ends. It fills read's watermarks and counts its attempts.
-func setUpVerify(ctx context.Context, conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (driver.Consumer, []driver.TopicPartition, error) {
+func setUpVerify(ctx context.Context, d driver.Driver, conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (driver.Consumer, []driver.TopicPartition, error) {
 	backoff := 100 * time.Millisecond
 	for {
 		read.Attempts++
-		c, tps, err := tryVerifySetUp(conn, topic, read, deadline)
+		c, tps, err := tryVerifySetUp(d, conn, topic, read, deadline)
 		if err == nil {
 			return c, tps, nil
 		}
@@ -96,8 +97,8 @@ func setUpVerify(ctx context.Context, conn connection, topic string, read *stats
 }
 
 // tryVerifySetUp is one attempt of setUpVerify; the consumer is closed unless it is returned.
-func tryVerifySetUp(conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (_ driver.Consumer, _ []driver.TopicPartition, err error) {
-	c, err := clientDriver.NewConsumer(verifyConsumerConfig(conn, "kbench-verify-"+topic))
+func tryVerifySetUp(d driver.Driver, conn connection, topic string, read *stats.VerificationRead, deadline time.Time) (_ driver.Consumer, _ []driver.TopicPartition, err error) {
+	c, err := d.NewConsumer(verifyConsumerConfig(conn, d.Name(), "kbench-verify-"+topic))
 	if err != nil {
 		return nil, nil, fmt.Errorf("verification consumer: %w", err)
 	}

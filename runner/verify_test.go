@@ -140,7 +140,7 @@ func TestVerifyReadRetriesRetryableErrors(t *testing.T) {
 	// first explicit metadata call, which must still meet one (seen under load: five taken).
 	left := failTopicMetadata(t, c, topic, codeLeaderNotAvailable, 10)
 	v := audit.NewVerifier()
-	read, timedOut, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 3, nil, nil, v, 30*time.Second)
+	read, timedOut, err := verifyRead(context.Background(), clientDriver, plainConnection(bootstrap), topic, 3, nil, nil, v, 30*time.Second)
 	if err != nil || timedOut || !read.Complete {
 		t.Fatalf("read %+v, timed out %v, err %v: want a complete read after retries", read, timedOut, err)
 	}
@@ -158,7 +158,7 @@ func TestVerifyReadGivesUpOnPermanentErrors(t *testing.T) {
 	c, bootstrap := kfakeWithTopic(t, topic, 2, 10)
 	failTopicMetadata(t, c, topic, codeTopicAuthorizationFailed, 1<<30)
 	t0 := time.Now()
-	read, _, err := verifyRead(context.Background(), plainConnection(bootstrap), topic, 2, nil, nil, audit.NewVerifier(), 30*time.Second)
+	read, _, err := verifyRead(context.Background(), clientDriver, plainConnection(bootstrap), topic, 2, nil, nil, audit.NewVerifier(), 30*time.Second)
 	if err == nil || read.Complete || read.Attempts != 1 || !strings.Contains(read.Stopped, "failed") {
 		t.Fatalf("read %+v, err %v: want one failed attempt", read, err)
 	}

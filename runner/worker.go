@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,7 +42,8 @@ import (
 
 // WorkerSpec is what the parent hands a consumer worker on stdin (JSON).
 type WorkerSpec struct {
-	Config            map[string]string `json:"config"` // librdkafka consumer config, complete
+	Client            string            `json:"client,omitempty"` // the consumer's client library (profiles.Client; "": librdkafka)
+	Config            map[string]string `json:"config"`           // consumer config in the seam's names, complete
 	Topic             string            `json:"topic"`
 	CommitMode        string            `json:"commit_mode"` // auto or after-processing
 	ProcessingDelayMs int64             `json:"processing_delay_ms"`
@@ -141,12 +143,19 @@ func newWorkerConsumer(spec WorkerSpec, after bool) (driver.Consumer, error) {
 	if cfg == nil {
 		cfg = map[string]string{}
 	}
-	if after {
-		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "false", "false"
-	} else {
-		cfg["enable.auto.commit"], cfg["enable.auto.offset.store"] = "true", "true"
+	client := profiles.Client(spec.Client)
+	if client == "" {
+		client = profiles.ClientLibrdkafka
 	}
-	c, err := clientDriver.NewConsumer(cfg)
+	d, err := driverFor(client)
+	if err != nil {
+		return nil, safety.BadInput(fmt.Errorf("worker spec: %w", err))
+	}
+	cfg["enable.auto.commit"] = strconv.FormatBool(!after)
+	if client == profiles.ClientLibrdkafka { // librdkafka stores offsets apart from committing them
+		cfg["enable.auto.offset.store"] = strconv.FormatBool(!after)
+	}
+	c, err := d.NewConsumer(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("worker consumer: %w", err)
 	}

@@ -61,8 +61,31 @@ type EffectiveSettings struct {
 	ReplicationFactor int                          `json:"replication_factor"` // read back from metadata
 	Partitions        int                          `json:"partitions"`
 	BrokerConfig      map[string]map[string]string `json:"broker_config"`   // broker id -> swept broker keys read back
-	ProducerConfig    map[string]string            `json:"producer_config"` // as applied to librdkafka (secrets redacted)
-	ConsumerConfig    map[string]string            `json:"consumer_config"` // as applied to librdkafka (secrets redacted)
+	ProducerConfig    map[string]string            `json:"producer_config"` // as handed to the producer client, in the seam's (librdkafka's) names (secrets redacted)
+	ConsumerConfig    map[string]string            `json:"consumer_config"` // as handed to the measuring consumers' client, likewise
+
+	// The client library each of the point's clients ran on: its producers, its measuring
+	// consumers (live, worker processes or the backlog read) and the audit's verification read.
+	// Absent in files written before kbench had a second client: every client was librdkafka then
+	// (Environment.LibrdkafkaVersion); see Clients.
+	ProducerClient *ClientLibrary `json:"producer_client,omitempty"`
+	ConsumerClient *ClientLibrary `json:"consumer_client,omitempty"`
+	VerifyClient   *ClientLibrary `json:"verification_read_client,omitempty"`
+}
+
+// ClientLibrary names a Kafka client library and its version ("librdkafka" "2.11.1",
+// "franz-go" "v1.20.0").
+type ClientLibrary struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// String is "name version" (the name alone when the version is unknown).
+func (c *ClientLibrary) String() string {
+	if c.Version == "" {
+		return c.Name
+	}
+	return c.Name + " " + c.Version
 }
 
 // LatencySummary is one latency distribution reduced to the numbers people quote, in
