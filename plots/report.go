@@ -161,13 +161,17 @@ func environmentTable(run *stats.Run, all []point) block {
 }
 
 func resultsBlocks(all []point) []block {
-	header := []string{"#", "level", "point", "status", "acked msgs/s", "acked MB/s",
+	header := []string{"#", "level", "point", "status", "client", "acked msgs/s", "acked MB/s",
 		"produce p50 ms", "p99", "p99.9", "max", "e2e p50 ms", "e2e p99", "produce latency measures"}
-	right := []bool{true, false, false, false, true, true, true, true, true, true, true, true, false}
+	right := []bool{true, false, false, false, false, true, true, true, true, true, true, true, true, false}
 	var rows [][]string
 	enqueue := false
 	for i, p := range all {
-		row := []string{strconv.Itoa(i + 1), p.Level, p.ID, string(p.Status)}
+		client := "-"
+		if p.Result != nil {
+			client = firstNonEmpty(p.Result.ClientSummary(), "-")
+		}
+		row := []string{strconv.Itoa(i + 1), p.Level, p.ID, string(p.Status), client}
 		if !p.Drawable() {
 			row = append(row, "-", "-", "-", "-", "-", "-", "-", "-", "-")
 			rows = append(rows, row)
@@ -204,8 +208,12 @@ func auditBlocks(all []point) []block {
 			continue
 		}
 		a := p.Result.Audit
+		read := a.ReadSummary()
+		if _, _, v := p.Result.Clients(); v != nil && a.VerificationRead != nil {
+			read += " by " + v.Name
+		}
 		rows = append(rows, []string{p.Level, i64(a.Sent), i64(a.Acked), i64(a.Failed), i64(a.Indeterminate), a.LostText(),
-			i64(a.Duplicates), i64(a.OutOfOrder), i64(a.UnackedConsumed), a.ReadSummary()})
+			i64(a.Duplicates), i64(a.OutOfOrder), i64(a.UnackedConsumed), read})
 		if av := p.Result.Availability; av != nil && av.LongestNoAckSeconds > 0 {
 			noAck = append(noAck, fmt.Sprintf("%s: %.2f s", p.Level, av.LongestNoAckSeconds))
 		}

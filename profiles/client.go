@@ -128,7 +128,7 @@ func (p *Profile) clientOrigin(c candidate, class string, pt Point) string {
 			DefaultReaderClient, ClientLibrdkafka)
 	}
 	if o, ok := c.origins[key]; ok && client != nil {
-		return fmt.Sprintf("%s=%s on line %d; set %s: %s for it, or leave the property out", key, *client, o.line, key, ClientLibrdkafka)
+		return fmt.Sprintf("%s=%s (line %d): set %s: %s for it, or leave the property out", key, *client, o.line, key, ClientLibrdkafka)
 	}
 	return fmt.Sprintf("set %s: %s for it, or leave the property out", key, ClientLibrdkafka)
 }

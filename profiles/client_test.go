@@ -61,7 +61,7 @@ func TestClientPropertyRefused(t *testing.T) {
 		t.Fatal("franz-go point with a librdkafka-only property accepted")
 	}
 	want := "t.yaml:13: workload.producer.queue.buffering.backpressure.threshold: franz-go cannot honour queue.buffering.backpressure.threshold: "
-	if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "client=franz-go on line 16") {
+	if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "client=franz-go (line 16)") {
 		t.Errorf("error\n%v\nwant it to start %q and name the client's line", err, want)
 	}
 }

@@ -1,5 +1,7 @@
 package stats
 
+import "strings"
+
 // legacyClient is the client of every point in a file written before kbench recorded its
 // clients: librdkafka was the only one then.
 func legacyClient(env Environment) *ClientLibrary {
@@ -8,10 +10,14 @@ func legacyClient(env Environment) *ClientLibrary {
 
 // Clients are the client libraries of the result's producers, measuring consumers and
 // verification read, with librdkafka for a file that predates their record (it was the only
-// client then). A point without consumers has a nil consumer client.
+// client then). A point without consumers has a nil consumer client; a point that failed before
+// its clients were chosen has none (unknown).
 func (r *Result) Clients() (producer, consumer, verify *ClientLibrary) {
-	e := r.Effective
+	e, s := r.Effective, r.Point.Settings
 	if e.ProducerClient == nil && e.ConsumerClient == nil && e.VerifyClient == nil {
+		if r.Status == StatusFailed || s.Client != nil || s.ConsumerClient != nil {
+			return nil, nil, nil
+		}
 		old := legacyClient(r.Environment)
 		if r.Point.Workload.Consumers > 0 {
 			consumer = old
@@ -21,46 +27,49 @@ func (r *Result) Clients() (producer, consumer, verify *ClientLibrary) {
 	return e.ProducerClient, e.ConsumerClient, e.VerifyClient
 }
 
-// ClientSummary says in a few words which client measured the point: "librdkafka" when one
-// library ran everything, else each role's ("producers librdkafka, consumers franz-go,
-// verification read franz-go"). Versions are left to ClientDetail.
-func (r *Result) ClientSummary() string { return r.clientText(func(c *ClientLibrary) string { return c.Name }) }
+// ClientSummary says in a few words which client measured the point (its producers and
+// consumers): "librdkafka" when one library ran both, else each role's ("producers librdkafka,
+// consumers franz-go"); "" when unknown. ClientDetail adds the verification read and versions.
+func (r *Result) ClientSummary() string {
+	p, c, _ := r.Clients()
+	return clientText(func(c *ClientLibrary) string { return c.Name }, p, c, nil)
+}
 
-// ClientDetail is ClientSummary with each library's version.
-func (r *Result) ClientDetail() string { return r.clientText((*ClientLibrary).String) }
-
-func (r *Result) clientText(name func(*ClientLibrary) string) string {
+// ClientDetail names every client library of the point with its version, the verification
+// read's included.
+func (r *Result) ClientDetail() string {
 	p, c, v := r.Clients()
+	return clientText((*ClientLibrary).String, p, c, v)
+}
+
+// clientText is one name when every given role (nil: none) has the same, else each role's.
+func clientText(name func(*ClientLibrary) string, p, c, v *ClientLibrary) string {
 	parts := []struct {
 		role string
 		lib  *ClientLibrary
 	}{{"producers", p}, {"consumers", c}, {"verification read", v}}
-	same, first := true, ""
+	var names []string
+	same := true
 	for _, pt := range parts {
 		if pt.lib == nil {
 			continue
 		}
-		if first == "" {
-			first = name(pt.lib)
-		} else if name(pt.lib) != first {
+		if len(names) > 0 && name(pt.lib) != names[0] {
 			same = false
 		}
+		names = append(names, name(pt.lib))
+	}
+	if len(names) == 0 {
+		return ""
 	}
 	if same {
-		if first == "" {
-			return "unknown"
-		}
-		return first
+		return names[0]
 	}
-	out := ""
+	var out []string
 	for _, pt := range parts {
-		if pt.lib == nil {
-			continue
+		if pt.lib != nil {
+			out = append(out, pt.role+" "+name(pt.lib))
 		}
-		if out != "" {
-			out += ", "
-		}
-		out += pt.role + " " + name(pt.lib)
 	}
-	return out
+	return strings.Join(out, ", ")
 }

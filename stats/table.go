@@ -17,14 +17,15 @@ const (
 	LatencyEnqueueToSocket = "enqueue-to-socket (acks=0)"
 )
 
-// WriteSummaryTable writes one aligned row per point with the numbers kafka-producer-perf-test
+// WriteSummaryTable writes one aligned row per point, after its label, level and client library
+// (Result.ClientSummary), with the numbers kafka-producer-perf-test
 // prints at the end (records sent, records/sec, MB/sec, produce latency avg, max, p50, p95, p99,
 // p99.9 in ms), then end-to-end p99, the audit's lost and duplicate counts, and the status. Rates
 // are of acknowledged records (perf-test counts completed sends); MB = BytesPerMB bytes. Produce
 // latency at acks=0 is only enqueue-to-socket and its row says so in the "latency" column.
 func WriteSummaryTable(w io.Writer, results []*Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "point\tlevel\trecords sent\trecords/sec\tMB/sec\tavg ms\tmax ms\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\te2e p99 ms\tlost\tduplicates\tstatus\tproduce latency\t")
+	fmt.Fprintln(tw, "point\tlevel\tclient\trecords sent\trecords/sec\tMB/sec\tavg ms\tmax ms\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\te2e p99 ms\tlost\tduplicates\tstatus\tproduce latency\t")
 	for _, r := range results {
 		if r == nil {
 			continue
@@ -42,6 +43,7 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 		cells := []string{
 			cleanCell(label),
 			cleanCell(r.Point.Level.Name),
+			cleanCell(r.ClientSummary()),
 			strconv.FormatInt(m.Sent.Records, 10),
 			fmt.Sprintf("%.1f", m.Acked.RecordsPerSecond),
 			fmt.Sprintf("%.2f", m.Acked.MBPerSecond),

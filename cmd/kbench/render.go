@@ -79,6 +79,9 @@ func (p *screen) PointFinished(e events.PointFinished) error {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 	msg := fmt.Sprintf("[%d/%d] %s: %s", e.Index+1, e.Total, res.Point.Label, res.Status)
+	if c := res.ClientSummary(); c != "" {
+		msg += " (" + c + ")"
+	}
 	if res.Status == stats.StatusOK || res.Status == stats.StatusIncomplete {
 		msg += fmt.Sprintf(", %.0f msg/s acked, produce p99 %.2f ms, lost %s", res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms, res.Audit.LostText())
 		if v := res.Audit.VerificationRead; v != nil && !v.Complete {

@@ -52,7 +52,7 @@ func TestScreenPlainLines(t *testing.T) {
 		"[1/2] acks=1 | 1s/2s | 1000 msg/s | p99 1.50 ms | errors 2 | lag 3 | ETA 14s\n" +
 		"kbench: careful\n" +
 		"  trial 1/6 (probe) 1000 msgs/s: pass\n" +
-		"[1/2] acks=1: ok, 1000 msg/s acked, produce p99 1.25 ms, lost 0\n" +
+		"[1/2] acks=1: ok (librdkafka), 1000 msg/s acked, produce p99 1.25 ms, lost 0\n" +
 		"[2/2] acks=all: failed: create topic: timed out\n"
 	if got := renderRun(t, false); got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
@@ -65,7 +65,7 @@ func TestScreenTerminal(t *testing.T) {
 	want := "\r\033[K[1/2] acks=1 | 1s/2s | 1000 msg/s | p99 1.50 ms | errors 2 | lag 3 | ETA 14s" +
 		"kbench: careful\n" +
 		"  trial 1/6 (probe) 1000 msgs/s: pass\n" +
-		"\r\033[K[1/2] acks=1: ok, 1000 msg/s acked, produce p99 1.25 ms, lost 0\n" +
+		"\r\033[K[1/2] acks=1: ok (librdkafka), 1000 msg/s acked, produce p99 1.25 ms, lost 0\n" +
 		"\r\033[K[2/2] acks=all: failed: create topic: timed out\n"
 	if got := renderRun(t, true); got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)

@@ -23,6 +23,8 @@ func runCommand() *cli.Command {
 		Usage:     "measure one point given by flags (a quick check); writes the same result files as sweep",
 		ArgsUsage: " ",
 		Flags: append(append(targetFlags(), faultFlags()...),
+			&cli.StringFlag{Name: "client", Usage: "client library of the producers and live consumers: librdkafka or franz-go (the profile key client)", DefaultText: string(profiles.DefaultClient)},
+			&cli.StringFlag{Name: "consumer-client", Usage: "client library of every consumer and of the verification read: librdkafka or franz-go (the profile key consumer.client)", DefaultText: "the --client for live consumers, " + string(profiles.DefaultReaderClient) + " for the backlog and verification reads"},
 			&cli.StringFlag{Name: "acks", Value: "all", Usage: "producer acks: 0, 1 or all"},
 			&cli.BoolFlag{Name: "idempotence", Usage: "enable.idempotence (forces acks=all)"},
 			&cli.IntFlag{Name: "linger-ms", Usage: "linger.ms, 0 or more", DefaultText: "the client's"},
@@ -34,7 +36,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "partitions", Value: 6, Usage: "partitions of the fresh topic (not with --existing-topic: its own apply)"},
 			&cli.IntFlag{Name: "replication-factor", Value: 3, Usage: "replication factor of the fresh topic (not with --existing-topic: its own applies)"},
 			&cli.IntFlag{Name: "min-isr", Usage: "topic min.insync.replicas (not with --existing-topic)", DefaultText: "the broker's"},
-			&cli.IntFlag{Name: "producers", Value: 1, Usage: fmt.Sprintf("producer instances, 1 to %d (each its own librdkafka client)", profiles.MaxInstances)},
+			&cli.IntFlag{Name: "producers", Value: 1, Usage: fmt.Sprintf("producer instances, 1 to %d (each its own client)", profiles.MaxInstances)},
 			&cli.IntFlag{Name: "consumers", Value: 1, Usage: fmt.Sprintf("consumer instances in a fresh group, 0 to %d (0: producer only)", profiles.MaxInstances)},
 			&cli.StringFlag{Name: "consume-mode", Value: "live", Usage: "live: consumers read while the producers write (end-to-end latency); backlog: they start when the producers have finished and read the topic from the start (catch-up rate, no end-to-end latency)"},
 			&cli.IntFlag{Name: "max-in-flight", Usage: "closed loop: outstanding records per producer (0: runner default)"},
@@ -257,6 +259,11 @@ func (d *runDoc) point(c *cli.Context, extra []docLine) {
 	}
 	if c.IsSet("min-isr") {
 		d.add(3, "min.insync.replicas", strconv.Itoa(c.Int("min-isr")), show("min-isr", c.Int("min-isr")))
+	}
+	for _, f := range []struct{ flag, key string }{{"client", "client"}, {"consumer-client", "consumer.client"}} {
+		if c.IsSet(f.flag) {
+			d.add(3, f.key, c.String(f.flag), show(f.flag, c.String(f.flag)))
+		}
 	}
 	for _, l := range extra {
 		d.add(3, l.key, l.value, l.flag)

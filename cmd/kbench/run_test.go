@@ -42,6 +42,8 @@ func TestRunFlagsBadInput(t *testing.T) {
 		{[]string{"--consume-mode", "catch-up"}, "--consume-mode catch-up: want one of live, backlog; got 'catch-up'"},
 		{[]string{"--consume-mode", "backlog", "--consumers", "0"}, "--consume-mode backlog: consume.mode backlog needs consumers, but workload.consumers is 0 (--consumers 0)"},
 		{[]string{"--acks", "2"}, "--acks 2: want 0, 1 or all, got '2'"},
+		{[]string{"--client", "kafka-go"}, "--client kafka-go: want one of librdkafka, franz-go; got 'kafka-go'"},
+		{[]string{"--client", "franz-go", "--producer-prop", "queue.buffering.backpressure.threshold=2"}, "--producer-prop queue.buffering.backpressure.threshold=2: franz-go cannot honour queue.buffering.backpressure.threshold: ..."},
 		{[]string{"--acks", "1", "--idempotence"}, "--acks 1: acks=1 with enable.idempotence=true: idempotence needs acks=all (librdkafka refuses to create the producer)"},
 		{[]string{"--size", "10"}, "--size 10: want at least 20 bytes (the kbench record header: producer id, sequence and send time), got 10"},
 		{[]string{"--size", "100", "--size-max", "50"}, "--size 100: min (100) is greater than max (50)"},
@@ -124,6 +126,13 @@ func TestRunFlagsPoint(t *testing.T) {
 	// Flag values are quoted into the document: a key with ": " and a newline stays one property.
 	if len(w.ProducerProps) != 2 || w.ProducerProps["queue.buffering.max.kbytes"] != "32768" || w.ProducerProps["odd: key\nx"] != "v: 1" {
 		t.Errorf("producer properties %q", w.ProducerProps)
+	}
+	if p := runPointOf(t, "--client", "franz-go", "--consumer-client", "librdkafka"); p.ProducerClient() != profiles.ClientFranzGo ||
+		p.MeasuringConsumerClient() != profiles.ClientLibrdkafka || p.VerifyClient() != profiles.ClientLibrdkafka || p.Label != "acks=all rf=3 client=franz-go consumer.client=librdkafka" {
+		t.Errorf("--client franz-go --consumer-client librdkafka: label %q, clients %s %s %s", p.Label, p.ProducerClient(), p.MeasuringConsumerClient(), p.VerifyClient())
+	}
+	if p := runPointOf(t); p.ProducerClient() != profiles.DefaultClient || p.Settings.Client != nil {
+		t.Errorf("without --client: client %s (set %v), want the default %s, unset", p.ProducerClient(), p.Settings.Client, profiles.DefaultClient)
 	}
 	if got := runPointOf(t).Settings.LingerMs; got != nil {
 		t.Errorf("without --linger-ms the point sets linger.ms=%d, want the client's default", *got)
