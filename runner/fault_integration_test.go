@@ -120,21 +120,61 @@ func runFaultPoint(t *testing.T, cl *cluster.Cluster, p profiles.Point, opts Opt
 	return res
 }
 
+// clientCases are the clients the durability cases run under. librdkafka, the default, keeps
+// the long schedule; franz-go runs the same case in a shorter point (fewer kills), to keep CI short.
+var clientCases = []struct {
+	client profiles.Client
+	dur    time.Duration // of the idempotent no-loss point: 20 s per kill plus the start
+	kills  int
+}{
+	{profiles.ClientLibrdkafka, 105 * time.Second, 5},
+	{profiles.ClientFranzGo, 45 * time.Second, 2},
+}
+
+// withClient makes p run its producers and consumers on client, under its own id.
+func withClient(p profiles.Point, client profiles.Client) profiles.Point {
+	p.Settings.Client = &client
+	p.ID += "-" + string(client)
+	p.Label = p.ID
+	return p
+}
+
+// checkClient fails the test unless the result says res was measured with client.
+func checkClient(t *testing.T, res *stats.Result, client profiles.Client) {
+	t.Helper()
+	if pc, cc, _ := res.Clients(); pc == nil || pc.Name != string(client) || (res.Point.Workload.Consumers > 0 && (cc == nil || cc.Name != string(client))) {
+		t.Errorf("result records clients %q, want %s", res.ClientDetail(), client)
+	}
+}
+
 // TestIntegrationFaultsIdempotentNoLoss: the top of the ladder (acks=all, idempotence, RF 3,
-// min ISR 2, unclean election off) survives 5 hard leader bounces with nothing lost and nothing
-// duplicated, and leadership really moved each time.
+// min ISR 2, unclean election off) survives hard leader bounces with nothing lost and nothing
+// duplicated, and leadership really moved each time; under each client (their idempotent
+// producers and retries are their own).
 func TestIntegrationFaultsIdempotentNoLoss(t *testing.T) {
 	cl := localForTest(t)
 	defer healShared(t, cl)
-	p := faultPoint("idem-isr2", profiles.AcksAll, true, 2, 105*time.Second)
-	res := runFaultPoint(t, cl, p, Options{Faults: []profiles.Fault{mustFault(t, "at=3s,every=20s,action=kill,target=leader:0,for=10s")}})
-	if kills, failed := countOps(res, "kill"); kills < 5 || failed > 0 {
-		t.Errorf("%d leader kills carried out (%d failed), want at least 5", kills, failed)
+	for _, cc := range clientCases {
+		t.Run(string(cc.client), func(t *testing.T) {
+			p := withClient(faultPoint("idem-isr2", profiles.AcksAll, true, 2, cc.dur), cc.client)
+			res := runFaultPoint(t, cl, p, Options{Faults: []profiles.Fault{mustFault(t, "at=3s,every=20s,action=kill,target=leader:0,for=10s")}})
+			checkClient(t, res, cc.client)
+			checkIdempotentNoLoss(t, res, cc.kills)
+		})
 	}
-	if starts, failed := countOps(res, "start"); starts < 5 || failed > 0 {
-		t.Errorf("%d restarts (%d failed), want at least 5", starts, failed)
+}
+
+// checkIdempotentNoLoss checks an idempotent point under leader kills: every kill and restart
+// carried out, leadership moved each time, nothing lost, duplicated or reordered.
+func checkIdempotentNoLoss(t *testing.T, res *stats.Result, kills int) {
+	t.Helper()
+	if n, failed := countOps(res, "kill"); n < kills || failed > 0 {
+		t.Errorf("%d leader kills carried out (%d failed), want at least %d", n, failed, kills)
 	}
-	if len(res.Faults.LeaderChanges) < 5 {
+	if starts, failed := countOps(res, "start"); starts < kills || failed > 0 {
+		t.Errorf("%d restarts (%d failed), want at least %d", starts, failed, kills)
+	}
+	if len(res.Faults.LeaderChanges) < kills {
 		t.Errorf("only %d leader changes seen: leadership did not move on every kill", len(res.Faults.LeaderChanges))
 	}
 	a := res.Audit
@@ -147,7 +187,7 @@ func TestIntegrationFaultsIdempotentNoLoss(t *testing.T) {
 	if !a.IdempotenceEnabled {
 		t.Errorf("idempotence not recorded as on")
 	}
-	if res.Availability == nil || len(res.Availability.AfterFault) < 5 {
+	if res.Availability == nil || len(res.Availability.AfterFault) < kills {
 		t.Fatalf("availability after each fault missing: %+v", res.Availability)
 	}
 }
@@ -231,60 +271,72 @@ func kbenchBinary(t *testing.T) string {
 	return kbenchBin
 }
 
-// TestIntegrationConsumerCrash: consumer workers killed with SIGKILL twice. Commit after
-// processing never skips a record (what was processed but not yet committed is processed
-// again); auto-commit with a commit interval shorter than the processing delay commits records
-// before they are processed, so a crash skips them. Both are counted against the verification
-// read, separately from broker-side loss (none here).
+// TestIntegrationConsumerCrash: consumer workers killed with SIGKILL twice, under each client
+// (the shipped consumer-commit profile's two modes). Commit after processing never skips a
+// record (what was processed but not yet committed is processed again); auto-commit with a
+// commit interval shorter than the processing delay commits records before they are processed,
+// so a crash skips them. Both are counted against the verification read, separately from
+// broker-side loss (none here).
 func TestIntegrationConsumerCrash(t *testing.T) {
 	cl := localForTest(t)
 	defer healShared(t, cl)
 	bin := kbenchBinary(t)
-	for _, mode := range []profiles.CommitMode{profiles.CommitAfterProcessing, profiles.CommitAuto} {
-		p := faultPoint("crash-"+string(mode), profiles.AcksAll, true, 2, 20*time.Second)
-		p.Workload.Consumers = 2
-		p.Settings.CommitMode = &mode
-		if mode == profiles.CommitAuto {
-			p.Workload.ConsumerProps = map[string]string{"auto.commit.interval.ms": "100"}
+	for _, cc := range clientCases {
+		for _, mode := range []profiles.CommitMode{profiles.CommitAfterProcessing, profiles.CommitAuto} {
+			t.Run(string(cc.client)+"/"+string(mode), func(t *testing.T) {
+				p := withClient(faultPoint("crash-"+string(mode), profiles.AcksAll, true, 2, 20*time.Second), cc.client)
+				p.Workload.Consumers = 2
+				p.Settings.CommitMode = &mode
+				if mode == profiles.CommitAuto {
+					p.Workload.ConsumerProps = map[string]string{"auto.commit.interval.ms": "100"}
+				}
+				res := runFaultPoint(t, cl, p, Options{
+					Faults:                  []profiles.Fault{mustFault(t, "at=4s,every=7s,action=kill,target=consumer:0")},
+					WorkerCommand:           []string{bin, "worker"},
+					ConsumerProcessingDelay: time.Second,
+				})
+				checkClient(t, res, cc.client)
+				checkConsumerCrash(t, res, mode)
+			})
 		}
-		res := runFaultPoint(t, cl, p, Options{
-			Faults:                  []profiles.Fault{mustFault(t, "at=4s,every=7s,action=kill,target=consumer:0")},
-			WorkerCommand:           []string{bin, "worker"},
-			ConsumerProcessingDelay: time.Second,
-		})
-		ca := res.ConsumerAudit
-		if ca == nil {
-			t.Fatalf("%s: no consumer audit", mode)
+	}
+}
+
+// checkConsumerCrash checks a consumer-crash point's consumer audit for its commit mode.
+func checkConsumerCrash(t *testing.T, res *stats.Result, mode profiles.CommitMode) {
+	t.Helper()
+	ca := res.ConsumerAudit
+	if ca == nil {
+		t.Fatalf("%s: no consumer audit", mode)
+	}
+	t.Logf("%s: %+v", mode, *ca)
+	if ca.Crashes < 2 {
+		t.Errorf("%s: %d crashes, want 2", mode, ca.Crashes)
+	}
+	if !ca.CaughtUp {
+		t.Errorf("%s: the group did not catch up", mode)
+	}
+	if ca.ProcessedUnique+ca.Skipped != res.Audit.Consumed {
+		t.Errorf("%s: processed unique %d + skipped %d != records in the topic %d", mode, ca.ProcessedUnique, ca.Skipped, res.Audit.Consumed)
+	}
+	if ca.Processed != ca.ProcessedUnique+ca.Redelivered {
+		t.Errorf("%s: processed %d != unique %d + redelivered %d", mode, ca.Processed, ca.ProcessedUnique, ca.Redelivered)
+	}
+	switch mode {
+	case profiles.CommitAfterProcessing:
+		if ca.Skipped != 0 {
+			t.Errorf("commit after processing skipped %d records", ca.Skipped)
 		}
-		t.Logf("%s: %+v", mode, *ca)
-		if ca.Crashes < 2 {
-			t.Errorf("%s: %d crashes, want 2", mode, ca.Crashes)
+		if ca.Redelivered == 0 {
+			t.Errorf("commit after processing: no redelivery after 2 crashes (records processed since the last commit come again)")
 		}
-		if !ca.CaughtUp {
-			t.Errorf("%s: the group did not catch up", mode)
+	case profiles.CommitAuto:
+		if ca.Skipped == 0 {
+			t.Errorf("auto-commit every 100 ms with 1 s processing: a crash must skip records committed before they were processed")
 		}
-		if ca.ProcessedUnique+ca.Skipped != res.Audit.Consumed {
-			t.Errorf("%s: processed unique %d + skipped %d != records in the topic %d", mode, ca.ProcessedUnique, ca.Skipped, res.Audit.Consumed)
-		}
-		if ca.Processed != ca.ProcessedUnique+ca.Redelivered {
-			t.Errorf("%s: processed %d != unique %d + redelivered %d", mode, ca.Processed, ca.ProcessedUnique, ca.Redelivered)
-		}
-		switch mode {
-		case profiles.CommitAfterProcessing:
-			if ca.Skipped != 0 {
-				t.Errorf("commit after processing skipped %d records", ca.Skipped)
-			}
-			if ca.Redelivered == 0 {
-				t.Errorf("commit after processing: no redelivery after 2 crashes (records processed since the last commit come again)")
-			}
-		case profiles.CommitAuto:
-			if ca.Skipped == 0 {
-				t.Errorf("auto-commit every 100 ms with 1 s processing: a crash must skip records committed before they were processed")
-			}
-		}
-		if !res.Audit.NoneLost() {
-			t.Errorf("%s: broker-side loss %s", mode, res.Audit.LostText())
-		}
+	}
+	if !res.Audit.NoneLost() {
+		t.Errorf("%s: broker-side loss %s", mode, res.Audit.LostText())
 	}
 }
 
