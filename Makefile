@@ -63,7 +63,7 @@ bench: deps kafka build
 	$(GO) run ./bench/sidebyside $(BENCH_FLAGS)
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./runner/ ./stats/ ./audit/ ./driver/librdkafka/
+	$(GO) test -run '^$$' -bench . -benchmem ./runner/ ./stats/ ./audit/ ./driver/librdkafka/ ./driver/franzgo/
 
 # clean stops the default local cluster and deletes what kbench made in its folder (kbench's own
 # wipe: only in a folder `cluster up` marked), then the binary.

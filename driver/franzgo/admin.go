@@ -1,0 +1,178 @@
+package franzgo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kbench/kbench/driver"
+)
+
+// Admin is a franz-go admin client: the Kafka requests kbench's admin calls need, sent through
+// kgo (which routes broker resources to their broker and topic requests to the controller).
+type Admin struct {
+	cl  *kgo.Client
+	adm *kadm.Client
+	s   *settings
+}
+
+// NewAdmin creates an admin client from librdkafka properties.
+func NewAdmin(cfg map[string]string) (*Admin, error) {
+	s, err := readSettings(cfg, roleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(s.opts...)
+	if err != nil {
+		return nil, fmt.Errorf("franz-go admin: %w", err)
+	}
+	return &Admin{cl: cl, adm: kadm.NewClient(cl), s: s}, nil
+}
+
+// Effective is the configuration franz-go runs with, as option=value.
+func (a *Admin) Effective() map[string]string { return a.s.effective }
+
+// Metadata asks the cluster for metadata.
+func (a *Admin) Metadata(topic *string, all bool, timeout time.Duration) (*driver.Metadata, error) {
+	return metadata(a.cl, topic, all, timeout)
+}
+
+// timeoutMs is the broker-side operation timeout (0: Kafka's 60 s default, as librdkafka).
+func timeoutMs(o driver.AdminOptions) int32 {
+	if o.OperationTimeout > 0 {
+		return int32(o.OperationTimeout / time.Millisecond)
+	}
+	return 60000
+}
+
+// CreateTopics creates topics (or, validate-only, checks that they could be).
+func (a *Admin) CreateTopics(ctx context.Context, topics []driver.TopicSpec, o driver.AdminOptions) ([]driver.TopicResult, error) {
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.TimeoutMillis, req.ValidateOnly = timeoutMs(o), o.ValidateOnly
+	for _, t := range topics {
+		rt := kmsg.NewCreateTopicsRequestTopic()
+		rt.Topic, rt.NumPartitions, rt.ReplicationFactor = t.Topic, int32(t.NumPartitions), int16(t.ReplicationFactor)
+		for k, v := range t.Config {
+			c := kmsg.NewCreateTopicsRequestTopicConfig()
+			c.Name, c.Value = k, kmsg.StringPtr(v)
+			rt.Configs = append(rt.Configs, c)
+		}
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, a.cl)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]driver.TopicResult, len(resp.Topics))
+	for i, t := range resp.Topics {
+		out[i] = driver.TopicResult{Topic: t.Topic, Error: codeError(t.ErrorCode, t.ErrorMessage)}
+	}
+	return out, nil
+}
+
+// DeleteTopics deletes topics.
+func (a *Admin) DeleteTopics(ctx context.Context, topics []string, o driver.AdminOptions) ([]driver.TopicResult, error) {
+	req := kmsg.NewPtrDeleteTopicsRequest()
+	req.TimeoutMillis = timeoutMs(o)
+	for _, t := range topics {
+		req.TopicNames = append(req.TopicNames, t)
+		rt := kmsg.NewDeleteTopicsRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, a.cl)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]driver.TopicResult, 0, len(resp.Topics))
+	for _, t := range resp.Topics {
+		name := ""
+		if t.Topic != nil {
+			name = *t.Topic
+		}
+		out = append(out, driver.TopicResult{Topic: name, Error: codeError(t.ErrorCode, t.ErrorMessage)})
+	}
+	return out, nil
+}
+
+// DescribeConfigs reads resources' configurations.
+func (a *Admin) DescribeConfigs(ctx context.Context, resources []driver.ConfigResource) ([]driver.ConfigResourceResult, error) {
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	for _, r := range resources {
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceType(r.Type), r.Name
+		req.Resources = append(req.Resources, rr)
+	}
+	resp, err := req.RequestWith(ctx, a.cl)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]driver.ConfigResourceResult, len(resp.Resources))
+	for i, r := range resp.Resources {
+		cfg := make(map[string]driver.ConfigEntryResult, len(r.Configs))
+		for _, e := range r.Configs {
+			v := ""
+			if e.Value != nil {
+				v = *e.Value
+			}
+			src := driver.ConfigSource(e.Source)
+			cfg[e.Name] = driver.ConfigEntryResult{Name: e.Name, Value: v, Source: src, IsDefault: src == driver.ConfigSourceDefault || e.IsDefault}
+		}
+		out[i] = driver.ConfigResourceResult{Type: driver.ResourceType(r.ResourceType), Name: r.ResourceName, Config: cfg, Error: codeError(r.ErrorCode, r.ErrorMessage)}
+	}
+	return out, nil
+}
+
+// IncrementalAlterConfigs sets or deletes single entries.
+func (a *Admin) IncrementalAlterConfigs(ctx context.Context, resources []driver.ConfigResource, o driver.AdminOptions) ([]driver.ConfigResourceResult, error) {
+	req := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	req.ValidateOnly = o.ValidateOnly
+	for _, r := range resources {
+		rr := kmsg.NewIncrementalAlterConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceType(r.Type), r.Name
+		for _, e := range r.Config {
+			c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+			c.Name = e.Name
+			if e.Op == driver.AlterDelete {
+				c.Op = kmsg.IncrementalAlterConfigOpDelete
+			} else {
+				c.Op, c.Value = kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr(e.Value)
+			}
+			rr.Configs = append(rr.Configs, c)
+		}
+		req.Resources = append(req.Resources, rr)
+	}
+	resp, err := req.RequestWith(ctx, a.cl)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]driver.ConfigResourceResult, len(resp.Resources))
+	for i, r := range resp.Resources {
+		out[i] = driver.ConfigResourceResult{Type: driver.ResourceType(r.ResourceType), Name: r.ResourceName, Error: codeError(r.ErrorCode, r.ErrorMessage)}
+	}
+	return out, nil
+}
+
+// AlterGroupOffsets commits offsets for a group without live members; the first per-partition
+// error is returned.
+func (a *Admin) AlterGroupOffsets(ctx context.Context, group string, offsets []driver.TopicPartition) error {
+	os := make(kadm.Offsets)
+	for _, tp := range offsets {
+		os.Add(kadm.Offset{Topic: tp.Topic, Partition: tp.Partition, At: tp.Offset, LeaderEpoch: -1})
+	}
+	res, err := a.adm.CommitOffsets(ctx, group, os)
+	if err != nil {
+		return wrap(err)
+	}
+	if err := res.Error(); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// Close closes the client.
+func (a *Admin) Close() { a.cl.Close() }
