@@ -3,6 +3,8 @@ package profiles
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kbench/kbench/kafkaconf"
 )
 
 // Client names the Kafka client library that runs a point's clients. Clients differ in rate, CPU
@@ -77,7 +79,7 @@ func ClientProperty(client Client, name string) (reason string, ok bool) {
 	if client != ClientFranzGo {
 		return "", true
 	}
-	return franzGoProperty(name)
+	return kafkaconf.FranzGoProperty(name)
 }
 
 // checkClientProperties refuses, at the line that sets it, every producer or consumer property of
@@ -91,7 +93,7 @@ func (p *Profile) checkClientProperties(c candidate, pt Point, errs *problemList
 				continue
 			}
 			field, line := p.propertyOrigin(c, class, k, passThrough, reserved)
-			errs.add(p.problem(line, field, "%s cannot honour %s: %s (%s)", client, k, reason, p.clientOrigin(c, class, pt)))
+			errs.add(p.problem(line, field, "%s cannot honour %s: %s; the point runs %s because %s", client, k, reason, client, p.clientOrigin(c, class, pt)))
 		}
 	}
 	check("producer", pt.ProducerClient(), pt.ProducerConfig(), pt.Workload.ProducerProps, producerReserved)
@@ -124,22 +126,11 @@ func (p *Profile) clientOrigin(c candidate, class string, pt Point) string {
 	case class == "consumer" && pt.Settings.ConsumerClient != nil:
 		key, client = "consumer.client", pt.Settings.ConsumerClient
 	case class == "consumer" && pt.Workload.Backlog():
-		return fmt.Sprintf("consume.mode backlog reads with %s unless consumer.client says otherwise: set consumer.client: %s for it, or leave the property out",
+		return fmt.Sprintf("consume.mode backlog reads with %s unless consumer.client says otherwise (consumer.client: %s reads with librdkafka)",
 			DefaultReaderClient, ClientLibrdkafka)
 	}
 	if o, ok := c.origins[key]; ok && client != nil {
-		return fmt.Sprintf("%s=%s (line %d): set %s: %s for it, or leave the property out", key, *client, o.line, key, ClientLibrdkafka)
+		return fmt.Sprintf("of %s=%s (line %d)", key, *client, o.line)
 	}
-	return fmt.Sprintf("set %s: %s for it, or leave the property out", key, ClientLibrdkafka)
-}
-
-// franzGoProperty is a stand-in for the franz-go driver's own property table until it lands: it
-// accepts the properties kbench's settings produce and refuses everything else.
-func franzGoProperty(name string) (string, bool) {
-	switch name {
-	case "acks", "enable.idempotence", "linger.ms", "max.in.flight.requests.per.connection", "compression.type",
-		"batch.size", "request.timeout.ms", "delivery.timeout.ms", "retries", "retry.backoff.ms", "enable.auto.commit":
-		return "", true
-	}
-	return "not known to kbench's franz-go driver", false
+	return "of " + key
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/franzgo"
 	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
@@ -18,6 +19,7 @@ var clientDriver driver.Driver = librdkafka.New()
 // clientDrivers are the client libraries a point can choose, by the name a profile gives.
 var clientDrivers = map[profiles.Client]driver.Driver{
 	profiles.ClientLibrdkafka: clientDriver,
+	profiles.ClientFranzGo:    franzgo.New(),
 }
 
 // errNoClient says a profile names a client this kbench was built without.
@@ -112,6 +114,27 @@ func (s *session) checkClients(points []profiles.Point) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// clientOptions are the effective options of clients that map the seam's properties to options
+// of their own, by driver name, for the result.
+var clientOptions = map[string]func(cfg map[string]string, kind string) ([]string, error){
+	franzgo.New().Name(): franzgo.Effective,
+}
+
+// optionsOf is what the result records as a client's own options for cfg (kind "producer" or
+// "consumer"): nil for a client whose properties are its options, or when they cannot be read
+// (the client's creation then fails with the reason).
+func optionsOf(d driver.Driver, cfg map[string]string, kind string) []string {
+	f, ok := clientOptions[d.Name()]
+	if !ok {
+		return nil
+	}
+	opts, err := f(cfg, kind)
+	if err != nil {
+		return nil
+	}
+	return opts
 }
 
 // libraryOf is how a result names a driver's client library.

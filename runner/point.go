@@ -233,6 +233,9 @@ func (m *measurement) setup() error {
 	if m.backlogMode && (m.usesWorkers() || (m.lease != nil && m.lease.existing)) {
 		return errors.New("consume.mode backlog runs the consumers in kbench's process on a fresh topic: not with consumer processes, consumer faults or --existing-topic")
 	}
+	if m.p.Workload.Consumers > 0 {
+		m.res.Effective.ConsumerClientOptions = optionsOf(m.clients.consumer, ccfg, "consumer")
+	}
 	if m.usesWorkers() {
 		if err := m.startWorkerConsumers(m.s.conn, m.group, m.commit); err != nil {
 			return fmt.Errorf("start consumer workers: %w", err)
@@ -243,7 +246,9 @@ func (m *measurement) setup() error {
 			return err
 		}
 	}
-	m.res.Effective.ProducerConfig = profiles.Redact(producerConfig(m.s.conn, m.p, "kbench-producer"))
+	pcfg := producerConfig(m.s.conn, m.p, "kbench-producer")
+	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
+	m.res.Effective.ProducerClientOptions = optionsOf(m.clients.producer, pcfg, "producer")
 	if m.p.Workload.Rate == 0 {
 		m.note("max rate (closed loop) with up to %d records in flight per producer: produce latency here is mostly time queued in the client (in flight / throughput, Little's law); measure latency at a target rate", m.maxIn)
 	}

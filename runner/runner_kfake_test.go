@@ -153,3 +153,54 @@ func TestRunPointKfakeBacklog(t *testing.T) {
 		t.Errorf("audit %+v", res.Audit)
 	}
 }
+
+// TestRunPointKfakeClients runs the same short point under each client choice: the point's
+// producers, consumers and verification read run on the client the point chose (franz-go reads
+// back by default), every record is accounted for, and the result records which library ran
+// what and, for franz-go, the options it ran with instead of librdkafka's runner settings.
+func TestRunPointKfakeClients(t *testing.T) {
+	franz, lib := profiles.ClientFranzGo, profiles.ClientLibrdkafka
+	tests := []struct {
+		name                    string
+		client, consumerClient  *profiles.Client
+		backlog                 bool
+		producer, consumer, rdr string
+	}{
+		{"franz-go point", &franz, nil, false, "franz-go", "franz-go", "franz-go"},
+		{"librdkafka point, default reader", &lib, nil, false, "librdkafka", "librdkafka", "franz-go"},
+		{"librdkafka backlog read", nil, &lib, true, "librdkafka", "librdkafka", "librdkafka"},
+		{"franz-go producers, default backlog read", &franz, nil, true, "franz-go", "franz-go", "franz-go"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bootstrap := startKfake(t)
+			p := testPoint("clients", 1000, time.Second, 1)
+			p.Settings.Client, p.Settings.ConsumerClient = tt.client, tt.consumerClient
+			if tt.backlog {
+				p.Workload.ConsumeMode = profiles.ConsumeBacklog
+			}
+			res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
+			if err != nil {
+				t.Fatalf("RunPoint: %v (notes %v)", err, res.Notes)
+			}
+			e := res.Effective
+			if got := [3]string{e.ProducerClient.Name, e.ConsumerClient.Name, e.VerifyClient.Name}; got != [3]string{tt.producer, tt.consumer, tt.rdr} {
+				t.Errorf("clients recorded %v, want %s %s %s", got, tt.producer, tt.consumer, tt.rdr)
+			}
+			if e.ProducerClient.Version == "" || e.VerifyClient.Version == "" {
+				t.Errorf("client versions not recorded: %+v %+v", e.ProducerClient, e.VerifyClient)
+			}
+			_, librdkafkaOwned := e.ProducerConfig["go.delivery.report.fields"]
+			if franzProducer := tt.producer == "franz-go"; librdkafkaOwned == franzProducer || (len(e.ProducerClientOptions) > 0) != franzProducer {
+				t.Errorf("producer config %v, options %v: librdkafka's runner settings go to librdkafka only, kgo options are recorded for franz-go", e.ProducerConfig, e.ProducerClientOptions)
+			}
+			a := res.Audit
+			if res.Status != stats.StatusOK || !a.NoneLost() || a.Duplicates != 0 || a.Acked == 0 || a.Consumed != a.Acked {
+				t.Errorf("status %s, audit sent %d acked %d read back %d lost %s duplicates %d", res.Status, a.Sent, a.Acked, a.Consumed, a.LostText(), a.Duplicates)
+			}
+			if c := res.Metrics.Consumed.Records; c < a.Acked && tt.backlog || c == 0 {
+				t.Errorf("the consumers read %d records of %d acknowledged", c, a.Acked)
+			}
+		})
+	}
+}

@@ -151,10 +151,10 @@ func newWorkerConsumer(spec WorkerSpec, after bool) (driver.Consumer, error) {
 	if err != nil {
 		return nil, safety.BadInput(fmt.Errorf("worker spec: %w", err))
 	}
+	// Offsets are stored apart from committing them (both drivers): after processing, only what
+	// the worker stored is committed.
 	cfg["enable.auto.commit"] = strconv.FormatBool(!after)
-	if client == profiles.ClientLibrdkafka { // librdkafka stores offsets apart from committing them
-		cfg["enable.auto.offset.store"] = strconv.FormatBool(!after)
-	}
+	cfg["enable.auto.offset.store"] = strconv.FormatBool(!after)
 	c, err := d.NewConsumer(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("worker consumer: %w", err)

@@ -71,6 +71,11 @@ type EffectiveSettings struct {
 	ProducerClient *ClientLibrary `json:"producer_client,omitempty"`
 	ConsumerClient *ClientLibrary `json:"consumer_client,omitempty"`
 	VerifyClient   *ClientLibrary `json:"verification_read_client,omitempty"`
+	// ProducerClientOptions and ConsumerClientOptions are the client's own options as applied,
+	// "option=value" lines, for a client that maps the properties above to options of its own
+	// (franz-go: kgo options); absent for librdkafka, whose properties are its options.
+	ProducerClientOptions []string `json:"producer_client_options,omitempty"`
+	ConsumerClientOptions []string `json:"consumer_client_options,omitempty"`
 }
 
 // ClientLibrary names a Kafka client library and its version ("librdkafka" "2.11.1",
