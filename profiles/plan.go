@@ -34,6 +34,7 @@ func WritePlan(w io.Writer, points []Point, warnings ...Problem) error {
 		row := func(name, value string) { fmt.Fprintf(bw, "  %-16s %s\n", name, value) }
 		row("id", pt.ID)
 		row("label", pt.Label)
+		row("clients", clientsLine(pt))
 		row("producer config", formatConfig(pt.ProducerConfig(), "client defaults"))
 		row("consumer config", consumerLine(pt))
 		topic := fmt.Sprintf("fresh topic, %d partitions, replication factor %d", pt.Workload.Partitions, pt.TopicReplicationFactor())
@@ -57,6 +58,17 @@ func WritePlan(w io.Writer, points []Point, warnings ...Problem) error {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return nil
+}
+
+// clientsLine says which client library runs the point's producers, consumers and
+// verification read (before the run: the runner may still have the reads fall back to
+// librdkafka for a client config franz-go cannot honour, and says so in the point's notes).
+func clientsLine(pt Point) string {
+	line := "producers " + string(pt.ProducerClient())
+	if pt.Workload.Consumers > 0 {
+		line += ", consumers " + string(pt.MeasuringConsumerClient())
+	}
+	return line + ", verification read " + string(pt.VerifyClient())
 }
 
 func consumerLine(pt Point) string {
