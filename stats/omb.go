@@ -553,10 +553,16 @@ func skippedError(damaged []*FileError) error {
 
 // readPointLog reads a point's interval log; a missing log gives no intervals and no error.
 func readPointLog(dir, id string) ([]Interval, error) {
+	return readLogFile(dir, PointLogFile(id))
+}
+
+// readLogFile reads the interval log at file (relative to dir); a missing log gives no
+// intervals and no error.
+func readLogFile(dir, file string) ([]Interval, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(PointLogFile(id))))
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(file)))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
