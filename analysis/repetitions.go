@@ -232,3 +232,41 @@ func summedAudit(rs []*stats.Result) stats.Audit {
 	}
 	return a
 }
+
+// FormatEstimate prints a figure across repetitions as "median [lo–hi]" with f formatting each
+// number: the median reported, then the 95 % interval. Without an interval it says why: one
+// repetition, or how many repetitions' values are unknown.
+func FormatEstimate(e Estimate, f func(float64) string) string {
+	switch {
+	case e.Unknown > 0 && e.N() == 0:
+		return "unknown"
+	case e.Unknown > 0:
+		return fmt.Sprintf("unknown in %d of %d repetitions", e.Unknown, e.Unknown+e.N())
+	case e.N() == 0:
+		return "-"
+	case e.N() == 1:
+		return f(e.Median) + " (1 repetition)"
+	}
+	return fmt.Sprintf("%s [%s–%s]", f(e.Median), f(e.Lo), f(e.Hi))
+}
+
+// FormatRate prints msgs/s without decimals; FormatMBps MB/s with one; FormatCount a count.
+func FormatRate(v float64) string  { return fmt.Sprintf("%.0f", v) }
+func FormatMBps(v float64) string  { return fmt.Sprintf("%.1f", v) }
+func FormatCount(v float64) string { return fmt.Sprintf("%.0f", v) }
+
+// Difference says how two points differ in one figure when both were repeated: whether the
+// difference is more than their noise, and the sentence that says so. ok is false when either
+// point lacks repetitions of the figure (then the caller compares single numbers as before).
+func Difference(a, b Point, key string) (distinct bool, ok bool) {
+	ea, okA := a.Figure(key)
+	eb, okB := b.Figure(key)
+	if !okA || !okB || !a.Repeated() || !b.Repeated() {
+		return false, false
+	}
+	return Distinguishable(ea, eb), true
+}
+
+// NotDistinguishable is the words every table and sentence uses for a difference inside the
+// repetitions' noise (the 95 % intervals overlap).
+const NotDistinguishable = "not distinguishable"
