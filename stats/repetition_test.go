@@ -150,3 +150,35 @@ func TestOldFormatsRead(t *testing.T) {
 		t.Errorf("v1 result: lost %d known %v, repetition %v", n, ok, r.Repetition)
 	}
 }
+
+// TestExportRepetitions: export writes one OMB document per repetition (OMB has no notion of
+// repetitions), each named and labelled by its repetition, with its own interval log; a
+// version 2 run exports as before.
+func TestExportRepetitions(t *testing.T) {
+	run, err := ReadRun(filepath.Join("..", "plots", "testdata", "ladder-repeated"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	paths, err := ExportOMBFiles(run, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 12 || filepath.Base(paths[1]) != "20260303-080000-acks-1@r2.json" {
+		t.Fatalf("exported %d files, second %s: want 12, one per repetition", len(paths), filepath.Base(paths[1]))
+	}
+	docs, _, damaged := ombPoints(run)
+	if len(damaged) != 0 || docs[1].Driver != "Kafka acks=1 (repetition 2 of 3)" {
+		t.Errorf("driver %q, damaged %v", docs[1].Driver, damaged)
+	}
+	if notes := OMBNotes(run); len(notes) != 0 {
+		t.Errorf("notes %v: every repetition has its interval log", notes)
+	}
+	old, err := ReadRun(filepath.Join("testdata", "format-v2", "run-ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paths, err := ExportOMBFiles(old, t.TempDir()); err != nil || len(paths) != 3 {
+		t.Errorf("v2 run: %d files, %v", len(paths), err)
+	}
+}

@@ -259,7 +259,7 @@ func RepeatedLadder() Run {
 			Level: "+ flush.messages=1", Settings: flush, MBps: 17.6, P50: 21.5, P99: 63, E2EExtra: 2.5},
 	}
 	shape := sweepShape("ladder-repeated")
-	shape.SamplesPerSecond = 300
+	shape.SamplesPerSecond, shape.SendDelay = 100, true
 	return Run{Profile: "ladder-repeated", ProfileYAML: repeatedYAML, RunID: "20260303-080000",
 		Start: time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC), Environment: sweepEnvironment,
 		MessageBytes: 1024, Producers: 1, Consumers: 1, Shape: shape, Points: ps, Repeat: 3, RepeatCV: 0.05}
