@@ -35,6 +35,10 @@ type ComparedPoint struct {
 	Throughput Ratio // acknowledged msgs/s
 	P50, P99   Ratio // produce latency
 	Compared   bool  // both sides complete (status ok): the ratios are meaningful
+	// RepetitionsA and RepetitionsB are how many repetitions each side measured when both were
+	// repeated: the ratios are then of medians and judged by their 95 % intervals (see
+	// repeatedRatio); 0 when the per-second rule was used.
+	RepetitionsA, RepetitionsB int
 }
 
 // Comparison is two runs side by side.
@@ -200,6 +204,7 @@ func Compare(a, b *stats.Run) Comparison {
 			cp.Throughput = ratio(ra.Metrics.Acked.RecordsPerSecond, rb.Metrics.Acked.RecordsPerSecond, tA, tB, ThroughputFloor, false)
 			cp.P50 = ratio(ra.Metrics.ProduceLatency.P50Ms, rb.Metrics.ProduceLatency.P50Ms, lA, lB, LatencyFloor, true)
 			cp.P99 = ratio(ra.Metrics.ProduceLatency.P99Ms, rb.Metrics.ProduceLatency.P99Ms, lA, lB, LatencyFloor, true)
+			compareRepetitions(&cp, *x, *y)
 			if cp.Throughput.Worse || cp.P50.Worse || cp.P99.Worse {
 				c.Regressions++
 			}

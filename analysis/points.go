@@ -21,6 +21,12 @@ type Point struct {
 	Reason     string       // why a point is not drawn (error, missing file)
 	Result     *stats.Result
 	Incomplete bool // drawn, but marked: the measured phase did not run to its end
+
+	// Repetitions are the repetitions of a repeated point that measured (status ok), and
+	// Figures each figure's median and interval across them; Result is then their summary (see
+	// repeatedPoint). Nil for a point measured once.
+	Repetitions []*stats.Result
+	Figures     []Figure
 }
 
 // StatusMissing marks a point whose result file is missing; StatusDamaged one whose result file
@@ -54,6 +60,9 @@ func Points(run *stats.Run) []Point {
 				p.Level = r.Point.Level.Name
 			}
 			p.Reason = r.Error
+			if rp.Repeated() {
+				repeatedPoint(&p, rp.RepetitionResults(), len(rp.Repetitions))
+			}
 		} else {
 			p.Status = StatusMissing
 			var fe *stats.FileError

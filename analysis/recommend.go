@@ -124,6 +124,7 @@ func costPhrase(c, base *class) string {
 	}
 	lat := fmt.Sprintf("%s p99 (%s vs %s ms)", FormatDeltaMs(cm.ProduceLatency.P99Ms-bm.ProduceLatency.P99Ms),
 		FormatMs(cm.ProduceLatency.P99Ms), FormatMs(bm.ProduceLatency.P99Ms))
+	tp, lat = repeatedCost(c.best, base.best, tp, lat)
 	joiner := "and"
 	if strings.HasPrefix(tp, "keeps") {
 		joiner = "at"
@@ -162,6 +163,7 @@ func Recommend(ps []Point, fe Faults) Recommendation {
 		return rec
 	}
 	rec.CostRows = costRows(cs, base)
+	rec.Lines = append(rec.Lines, repeatedLines(ps)...)
 	rec.Lines = append(rec.Lines, costLines(cs, base)...)
 	var pick *class
 	var lines []string
@@ -206,6 +208,7 @@ func costRows(cs []*class, base *class) [][]string {
 		row := []string{c.name, c.best.Label, fmt.Sprintf("%.1f", m.Acked.MBPerSecond),
 			FormatPercent(m.Acked.MBPerSecond / bm.Acked.MBPerSecond), FormatMs(m.ProduceLatency.P99Ms),
 			FormatDeltaMs(m.ProduceLatency.P99Ms - bm.ProduceLatency.P99Ms)}
+		repeatedCostRow(row, c.best, base.best)
 		if c == base {
 			row[3], row[5] = "baseline", "baseline"
 		}

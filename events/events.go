@@ -42,12 +42,22 @@ type RunStarted struct {
 	Start                time.Time
 	// Points are the points as they will run (the flusher interval for the local cluster added).
 	Points []profiles.Point
+
+	// Repeat is how many times each point is measured (0 or 1: once, in level order). With
+	// repetitions, Order is every measurement in the order it will run (each point once per
+	// round, rounds shuffled by OrderSeed) and Rounds each round's point ids; PointStarted's
+	// Index and Total count these measurements.
+	Repeat    int
+	OrderSeed uint64
+	Order     []profiles.Point
+	Rounds    [][]string
 }
 
 // PointStarted says point Index (0-based) of Total starts.
 type PointStarted struct {
 	Index, Total int
 	Point        profiles.Point
+	Repetition   int // 1..Repeat for a repeated point's measurement; 0: the point's only one
 }
 
 // Progress is one second of the measured phase of point Index of Total (for a capacity search,
@@ -55,6 +65,7 @@ type PointStarted struct {
 type Progress struct {
 	Index, Total      int
 	Point             profiles.Point
+	Repetition        int // as in PointStarted
 	Elapsed, Duration time.Duration
 	AckedPerSecond    float64
 	ProduceP99Ms      float64

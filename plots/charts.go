@@ -63,8 +63,8 @@ func nominalLevels(p *plot.Plot, ps []point, extra func(point) string) {
 // throughputFigure is acknowledged MB/s and msgs/s by reliability level.
 func throughputFigure(ps []point, caption []string) figure {
 	return barsFigure(ChartThroughput, ps, []barMetric{
-		{"Acknowledged throughput, MB/s", "MB/s (1 MB = 2^20 bytes)", func(r *stats.Result) float64 { return r.Metrics.Acked.MBPerSecond }, "%.1f"},
-		{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, ""},
+		{"Acknowledged throughput, MB/s", "MB/s (1 MB = 2^20 bytes)", func(r *stats.Result) float64 { return r.Metrics.Acked.MBPerSecond }, "%.1f", "acked_mb_per_second"},
+		{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, "", "acked_per_second"},
 	}, caption)
 }
 
@@ -74,6 +74,7 @@ type barMetric struct {
 	title, unit string
 	get         func(*stats.Result) float64
 	format      string
+	figure      string // the figure's key across repetitions (analysis.Figure): its interval is drawn; "": none
 }
 
 // barsFigure draws one bar per point, in level order, for each metric, one panel per metric
@@ -87,6 +88,7 @@ func barsFigure(name string, ps []point, metrics []barMetric, caption []string) 
 		addGrid(p, false)
 		var labels plotter.XYLabels
 		top := 0.0
+		bars := &intervalBars{Color: color.Black}
 		for i, pt := range ps {
 			v := m.get(pt.Result)
 			if math.IsNaN(v) { // not known (a loss whose verification read did not complete)
@@ -113,8 +115,18 @@ func barsFigure(name string, ps []point, metrics []barMetric, caption []string) 
 			if m.format != "" {
 				txt = fmt.Sprintf(m.format, v)
 			}
-			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: v})
+			labelY := v
+			if m.figure != "" {
+				if hi := bars.addInterval(pt, m.figure, float64(i), 0); hi > 0 {
+					labelY = math.Max(v, hi)
+					top = math.Max(top, hi)
+				}
+			}
+			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: labelY})
 			labels.Labels = append(labels.Labels, txt)
+		}
+		if !bars.empty() {
+			p.Add(bars)
 		}
 		if l, err := plotter.NewLabels(labels); err == nil {
 			for i := range l.TextStyle {
@@ -148,15 +160,16 @@ func roundTo(v float64, n int) float64 {
 
 // percentileSeries are the latency percentiles the by-level chart draws.
 var percentileSeries = []struct {
-	name  string
-	get   func(stats.LatencySummary) float64
-	glyph draw.GlyphDrawer
-	dash  []vg.Length
+	name   string
+	get    func(stats.LatencySummary) float64
+	glyph  draw.GlyphDrawer
+	dash   []vg.Length
+	figure string // the figure's key after "produce_" or "end_to_end_" (analysis.Figure); "": no interval
 }{
-	{"p50", func(s stats.LatencySummary) float64 { return s.P50Ms }, draw.CircleGlyph{}, nil},
-	{"p99", func(s stats.LatencySummary) float64 { return s.P99Ms }, draw.BoxGlyph{}, nil},
-	{"p99.9", func(s stats.LatencySummary) float64 { return s.P999Ms }, draw.TriangleGlyph{}, nil},
-	{"max", func(s stats.LatencySummary) float64 { return s.MaxMs }, draw.CrossGlyph{}, []vg.Length{vg.Points(4), vg.Points(3)}},
+	{"p50", func(s stats.LatencySummary) float64 { return s.P50Ms }, draw.CircleGlyph{}, nil, "p50_ms"},
+	{"p99", func(s stats.LatencySummary) float64 { return s.P99Ms }, draw.BoxGlyph{}, nil, "p99_ms"},
+	{"p99.9", func(s stats.LatencySummary) float64 { return s.P999Ms }, draw.TriangleGlyph{}, nil, "p999_ms"},
+	{"max", func(s stats.LatencySummary) float64 { return s.MaxMs }, draw.CrossGlyph{}, []vg.Length{vg.Points(4), vg.Points(3)}, ""},
 }
 
 // latencyFigure draws produce and end-to-end latency percentiles by level.
@@ -192,6 +205,11 @@ func latencyFigure(ps []point, caption []string) figure {
 		var data []*plotter.XYs
 		for si, s := range percentileSeries {
 			var xys plotter.XYs
+			bars := &intervalBars{Color: colour(si)}
+			prefix := "produce_"
+			if k.e2e {
+				prefix = "end_to_end_"
+			}
 			for i, pt := range ps {
 				sum := k.get(pt.Result)
 				if sum.Count == 0 || s.get(sum) <= 0 {
@@ -199,6 +217,15 @@ func latencyFigure(ps []point, caption []string) figure {
 				}
 				xys = append(xys, plotter.XY{X: float64(i), Y: s.get(sum)})
 				all = append(all, s.get(sum))
+				if s.figure != "" {
+					if hi := bars.addInterval(pt, prefix+s.figure, float64(i), s.get(sum)/100); hi > 0 {
+						all = append(all, hi, bars.Lo[len(bars.Lo)-1].Y)
+					}
+				}
+			}
+			if !bars.empty() {
+				p.Add(bars)
+				data = append(data, &bars.Lo, &bars.Hi)
 			}
 			if len(xys) == 0 {
 				continue
@@ -511,6 +538,17 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 			}
 			xys = append(xys, plotter.XY{X: percentileX(q.Percentile), Y: q.ValueMs})
 			all = append(all, q.ValueMs)
+		}
+		if b, ok := repetitionBand(pt, histogramKey(name)); ok && len(qs) > 0 {
+			xys = b.Line // the median of the repetitions' curves, inside the band of their intervals
+			if poly, err := plotter.NewPolygon(b.polygon()); err == nil {
+				poly.Color, poly.LineStyle.Width = faded(colour(pt.Index)), 0
+				p.Add(poly)
+				data = append(data, &poly.XYs[0])
+			}
+			for _, xy := range append(append(plotter.XYs{}, b.Lo...), b.Hi...) {
+				all = append(all, xy.Y)
+			}
 		}
 		if len(xys) < 2 {
 			continue
@@ -842,4 +880,12 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// histogramKey is the histogram a percentile chart draws.
+func histogramKey(chart string) string {
+	if chart == ChartPercentilesE2E {
+		return stats.HistEndToEnd
+	}
+	return stats.HistProduce
 }

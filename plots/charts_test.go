@@ -54,6 +54,8 @@ func TestDrawAllWritesEveryChart(t *testing.T) {
 		{"linger-sweep", []string{ChartThroughput, ChartLatency, ChartTradeoff, ChartPercentilesProduce, ChartPercentilesE2E,
 			"sweep-linger.ms", "timeline-linger-0", "timeline-linger-1", "timeline-linger-5", "timeline-linger-10",
 			"timeline-linger-20", "timeline-linger-50", "timeline-linger-100"}},
+		{"ladder-repeated", []string{ChartThroughput, ChartLatency, ChartTradeoff, ChartPercentilesProduce, ChartPercentilesE2E,
+			"timeline-acks-1", "timeline-acks-all", "timeline-acks-all_idem", "timeline-acks-all_idem_isr-2_unclean-off_flush-1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.run, func(t *testing.T) {

@@ -53,7 +53,21 @@ func WriteComparison(w io.Writer, c analysis.Comparison) error {
 			fmt.Fprintln(w, "  "+s)
 		}
 	}
-	fmt.Fprintln(w, "\n* significant: the difference exceeds twice the runs' combined per-second standard error and the floor (3 % throughput, 10 % latency); ! significant and worse in B.")
+	repeated := 0
+	for _, p := range c.Points {
+		if p.Compared && p.RepetitionsA > 0 {
+			repeated++
+		}
+	}
+	switch {
+	case repeated == 0:
+		fmt.Fprintln(w, "\n* significant: the difference exceeds twice the runs' combined per-second standard error and the floor (3 % throughput, 10 % latency); ! significant and worse in B.")
+	default:
+		fmt.Fprintf(w, "\n%d point(s) were repeated in both runs: their numbers are medians, and * significant means the two 95 %% confidence intervals do not overlap ((needs) is the difference at which they would just touch); a difference inside them is %s. ! significant and worse in B.\n", repeated, analysis.NotDistinguishable)
+		if repeated < compared(c) {
+			fmt.Fprintln(w, "Points measured once in either run: * significant means the difference exceeds twice the runs' combined per-second standard error and the floor (3 % throughput, 10 % latency).")
+		}
+	}
 	var regressed []string
 	for _, p := range c.Points {
 		if p.Throughput.Worse || p.P50.Worse || p.P99.Worse {
@@ -70,4 +84,15 @@ func WriteComparison(w io.Writer, c analysis.Comparison) error {
 	}
 	_, err := fmt.Fprintf(w, "No significant regression in B%s.\n", cross)
 	return err
+}
+
+// compared counts the points compared in both runs.
+func compared(c analysis.Comparison) int {
+	n := 0
+	for _, p := range c.Points {
+		if p.Compared {
+			n++
+		}
+	}
+	return n
 }

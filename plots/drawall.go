@@ -60,7 +60,11 @@ func Charts(run *stats.Run) []Chart {
 	out = append(out, DurabilityCharts(run)...)
 	for _, pt := range ps {
 		if f, ok := timelineFigure(pt, cap); ok {
-			add(f, "Per-second throughput and p99: "+pt.Level)
+			title := "Per-second throughput and p99: " + pt.Level
+			if pt.Repeated() && pt.Repetitions[0].Repetition != nil {
+				title += fmt.Sprintf(" (repetition %d of %d)", pt.Repetitions[0].Repetition.Number, len(pt.Repetitions))
+			}
+			add(f, title)
 		}
 	}
 	return out
@@ -152,7 +156,19 @@ func caption(run *stats.Run, all []point) []string {
 	if len(incomplete) > 0 {
 		lines = append(lines, "Incomplete, drawn faded or dashed: "+strings.Join(incomplete, ", ")+".")
 	}
+	if n := maxRepetitions(all); n > 1 {
+		lines = append(lines, fmt.Sprintf("Each level measured up to %d times: bars, markers and curves at the median of its repetitions, error bars and bands its 95 %% confidence interval (Student t); where they overlap, the levels are not distinguishable.", n))
+	}
 	return lines
+}
+
+// maxRepetitions is the largest number of measured repetitions of any point (0: none repeated).
+func maxRepetitions(all []point) int {
+	n := 0
+	for _, p := range all {
+		n = max(n, len(p.Repetitions))
+	}
+	return n
 }
 
 // clusterPhrase says how many brokers and where, e.g. "3 brokers, local cluster on 2 cores".

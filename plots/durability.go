@@ -41,19 +41,25 @@ func DurabilityCharts(run *stats.Run) []Chart {
 			break
 		}
 	}
-	tp := barMetric{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, "%.0f"}
+	tp := barMetric{"Acknowledged throughput, messages/s", "messages/s", func(r *stats.Result) float64 { return r.Metrics.Acked.RecordsPerSecond }, "%.0f", "acked_per_second"}
 	lost := barMetric{"Acknowledged records lost (read back after the faults healed)", "records", func(r *stats.Result) float64 {
 		if n, ok := r.Audit.LostCount(); ok {
 			return float64(n)
 		}
 		return math.NaN() // unknown: drawn as "unknown", not as a bar
-	}, "%.0f"}
+	}, "%.0f", ""}
 	gap := barMetric{"Longest window without any acknowledgement, seconds", "seconds", func(r *stats.Result) float64 {
 		if r.Availability == nil {
 			return 0
 		}
 		return r.Availability.LongestNoAckSeconds
-	}, "%.1f"}
+	}, "%.1f", ""}
+	for _, pt := range ps {
+		if pt.Repeated() {
+			cap = append(cap, "Repeated points: throughput is the median of the repetitions with its 95 % interval; lost records are the total over all repetitions.")
+			break
+		}
+	}
 	return []Chart{
 		{Name: ChartDurabilityLoss, Title: "Throughput and measured loss by reliability level, under faults", fig: barsFigure(ChartDurabilityLoss, ps, []barMetric{tp, lost}, cap)},
 		{Name: ChartDurabilityAvailability, Title: "Throughput and measured unavailability by reliability level, under faults", fig: barsFigure(ChartDurabilityAvailability, ps, []barMetric{tp, gap}, cap)},

@@ -24,6 +24,7 @@ var fixtureRuns = []struct {
 	{"ladder", statstest.Ladder(false)},
 	{"ladder-partial", statstest.Ladder(true)},
 	{"linger-sweep", statstest.LingerSweep()},
+	{"ladder-repeated", statstest.RepeatedLadder()},
 }
 
 // TestFixtures checks the fixture runs are what the generator writes (and rewrites them with

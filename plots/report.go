@@ -77,6 +77,9 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 
 	d.sections = append(d.sections, section{heading: "Environment", blocks: []block{environmentTable(run, all)}})
 	d.sections = append(d.sections, section{heading: "Results", blocks: resultsBlocks(all)})
+	if sec, ok := repetitionsSection(run, all); ok { // repetitions.go
+		d.sections = append(d.sections, sec)
+	}
 	d.sections = append(d.sections, section{heading: "Durability audit", blocks: auditBlocks(all)})
 	if s, ok := durabilitySection(ok); ok {
 		d.sections = append(d.sections, s)

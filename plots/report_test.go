@@ -14,7 +14,7 @@ import (
 // TestReportGolden pins the report's tables, recommendation and "what was tested" text for each
 // fixture run (go test ./plots -run TestReportGolden -update rewrites them).
 func TestReportGolden(t *testing.T) {
-	for _, name := range []string{"ladder", "ladder-partial", "linger-sweep"} {
+	for _, name := range []string{"ladder", "ladder-partial", "linger-sweep", "ladder-repeated"} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := WriteReport(&buf, readFixture(t, name), ReportOptions{Format: FormatMarkdown, ChartDir: "charts"}); err != nil {
@@ -64,6 +64,14 @@ func TestReportSaysWhatHappened(t *testing.T) {
 			"| + flush.messages=1 | 215398 | 215398 | 0 | 0 | unknown |",
 			"Its lost count is unknown (neither zero nor the records left unread)",
 		}, []string{"Forcing fsync"}}, // the incomplete flush point is not used for advice
+		{"ladder-repeated", []string{ // 3 repetitions, 5 % noise; acks=all and idempotence 2 % apart
+			"Each level was measured 3 times",
+			"acks=all + idempotence against acks=all: throughput not distinguishable; produce p99 not distinguishable.",
+			"acks=all against acks=1: throughput -29.7 %",
+			"| acks=1 | acks=1 | 144.1 [",
+			"The order came from seed 1 (`--seed 1` runs it again)",
+			"| + flush.messages=1 | 3 | 3 | 4 |", // repetition 3 ran last in round 3
+		}, nil},
 		{"linger-sweep", []string{
 			"All complete points share one durability level (acks=all)",
 			"Recommendation within this level: linger=0",

@@ -29,6 +29,10 @@ type Profile struct {
 	Faults        []Fault           // faults: what the runner breaks during every point's measured phase
 	FaultCommands map[string]string // fault.commands: shell command per operation, for a remote cluster
 
+	// Repeat is how many times every point is measured (`repeat: N`, 1 to MaxRepeat), in rounds
+	// whose order is shuffled (see runner.Sweep); 0 when the profile does not say (once).
+	Repeat int
+
 	problems []Problem      // found while reading; reported by Validate
 	lines    map[string]int // field path -> line, so semantic errors can point at the file
 }
@@ -50,6 +54,10 @@ type PointSpec struct {
 
 	broken bool // had a reading problem; not expanded
 }
+
+// MaxRepeat bounds `repeat` and --repeat: beyond it a point's interval hardly narrows (it
+// shrinks with the square root of the repetitions) while the run's time grows in proportion.
+const MaxRepeat = 50
 
 // maxPoints bounds a sweep's expansion, so a typo in a matrix cannot plan a week of runs (or
 // exhaust memory while expanding).
@@ -117,8 +125,12 @@ func Parse(name string, data []byte) (prof *Profile, err error) {
 			r.faults(p, kv.val, kv.fullPath)
 		case "fault.commands":
 			r.faultCommands(p, kv.val, kv.fullPath)
+		case "repeat":
+			if v, ok := r.integer(kv.val, "repeat", "repetitions", 1, MaxRepeat); ok {
+				p.Repeat = int(v)
+			}
 		default:
-			r.unknown(kv, "", []string{"name", "description", "workload", "sweep", "faults", "fault.commands"})
+			r.unknown(kv, "", []string{"name", "description", "workload", "sweep", "faults", "fault.commands", "repeat"})
 		}
 	}
 	r.checkFaultsAgainstWorkload(p)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/kbench/kbench/events"
@@ -39,6 +40,13 @@ func (d *Dir) RunStarted(e events.RunStarted) error {
 		RunID: e.RunID, Profile: e.Profile, ProfileYAML: e.ProfileYAML,
 		Environment: e.Environment, Start: e.Start,
 	}
+	if e.Repeat > 1 {
+		seed := e.OrderSeed
+		d.idx.Repeat, d.idx.OrderSeed = e.Repeat, &seed
+		for i, ids := range e.Rounds {
+			d.idx.Rounds = append(d.idx.Rounds, stats.IndexRound{Round: i + 1, Points: ids})
+		}
+	}
 	return stats.WriteIndex(d.dir, d.idx)
 }
 
@@ -64,10 +72,41 @@ func (d *Dir) PointFinished(e events.PointFinished) error {
 		return fmt.Errorf("write index: point %q finished before the run started", res.Point.ID)
 	}
 	p := res.Point
+	if res.Repetition != nil {
+		d.addRepetition(res)
+		return stats.WriteIndex(d.dir, d.idx)
+	}
 	d.idx.Points = append(d.idx.Points, stats.IndexPoint{
 		ID: p.ID, Label: p.Label, Level: p.Level, Status: res.Status, File: stats.PointFile(p.ID),
 	})
 	return stats.WriteIndex(d.dir, d.idx)
+}
+
+// addRepetition lists a repetition's file under its point's index entry (made at its first
+// repetition): the entry's File is the first listed repetition's, its Status the worst so far.
+func (d *Dir) addRepetition(res *stats.Result) {
+	p := res.Point
+	i := slices.IndexFunc(d.idx.Points, func(e stats.IndexPoint) bool { return e.ID == p.ID })
+	if i < 0 {
+		d.idx.Points = append(d.idx.Points, stats.IndexPoint{ID: p.ID, Label: p.Label, Level: p.Level,
+			Status: res.Status, File: stats.ResultFile(res)})
+		i = len(d.idx.Points) - 1
+	}
+	e := &d.idx.Points[i]
+	e.Repetitions = append(e.Repetitions, stats.IndexRepetition{Number: res.Repetition.Number,
+		Round: res.Repetition.Round, Status: res.Status, File: stats.ResultFile(res)})
+	slices.SortFunc(e.Repetitions, func(a, b stats.IndexRepetition) int { return a.Number - b.Number })
+	e.File = e.Repetitions[0].File
+	e.Status = worse(e.Status, res.Status)
+}
+
+// worse is the worse of two statuses: failed, then incomplete, then ok.
+func worse(a, b stats.Status) stats.Status {
+	rank := map[stats.Status]int{stats.StatusOK: 0, stats.StatusIncomplete: 1, stats.StatusFailed: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 // RunFinished writes the index with the run's end time.

@@ -104,3 +104,40 @@ func TestDirIntervalLogs(t *testing.T) {
 		t.Errorf("adopted log differs or is missing: %v %v (%d, %d bytes)", errA, errB, len(a), len(b))
 	}
 }
+
+// TestDirRepetitions: the repetitions of a point are each written to their own file and listed
+// under the point's one index entry (in repetition order, the worst status on the entry); the
+// index records repeat, seed and rounds, and reads back as a repeated point.
+func TestDirRepetitions(t *testing.T) {
+	out := t.TempDir()
+	d := New(out)
+	if err := d.RunStarted(events.RunStarted{RunID: "r", Repeat: 2, OrderSeed: 5, Rounds: [][]string{{"a", "b"}, {"b", "a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []struct {
+		id     string
+		n      int
+		status stats.Status
+	}{{"a", 1, stats.StatusOK}, {"b", 1, stats.StatusOK}, {"b", 2, stats.StatusIncomplete}, {"a", 2, stats.StatusOK}} {
+		res := &stats.Result{RunID: "r", Point: point(m.id), Status: m.status, Repetition: &stats.Repetition{Number: m.n, Of: 2, Round: m.n}}
+		if err := d.PointFinished(events.PointFinished{Index: i, Total: 4, Result: res}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := stats.ReadRun(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Index.Repeat != 2 || *run.Index.OrderSeed != 5 || len(run.Index.Rounds) != 2 || run.Index.Rounds[1].Points[0] != "b" || len(run.Points) != 2 {
+		t.Fatalf("index %+v", run.Index)
+	}
+	for _, p := range run.Points {
+		reps := p.RepetitionResults()
+		if len(reps) != 2 || reps[0].Repetition.Number != 1 || reps[1].Repetition.Number != 2 || p.Entry.File != stats.RepetitionFile(p.Entry.ID, 1) {
+			t.Errorf("point %s: %d repetitions, file %s", p.Entry.ID, len(reps), p.Entry.File)
+		}
+	}
+	if run.Points[0].Entry.Status != stats.StatusOK || run.Points[1].Entry.Status != stats.StatusIncomplete {
+		t.Errorf("statuses %s %s, want ok and incomplete (the worst repetition's)", run.Points[0].Entry.Status, run.Points[1].Entry.Status)
+	}
+}

@@ -83,6 +83,12 @@ type Options struct {
 	// ConsumerProcessingDelay is how long after polling a consumer worker counts a record as
 	// processed (an asynchronous pipeline; the window auto-commit can run ahead in). Zero: 200 ms.
 	ConsumerProcessingDelay time.Duration
+
+	// Repeat measures every point this many times (0 or 1: once, in level order), in rounds:
+	// every point once per round, each round's order shuffled from OrderSeed (nil: a random
+	// seed, recorded in the index so the order can be run again). See rounds.go.
+	Repeat    int
+	OrderSeed *uint64
 }
 
 func (o Options) topicPrefix() string {

@@ -46,23 +46,25 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 		return err
 	}
 	ev := opts.events()
-	if err := ev.RunStarted(events.RunStarted{
-		RunID: s.runID, Profile: opts.Profile, ProfileYAML: redactYAML(opts.ProfileYAML),
-		Environment: s.env, Start: time.Now(), Points: points,
-	}); err != nil {
+	started, order := repetitionPlan(points, opts)
+	started.RunID, started.Profile, started.ProfileYAML = s.runID, opts.Profile, redactYAML(opts.ProfileYAML)
+	started.Environment, started.Start, started.Points = s.env, time.Now(), points
+	if err := ev.RunStarted(started); err != nil {
 		return err
 	}
 	var results []*stats.Result
 	failed := 0
 	stopped := ""
-	for i, p := range points {
+	for i, m := range order {
 		if ctx.Err() != nil {
 			break
 		}
-		ev.PointStarted(events.PointStarted{Index: i, Total: len(points), Point: p})
-		res, perr := s.measure(ctx, p, progressTo(ev, i, points))
+		p := points[m.point]
+		ev.PointStarted(events.PointStarted{Index: i, Total: len(order), Point: p, Repetition: m.repetition})
+		res, perr := s.measure(ctx, m.measured(p), progressTo(ev, i, len(order), p, m.repetition))
+		m.stamp(res, p, opts.Repeat)
 		results = append(results, res)
-		if werr := ev.PointFinished(events.PointFinished{Index: i, Total: len(points), Result: res, Err: perr}); werr != nil {
+		if werr := ev.PointFinished(events.PointFinished{Index: i, Total: len(order), Result: res, Err: perr}); werr != nil {
 			return werr
 		}
 		if ctx.Err() != nil {
@@ -75,8 +77,8 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 			}
 			// The cluster did not create a topic in time: every further point would wait as
 			// long for the same reason. Say it once.
-			if errors.Is(perr, ErrTopicTimeout) && i+1 < len(points) {
-				stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", len(points)-i-1, p.ID)
+			if errors.Is(perr, ErrTopicTimeout) && i+1 < len(order) {
+				stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", len(order)-i-1, p.ID)
 				break
 			}
 		}
@@ -86,9 +88,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	}
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(results), len(points), ErrInterrupted)
+		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(results), len(order), ErrInterrupted)
 	case failed > 0:
-		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, len(points), ErrPointsFailed, opts.OutDir, stopped)
+		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, len(order), ErrPointsFailed, opts.OutDir, stopped)
 	}
 	return nil
 }
@@ -116,12 +118,12 @@ func (s *session) prepare(ctx context.Context, points []profiles.Point) ([]profi
 	return points, nil
 }
 
-// progressTo reports the per-second progress of point i of points (of each of its trials, for a
-// capacity search) as events.
-func progressTo(ev events.Sink, i int, points []profiles.Point) progressFunc {
+// progressTo reports the per-second progress of measurement i of total, point p (repetition
+// rep, 0: its only one; of each of its trials, for a capacity search) as events.
+func progressTo(ev events.Sink, i, total int, p profiles.Point, rep int) progressFunc {
 	return func(s pointProgress) {
 		ev.Progress(events.Progress{
-			Index: i, Total: len(points), Point: points[i], Elapsed: s.Elapsed, Duration: s.Duration,
+			Index: i, Total: total, Point: p, Repetition: rep, Elapsed: s.Elapsed, Duration: s.Duration,
 			AckedPerSecond: s.AckedPerSecond, ProduceP99Ms: s.ProduceP99Ms, Errors: s.Errors, Lag: s.Lag,
 		})
 	}
@@ -144,7 +146,7 @@ func RunPoint(ctx context.Context, p profiles.Point, opts Options) (*stats.Resul
 		if err := s.beforeChanges(ctx, []profiles.Point{p}); err != nil {
 			return nil, errors.Join(err, s.close())
 		}
-		res, err := s.measure(ctx, p, progressTo(opts.events(), 0, []profiles.Point{p}))
+		res, err := s.measure(ctx, p, progressTo(opts.events(), 0, 1, p, 0))
 		return res, errors.Join(err, s.close())
 	}
 	kept := &keepResult{Sink: opts.events()}
@@ -162,6 +164,25 @@ type keepResult struct {
 func (k *keepResult) PointFinished(e events.PointFinished) error {
 	k.res = e.Result
 	return k.Sink.PointFinished(e)
+}
+
+// repetitionPlan is the order of a sweep's measurements and the run's start event with the
+// repetitions' part filled in (repeat, seed, order, rounds).
+func repetitionPlan(points []profiles.Point, opts Options) (events.RunStarted, []scheduled) {
+	var e events.RunStarted
+	if opts.Repeat <= 1 {
+		return e, schedule(len(points), 1, 0)
+	}
+	seed := newOrderSeed()
+	if opts.OrderSeed != nil {
+		seed = *opts.OrderSeed
+	}
+	order := schedule(len(points), opts.Repeat, seed)
+	e.Repeat, e.OrderSeed, e.Rounds = opts.Repeat, seed, rounds(order, points)
+	for _, m := range order {
+		e.Order = append(e.Order, points[m.point])
+	}
+	return e, order
 }
 
 // PointOverhead is the estimated setup and teardown time of a point or search trial (topic, group

@@ -42,6 +42,13 @@ type Index struct {
 	Start         time.Time    `json:"start"`
 	End           time.Time    `json:"end"` // zero while the run is in progress
 	Points        []IndexPoint `json:"points"`
+
+	// Repeat is how many times each point was to be measured (`repeat: N`, --repeat); 0 or 1:
+	// once, in level order. OrderSeed is the seed that shuffled each round's order (give it to
+	// --seed to run the same order again) and Rounds the order each round ran (nil: once).
+	Repeat    int          `json:"repeat,omitempty"`
+	OrderSeed *uint64      `json:"order_seed,omitempty"`
+	Rounds    []IndexRound `json:"rounds,omitempty"`
 }
 
 // IndexPoint is one point's entry in the index.
@@ -51,6 +58,10 @@ type IndexPoint struct {
 	Level  profiles.ReliabilityLevel `json:"level"`
 	Status Status                    `json:"status"`
 	File   string                    `json:"file"` // relative to the results folder, slash-separated; see PointFile
+	// Repetitions lists each measurement of a repeated point, in repetition order (nil: measured
+	// once, in File). File then names the first repetition's file and Status is the worst
+	// repetition's.
+	Repetitions []IndexRepetition `json:"repetitions,omitempty"`
 }
 
 // Run is a results folder read back: its index and each point's result, in level order.
@@ -61,11 +72,13 @@ type Run struct {
 }
 
 // RunPoint is one point of a Run. Result is nil when the point's file is missing or unreadable;
-// Err then says why, so a report can say "point X incomplete" instead of failing as a whole.
+// Err then says why, so a report can say "point X incomplete" instead of failing as a whole. A
+// repeated point has every repetition in Repetitions, and Result is the first that reads.
 type RunPoint struct {
-	Entry  IndexPoint
-	Result *Result
-	Err    error
+	Entry       IndexPoint
+	Result      *Result
+	Err         error
+	Repetitions []RunRepetition
 }
 
 // Results returns the results that could be read, in level order.
@@ -87,7 +100,11 @@ func PointFile(id string) string {
 }
 
 // PointLogFile is the path, relative to a results folder, of the point's interval histogram log.
+// A repetition's id (RepetitionID) names the repetition's log (RepetitionLogFile).
 func PointLogFile(id string) string {
+	if base, n, ok := SplitRepetitionID(id); ok {
+		return RepetitionLogFile(base, n)
+	}
 	return PointsDir + "/" + safeName(id) + ".hlog"
 }
 
@@ -116,7 +133,7 @@ func WriteResult(dir string, r *Result) error {
 		return errors.New("write result: nil result")
 	}
 	r.FormatVersion = FormatVersion
-	path := filepath.Join(dir, filepath.FromSlash(PointFile(r.Point.ID)))
+	path := filepath.Join(dir, filepath.FromSlash(resultFile(r)))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write result of point %q: %w", r.Point.ID, err)
 	}
@@ -197,28 +214,40 @@ func ReadRun(dir string) (*Run, error) {
 	run := &Run{Dir: dir, Index: *idx}
 	for _, e := range idx.Points {
 		rp := RunPoint{Entry: e}
+		if len(e.Repetitions) > 0 {
+			readRepetitions(dir, e, &rp)
+			run.Points = append(run.Points, rp)
+			continue
+		}
 		file := e.File
 		if file == "" {
 			file = PointFile(e.ID)
 		}
-		if !filepath.IsLocal(filepath.FromSlash(file)) {
-			rp.Err = &FileError{Path: filepath.Join(dir, IndexFile), Err: ErrDamaged,
-				Problem: fmt.Sprintf("point %q: file %q is outside the results folder", e.ID, file)}
-		} else if r, err := ReadResult(filepath.Join(dir, filepath.FromSlash(file))); err != nil {
-			var fe *FileError
-			if errors.As(err, &fe) {
-				fe.PointID = e.ID
-			}
-			rp.Err = err
-		} else {
-			rp.Result = r
-		}
+		rp.Result, rp.Err = readPointFile(dir, e.ID, file)
 		run.Points = append(run.Points, rp)
 	}
 	sort.SliceStable(run.Points, func(i, j int) bool {
 		return run.Points[i].Entry.Level.Rank < run.Points[j].Entry.Level.Rank
 	})
 	return run, nil
+}
+
+// readPointFile reads the result file of point id at file (relative to dir), refusing a file
+// outside the results folder.
+func readPointFile(dir, id, file string) (*Result, error) {
+	if !filepath.IsLocal(filepath.FromSlash(file)) {
+		return nil, &FileError{Path: filepath.Join(dir, IndexFile), Err: ErrDamaged,
+			Problem: fmt.Sprintf("point %q: file %q is outside the results folder", id, file)}
+	}
+	r, err := ReadResult(filepath.Join(dir, filepath.FromSlash(file)))
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			fe.PointID = id
+		}
+		return nil, err
+	}
+	return r, nil
 }
 
 // Damage lists every file of the run that the index lists but that cannot be used: point files
@@ -233,8 +262,16 @@ func (r *Run) Damage() []*FileError {
 	return out
 }
 
-// PointDamage is Damage for one point of the run.
+// PointDamage is Damage for one point of the run (for a repeated point, of every repetition).
 func (r *Run) PointDamage(p RunPoint) []*FileError {
+	if p.Repeated() {
+		return r.repetitionDamage(p)
+	}
+	return r.singleDamage(p, PointLogFile(p.Entry.ID))
+}
+
+// singleDamage is the damage of one result file (p.Entry.File) and its interval log (logFile).
+func (r *Run) singleDamage(p RunPoint, logFile string) []*FileError {
 	if p.Err != nil {
 		var fe *FileError
 		if !errors.As(p.Err, &fe) {
@@ -251,8 +288,8 @@ func (r *Run) PointDamage(p RunPoint) []*FileError {
 	for _, fe := range out {
 		fe.PointID = p.Entry.ID
 	}
-	if _, err := readPointLog(r.Dir, p.Entry.ID); err != nil {
-		out = append(out, &FileError{Path: filepath.Join(r.Dir, filepath.FromSlash(PointLogFile(p.Entry.ID))),
+	if _, err := readLogFile(r.Dir, logFile); err != nil {
+		out = append(out, &FileError{Path: filepath.Join(r.Dir, filepath.FromSlash(logFile)),
 			PointID: p.Entry.ID, Problem: "interval log does not read: " + err.Error(), Err: err})
 	}
 	return out

@@ -232,6 +232,9 @@ func OMBResult(workload string, r *Result, intervals []Interval) (*OMBTestResult
 	if label == "" {
 		label = r.Point.ID
 	}
+	if rep := r.Repetition; rep != nil {
+		label += fmt.Sprintf(" (repetition %d of %d)", rep.Number, rep.Of)
+	}
 	o := &OMBTestResult{
 		Workload:          workload,
 		Driver:            "Kafka " + label,
@@ -488,7 +491,7 @@ func microsInt(ms []float64) []int64 {
 // point has none), the publish delay without a send-delay histogram (results of an older kbench).
 func OMBNotes(run *Run) []string {
 	var out []string
-	for _, p := range run.Points {
+	for _, p := range exportUnits(run) {
 		if p.Result == nil || p.Result.Status == StatusFailed || len(run.PointDamage(p)) > 0 {
 			continue
 		}
@@ -511,7 +514,7 @@ func ombPoints(run *Run) ([]*OMBTestResult, []RunPoint, []*FileError) {
 	var out []*OMBTestResult
 	var used []RunPoint
 	var damaged []*FileError
-	for _, p := range run.Points {
+	for _, p := range exportUnits(run) {
 		if d := run.PointDamage(p); len(d) > 0 {
 			damaged = append(damaged, d...)
 			continue
@@ -528,7 +531,7 @@ func ombPoints(run *Run) ([]*OMBTestResult, []RunPoint, []*FileError) {
 				continue
 			}
 		}
-		damaged = append(damaged, &FileError{Path: filepath.Join(run.Dir, filepath.FromSlash(PointFile(p.Entry.ID))),
+		damaged = append(damaged, &FileError{Path: filepath.Join(run.Dir, filepath.FromSlash(p.Entry.File)),
 			PointID: p.Entry.ID, Problem: err.Error(), Err: err})
 	}
 	return out, used, damaged
@@ -553,10 +556,16 @@ func skippedError(damaged []*FileError) error {
 
 // readPointLog reads a point's interval log; a missing log gives no intervals and no error.
 func readPointLog(dir, id string) ([]Interval, error) {
+	return readLogFile(dir, PointLogFile(id))
+}
+
+// readLogFile reads the interval log at file (relative to dir); a missing log gives no
+// intervals and no error.
+func readLogFile(dir, file string) ([]Interval, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(PointLogFile(id))))
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(file)))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -595,6 +604,9 @@ func ExportOMBFiles(run *Run, outDir string) ([]string, error) {
 	var paths []string
 	for i, d := range docs {
 		name := safeName(run.Index.RunID + "-" + used[i].Entry.ID)
+		if id, n, ok := SplitRepetitionID(used[i].Entry.ID); ok {
+			name = safeName(run.Index.RunID+"-"+id) + repetitionMark + strconv.Itoa(n)
+		}
 		path := filepath.Join(outDir, name+".json")
 		if err := writeJSONAtomic(path, d); err != nil {
 			return paths, fmt.Errorf("export omb: %w", err)
@@ -602,4 +614,31 @@ func ExportOMBFiles(run *Run, outDir string) ([]string, error) {
 		paths = append(paths, path)
 	}
 	return paths, skippedError(damaged)
+}
+
+// exportUnits are what an export writes one document for: each point measured once, and each
+// repetition of a repeated point (OMB has no repetitions: every run of a workload is a test
+// result of its own), the latter under its repetition id (RepetitionID) so that its interval log
+// and its file name are its own.
+func exportUnits(run *Run) []RunPoint {
+	var out []RunPoint
+	for _, p := range run.Points {
+		if !p.Repeated() {
+			if p.Entry.File == "" {
+				p.Entry.File = PointFile(p.Entry.ID)
+			}
+			out = append(out, p)
+			continue
+		}
+		for _, rr := range p.Repetitions {
+			u := RunPoint{Entry: p.Entry, Result: rr.Result, Err: rr.Err}
+			u.Entry.ID, u.Entry.Repetitions = RepetitionID(p.Entry.ID, rr.Entry.Number), nil
+			u.Entry.File = rr.Entry.File
+			if u.Entry.File == "" {
+				u.Entry.File = RepetitionFile(p.Entry.ID, rr.Entry.Number)
+			}
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -28,7 +28,14 @@ import (
 // every record not yet read as lost), and Audit.VerificationRead says how far the read got.
 // Version 1 files are read with their lost count made unknown where their read had not
 // completed (see upgradeResult).
-const FormatVersion = 2
+//
+// Version 3: a point may have been measured several times (`repeat: N`): each repetition is a
+// Result of its own with Repetition set, in its own file (RepetitionFile), listed under its
+// point's index entry (IndexPoint.Repetitions); the index records the rounds' order and the seed
+// that shuffled it (Index.Repeat, Index.OrderSeed, Index.Rounds). A version 3 run without
+// repetitions is laid out exactly as version 2 was; version 1 and 2 files read unchanged (no
+// repetitions).
+const FormatVersion = 3
 
 // Status says whether a point's numbers can be trusted as a whole.
 type Status string
@@ -343,6 +350,10 @@ type Result struct {
 	// Search is the capacity search of a `rate: search` point: every trial and the confirmed
 	// sustainable rate (nil: a fixed-rate point). See SearchReport.
 	Search *SearchReport `json:"rate_search,omitempty"`
+
+	// Repetition says which measurement of its point this is when the point was measured more
+	// than once (`repeat: N`); nil: the point's only measurement.
+	Repetition *Repetition `json:"repetition,omitempty"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of

@@ -36,6 +36,9 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 		if label == "" {
 			label = r.Point.ID
 		}
+		if rep := r.Repetition; rep != nil {
+			label += fmt.Sprintf(" #%d/%d", rep.Number, rep.Of)
+		}
 		status := string(r.Status)
 		if v := r.Audit.VerificationRead; v != nil && !v.Complete {
 			status += fmt.Sprintf(" (verification read stopped at %.0f %%: lost unknown)", math.Floor(v.Percent()))

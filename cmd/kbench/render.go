@@ -34,6 +34,9 @@ func (p *screen) RunStarted(e events.RunStarted) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.points = e.Points
+	if len(e.Order) > 0 {
+		p.points = e.Order // the measurements in the order they run, each repetition once
+	}
 	return nil
 }
 
@@ -44,7 +47,7 @@ func (p *screen) PointStarted(e events.PointStarted) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "[%d/%d] %s: started\n", e.Index+1, e.Total, e.Point.Label)
+	fmt.Fprintf(p.w, "[%d/%d] %s%s: started\n", e.Index+1, e.Total, e.Point.Label, repetitionText(e.Repetition))
 }
 
 // Progress prints the progress line of the running point, with an ETA for the whole run.
@@ -58,7 +61,7 @@ func (p *screen) Progress(s events.Progress) {
 		}
 	}
 	line := fmt.Sprintf("[%d/%d] %s | %s/%s | %.0f msg/s | p99 %.2f ms | errors %d | lag %d | ETA %s",
-		s.Index+1, s.Total, s.Point.Label, s.Elapsed.Round(time.Second), s.Duration,
+		s.Index+1, s.Total, s.Point.Label+repetitionText(s.Repetition), s.Elapsed.Round(time.Second), s.Duration,
 		s.AckedPerSecond, s.ProduceP99Ms, s.Errors, s.Lag, eta.Round(time.Second))
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
@@ -78,7 +81,11 @@ func (p *screen) PointFinished(e events.PointFinished) error {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	msg := fmt.Sprintf("[%d/%d] %s: %s", e.Index+1, e.Total, res.Point.Label, res.Status)
+	label := res.Point.Label
+	if r := res.Repetition; r != nil {
+		label += repetitionText(r.Number)
+	}
+	msg := fmt.Sprintf("[%d/%d] %s: %s", e.Index+1, e.Total, label, res.Status)
 	if c := res.ClientSummary(); c != "" {
 		msg += " (" + c + ")"
 	}
@@ -115,4 +122,12 @@ func (p *screen) RunFinished(e events.RunFinished) error {
 		return err
 	}
 	return stats.WriteSearchSummary(p.w, e.Results)
+}
+
+// repetitionText is " (repetition n)" after a repeated point's label; "" for a point measured once.
+func repetitionText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (repetition %d)", n)
 }

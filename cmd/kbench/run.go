@@ -22,7 +22,7 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "measure one point given by flags (a quick check); writes the same result files as sweep",
 		ArgsUsage: " ",
-		Flags: append(append(targetFlags(), faultFlags()...),
+		Flags: append(append(append(targetFlags(), faultFlags()...), repeatFlags()...),
 			&cli.StringFlag{Name: "client", Usage: "client library of the producers and live consumers: librdkafka or franz-go (the profile key client)", DefaultText: string(profiles.DefaultClient)},
 			&cli.StringFlag{Name: "consumer-client", Usage: "client library of every consumer and of the verification read: librdkafka or franz-go (the profile key consumer.client)", DefaultText: "the --client for live consumers, " + string(profiles.DefaultReaderClient) + " for the backlog and verification reads"},
 			&cli.StringFlag{Name: "acks", Value: "all", Usage: "producer acks: 0, 1 or all"},
@@ -56,6 +56,10 @@ func runCommand() *cli.Command {
 			if c.String("out") == "" { // before a local cluster is started for nothing
 				return withCode(exitBadInput, fmt.Errorf("--out DIR is required"))
 			}
+			var repeat runner.Options
+			if err := applyRepeatFlags(c, &repeat, 0); err != nil {
+				return err
+			}
 			// The --fault flags too are checked against the point before any cluster is touched
 			// (the local one would otherwise be started first).
 			faults, _, err := faultPlan(c, nil, nil)
@@ -78,6 +82,7 @@ func runCommand() *cli.Command {
 			return runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile = "run"
 				opts.DrainTimeout = c.Duration("drain-timeout")
+				opts.Repeat, opts.OrderSeed = repeat.Repeat, repeat.OrderSeed
 				if err := applyFaultFlags(c, &opts, nil, nil); err != nil {
 					return err
 				}

@@ -40,7 +40,7 @@ func sweepCommand() *cli.Command {
 		Name:      "sweep",
 		Usage:     "run every point of a profile, least durable first, and write one result file per point",
 		ArgsUsage: " ",
-		Flags: append(append(targetFlags(), faultFlags()...),
+		Flags: append(append(append(targetFlags(), faultFlags()...), repeatFlags()...),
 			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "shipped profile `NAME` or profile FILE", Required: true},
 			&cli.BoolFlag{Name: "plan", Usage: "print the points and where each setting goes, touch nothing"},
 			&cli.BoolFlag{Name: "fail-fast", Usage: "stop at the first failed point"},
@@ -82,12 +82,17 @@ func sweepCommand() *cli.Command {
 			if c.String("out") == "" {
 				return withCode(exitBadInput, errors.New("--out DIR is required (or --plan)"))
 			}
+			var repeat runner.Options
+			if err := applyRepeatFlags(c, &repeat, prof.Repeat); err != nil {
+				return err
+			}
 			if err := claimOutDir(c.String("out"), c.Bool("force")); err != nil {
 				return err // before any cluster is touched, and no charts: the folder is not this run's
 			}
 			err = runWithCluster(c, func(ctx context.Context, opts runner.Options) error {
 				opts.Profile, opts.ProfileYAML = prof.Name, string(prof.Source)
 				opts.FailFast = c.Bool("fail-fast")
+				opts.Repeat, opts.OrderSeed = repeat.Repeat, repeat.OrderSeed
 				if err := applyFaultFlags(c, &opts, prof.Faults, prof.FaultCommands); err != nil {
 					return err
 				}

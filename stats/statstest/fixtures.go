@@ -25,6 +25,10 @@ type Run struct {
 	Producers, Consumers        int
 	Shape                       Shape
 	Points                      []Point
+	// Repeat measures every point this many times (0, 1: once), each repetition's rate and
+	// latencies scaled by 1 + RepeatCV x a standard normal draw (seeded by point and repetition).
+	Repeat   int
+	RepeatCV float64
 }
 
 // Shape is how a run's per-second numbers are drawn.
@@ -84,6 +88,9 @@ func lognormal(rng *rand.Rand, m, p99 float64) time.Duration {
 // Write writes the whole run (index, result files, interval logs) into dir.
 func (run Run) Write(dir string) error {
 	idx := &stats.Index{RunID: run.RunID, Profile: run.Profile, ProfileYAML: run.ProfileYAML, Environment: run.Environment, Start: run.Start}
+	if run.Repeat > 1 {
+		return run.writeRepeated(dir, idx)
+	}
 	at := run.Start
 	for i, f := range run.Points {
 		r, err := run.result(dir, i, f, at)
@@ -281,4 +288,47 @@ func (run Run) summarise(r *stats.Result, f Point, h histograms, seconds int, se
 // CompleteRead is a verification read that reached every high watermark after reading n records.
 func CompleteRead(n int64) *stats.VerificationRead {
 	return &stats.VerificationRead{Complete: true, Attempts: 1, RecordsRead: n, OffsetsRead: n, OffsetsToRead: n}
+}
+
+// writeRepeated writes a run whose points were each measured run.Repeat times, in rounds of a
+// fixed order (the points reversed in every other round), with the seed recorded as 1.
+func (run Run) writeRepeated(dir string, idx *stats.Index) error {
+	seed := uint64(1)
+	idx.Repeat, idx.OrderSeed = run.Repeat, &seed
+	at := run.Start
+	for i, f := range run.Points {
+		idx.Points = append(idx.Points, stats.IndexPoint{ID: f.ID, Label: f.Label, Level: profiles.ReliabilityLevel{Rank: i + 1, Name: f.Level}, Status: stats.StatusOK})
+	}
+	for round := 1; round <= run.Repeat; round++ {
+		ir := stats.IndexRound{Round: round}
+		for k := range run.Points {
+			i := k
+			if round%2 == 0 {
+				i = len(run.Points) - 1 - k
+			}
+			f := run.Points[i]
+			ir.Points = append(ir.Points, f.ID)
+			rng := rand.New(rand.NewPCG(uint64(i+1)<<32|uint64(round), run.Shape.Seed^0x9e3779b97f4a7c15))
+			scale := 1 + run.RepeatCV*rng.NormFloat64()
+			g := f
+			g.ID = stats.RepetitionID(f.ID, round)
+			g.MBps, g.P50, g.P99 = f.MBps*scale, f.P50/scale, f.P99/scale
+			r, err := run.result(dir, i, g, at)
+			if err != nil {
+				return err
+			}
+			r.Point.ID = f.ID
+			r.Repetition = &stats.Repetition{Number: round, Of: run.Repeat, Round: round, PositionInRound: k + 1}
+			if err := stats.WriteResult(dir, r); err != nil {
+				return err
+			}
+			e := &idx.Points[i]
+			e.Repetitions = append(e.Repetitions, stats.IndexRepetition{Number: round, Round: round, Status: r.Status, File: stats.ResultFile(r)})
+			e.File = e.Repetitions[0].File
+			at = r.End.Add(10 * time.Second)
+		}
+		idx.Rounds = append(idx.Rounds, ir)
+	}
+	idx.End = at
+	return stats.WriteIndex(dir, idx)
 }

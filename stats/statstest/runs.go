@@ -219,3 +219,48 @@ func FaultLadder(partial bool) Run {
 	return Run{Profile: "durability-ladder", ProfileYAML: faultYAML, RunID: runID, Start: start, Environment: faultEnvironment,
 		MessageBytes: 1024, Rate: 10000, Producers: 2, Consumers: 2, Shape: faultShape, Points: ps}
 }
+
+const repeatedYAML = `name: ladder-repeated
+description: four levels, three repetitions each
+repeat: 3
+workload:
+  message.size: 1024
+  partitions: 6
+  replication.factor: 3
+  producers: 1
+  consumers: 1
+  rate: max
+  duration: 30s
+  warmup: 5s
+sweep:
+  points:
+    - {level: "acks=1", acks: 1}
+    - {level: "acks=all", acks: all}
+    - {level: "acks=all + idempotence", acks: all, enable.idempotence: true}
+    - {level: "+ flush.messages=1", acks: all, enable.idempotence: true, min.insync.replicas: 2, unclean.leader.election.enable: false, flush.messages: 1}
+`
+
+// RepeatedLadder is a four-level ladder measured three times per level with 5 % noise between
+// repetitions: acks=all and acks=all + idempotence differ by 2 % (inside the noise, so not
+// distinguishable), acks=1 and forced flushing by far more.
+func RepeatedLadder() Run {
+	all := profiles.AcksAll
+	idem := profiles.Settings{Acks: &all, Idempotence: ptr(true)}
+	flush := idem
+	flush.MinInsyncReplicas, flush.UncleanLeaderElection, flush.FlushMessages = ptr(2), ptr(false), ptr(int64(1))
+	ps := []Point{
+		{ID: "acks-1", Label: "acks=1", Level: "acks=1", Settings: profiles.Settings{Acks: ptr(profiles.AcksLeader)},
+			MBps: 141.2, P50: 1.7, P99: 5.1, E2EExtra: 1.1},
+		{ID: "acks-all", Label: "acks=all", Level: "acks=all", Settings: profiles.Settings{Acks: &all},
+			MBps: 97.3, P50: 3.9, P99: 9.4, E2EExtra: 1.2},
+		{ID: "acks-all_idem", Label: "acks=all idem", Level: "acks=all + idempotence", Settings: idem,
+			MBps: 95.1, P50: 4.0, P99: 9.6, E2EExtra: 1.2},
+		{ID: "acks-all_idem_isr-2_unclean-off_flush-1", Label: "acks=all idem isr=2 unclean=off flush=1",
+			Level: "+ flush.messages=1", Settings: flush, MBps: 17.6, P50: 21.5, P99: 63, E2EExtra: 2.5},
+	}
+	shape := sweepShape("ladder-repeated")
+	shape.SamplesPerSecond, shape.SendDelay = 100, true
+	return Run{Profile: "ladder-repeated", ProfileYAML: repeatedYAML, RunID: "20260303-080000",
+		Start: time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC), Environment: sweepEnvironment,
+		MessageBytes: 1024, Producers: 1, Consumers: 1, Shape: shape, Points: ps, Repeat: 3, RepeatCV: 0.05}
+}

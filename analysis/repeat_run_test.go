@@ -1,0 +1,123 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kbench/kbench/stats"
+	"github.com/kbench/kbench/stats/statstest"
+)
+
+// repeatedRun writes and reads the repeated ladder fixture, changed by edit.
+func repeatedRun(t *testing.T, edit func(*statstest.Run)) *stats.Run {
+	t.Helper()
+	r := statstest.RepeatedLadder()
+	if edit != nil {
+		edit(&r)
+	}
+	dir := t.TempDir()
+	if err := r.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestRepeatedPoints: a repeated point is drawn from the medians of its repetitions, with each
+// figure's interval, and its audit adds up every repetition's.
+func TestRepeatedPoints(t *testing.T) {
+	run := repeatedRun(t, nil)
+	ps := Points(run)
+	if len(ps) != 4 {
+		t.Fatalf("%d points", len(ps))
+	}
+	p := ps[0]
+	reps := run.Points[0].RepetitionResults()
+	var vals []float64
+	var sent int64
+	for _, r := range reps {
+		vals = append(vals, r.Metrics.Acked.RecordsPerSecond)
+		sent += r.Audit.Sent
+	}
+	want := EstimateOf(vals, 0)
+	got, ok := p.Figure("acked_per_second")
+	if !p.Repeated() || !ok || got.Median != want.Median || got.Lo != want.Lo || p.Result.Metrics.Acked.RecordsPerSecond != want.Median {
+		t.Errorf("acks=1: figure %+v ok %v, result %v; want median %v", got, ok, p.Result.Metrics.Acked.RecordsPerSecond, want.Median)
+	}
+	if p.Result.Audit.Sent != sent || !p.Result.Audit.NoneLost() {
+		t.Errorf("audit sent %d, want the sum %d", p.Result.Audit.Sent, sent)
+	}
+}
+
+// TestRepeatedLossIsALoss: a loss in one repetition makes the point's (and so its level's)
+// record unclean, and an unknown loss in one repetition makes the figure unknown, never 0.
+func TestRepeatedLossIsALoss(t *testing.T) {
+	run := repeatedRun(t, nil)
+	lost := int64(3)
+	run.Points[1].Repetitions[2].Result.Audit.Lost = &lost
+	run.Points[2].Repetitions[0].Result.Audit.Lost = nil
+	ps := Points(run)
+	if n, ok := ps[1].Result.Audit.LostCount(); !ok || n != 3 {
+		t.Errorf("acks=all lost %d known %v, want 3", n, ok)
+	}
+	if e, _ := ps[2].Figure("lost"); e.Known() || FormatEstimate(e, FormatCount) != "unknown in 1 of 3 repetitions" {
+		t.Errorf("idempotence lost figure %+v: %q", e, FormatEstimate(e, FormatCount))
+	}
+	if _, ok := ps[2].Result.Audit.LostCount(); ok {
+		t.Error("a repetition's unknown loss became a known total")
+	}
+}
+
+// TestRecommendNotDistinguishable: levels whose intervals overlap are not ranked: the cost
+// sentence and the cost table say "not distinguishable" instead of a percentage of noise.
+func TestRecommendNotDistinguishable(t *testing.T) {
+	run := repeatedRun(t, func(r *statstest.Run) {
+		r.Points[1].MBps, r.Points[1].P99 = r.Points[0].MBps*0.98, r.Points[0].P99*1.02 // acks=all 2 % from acks=1
+	})
+	rec := Recommend(Drawn(Points(run)), Faults{})
+	text := strings.Join(rec.Lines, "\n")
+	for _, want := range []string{
+		"acks=all has a throughput not distinguishable (",
+		"MB/s, 95 % intervals overlap) and a p99 not distinguishable (",
+		"Each level was measured 3 times",
+		"+ flush.messages=1 costs", // a real difference is still stated
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("recommendation lacks %q:\n%s", want, text)
+		}
+	}
+	if row := rec.CostRows[1]; !strings.Contains(row[3], NotDistinguishable) || !strings.Contains(row[2], "[") {
+		t.Errorf("cost row %q: want an interval and not distinguishable", row)
+	}
+}
+
+// TestCompareRepetitions: two repeated runs of the same points are compared by their intervals:
+// the same run drawn again (other noise) is not a regression; a run 20 % slower at one point is,
+// at N=5 and 5 % noise per repetition (TestRealDifferenceDetected: about 93 % of such runs).
+func TestCompareRepetitions(t *testing.T) {
+	a := repeatedRun(t, func(r *statstest.Run) { r.Repeat = 5 })
+	same := repeatedRun(t, func(r *statstest.Run) {
+		r.Repeat, r.Shape.Seed, r.RunID, r.Start = 5, 99, "20260303-090000", r.Start.Add(time.Hour)
+	})
+	c := Compare(a, same)
+	if c.Regressions != 0 {
+		t.Errorf("a second draw of the same run: %d regressions", c.Regressions)
+	}
+	for _, p := range c.Points {
+		if p.RepetitionsA != 5 || p.RepetitionsB != 5 || p.Throughput.Significant {
+			t.Errorf("point %s: repetitions %d/%d, throughput %+v", p.ID, p.RepetitionsA, p.RepetitionsB, p.Throughput)
+		}
+	}
+	slow := repeatedRun(t, func(r *statstest.Run) {
+		r.Repeat, r.Shape.Seed, r.RunID = 5, 99, "20260303-100000"
+		r.Points[1].MBps *= 0.8
+	})
+	c = Compare(a, slow)
+	if c.Regressions != 1 || !c.Points[1].Throughput.Worse {
+		t.Errorf("20 %% slower acks=all: %d regressions, throughput %+v", c.Regressions, c.Points[1].Throughput)
+	}
+}
