@@ -30,6 +30,17 @@ const (
 	CommitAfterProcessing CommitMode = "after-processing" // commit after each processed batch: at-least-once
 )
 
+// IsolationLevel is a consumer's isolation.level: whether it sees records of transactions that
+// are still open or were aborted (read_uncommitted) or only committed ones, waiting for the last
+// stable offset (read_committed).
+type IsolationLevel string
+
+// The isolation levels.
+const (
+	ReadCommitted   IsolationLevel = "read_committed"
+	ReadUncommitted IsolationLevel = "read_uncommitted"
+)
+
 // Duration is a time.Duration that reads "30s" or "1m" from YAML and writes the same back.
 type Duration time.Duration
 
@@ -99,6 +110,17 @@ type Settings struct {
 	BrokerFlushIntervalMs          *int64      `json:"broker_log_flush_interval_ms,omitempty"`           // log.flush.interval.ms (dynamic, cluster-wide)
 	BrokerFlushSchedulerIntervalMs *int64      `json:"broker_log_flush_scheduler_interval_ms,omitempty"` // log.flush.scheduler.interval.ms (static: broker restart)
 	CommitMode                     *CommitMode `json:"consumer_commit_mode,omitempty"`
+
+	// Transactions (issue 19). Transactional gives each producer instance a transactional.id
+	// derived from the run id; it groups its records into transactions of TransactionRecords
+	// records and/or TransactionMs milliseconds, whichever ends first, and aborts the share
+	// TransactionAbortRatio of them on purpose (decided by transaction number, so the audit knows
+	// which). IsolationLevel is the measuring consumers'.
+	Transactional         *bool           `json:"transactional,omitempty"`
+	TransactionRecords    *int            `json:"transaction_records,omitempty"`
+	TransactionMs         *int            `json:"transaction_ms,omitempty"`
+	IsolationLevel        *IsolationLevel `json:"consumer_isolation_level,omitempty"`
+	TransactionAbortRatio *float64        `json:"transaction_abort_ratio,omitempty"`
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of
