@@ -14,12 +14,12 @@ const valueDefault = "default"
 type valueKind int
 
 const (
-	kindInt    valueKind = iota // a whole number, in the key's unit
-	kindBool                    // true or false
-	kindAcks                    // 0, 1 or all
-	kindCommit                  // auto or after-processing
-	kindIsolation               // read_committed or read_uncommitted
-	kindRatio                   // a share from 0 to 1
+	kindInt       valueKind = iota // a whole number, in the key's unit
+	kindBool                       // true or false
+	kindAcks                       // 0, 1 or all
+	kindCommit                     // auto or after-processing
+	kindIsolation                  // read_committed or read_uncommitted
+	kindRatio                      // a share from 0 to 1
 )
 
 // settingKey describes one sweepable setting: what the registry exports about it (Setting),
