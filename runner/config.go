@@ -89,7 +89,11 @@ func consumerConfig(conn connection, p profiles.Point, group, clientID string) m
 
 // verifyConsumerConfig is the verification reader's configuration (see safety.Conn.ReaderConfig).
 func verifyConsumerConfig(conn connection, clientID string) map[string]string {
-	return conn.safe().ReaderConfig(clientID)
+	m := conn.safe().ReaderConfig(clientID)
+	if conn.verifyIsolation != "" {
+		m["isolation.level"] = conn.verifyIsolation
+	}
+	return m
 }
 
 // adminConfig is the configuration of the runner's AdminClient.
@@ -103,6 +107,9 @@ type connection struct {
 	// consumerReset overrides the measuring consumers' auto.offset.reset ("": earliest): latest
 	// on an existing topic, whose older records are not this run's.
 	consumerReset string
+	// verifyIsolation overrides the verification read's isolation.level ("": read_uncommitted,
+	// every record written): read_committed for a transactional point.
+	verifyIsolation string
 }
 
 // plainConnection is a connection without security settings (the local cluster without auth).

@@ -226,11 +226,22 @@ func (m *measurement) setup() error {
 			return err
 		}
 	}
-	m.res.Effective.ProducerConfig = profiles.Redact(producerConfig(m.s.conn, m.p, "kbench-producer"))
+	pcfg := producerConfig(m.s.conn, m.p, "kbench-producer")
+	if m.p.Transactional() {
+		pcfg["transactional.id"] = transactionalID(m.s.runID, m.p.ID, 0)
+		m.note("transactional.id per producer instance: %s to -%d; a record is acknowledged when its transaction commits", pcfg["transactional.id"], max(1, m.p.Workload.Producers)-1)
+	}
+	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
 	if m.p.Workload.Rate == 0 {
 		m.note("max rate (closed loop) with up to %d records in flight per producer: produce latency here is mostly time queued in the client (in flight / throughput, Little's law); measure latency at a target rate", m.maxIn)
 	}
-	return m.newProducers()
+	if err := m.newProducers(); err != nil {
+		return err
+	}
+	if m.p.Transactional() {
+		return m.initTransactions()
+	}
+	return nil
 }
 
 // newProducers creates the point's producer instances (not yet sending).
@@ -239,6 +250,9 @@ func (m *measurement) newProducers() error {
 	nprod := max(1, w.Producers)
 	for i := 0; i < nprod; i++ {
 		cfg := producerConfig(m.s.conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
+		if m.p.Transactional() {
+			cfg["transactional.id"] = transactionalID(m.s.runID, m.p.ID, i)
+		}
 		pr, err := clientDriver.NewProducer(cfg)
 		if err != nil {
 			return fmt.Errorf("create producer (config %s): %w", formatConfig(profiles.Redact(cfg)), err)
@@ -251,6 +265,12 @@ func (m *measurement) newProducers() error {
 			failedByName: map[string]int64{}, done: make(chan struct{}),
 		}
 		m.producers = append(m.producers, pw)
+		if m.p.Transactional() {
+			if pw.txn, err = newTxnState(pr, newTxnSettings(m.p.Settings)); err != nil {
+				return errTxnUnsupported(err)
+			}
+			pw.ledger.Transactional()
+		}
 		if w.Rate > 0 {
 			pw.sendDelay = stats.NewHistogram() // closed loop schedules nothing: no delay to record
 			if pw.pacer, err = NewPacer(w.Rate, nprod, i, 0); err != nil {
@@ -410,6 +430,9 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 		pw.win = newWindow(kindProduce, m.clock, m.col)
 		pw.delayWin = newWindow(kindSendDelay, m.clock, m.col)
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
+		if pw.txn != nil {
+			pw.txn.win = newWindow(kindProduce, m.clock, m.col)
+		}
 	}
 	for _, c := range m.consumers {
 		c.clock = m.clock
@@ -654,6 +677,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 			m.note("histogram %s not saved: %v", name, err)
 		}
 	}
+	m.fillTxnMetrics()
 	if b := m.backlog; b != nil {
 		mt.Backlog = b
 		mt.Consumed = throughput(b.Records, b.Bytes, math.Max(b.ReadSeconds, 1e-9))
@@ -737,8 +761,12 @@ func (m *measurement) audit(ctx context.Context) error {
 	if m.lease != nil && m.lease.existing {
 		from, own = m.lease.start, func(id uint32) bool { return id-m.idBase < uint32(len(m.producers)) }
 	}
+	conn := m.s.conn
+	if m.p.Transactional() {
+		conn.verifyIsolation = string(profiles.ReadCommitted) // aborted records must not be seen
+	}
 	cpu0 := processCPU()
-	read, timedOut, err := verifyRead(ctx, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
+	read, timedOut, err := verifyRead(ctx, conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
 	readCPU := processCPU() - cpu0
 	ledgers := m.finishedLedgers()
 	a := audit.ReconcileRead(ledgers, v, read)
