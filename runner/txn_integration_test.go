@@ -53,7 +53,7 @@ func lastLines(s string, n int) string {
 // so not seeing them is the isolation at work, not an empty log). The commit figures are there.
 func TestIntegrationTransactionsCommittedOnly(t *testing.T) {
 	cl := localForTest(t)
-	p := txnPoint("txn-visibility", 2000, 3*time.Second, 1, 50, 0.3, profiles.ReadCommitted)
+	p := txnPoint("txn-visibility", 1000, 3*time.Second, 1, 100, 0.3, profiles.ReadCommitted)
 	p.Workload.Partitions, p.Workload.ReplicationFactor = 3, 3
 	var committed, uncommitted int64
 	testHookBeforeDelete = func(topic string, _ int) {
