@@ -78,7 +78,7 @@ type txnState struct {
 	sched      []int64
 	sent       []int64
 	sizes      []int32
-	measuredIn int // records of the open transaction in the measured phase
+	measuredIn int   // records of the open transaction in the measured phase
 	dead       error // the producer cannot go on (fatal, fenced): why
 
 	commit       *stats.Histogram // commit call latency, transactions ending in the measured phase
