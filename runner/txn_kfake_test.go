@@ -95,7 +95,7 @@ func TestTxnPerRecordAllocatesNothing(t *testing.T) {
 		if st.due(now) {
 			st.sched, st.sent, st.sizes = st.sched[:0], st.sent[:0], st.sizes[:0] // what begin does
 		}
-		st.add(seq, now, now, 100, true)
+		st.add(seq, now, now, 100)
 		seq++
 	})
 	if allocs != 0 {
@@ -113,7 +113,7 @@ func BenchmarkTxnPerRecord(b *testing.B) {
 		if st.due(now) {
 			st.sched, st.sent, st.sizes = st.sched[:0], st.sent[:0], st.sizes[:0]
 		}
-		st.add(uint64(i), now, now, 100, true)
+		st.add(uint64(i), now, now, 100)
 	}
 }
 
