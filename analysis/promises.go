@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/kbench/kbench/stats"
 )
@@ -13,7 +14,10 @@ import (
 //
 //   - enable.idempotence=true promises no duplicates and no reordering within a partition;
 //   - acks=all with min.insync.replicas >= 2, replication factor >= 3 and unclean leader
-//     election off promises that no acknowledged record is lost to the failure of one broker.
+//     election off promises that no acknowledged record is lost to the failure of one broker;
+//   - transactions promise that a read_committed reader sees every record of a committed
+//     transaction exactly once and no record of an aborted one (a committed record missing is
+//     judged as loss above, or as broken on its own when no fault ran).
 //
 // Anything weaker promises nothing about loss, so its losses are measurements, not violations.
 
@@ -35,6 +39,22 @@ func BrokenPromises(r *stats.Result) []string {
 	}
 	if lost, known := a.LostCount(); known && lost > 0 && promisesNoLoss(r) {
 		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", r.Point.Label, lost))
+	}
+	return append(out, brokenTxnPromises(r)...)
+}
+
+// brokenTxnPromises are the transactional promises a point's audit shows broken.
+func brokenTxnPromises(r *stats.Result) []string {
+	t := r.Audit.Transactions
+	if t == nil {
+		return nil
+	}
+	var out []string
+	if t.AbortedVisible > 0 {
+		out = append(out, fmt.Sprintf("%s: %d records of aborted transactions visible to a %s read (%s)", r.Point.Label, t.AbortedVisible, t.ReadIsolation, strings.Join(t.AbortedVisibleExamples, ", ")))
+	}
+	if lost, known := r.Audit.LostCount(); known && lost > 0 && !promisesNoLoss(r) && r.Faults == nil {
+		out = append(out, fmt.Sprintf("%s: %d records of committed transactions not visible to a %s read, with no fault injected", r.Point.Label, lost, t.ReadIsolation))
 	}
 	return out
 }

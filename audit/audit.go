@@ -66,6 +66,9 @@ type Ledger struct {
 	failed        seqSet // definitely not written
 	indeterminate seqSet // may or may not have been written
 	failures      map[int]failureCount
+
+	// Producing side, transactional producers only (nil otherwise): how each transaction ended.
+	txn *txnLedger
 }
 
 type failureCount struct {
@@ -133,6 +136,9 @@ type Verifier struct {
 	duplicates int64
 	outOfOrder int64
 	observed   int64
+	// dups holds the identities seen more than once, per producer (created on the first
+	// duplicate: normally never), so a transactional audit can say which records were read twice.
+	dups map[uint32]*roaring64.Bitmap
 }
 
 // lastSeq is the last first-seen sequence of one producer in one partition.
@@ -174,12 +180,26 @@ func (v *Verifier) Observe(partition int32, producer uint32, seq uint64) {
 	}
 	if !v.lastSet.add(seq) {
 		v.duplicates++
+		v.dup(producer).Add(seq)
 		return
 	}
 	if v.lastPos.ok && seq < v.lastPos.seq {
 		v.outOfOrder++
 	}
 	v.lastPos.seq, v.lastPos.ok = seq, true
+}
+
+// dup is the set of producer's identities seen more than once.
+func (v *Verifier) dup(producer uint32) *roaring64.Bitmap {
+	if v.dups == nil {
+		v.dups = map[uint32]*roaring64.Bitmap{}
+	}
+	d := v.dups[producer]
+	if d == nil {
+		d = roaring64.New()
+		v.dups[producer] = d
+	}
+	return d
 }
 
 // Observed is the number of records observed, duplicates included.
@@ -201,9 +221,15 @@ func (v *Verifier) Merge(o *Verifier) {
 			v.seen[p] = &c
 			continue
 		}
-		v.duplicates += int64(s.bm.AndCardinality(os.bm))
+		if both := roaring64.And(s.bm, os.bm); !both.IsEmpty() {
+			v.duplicates += int64(both.GetCardinality())
+			v.dup(p).Or(both)
+		}
 		s.bm.Or(os.bm)
 		s.optimize()
+	}
+	for p, d := range o.dups {
+		v.dup(p).Or(d)
 	}
 	for k, os := range o.last {
 		if !os.ok {
@@ -257,30 +283,21 @@ func reconcile(ledgers []*Ledger, v *Verifier) (a stats.Audit, ackedNotRead int6
 			continue
 		}
 		byProducer[l.producer] = l
-		l.sent.optimize()
-		l.acked.optimize()
-		l.failed.optimize()
-		l.indeterminate.optimize()
-
-		a.Sent += int64(l.sent.bm.GetCardinality())
-		a.Acked += int64(l.acked.bm.GetCardinality())
-		// A record with an ack is acked whatever else was reported for it; a definite failure
-		// outranks an indeterminate one.
-		failed := roaring64.AndNot(l.failed.bm, l.acked.bm)
-		a.Failed += int64(failed.GetCardinality())
-		indet := roaring64.AndNot(l.indeterminate.bm, l.acked.bm)
-		indet.AndNot(l.failed.bm)
-		a.Indeterminate += int64(indet.GetCardinality())
+		lv := l.view()
+		a.Sent += int64(lv.sent.GetCardinality())
+		a.Acked += int64(lv.acked.GetCardinality())
+		a.Failed += int64(lv.failed.GetCardinality())
+		a.Indeterminate += int64(lv.indet.GetCardinality())
 
 		seen := v.seen[l.producer]
 		if seen == nil {
-			ackedNotRead += int64(l.acked.bm.GetCardinality())
+			ackedNotRead += int64(lv.acked.GetCardinality())
 			continue
 		}
 		seen.optimize()
-		ackedNotRead += int64(l.acked.bm.GetCardinality() - l.acked.bm.AndCardinality(seen.bm))
-		consumedSent := roaring64.And(seen.bm, l.sent.bm)
-		a.UnackedConsumed += int64(consumedSent.GetCardinality() - consumedSent.AndCardinality(l.acked.bm))
+		ackedNotRead += int64(lv.acked.GetCardinality() - lv.acked.AndCardinality(seen.bm))
+		consumedSent := roaring64.And(seen.bm, lv.sent)
+		a.UnackedConsumed += int64(consumedSent.GetCardinality() - consumedSent.AndCardinality(lv.acked))
 		a.ConsumedNotSent += int64(seen.bm.GetCardinality() - consumedSent.GetCardinality())
 	}
 	for p, seen := range v.seen {

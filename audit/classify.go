@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"github.com/RoaringBitmap/roaring/v2/roaring64"
-
 	"github.com/kbench/kbench/stats"
 )
 
@@ -21,11 +19,9 @@ func classifyConsumed(ledgers []*Ledger, v *Verifier) (failedConsumed, indetermi
 		if seen == nil {
 			continue
 		}
-		failed := roaring64.AndNot(l.failed.bm, l.acked.bm)
-		failedConsumed += int64(failed.AndCardinality(seen.bm))
-		indet := roaring64.AndNot(l.indeterminate.bm, l.acked.bm)
-		indet.AndNot(l.failed.bm)
-		indeterminateConsumed += int64(indet.AndCardinality(seen.bm))
+		lv := l.view()
+		failedConsumed += int64(lv.failed.AndCardinality(seen.bm))
+		indeterminateConsumed += int64(lv.indet.AndCardinality(seen.bm))
 	}
 	return failedConsumed, indeterminateConsumed
 }

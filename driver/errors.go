@@ -83,6 +83,7 @@ type Error struct {
 	failed    bool // definitely not written
 	retriable bool
 	fatal     bool
+	txnAbort  bool // the transaction must be aborted (see TransactionalProducer)
 }
 
 // Class says what an Error means for an operation's outcome.
@@ -125,6 +126,16 @@ func (e Error) IsRetriable() bool { return e.retriable }
 
 // IsFatal says whether the client is unusable.
 func (e Error) IsFatal() bool { return e.fatal }
+
+// TxnRequiresAbort says whether the current transaction must be aborted (an abortable error of
+// a transactional producer: a record of it failed, a commit could not complete).
+func (e Error) TxnRequiresAbort() bool { return e.txnAbort }
+
+// WithTxnRequiresAbort returns e marked as requiring the transaction's abort.
+func (e Error) WithTxnRequiresAbort() Error {
+	e.txnAbort = true
+	return e
+}
 
 // QueueFull is what Producer.Produce returns when the client's queue is full: a sentinel, so
 // back-pressure costs no allocation. Compare with errors.Is or ==.

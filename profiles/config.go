@@ -64,7 +64,16 @@ func (p Point) ConsumerConfig() map[string]string {
 	if c := p.Settings.CommitMode; c != nil {
 		m["enable.auto.commit"] = strconv.FormatBool(*c == CommitAuto)
 	}
+	if l := p.Settings.IsolationLevel; l != nil {
+		m["isolation.level"] = string(*l)
+	}
 	return m
+}
+
+// Transactional says whether the point's producers run transactions (the runner then gives each
+// producer instance its transactional.id; librdkafka turns idempotence on with it).
+func (p Point) Transactional() bool {
+	return p.Settings.Transactional != nil && *p.Settings.Transactional
 }
 
 // TopicConfig returns the topic-level configs for this point's fresh topic: the swept topic
@@ -122,4 +131,29 @@ func (p Point) BrokerStaticConfig() map[string]string {
 		m["log.flush.scheduler.interval.ms"] = strconv.FormatInt(*v, 10)
 	}
 	return m
+}
+
+// TransactionPlan describes the point's transactions for the plan ("" when it runs none).
+func (p Point) TransactionPlan() string {
+	if !p.Transactional() {
+		return ""
+	}
+	s := p.Settings
+	out := "transactional.id per producer instance (kbench-<run>-<point>-txn-<n>); a transaction ends after"
+	if s.TransactionRecords != nil {
+		out += " " + strconv.Itoa(*s.TransactionRecords) + " record"
+		if *s.TransactionRecords != 1 {
+			out += "s"
+		}
+		if s.TransactionMs != nil {
+			out += " or"
+		}
+	}
+	if s.TransactionMs != nil {
+		out += " " + strconv.Itoa(*s.TransactionMs) + " ms"
+	}
+	if r := s.TransactionAbortRatio; r != nil && *r > 0 {
+		out += "; " + strconv.FormatFloat(*r*100, 'g', 4, 64) + "% of transactions aborted on purpose"
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package profiles
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // valueDefault is the sweep value that leaves a setting unset, so the client's, topic's or
@@ -13,11 +14,13 @@ const valueDefault = "default"
 type valueKind int
 
 const (
-	kindInt    valueKind = iota // a whole number, in the key's unit
-	kindBool                    // true or false
-	kindAcks                    // 0, 1 or all
-	kindCommit                  // auto or after-processing
-	kindClient                  // librdkafka or franz-go
+	kindInt       valueKind = iota // a whole number, in the key's unit
+	kindBool                       // true or false
+	kindAcks                       // 0, 1 or all
+	kindCommit                     // auto or after-processing
+	kindIsolation                  // read_committed or read_uncommitted
+	kindRatio                      // a share from 0 to 1
+	kindClient                     // librdkafka or franz-go
 )
 
 // settingKey describes one sweepable setting: what the registry exports about it (Setting),
@@ -83,6 +86,18 @@ var settingKeys = []settingKey{
 	enumKey(kindClient, Setting{YAML: "consumer.client", JSON: "consumer_client", Display: "consumer.client", Kind: Durability, Place: PlaceClient},
 		func(s *Settings) **Client { return &s.ConsumerClient },
 		func(v string) string { return "cclient-" + v }, func(v string) string { return "consumer.client=" + v }),
+	// Transactions (issue 19): appended, so the ids of older points do not change.
+	boolKey(Setting{YAML: "transactional", Kafka: "transactional.id", JSON: "transactional", Display: "transactional", Kind: Durability, Place: PlaceProducer},
+		func(s *Settings) **bool { return &s.Transactional }, "txn", "notxn", "txn", "no-txn"),
+	numKey(Setting{YAML: "transaction.records", JSON: "transaction_records", Display: "transaction.records", Unit: "records", Kind: Performance, Place: PlaceProducer},
+		1, 10000000, "txnrec", "txn.records", func(s *Settings) **int { return &s.TransactionRecords }),
+	numKey(Setting{YAML: "transaction.ms", JSON: "transaction_ms", Display: "transaction.ms", Unit: "ms", Kind: Performance, Place: PlaceProducer},
+		1, 900000, "txnms", "txn.ms", func(s *Settings) **int { return &s.TransactionMs }),
+	enumKey(kindIsolation, Setting{YAML: "isolation.level", Kafka: "isolation.level", JSON: "consumer_isolation_level", Kind: Durability, Place: PlaceConsumer},
+		func(s *Settings) **IsolationLevel { return &s.IsolationLevel },
+		func(v string) string { return strings.ReplaceAll(v, "_", "-") }, func(v string) string { return "isolation=" + v }),
+	ratioKey(Setting{YAML: "transaction.abort.ratio", JSON: "transaction_abort_ratio", Display: "transaction.abort.ratio", Kind: Durability, Place: PlaceProducer},
+		"abort", "abort", func(s *Settings) **float64 { return &s.TransactionAbortRatio }),
 }
 
 // settingKeyByName finds a sweepable setting by its YAML key.
@@ -114,6 +129,26 @@ func numKey[T int | int64](info Setting, lo, hi int64, slug, label string, field
 			n, _ := strconv.ParseInt(v, 10, 64)
 			t := T(n)
 			*field(s) = &t
+		},
+		clear: func(s *Settings) { *field(s) = nil },
+	}
+}
+
+// ratioKey is a share from 0 to 1 (canonical form: the shortest decimal, "0.1").
+func ratioKey(info Setting, slug, label string, field func(*Settings) **float64) settingKey {
+	return settingKey{
+		Setting: info, name: info.YAML, kind: kindRatio,
+		slug:  func(v string) string { return slug + "-" + v },
+		label: func(v string) string { return label + "=" + v },
+		get: func(s *Settings) (string, bool) {
+			if p := *field(s); p != nil {
+				return strconv.FormatFloat(*p, 'g', -1, 64), true
+			}
+			return "", false
+		},
+		set: func(s *Settings, v string) {
+			f, _ := strconv.ParseFloat(v, 64)
+			*field(s) = &f
 		},
 		clear: func(s *Settings) { *field(s) = nil },
 	}

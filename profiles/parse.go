@@ -315,6 +315,17 @@ func (r *reader) oneOf(n *yaml.Node, field string, choices []string) (string, bo
 	return "", false
 }
 
+// ratio reads a share from 0 to 1 in canonical form ("0.1").
+func (r *reader) ratio(n *yaml.Node, field string) (string, bool) {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		if v, err := strconv.ParseFloat(n.Value, 64); err == nil && v >= 0 && v <= 1 {
+			return strconv.FormatFloat(v, 'g', -1, 64), true
+		}
+	}
+	r.add(n, field, "want a share from 0 to 1 such as 0.1, got %s", got(n))
+	return "", false
+}
+
 func (r *reader) duration(n *yaml.Node, field string, allowZero bool) (time.Duration, bool) {
 	var d Duration
 	if err := d.UnmarshalYAML(n); err != nil {
@@ -361,6 +372,10 @@ func (r *reader) setting(k settingKey, n *yaml.Node, field string, allowDefault 
 		return r.oneOf(n, field, []string{string(CommitAuto), string(CommitAfterProcessing)})
 	case kindClient:
 		return r.oneOf(n, field, clientNames())
+	case kindIsolation:
+		return r.oneOf(n, field, []string{string(ReadCommitted), string(ReadUncommitted)})
+	case kindRatio:
+		return r.ratio(n, field)
 	}
 	return "", false
 }
@@ -631,6 +646,10 @@ func exampleValues(k settingKey) string {
 		return "auto, after-processing"
 	case kindClient:
 		return strings.Join(clientNames(), ", ")
+	case kindIsolation:
+		return "read_uncommitted, read_committed"
+	case kindRatio:
+		return "0, 0.1, 0.5"
 	}
 	return "1, 10, 100, default"
 }

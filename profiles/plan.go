@@ -37,6 +37,9 @@ func WritePlan(w io.Writer, points []Point, warnings ...Problem) error {
 		row("clients", clientsLine(pt))
 		row("producer config", formatConfig(pt.ProducerConfig(), "client defaults"))
 		row("consumer config", consumerLine(pt))
+		if t := pt.TransactionPlan(); t != "" {
+			row("transactions", t)
+		}
 		topic := fmt.Sprintf("fresh topic, %d partitions, replication factor %d", pt.Workload.Partitions, pt.TopicReplicationFactor())
 		if c := pt.TopicConfig(); len(c) > 0 {
 			topic += "; " + formatConfig(c, "")

@@ -30,6 +30,17 @@ const (
 	CommitAfterProcessing CommitMode = "after-processing" // commit after each processed batch: at-least-once
 )
 
+// IsolationLevel is a consumer's isolation.level: whether it sees records of transactions that
+// are still open or were aborted (read_uncommitted) or only committed ones, waiting for the last
+// stable offset (read_committed).
+type IsolationLevel string
+
+// The isolation levels.
+const (
+	ReadCommitted   IsolationLevel = "read_committed"
+	ReadUncommitted IsolationLevel = "read_uncommitted"
+)
+
 // Duration is a time.Duration that reads "30s" or "1m" from YAML and writes the same back.
 type Duration time.Duration
 
@@ -101,6 +112,17 @@ type Settings struct {
 	CommitMode                     *CommitMode `json:"consumer_commit_mode,omitempty"`
 	Client                         *Client     `json:"client,omitempty"`          // the producers' (and live consumers') client library
 	ConsumerClient                 *Client     `json:"consumer_client,omitempty"` // every consumer's and reader's client, over Client and the reader default
+
+	// Transactions (issue 19). Transactional gives each producer instance a transactional.id
+	// derived from the run id; it groups its records into transactions of TransactionRecords
+	// records and/or TransactionMs milliseconds, whichever ends first, and aborts the share
+	// TransactionAbortRatio of them on purpose (decided by transaction number, so the audit knows
+	// which). IsolationLevel is the measuring consumers'.
+	Transactional         *bool           `json:"transactional,omitempty"`
+	TransactionRecords    *int            `json:"transaction_records,omitempty"`
+	TransactionMs         *int            `json:"transaction_ms,omitempty"`
+	IsolationLevel        *IsolationLevel `json:"consumer_isolation_level,omitempty"`
+	TransactionAbortRatio *float64        `json:"transaction_abort_ratio,omitempty"`
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of

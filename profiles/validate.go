@@ -71,8 +71,9 @@ var (
 		"delivery.timeout.ms": "workload.delivery.timeout.ms", "message.timeout.ms": "workload.delivery.timeout.ms",
 		"retries": "workload.retries", "message.send.max.retries": "workload.retries",
 		"retry.backoff.ms": "workload.retry.backoff.ms",
+		"transactional.id": "transactional",
 	}
-	consumerReserved = map[string]string{"enable.auto.commit": "commit.mode"}
+	consumerReserved = map[string]string{"enable.auto.commit": "commit.mode", "isolation.level": "isolation.level"}
 	topicReserved    = map[string]string{
 		"min.insync.replicas": "min.insync.replicas", "flush.messages": "flush.messages", "flush.ms": "flush.ms",
 		"unclean.leader.election.enable": "unclean.leader.election.enable",
@@ -380,6 +381,7 @@ func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
 		cs = append(cs, conflict{[]string{"linger.ms"},
 			fmt.Sprintf("linger.ms=%d is not less than workload.delivery.timeout.ms=%d: every record would time out while lingering", *s.LingerMs, w.DeliveryTimeout.Milliseconds())})
 	}
+	cs = append(cs, p.txnConflicts(s, w)...)
 	ok := true
 	for _, cf := range cs {
 		var matrixOrigin *origin
@@ -403,6 +405,49 @@ func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
 		ok = false
 	}
 	return ok
+}
+
+// txnConflicts reports transaction settings that cannot run as written: the transaction knobs
+// without transactional: true, a transactional producer without a transaction size or with
+// settings librdkafka refuses (transactions need idempotence, so acks=all), and an isolation
+// level without consumers.
+func (p *Profile) txnConflicts(s Settings, w Workload) []conflict {
+	var cs []conflict
+	txn := s.Transactional != nil && *s.Transactional
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"transaction.records", s.TransactionRecords != nil}, {"transaction.ms", s.TransactionMs != nil},
+		{"transaction.abort.ratio", s.TransactionAbortRatio != nil}} {
+		if k.set && !txn {
+			cs = append(cs, conflict{[]string{k.key, "transactional"},
+				fmt.Sprintf("%s needs transactional: true (it shapes the producers' transactions)", k.key)})
+		}
+	}
+	if !txn {
+		if s.IsolationLevel != nil && w.Consumers == 0 && p.lines["workload.consumers"] > 0 {
+			cs = append(cs, conflict{[]string{"isolation.level"},
+				fmt.Sprintf("isolation.level=%s has no effect with workload.consumers=0 (line %d)", *s.IsolationLevel, p.line("workload.consumers"))})
+		}
+		return cs
+	}
+	if s.TransactionRecords == nil && s.TransactionMs == nil {
+		cs = append(cs, conflict{[]string{"transactional"},
+			"transactional: true needs transaction.records or transaction.ms (how many records, or how long, each transaction holds)"})
+	}
+	if s.Idempotence != nil && !*s.Idempotence {
+		cs = append(cs, conflict{[]string{"transactional", "enable.idempotence"},
+			"transactional: true with enable.idempotence=false: transactions need the idempotent producer (librdkafka refuses to create it)"})
+	}
+	if s.Acks != nil && *s.Acks != AcksAll {
+		cs = append(cs, conflict{[]string{"transactional", "acks"},
+			fmt.Sprintf("transactional: true with acks=%s: transactions need acks=all (librdkafka refuses to create the producer)", *s.Acks)})
+	}
+	if s.MaxInFlightRequests != nil && *s.MaxInFlightRequests > 5 {
+		cs = append(cs, conflict{[]string{"transactional", "max.in.flight.requests.per.connection"},
+			fmt.Sprintf("transactional: true with max.in.flight.requests.per.connection=%d: transactions need at most 5", *s.MaxInFlightRequests)})
+	}
+	return cs
 }
 
 // MinMessageSize is the smallest record kbench can send: its fixed record header (producer id,

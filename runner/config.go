@@ -109,6 +109,9 @@ func verifyConsumerConfig(conn connection, client, clientID string) map[string]s
 			}
 		}
 	}
+	if conn.verifyIsolation != "" {
+		m["isolation.level"] = conn.verifyIsolation
+	}
 	return m
 }
 
@@ -123,6 +126,9 @@ type connection struct {
 	// consumerReset overrides the measuring consumers' auto.offset.reset ("": earliest): latest
 	// on an existing topic, whose older records are not this run's.
 	consumerReset string
+	// verifyIsolation overrides the verification read's isolation.level ("": read_uncommitted,
+	// every record written): read_committed for a transactional point.
+	verifyIsolation string
 }
 
 // plainConnection is a connection without security settings (the local cluster without auth).

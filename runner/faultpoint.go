@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kbench/kbench/audit"
@@ -221,10 +222,17 @@ func (m *measurement) fillAvailability() {
 // account to the audit.
 func (m *measurement) auditFaults(ledgers []*audit.Ledger, v *audit.Verifier) {
 	a := &m.res.Audit
-	audit.Finish(a, ledgers, v, m.res.Effective.ProducerConfig["enable.idempotence"] == "true")
+	// Transactions need the idempotent producer (librdkafka turns it on with transactional.id).
+	audit.Finish(a, ledgers, v, m.res.Effective.ProducerConfig["enable.idempotence"] == "true" || m.p.Transactional())
+	if m.p.Transactional() {
+		audit.FinishTxn(a, ledgers, v, string(profiles.ReadCommitted))
+		if t := a.Transactions; t != nil && t.AbortedVisible > 0 {
+			m.note("DEFECT: %d records of aborted transactions visible to the read_committed verification read (%s)", t.AbortedVisible, strings.Join(t.AbortedVisibleExamples, ", "))
+		}
+	}
 	a.VerifiedAfterFaultsHealed = m.fx.runner == nil || (m.res.Faults != nil && m.res.Faults.Healed)
 	if a.DuplicatesDefect {
-		m.note("DEFECT: %d duplicates although enable.idempotence=true", a.Duplicates)
+		m.note("DEFECT: %d duplicates although the producers were idempotent", a.Duplicates)
 	}
 	if a.FailedButConsumed > 0 {
 		m.note("%d records reported as definitely failed were read back: their error did not mean 'not written'", a.FailedButConsumed)

@@ -247,12 +247,22 @@ func (m *measurement) setup() error {
 		}
 	}
 	pcfg := producerConfig(m.s.conn, m.p, "kbench-producer")
+	if m.p.Transactional() {
+		pcfg["transactional.id"] = transactionalID(m.s.runID, m.p.ID, 0)
+		m.note("transactional.id per producer instance: %s to -%d; a record is acknowledged when its transaction commits", pcfg["transactional.id"], max(1, m.p.Workload.Producers)-1)
+	}
 	m.res.Effective.ProducerConfig = profiles.Redact(pcfg)
 	m.res.Effective.ProducerClientOptions = optionsOf(m.clients.producer, pcfg, "producer")
 	if m.p.Workload.Rate == 0 {
 		m.note("max rate (closed loop) with up to %d records in flight per producer: produce latency here is mostly time queued in the client (in flight / throughput, Little's law); measure latency at a target rate", m.maxIn)
 	}
-	return m.newProducers()
+	if err := m.newProducers(); err != nil {
+		return err
+	}
+	if m.p.Transactional() {
+		return m.initTransactions()
+	}
+	return nil
 }
 
 // newProducers creates the point's producer instances (not yet sending).
@@ -261,6 +271,9 @@ func (m *measurement) newProducers() error {
 	nprod := max(1, w.Producers)
 	for i := 0; i < nprod; i++ {
 		cfg := producerConfig(m.s.conn, m.p, fmt.Sprintf("kbench-producer-%d", i))
+		if m.p.Transactional() {
+			cfg["transactional.id"] = transactionalID(m.s.runID, m.p.ID, i)
+		}
 		pr, err := m.clients.producer.NewProducer(cfg)
 		if err != nil {
 			return fmt.Errorf("create producer (config %s): %w", formatConfig(profiles.Redact(cfg)), err)
@@ -273,6 +286,12 @@ func (m *measurement) newProducers() error {
 			failedByName: map[string]int64{}, done: make(chan struct{}),
 		}
 		m.producers = append(m.producers, pw)
+		if m.p.Transactional() {
+			if pw.txn, err = newTxnState(pr, newTxnSettings(m.p.Settings)); err != nil {
+				return errTxnUnsupported(err)
+			}
+			pw.ledger.Transactional()
+		}
 		if w.Rate > 0 {
 			pw.sendDelay = stats.NewHistogram() // closed loop schedules nothing: no delay to record
 			if pw.pacer, err = NewPacer(w.Rate, nprod, i, 0); err != nil {
@@ -432,6 +451,9 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 		pw.win = newWindow(kindProduce, m.clock, m.col)
 		pw.delayWin = newWindow(kindSendDelay, m.clock, m.col)
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
+		if pw.txn != nil {
+			pw.txn.win = newWindow(kindProduce, m.clock, m.col)
+		}
 	}
 	for _, c := range m.consumers {
 		c.clock = m.clock
@@ -660,6 +682,9 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	mt.ProduceLatency = produce.Summary()
 	mt.ProduceLatencyRaw = raw.Summary()
 	mt.ProduceLatencyKind = stats.LatencySendToAck
+	if m.p.Transactional() {
+		mt.ProduceLatencyKind = stats.LatencySendToCommit
+	}
 	if profiles.EnqueueToSocket(r.Effective.ProducerConfig) {
 		mt.ProduceLatencyKind = stats.LatencyEnqueueToSocket
 	}
@@ -676,6 +701,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 			m.note("histogram %s not saved: %v", name, err)
 		}
 	}
+	m.fillTxnMetrics()
 	if b := m.backlog; b != nil {
 		mt.Backlog = b
 		mt.Consumed = throughput(b.Records, b.Bytes, math.Max(b.ReadSeconds, 1e-9))
@@ -759,8 +785,12 @@ func (m *measurement) audit(ctx context.Context) error {
 	if m.lease != nil && m.lease.existing {
 		from, own = m.lease.start, func(id uint32) bool { return id-m.idBase < uint32(len(m.producers)) }
 	}
+	conn := m.s.conn
+	if m.p.Transactional() {
+		conn.verifyIsolation = string(profiles.ReadCommitted) // aborted records must not be seen
+	}
 	cpu0 := processCPU()
-	read, timedOut, err := verifyRead(ctx, m.clients.verify, m.s.conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
+	read, timedOut, err := verifyRead(ctx, m.clients.verify, conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
 	readCPU := processCPU() - cpu0
 	ledgers := m.finishedLedgers()
 	a := audit.ReconcileRead(ledgers, v, read)

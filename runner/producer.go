@@ -103,6 +103,10 @@ type producerWorker struct {
 	failedByName map[string]int64   // measured-phase delivery failures by Kafka error name
 	tl           *producerTimelines // ack and failure times for the availability numbers (nil: off)
 	done         chan struct{}
+
+	// txn is the producer's transactions (nil: not transactional). Send goroutine only; the
+	// delivery goroutine only tests it for nil.
+	txn *txnState
 }
 
 // send produces records until the measured phase ends or ctx is done. It is the hot path: no lock,
@@ -114,6 +118,12 @@ func (w *producerWorker) send(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	parts := partitioner{dist: w.keyDist, n: w.nparts, part: int32(w.id) % w.nparts, rnd: uint64(w.id)*0x9E3779B97F4A7C15 + 1}
+	if w.txn != nil {
+		if !w.txnBegin(0) {
+			return
+		}
+		defer w.txnStop()
+	}
 
 	for seq := uint64(0); ; seq++ {
 		if ctx.Err() != nil {
@@ -136,6 +146,9 @@ func (w *producerWorker) send(ctx context.Context) {
 		} else if !w.waitSlot(ctx, timer) {
 			return
 		}
+		if w.txn != nil && w.txn.due(nowNs()) && !w.txnEnd(seq, false) {
+			return
+		}
 		size := w.sizes.at(seq)
 		rec.Value = value[:size]
 		for {
@@ -153,6 +166,9 @@ func (w *producerWorker) send(ctx context.Context) {
 			err := w.p.Produce(&rec)
 			if err == nil {
 				w.ledger.Sent(seq)
+				if w.txn != nil {
+					w.txn.add(seq, sched, now, size)
+				}
 				if w.clock.measured(sched) {
 					w.c.sent.Add(1)
 					w.c.sentBytes.Add(int64(size))
@@ -275,15 +291,26 @@ func (w *producerWorker) onDelivery(m *driver.Delivery) {
 		code, name, indet := int(m.Err.Code()), m.Err.Name(), m.Err.Class() == driver.Indeterminate
 		w.ledger.Failed(seq, code, name, indet)
 		w.tl.fail(now, name)
-		if measured {
+		// A transaction's abort purges its records still queued: the abort, not a failure.
+		purged := m.Err.Code() == driver.ErrPurgeQueue || m.Err.Code() == driver.ErrPurgeInflight
+		if measured && !(w.txn != nil && purged) {
 			w.c.failed.Add(1)
 			w.failedByName[name]++
 		}
 		return
 	}
 	w.ledger.Acked(seq)
-	w.c.ackedAll.Add(1)
 	w.tl.ack(now)
+	if w.txn != nil {
+		// In the log but pending: acknowledged (counted, latency recorded) when its
+		// transaction commits, by the send goroutine (txnAccount).
+		if measured && w.sendDelay != nil {
+			w.sendDelay.Record(time.Duration(sendNs - sched))
+			w.delayWin.record(now, time.Duration(sendNs-sched))
+		}
+		return
+	}
+	w.c.ackedAll.Add(1)
 	if !measured {
 		return
 	}

@@ -64,7 +64,7 @@ func verifyRead(ctx context.Context, d driver.Driver, conn connection, topic str
 		read.Complete = true
 		return read, false, nil
 	}
-	return pollVerify(ctx, c, &read, len(tps), own, v, deadline, limit)
+	return pollVerify(ctx, c, topic, &read, len(tps), own, v, deadline, limit)
 }
 
 // setUpVerify creates the read's consumer, takes every partition's high watermark and assigns
@@ -167,7 +167,7 @@ func leadersKnown(md *driver.Metadata, topic string, partitions int) error {
 
 // pollVerify reads the assigned partitions until each reaches its high watermark, ctx ends or
 // deadline passes, recording in read how far each partition got.
-func pollVerify(ctx context.Context, c driver.Consumer, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
+func pollVerify(ctx context.Context, c driver.Consumer, topic string, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
 	parts := read.Partitions
 	done := make([]bool, len(parts))
 	batch := make([]driver.Message, pollBatch)
@@ -184,6 +184,9 @@ func pollVerify(ctx context.Context, c driver.Consumer, read *stats.Verification
 		if i == n {
 			n, _ = c.Poll(100*time.Millisecond, batch)
 			i = 0
+			if n == 0 {
+				remaining -= reachedByPosition(c, topic, read, done)
+			}
 			continue
 		}
 		m := &batch[i]
@@ -211,6 +214,42 @@ func pollVerify(ctx context.Context, c driver.Consumer, read *stats.Verification
 	}
 	read.Complete = true
 	return *read, false, nil
+}
+
+// reachedByPosition marks done the partitions whose position (next offset to read) is at or
+// past the high watermark although no record there said so: the last offsets of a partition
+// written by transactions are a commit or abort marker, or records of an aborted transaction a
+// read_committed reader skips, which the client steps over without returning (librdkafka
+// advances the position past them since 1.4). It is asked only when a poll returned nothing,
+// and returns how many partitions it marked.
+func reachedByPosition(c driver.Consumer, topic string, read *stats.VerificationRead, done []bool) int {
+	var ask []driver.TopicPartition
+	for p, d := range done {
+		if !d {
+			ask = append(ask, driver.TopicPartition{Topic: topic, Partition: int32(p)})
+		}
+	}
+	if len(ask) == 0 {
+		return 0
+	}
+	pos, err := c.Position(ask)
+	if err != nil {
+		return 0
+	}
+	marked := 0
+	for _, tp := range pos {
+		p := tp.Partition
+		if p < 0 || int(p) >= len(done) || done[p] || tp.Offset < 0 {
+			continue
+		}
+		pr := &read.Partitions[p]
+		pr.ReachedOffset = max(pr.ReachedOffset, tp.Offset)
+		if tp.Offset >= pr.HighWatermark {
+			done[p] = true
+			marked++
+		}
+	}
+	return marked
 }
 
 // offsetsRead sums, over the partitions whose high watermark is known, the offsets read and the

@@ -152,6 +152,9 @@ type Metrics struct {
 	// Backlog is set when the consumers read a backlog after the producers (consume.mode
 	// backlog); Consumed is then its rate over the read, not over the measured phase.
 	Backlog *BacklogRead `json:"backlog_read,omitempty"`
+
+	// Transactions is set when the point's producers ran transactions (see TxnMetrics).
+	Transactions *TxnMetrics `json:"transactions,omitempty"`
 }
 
 // BacklogRead is how a fresh consumer group caught up with a topic the producers had filled:
@@ -196,6 +199,9 @@ type Audit struct {
 	IdempotenceEnabled        bool  `json:"idempotence_enabled,omitempty"`                   // enable.idempotence=true as applied
 	DuplicatesDefect          bool  `json:"duplicates_are_defect,omitempty"`                 // duplicates > 0 although idempotence was on
 	VerifiedAfterFaultsHealed bool  `json:"verification_read_after_faults_healed,omitempty"` // every fault had healed before the read began
+
+	// Transactions is set when the point's producers ran transactions (see TxnAudit).
+	Transactions *TxnAudit `json:"transactions,omitempty"`
 }
 
 // VerificationRead is how far the audit's read-back got.

@@ -16,7 +16,11 @@ func toError(e kafka.Error) driver.Error {
 	if c == kafka.ErrNoError {
 		return driver.Error{}
 	}
-	return driver.NewError(driver.Code(c), CodeName(c), e.Error(), class(c), e.IsRetriable(), e.IsFatal())
+	de := driver.NewError(driver.Code(c), CodeName(c), e.Error(), class(c), e.IsRetriable(), e.IsFatal())
+	if e.TxnRequiresAbort() {
+		de = de.WithTxnRequiresAbort()
+	}
+	return de
 }
 
 // wrap turns a librdkafka error into a driver.Error and leaves other errors (context deadline,
@@ -34,7 +38,11 @@ func wrap(err error) error {
 	var ke kafka.Error
 	if errors.As(err, &ke) {
 		c := ke.Code()
-		return driver.NewError(driver.Code(c), CodeName(c), err.Error(), class(c), ke.IsRetriable(), ke.IsFatal())
+		de := driver.NewError(driver.Code(c), CodeName(c), err.Error(), class(c), ke.IsRetriable(), ke.IsFatal())
+		if ke.TxnRequiresAbort() {
+			de = de.WithTxnRequiresAbort()
+		}
+		return de
 	}
 	return err
 }
