@@ -31,14 +31,14 @@ func BrokenPromises(r *stats.Result) []string {
 	a := r.Audit
 	if a.IdempotenceEnabled || r.Effective.ProducerConfig["enable.idempotence"] == "true" {
 		if a.Duplicates > 0 {
-			out = append(out, fmt.Sprintf("%s: %d duplicate records although enable.idempotence=true", r.Point.Label, a.Duplicates))
+			out = append(out, fmt.Sprintf("%s: %d duplicate records although enable.idempotence=true", resultName(r), a.Duplicates))
 		}
 		if a.OutOfOrder > 0 {
-			out = append(out, fmt.Sprintf("%s: %d records out of order within a partition although enable.idempotence=true", r.Point.Label, a.OutOfOrder))
+			out = append(out, fmt.Sprintf("%s: %d records out of order within a partition although enable.idempotence=true", resultName(r), a.OutOfOrder))
 		}
 	}
 	if lost, known := a.LostCount(); known && lost > 0 && promisesNoLoss(r) {
-		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", r.Point.Label, lost))
+		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", resultName(r), lost))
 	}
 	return append(out, brokenTxnPromises(r)...)
 }
@@ -71,7 +71,7 @@ func UnverifiedPromises(r *stats.Result) []string {
 	if !idem && !promisesNoLoss(r) {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s: verification read %s: durability not verified", r.Point.Label, r.Audit.ReadSummary())}
+	return []string{fmt.Sprintf("%s: verification read %s: durability not verified", resultName(r), r.Audit.ReadSummary())}
 }
 
 // RunUnverifiedPromises collects the unverified promises of every point of a run.
@@ -101,4 +101,12 @@ func RunBrokenPromises(run *stats.Run) []string {
 		out = append(out, BrokenPromises(r)...)
 	}
 	return out
+}
+
+// resultName is how a sentence names one result: the point's label, and which repetition.
+func resultName(r *stats.Result) string {
+	if rep := r.Repetition; rep != nil {
+		return fmt.Sprintf("%s (repetition %d of %d)", r.Point.Label, rep.Number, rep.Of)
+	}
+	return r.Point.Label
 }

@@ -121,3 +121,15 @@ func TestCompareRepetitions(t *testing.T) {
 		t.Errorf("20 %% slower acks=all: %d regressions, throughput %+v", c.Regressions, c.Points[1].Throughput)
 	}
 }
+
+// TestBrokenPromiseInOneRepetition: a duplicate in one repetition of an idempotent level is a
+// broken promise (exit 4 in the CLI), named with its repetition, though the other two are clean.
+func TestBrokenPromiseInOneRepetition(t *testing.T) {
+	run := repeatedRun(t, nil)
+	r := run.Points[2].Repetitions[1].Result // acks=all + idempotence, repetition 2
+	r.Audit.Duplicates, r.Audit.IdempotenceEnabled = 2, true
+	broken := RunBrokenPromises(run)
+	if len(broken) != 1 || !strings.Contains(broken[0], "acks=all idem (repetition 2 of 3): 2 duplicate records") {
+		t.Errorf("broken promises %q: want the duplicates of repetition 2", broken)
+	}
+}

@@ -61,6 +61,8 @@ var figureDefs = slices.Concat(
 
 // FiguresOf estimates every figure over the repetitions reps (those that measured: status ok).
 // A latency figure is left out when no repetition measured it (no consumers: no end-to-end).
+// Every figure is a rate, a latency or a count, never negative, so an interval reaching below 0
+// (one wild repetition among few) is cut at 0.
 func FiguresOf(reps []*stats.Result) []Figure {
 	var out []Figure
 	for _, d := range figureDefs {
@@ -81,7 +83,9 @@ func FiguresOf(reps []*stats.Result) []Figure {
 		if !present {
 			continue
 		}
-		out = append(out, Figure{Key: d.key, Name: d.name, Unit: d.unit, Estimate: EstimateOf(vals, unknown)})
+		e := EstimateOf(vals, unknown)
+		e.Lo = max(e.Lo, 0) // no figure here is negative: the interval is cut at 0
+		out = append(out, Figure{Key: d.key, Name: d.name, Unit: d.unit, Estimate: e})
 	}
 	return out
 }

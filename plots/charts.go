@@ -314,6 +314,13 @@ func tradeoffFigure(ps []point, caption []string) figure {
 // drawn slice (for a log x axis) and the candidates for the Pareto front: the complete points
 // whose latency is acknowledged (acks=0 latency is not comparable, nothing is acknowledged).
 func addTradeoffPoints(p *plot.Plot, ps []point) (lab pointLabels, xdata []*plotter.XYs, xs, ys []float64) {
+	v, h := &intervalBars{Color: color.Gray{0x60}}, &intervalBars{Color: color.Gray{0x60}, Horizontal: true}
+	defer func() {
+		if !v.empty() || !h.empty() { // thin and grey, over the markers
+			p.Add(v, h)
+			xdata = append(xdata, &v.Lo, &v.Hi, &h.Lo, &h.Hi)
+		}
+	}()
 	for _, pt := range ps {
 		x, y := pt.Result.Metrics.ProduceLatency.P99Ms, pt.Result.Metrics.Acked.MBPerSecond
 		if pt.Result.Metrics.ProduceLatency.Count == 0 || x <= 0 {
@@ -336,6 +343,7 @@ func addTradeoffPoints(p *plot.Plot, ps []point) (lab pointLabels, xdata []*plot
 		}
 		p.Add(sc)
 		xdata = append(xdata, &sc.XYs)
+		addTradeoffIntervals(v, h, pt, x, y)
 		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
 		lab.labels = append(lab.labels, text)
 		lab.colours = append(lab.colours, darker(colour(pt.Index)))

@@ -23,6 +23,8 @@ import (
 type intervalBars struct {
 	Lo, Hi plotter.XYs
 	Color  color.Color
+	// Horizontal bars run from Lo to Hi along x (an interval of the x figure): Lo and Hi share y.
+	Horizontal bool
 }
 
 // addInterval adds the interval of figure key of pt at x to b, when pt has one; it returns the
@@ -43,6 +45,13 @@ func (b *intervalBars) Plot(c draw.Canvas, p *plot.Plot) {
 	ls := draw.LineStyle{Color: b.Color, Width: vg.Points(1.2)}
 	capHalf := vg.Points(4)
 	for i := range b.Lo {
+		if b.Horizontal {
+			y, x0, x1 := trY(b.Lo[i].Y), trX(b.Lo[i].X), trX(b.Hi[i].X)
+			c.StrokeLine2(ls, x0, y, x1, y)
+			c.StrokeLine2(ls, x0, y-capHalf, x0, y+capHalf)
+			c.StrokeLine2(ls, x1, y-capHalf, x1, y+capHalf)
+			continue
+		}
 		x, y0, y1 := trX(b.Lo[i].X), trY(b.Lo[i].Y), trY(b.Hi[i].Y)
 		c.StrokeLine2(ls, x, y0, x, y1)
 		c.StrokeLine2(ls, x-capHalf, y0, x+capHalf, y0)
@@ -55,7 +64,7 @@ func (b *intervalBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	xmin, ymin = math.Inf(1), math.Inf(1)
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	for i := range b.Lo {
-		xmin, xmax = math.Min(xmin, b.Lo[i].X), math.Max(xmax, b.Lo[i].X)
+		xmin, xmax = math.Min(xmin, b.Lo[i].X), math.Max(xmax, b.Hi[i].X)
 		ymin, ymax = math.Min(ymin, b.Lo[i].Y), math.Max(ymax, b.Hi[i].Y)
 	}
 	return
@@ -117,4 +126,18 @@ func (b band) polygon() plotter.XYs {
 		out = append(out, b.Hi[i])
 	}
 	return out
+}
+
+// addTradeoffIntervals adds pt's throughput interval (vertical, at its p99 x) and p99 interval
+// (horizontal, at its throughput y) around the marker at (x, y), when pt has them; floor keeps a
+// latency bound positive for a log axis.
+func addTradeoffIntervals(v, h *intervalBars, pt point, x, y float64) {
+	if e, ok := pt.Figure("acked_mb_per_second"); ok && e.HasInterval() {
+		v.Lo = append(v.Lo, plotter.XY{X: x, Y: math.Max(e.Lo, 0)})
+		v.Hi = append(v.Hi, plotter.XY{X: x, Y: e.Hi})
+	}
+	if e, ok := pt.Figure("produce_p99_ms"); ok && e.HasInterval() {
+		h.Lo = append(h.Lo, plotter.XY{X: math.Max(e.Lo, x/100), Y: y})
+		h.Hi = append(h.Hi, plotter.XY{X: e.Hi, Y: y})
+	}
 }

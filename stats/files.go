@@ -81,13 +81,13 @@ type RunPoint struct {
 	Repetitions []RunRepetition
 }
 
-// Results returns the results that could be read, in level order.
+// Results returns the results that could be read, in level order: of a repeated point, every
+// repetition that could be read (in repetition order), so that a check over a run's results
+// (broken durability promises) sees each measurement.
 func (r *Run) Results() []*Result {
 	var out []*Result
 	for _, p := range r.Points {
-		if p.Result != nil {
-			out = append(out, p.Result)
-		}
+		out = append(out, p.RepetitionResults()...)
 	}
 	return out
 }

@@ -29,3 +29,23 @@ sweep:
 		t.Errorf("remote plan (exit %d) must not change the brokers' static config:\n%s", remote.code, remote.stdout)
 	}
 }
+
+// TestSweepPlanShowsRepetitions: a profile's repeat, or --repeat over it, is in the plan.
+func TestSweepPlanShowsRepetitions(t *testing.T) {
+	prof := writeFile(t, "rep.yaml", `name: rep
+repeat: 4
+workload: {message.size: 100, partitions: 1, replication.factor: 1, producers: 1, consumers: 0, rate: 100, duration: 2s, warmup: 1s}
+sweep:
+  points:
+    - {acks: 1}
+    - {acks: all}
+`)
+	r := kbenchIn(t, nil, "sweep", "--plan", "--profile", prof)
+	if r.code != 0 || !strings.Contains(r.stdout, "Every point is measured 4 times: 4 rounds of 2 points") {
+		t.Errorf("plan (exit %d) does not show the profile's repeat:\n%s", r.code, r.stdout)
+	}
+	r = kbenchIn(t, nil, "sweep", "--plan", "--profile", prof, "--repeat", "1")
+	if r.code != 0 || strings.Contains(r.stdout, "Every point is measured") {
+		t.Errorf("--repeat 1 over repeat 4 (exit %d):\n%s", r.code, r.stdout)
+	}
+}

@@ -58,6 +58,10 @@ func sweepCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitBadInput, err)
 			}
+			var repeat runner.Options
+			if err := applyRepeatFlags(c, &repeat, prof.Repeat); err != nil {
+				return err
+			}
 			if c.Bool("plan") {
 				warnings, _ := prof.Validate()
 				if err := printClientConfig(c); err != nil {
@@ -73,6 +77,10 @@ func sweepCommand() *cli.Command {
 				if err := profiles.WritePlan(os.Stdout, points, warnings...); err != nil {
 					return err
 				}
+				if repeat.Repeat > 1 {
+					fmt.Printf("\nEvery point is measured %d times: %d rounds of %d points, each round in its own shuffled order (seed recorded in index.json as order_seed).\n",
+						repeat.Repeat, repeat.Repeat, len(points))
+				}
 				faults, commands, err := faultPlan(c, prof.Faults, prof.FaultCommands)
 				if err != nil {
 					return err
@@ -81,10 +89,6 @@ func sweepCommand() *cli.Command {
 			}
 			if c.String("out") == "" {
 				return withCode(exitBadInput, errors.New("--out DIR is required (or --plan)"))
-			}
-			var repeat runner.Options
-			if err := applyRepeatFlags(c, &repeat, prof.Repeat); err != nil {
-				return err
 			}
 			if err := claimOutDir(c.String("out"), c.Bool("force")); err != nil {
 				return err // before any cluster is touched, and no charts: the folder is not this run's
