@@ -2,9 +2,11 @@ package runner
 
 import (
 	"maps"
+	"os"
 	"slices"
 
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/driver/franzgo"
 	"github.com/kbench/kbench/driver/librdkafka"
 	"github.com/kbench/kbench/kafkaconf"
 	"github.com/kbench/kbench/profiles"
@@ -115,8 +117,19 @@ func (c connection) base() map[string]string { return c.safe().Base() }
 func (c connection) safe() safety.Conn { return safety.Conn{Bootstrap: c.bootstrap, Props: c.props} }
 
 // clientDriver makes every Kafka client the runner uses. The property maps it is given use
-// librdkafka's names (producerConfig, consumerConfig, ...).
-var clientDriver driver.Driver = librdkafka.New()
+// librdkafka's names (producerConfig, consumerConfig, ...); the franz-go driver maps them by
+// kafkaconf's franz-go table.
+var clientDriver = driverFromEnv()
+
+// driverFromEnv is librdkafka unless the hidden KBENCH_CLIENT=franz-go asks for franz-go for
+// every client of the process (consumer worker processes inherit it). It lets make bench measure
+// franz-go until the client is chosen per point (`client:` / --client), which replaces it.
+func driverFromEnv() driver.Driver {
+	if os.Getenv("KBENCH_CLIENT") == "franz-go" {
+		return franzgo.New()
+	}
+	return librdkafka.New()
+}
 
 // sortedKeys returns m's keys in order, for stable messages.
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
