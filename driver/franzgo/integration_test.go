@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { clustertest.Main(m) }
 // back returns every acknowledged record exactly once at the offset its delivery reported.
 func TestIntegrationFranzGoIdempotentReadBack(t *testing.T) {
 	cl := clustertest.Shared(t)
-	const n, parts = 50000, 3
+	const n, parts = 20000, 3
 	topic := "kbench-franzgo-it-" + time.Now().Format("150405.000")
 	a, err := NewAdmin(map[string]string{"bootstrap.servers": cl.Bootstrap()})
 	if err != nil {
