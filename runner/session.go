@@ -72,6 +72,9 @@ func newSession(opts Options) (*session, error) {
 	s := &session{opts: opts, admin: a, brokers: md.Brokers, runID: runID, conn: conn}
 	s.rec = s.newRestoreRecord()
 	libVersion := clientDriver.Version()
+	if n := clientDriver.Name(); n != "librdkafka" {
+		libVersion = n + " " + libVersion // until the result names its client: never another client's version as librdkafka's
+	}
 	s.env = stats.Environment{
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,
 		Brokers: len(md.Brokers), Bootstrap: opts.Bootstrap, LocalCluster: cl.Local(), KafkaVersion: cl.KafkaVersion(),
