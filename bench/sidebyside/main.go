@@ -73,6 +73,7 @@ type config struct {
 	warmupPair  bool
 	minDuration time.Duration
 	clients     []string
+	keyDist     string
 }
 
 func main() {
@@ -143,6 +144,7 @@ func parseConfig() (config, error) {
 	flag.BoolVar(&c.warmupPair, "warmup-pair", true, "run one uncounted pair first, so the first counted pair does not meet a cold broker")
 	flag.DurationVar(&c.minDuration, "min-duration", 3*time.Second, "shortest kbench measured phase")
 	flag.StringVar(&clients, "clients", "librdkafka,franz-go", "kbench's clients, each run in every pair")
+	flag.StringVar(&c.keyDist, "key-distribution", "none", "kbench's --key-distribution: none (sticky, 10 ms per partition), sequential (record by record over the partitions, as Java's partitioner spreads batches) or random")
 	flag.Parse()
 	if *quick {
 		c.pairs, sizes, acks, parallel, c.records, c.largeBatch = 1, "100", "1", "1", 200000, 0
@@ -560,7 +562,7 @@ func (b *bench) kbenchRun(ctx context.Context, k kbenchSpec) (measure, error) {
 		// kbench's own in-flight bound (10,000 by default) is lifted to the buffer's size.
 		"--producer-prop", "queue.buffering.max.messages=2147483647",
 		"--max-in-flight", strconv.Itoa(max(1, b.c.bufferBytes/k.size)),
-		"--drain-timeout", "3m",
+		"--drain-timeout", "3m", "--key-distribution", b.c.keyDist,
 	}
 	if k.acks == "all" {
 		args = append(args, "--idempotence")
@@ -715,8 +717,8 @@ func printPair(name string, i int, client string, a, kb measure) {
 // report prints the table of every pair and the medians, and writes it as markdown to -out.
 func (b *bench) report() error {
 	var md strings.Builder
-	fmt.Fprintf(&md, "Machine: %d CPU cores (%s/%s), %d broker(s), RF %d, %d partitions; batch.size %d, linger.ms %d, buffer %d MiB on both sides; %d pairs per case, Kafka's tool run first in each pair.\n\n",
-		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes>>20, b.c.pairs)
+	fmt.Fprintf(&md, "Machine: %d CPU cores (%s/%s), %d broker(s), RF %d, %d partitions; batch.size %d, linger.ms %d, buffer %d MiB on both sides; kbench --key-distribution %s; %d pairs per case, Kafka's tool run first in each pair, then kbench with %s.\n\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes>>20, b.c.keyDist, b.c.pairs, strings.Join(b.c.clients, ", then "))
 	md.WriteString("| case | tool | records/s (median) | MB/s | avg ms | p99 ms | CPU s per M records | of which audit read-back | kbench/Kafka per pair | median ratio | load avg |\n")
 	md.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|\n")
 	for _, cr := range b.cases {
