@@ -71,7 +71,7 @@ func newSession(opts Options) (*session, error) {
 	}
 	s := &session{opts: opts, admin: a, brokers: md.Brokers, runID: runID, conn: conn}
 	s.rec = s.newRestoreRecord()
-	libVersion := clientDriver.Version()
+	libVersion := clientDriver.Version() // clientDriver is librdkafka; each point records its own clients
 	s.env = stats.Environment{
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,
 		Brokers: len(md.Brokers), Bootstrap: opts.Bootstrap, LocalCluster: cl.Local(), KafkaVersion: cl.KafkaVersion(),

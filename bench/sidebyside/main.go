@@ -12,6 +12,10 @@
 // during the read), the ratio kbench/Kafka per pair and the median ratio, and writes the same
 // as a markdown table (for the README).
 //
+// kbench runs once per client of -clients in every pair (librdkafka and franz-go by default:
+// Kafka's tool, then kbench with each client), each compared with the same Kafka run; `kbench
+// run --client` chooses the client.
+//
 //	go run ./bench/sidebyside            # full: 5 pairs per case
 //	go run ./bench/sidebyside -quick     # smoke test: 1 pair, small runs
 package main
@@ -68,6 +72,8 @@ type config struct {
 	warmup      time.Duration
 	warmupPair  bool
 	minDuration time.Duration
+	clients     []string
+	keyDist     string
 }
 
 func main() {
@@ -110,7 +116,7 @@ func run() error {
 // parseConfig reads the command line into a config and checks it and the tools it needs.
 func parseConfig() (config, error) {
 	var c config
-	var sizes, acks, parallel, parSizes, largeSizes string
+	var sizes, acks, parallel, parSizes, largeSizes, clients string
 	quick := flag.Bool("quick", false, "smoke test: 1 pair, 100-byte records only, acks=1, 200k records")
 	flag.StringVar(&c.bootstrap, "bootstrap", "", "cluster to measure (empty: start a local cluster for the bench and stop it after)")
 	flag.IntVar(&c.brokers, "brokers", 1, "brokers of the local cluster the bench starts")
@@ -137,6 +143,8 @@ func parseConfig() (config, error) {
 	flag.DurationVar(&c.warmup, "warmup", time.Second, "kbench warmup (not counted; Kafka's tool has none, its rate includes its JIT warmup)")
 	flag.BoolVar(&c.warmupPair, "warmup-pair", true, "run one uncounted pair first, so the first counted pair does not meet a cold broker")
 	flag.DurationVar(&c.minDuration, "min-duration", 3*time.Second, "shortest kbench measured phase")
+	flag.StringVar(&clients, "clients", "librdkafka,franz-go", "kbench's clients, each run in every pair")
+	flag.StringVar(&c.keyDist, "key-distribution", "none", "kbench's --key-distribution: none (sticky, 10 ms per partition), sequential (record by record over the partitions, as Java's partitioner spreads batches) or random")
 	flag.Parse()
 	if *quick {
 		c.pairs, sizes, acks, parallel, c.records, c.largeBatch = 1, "100", "1", "1", 200000, 0
@@ -155,6 +163,12 @@ func parseConfig() (config, error) {
 		return c, fmt.Errorf("-large-batch-sizes: %w", err)
 	}
 	c.acks = strings.Split(acks, ",")
+	c.clients = strings.Split(clients, ",")
+	for _, cl := range c.clients {
+		if cl != "librdkafka" && cl != "franz-go" {
+			return c, fmt.Errorf("-clients %q: want librdkafka and/or franz-go", cl)
+		}
+	}
 	for _, a := range c.acks {
 		if a != "0" && a != "1" && a != "all" {
 			return c, fmt.Errorf("-acks %q: want 0, 1 or all", a)
@@ -201,11 +215,11 @@ func (m measure) auditPerM() float64 {
 	return m.auditCPUSec / float64(m.cpuRecords) * 1e6
 }
 
-// caseResult is one case's pairs.
+// caseResult is one case's pairs: Kafka's runs and, per client (as in config.clients), kbench's.
 type caseResult struct {
 	name  string
 	kafka []measure
-	kb    []measure
+	kb    [][]measure
 }
 
 type bench struct {
@@ -304,11 +318,13 @@ func (b *bench) warmUp(ctx context.Context, pc producerSpec) error {
 	if err != nil {
 		return err
 	}
-	kb, err := b.kbenchRun(ctx, kbenchSpec{size: pc.size, acks: pc.acks, producers: pc.n, batch: pc.batch, dur: b.sameWork(a), id: "warmup"})
-	if err != nil {
-		return err
+	for _, client := range b.c.clients {
+		kb, err := b.kbenchRun(ctx, kbenchSpec{size: pc.size, acks: pc.acks, producers: pc.n, batch: pc.batch, dur: b.sameWork(a), id: "warmup", client: client})
+		if err != nil {
+			return err
+		}
+		printPair("warm-up (not counted)", -1, client, a, kb)
 	}
-	printPair("warm-up (not counted)", -1, a, kb)
 	return nil
 }
 
@@ -326,17 +342,17 @@ func (b *bench) producerCase(ctx context.Context, pc producerSpec) error {
 			}
 			return a, err
 		},
-		func(i int, a measure) (measure, error) {
+		func(i int, a measure, client string) (measure, error) {
 			// kbench runs for as long as Kafka's tool took, so both send about the same records.
 			return b.kbenchRun(ctx, kbenchSpec{size: pc.size, acks: pc.acks, producers: pc.n, batch: pc.batch, dur: b.sameWork(a),
-				id: fmt.Sprintf("p-%d-%s-%d-%d-%d", pc.size, pc.acks, pc.n, pc.batch, i)})
+				id: fmt.Sprintf("p-%d-%s-%d-%d-%d-%s", pc.size, pc.acks, pc.n, pc.batch, i, client), client: client})
 		})
 }
 
-// pairs runs a case's A B pairs: Kafka's tool on a fresh topic (deleted after it), then kbench,
-// which creates its own; kb gets the Kafka run of its pair to size its own run by.
-func (b *bench) pairs(ctx context.Context, name string, kafkaSide func(topic string) (measure, error), kbSide func(i int, a measure) (measure, error)) error {
-	cr := caseResult{name: name}
+// pairs runs a case's pairs: Kafka's tool on a fresh topic (deleted after it), then kbench once
+// per client, each creating its own; kb gets the Kafka run of its pair to size its own run by.
+func (b *bench) pairs(ctx context.Context, name string, kafkaSide func(topic string) (measure, error), kbSide func(i int, a measure, client string) (measure, error)) error {
+	cr := caseResult{name: name, kb: make([][]measure, len(b.c.clients))}
 	for i := 0; i < b.c.pairs; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -352,13 +368,16 @@ func (b *bench) pairs(ctx context.Context, name string, kafkaSide func(topic str
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		a.load = load
-		kb, err := kbSide(i, a)
-		if err != nil {
-			return fmt.Errorf("%s: kbench: %w", name, err)
+		cr.kafka = append(cr.kafka, a)
+		for j, client := range b.c.clients {
+			kb, err := kbSide(i, a, client)
+			if err != nil {
+				return fmt.Errorf("%s: kbench (%s): %w", name, client, err)
+			}
+			kb.load = loadAvg()
+			cr.kb[j] = append(cr.kb[j], kb)
+			printPair(name, i, client, a, kb)
 		}
-		kb.load = loadAvg()
-		cr.kafka, cr.kb = append(cr.kafka, a), append(cr.kb, kb)
-		printPair(name, i, a, kb)
 	}
 	b.cases = append(b.cases, cr)
 	return nil
@@ -389,10 +408,10 @@ func (b *bench) consumerCase(ctx context.Context, size, records int) error {
 			}
 			return a, err
 		},
-		func(i int, _ measure) (measure, error) {
+		func(i int, _ measure, client string) (measure, error) {
 			// kbench produces for about as long as Kafka's tool took, so the backlog is about as big.
 			return b.kbenchRun(ctx, kbenchSpec{size: size, acks: "1", producers: 1, consumers: 1, backlog: true,
-				batch: b.c.batchSize, dur: b.sameWork(filled), id: fmt.Sprintf("c-%d-%d", size, i)})
+				batch: b.c.batchSize, dur: b.sameWork(filled), id: fmt.Sprintf("c-%d-%d-%s", size, i, client), client: client})
 		})
 }
 
@@ -527,6 +546,7 @@ type kbenchSpec struct {
 	batch                int
 	dur                  time.Duration
 	id                   string
+	client               string // librdkafka or franz-go
 }
 
 // kbenchRun runs `kbench run` with the bench's settings and reads its result file.
@@ -542,13 +562,16 @@ func (b *bench) kbenchRun(ctx context.Context, k kbenchSpec) (measure, error) {
 		// kbench's own in-flight bound (10,000 by default) is lifted to the buffer's size.
 		"--producer-prop", "queue.buffering.max.messages=2147483647",
 		"--max-in-flight", strconv.Itoa(max(1, b.c.bufferBytes/k.size)),
-		"--drain-timeout", "3m",
+		"--drain-timeout", "3m", "--key-distribution", b.c.keyDist,
 	}
 	if k.acks == "all" {
 		args = append(args, "--idempotence")
 	}
+	// The client under test produces; in the consumer cases it also reads the backlog (the audit's
+	// read-back of the producer cases uses kbench's default reader, franz-go, for both).
+	args = append(args, "--client", k.client)
 	if k.backlog {
-		args = append(args, "--consume-mode", "backlog")
+		args = append(args, "--consume-mode", "backlog", "--consumer-client", k.client)
 	}
 	if b.c.profileDir != "" {
 		if err := os.MkdirAll(b.c.profileDir, 0o755); err != nil {
@@ -686,45 +709,53 @@ func (b *bench) waitQuiet(ctx context.Context) float64 {
 	return loadAvg()
 }
 
-func printPair(name string, i int, a, kb measure) {
-	fmt.Printf("%-34s pair %d  kafka %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | kbench %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M (audit %.2f) | ratio %.2f load %.2f\n",
-		name, i+1, a.recPerSec, a.mbPerSec, a.avgMs, a.p99Ms, a.cpuPerM(), kb.recPerSec, kb.mbPerSec, kb.avgMs, kb.p99Ms, kb.cpuPerM(), kb.auditPerM(), kb.recPerSec/a.recPerSec, a.load)
+func printPair(name string, i int, client string, a, kb measure) {
+	fmt.Printf("%-34s pair %d %-10s kafka %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M | kbench %10.0f rec/s %7.1f MB/s avg %7.1f p99 %7.1f ms cpu %5.2f s/M (audit %.2f) | ratio %.2f load %.2f\n",
+		name, i+1, client, a.recPerSec, a.mbPerSec, a.avgMs, a.p99Ms, a.cpuPerM(), kb.recPerSec, kb.mbPerSec, kb.avgMs, kb.p99Ms, kb.cpuPerM(), kb.auditPerM(), kb.recPerSec/a.recPerSec, a.load)
 }
 
 // report prints the table of every pair and the medians, and writes it as markdown to -out.
 func (b *bench) report() error {
 	var md strings.Builder
-	fmt.Fprintf(&md, "Machine: %d CPU cores (%s/%s), %d broker(s), RF %d, %d partitions; batch.size %d, linger.ms %d, buffer %d MiB on both sides; %d pairs per case, Kafka's tool run first in each pair.\n\n",
-		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes>>20, b.c.pairs)
+	fmt.Fprintf(&md, "Machine: %d CPU cores (%s/%s), %d broker(s), RF %d, %d partitions; batch.size %d, linger.ms %d, buffer %d MiB on both sides; kbench --key-distribution %s; %d pairs per case, Kafka's tool run first in each pair, then kbench with %s.\n\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.rf, b.rf, b.c.partitions, b.c.batchSize, b.c.lingerMs, b.c.bufferBytes>>20, b.c.keyDist, b.c.pairs, strings.Join(b.c.clients, ", then "))
 	md.WriteString("| case | tool | records/s (median) | MB/s | avg ms | p99 ms | CPU s per M records | of which audit read-back | kbench/Kafka per pair | median ratio | load avg |\n")
 	md.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|\n")
 	for _, cr := range b.cases {
-		ratios := make([]float64, len(cr.kb))
-		var rs []string
-		for i := range cr.kb {
-			ratios[i] = cr.kb[i].recPerSec / cr.kafka[i].recPerSec
-			rs = append(rs, fmt.Sprintf("%.2f", ratios[i]))
-		}
 		var loads []string
 		for i := range cr.kafka {
 			loads = append(loads, fmt.Sprintf("%.1f", cr.kafka[i].load))
 		}
-		row := func(tool string, ms []measure, ratio string) {
+		row := func(tool string, ms []measure, ratios []float64) {
 			audit := ""
 			if a := median(ms, measure.auditPerM); a > 0 {
 				audit = fmt.Sprintf("%.2f", a)
 			}
+			var rs []string
+			for _, r := range ratios {
+				rs = append(rs, fmt.Sprintf("%.2f", r))
+			}
 			fmt.Fprintf(&md, "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.2f | %s | %s | %s | %s |\n", cr.name, tool,
 				median(ms, func(m measure) float64 { return m.recPerSec }), median(ms, func(m measure) float64 { return m.mbPerSec }),
 				median(ms, func(m measure) float64 { return m.avgMs }), median(ms, func(m measure) float64 { return m.p99Ms }),
-				median(ms, measure.cpuPerM), audit, ratio, medianOf(ratios, ratio != ""), strings.Join(loads, " "))
+				median(ms, measure.cpuPerM), audit, strings.Join(rs, " "), medianOf(ratios, ratios != nil), strings.Join(loads, " "))
 		}
-		row(kafkaTool(cr.name), cr.kafka, "")
-		row("kbench", cr.kb, strings.Join(rs, " "))
+		row(kafkaTool(cr.name), cr.kafka, nil)
+		for j, client := range b.c.clients {
+			ratios := make([]float64, len(cr.kb[j]))
+			for i := range cr.kb[j] {
+				ratios[i] = cr.kb[j][i].recPerSec / cr.kafka[i].recPerSec
+			}
+			row("kbench ("+client+")", cr.kb[j], ratios)
+		}
 	}
 	notes := map[string]bool{}
 	for _, cr := range b.cases {
-		for _, m := range append(append([]measure(nil), cr.kafka...), cr.kb...) {
+		all := append([]measure(nil), cr.kafka...)
+		for _, ms := range cr.kb {
+			all = append(all, ms...)
+		}
+		for _, m := range all {
 			if m.note != "" && !notes[m.note] {
 				notes[m.note] = true
 				fmt.Fprintf(&md, "\n- %s", m.note)

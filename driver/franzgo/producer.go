@@ -25,19 +25,18 @@ import (
 // returned), so the driver keeps its own count of outstanding records and bytes and says
 // driver.QueueFull before handing a record over; franz-go's own bound sits just above it.
 type Producer struct {
-	cl       *kgo.Client
-	s        *settings
-	ctx      context.Context
-	promise  func(*kgo.Record, error)
-	events   chan event
-	closed   chan struct{}
-	closeMu  sync.Once
-	free     recordRing
-	recs     atomic.Int64 // records handed to franz-go whose result the handler has not had
-	bytes    atomic.Int64 // their key and value bytes
-	d        driver.Delivery
-	conns    connState
-	delivers atomic.Bool // a Deliveries loop runs (client errors are dropped when none does)
+	cl      *kgo.Client
+	s       *settings
+	ctx     context.Context
+	promise func(*kgo.Record, error)
+	events  chan event
+	closed  chan struct{}
+	closeMu sync.Once
+	free    recordRing
+	recs    atomic.Int64 // records handed to franz-go whose result the handler has not had
+	bytes   atomic.Int64 // their key and value bytes
+	d       driver.Delivery
+	conns   connState
 }
 
 // event is one delivery result or one client error for the Deliveries goroutine.
@@ -106,11 +105,8 @@ func (p *Producer) onPromise(r *kgo.Record, err error) {
 }
 
 // clientError passes a client-level error (a failed connection, TLS, login) to the Deliveries
-// goroutine; never blocks the client's goroutine.
+// goroutine (kept in the channel until Deliveries runs); never blocks the client's goroutine.
 func (p *Producer) clientError(e driver.Error) {
-	if !p.delivers.Load() {
-		return
-	}
 	select {
 	case p.events <- event{cerr: &e}:
 	default: // a full channel already carries results: a client error is not worth blocking for
@@ -119,7 +115,6 @@ func (p *Producer) clientError(e driver.Error) {
 
 // Deliveries calls h for every delivery result and client error until Close.
 func (p *Producer) Deliveries(h driver.DeliveryHandler) {
-	p.delivers.Store(true)
 	for {
 		var ev event
 		select {
