@@ -83,6 +83,12 @@ type Options struct {
 	// ConsumerProcessingDelay is how long after polling a consumer worker counts a record as
 	// processed (an asynchronous pipeline; the window auto-commit can run ahead in). Zero: 200 ms.
 	ConsumerProcessingDelay time.Duration
+
+	// FixedWarmup keeps every point's warmup at the profile's length instead of ending it at
+	// steady state (see adaptive.go). NoClusterWarmup skips the load a sweep puts on a throwaway
+	// topic before its first point (see clusterwarm.go).
+	FixedWarmup     bool
+	NoClusterWarmup bool
 }
 
 func (o Options) topicPrefix() string {

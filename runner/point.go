@@ -139,6 +139,7 @@ type measurement struct {
 
 	clock     phaseClock
 	col       *collector
+	warmCol   *collector // the warmup's per-second produce latencies (adaptive warmup; nil: none)
 	producers []*producerWorker
 	consumers []*consumerWorker
 	sends     sync.WaitGroup     // the producers' send loops
@@ -276,7 +277,8 @@ func (m *measurement) warmup(ctx context.Context) {
 			m.note("consumer group did not get every partition within 30s; end-to-end latency includes the join")
 		}
 	}
-	m.setClock(time.Now(), m.p.Workload.Warmup, m.dur)
+	_, bound := m.warmupBounds()
+	m.setClock(time.Now(), bound, m.dur)
 	m.sending = true
 	for _, pw := range m.producers {
 		go pw.deliveries()
@@ -284,6 +286,7 @@ func (m *measurement) warmup(ctx context.Context) {
 		go func() { defer m.sends.Done(); pw.send(ctx) }()
 	}
 	m.startFaults(ctx)
+	m.settle(ctx)
 }
 
 // measure samples the counters once a second until the measured phase ends, waits for the send
@@ -378,6 +381,10 @@ func (m *measurement) teardown() bool {
 	if allDone {
 		close(m.col.in)
 		<-m.col.finished
+		if m.warmCol != nil {
+			close(m.warmCol.in)
+			<-m.warmCol.finished
+		}
 	} else {
 		m.col = newCollector(m.nsec) // never read the one a stuck goroutine may still write
 	}
@@ -405,10 +412,20 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 	if r := m.p.Workload.Rate; r > 0 {
 		m.clock.rate = uint64(r)
 	}
+	if m.adaptive() {
+		m.clock.live = &liveBounds{}
+		m.clock.live.measure.Store(m.clock.Measure)
+		m.clock.live.end.Store(m.clock.End)
+		m.warmCol = newCollector(int(math.Ceil(warmup.Seconds())) + 1)
+		go m.warmCol.run()
+	}
 	for _, pw := range m.producers {
 		pw.clock = m.clock
 		pw.win = newWindow(kindProduce, m.clock, m.col)
 		pw.delayWin = newWindow(kindSendDelay, m.clock, m.col)
+		if m.warmCol != nil {
+			pw.warmWin = newWarmWindow(m.clock, m.warmCol)
+		}
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
 	}
 	for _, c := range m.consumers {

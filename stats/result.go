@@ -113,6 +113,9 @@ type Metrics struct {
 	FailedByError  map[string]int64 `json:"failed_by_error"` // Kafka error code name -> count
 	ConsumerLagEnd int64            `json:"consumer_lag_end"`
 	ConsumerBehind bool             `json:"consumer_behind"` // e2e latency then measures the consumer's backlog
+	// ConsumerLag is the consumers' lag through the measured phase against the bound within
+	// which end-to-end latency is about Kafka (nil: not tracked, files of older kbench).
+	ConsumerLag *ConsumerLagCheck `json:"consumer_lag_check,omitempty"`
 
 	// Backlog is set when the consumers read a backlog after the producers (consume.mode
 	// backlog); Consumed is then its rate over the read, not over the measured phase.
@@ -315,6 +318,10 @@ type Result struct {
 	// Search is the capacity search of a `rate: search` point: every trial and the confirmed
 	// sustainable rate (nil: a fixed-rate point). See SearchReport.
 	Search *SearchReport `json:"rate_search,omitempty"`
+
+	// Warmup is how the point's warmup ended (a fixed minimum, then at steady state; nil in
+	// files written before kbench recorded it). See WarmupReport.
+	Warmup *WarmupReport `json:"warmup,omitempty"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of
