@@ -127,7 +127,7 @@ type producerWorker struct {
 	sendDelay    *stats.Histogram // scheduled to actual send (OMB's publish delay); nil in closed loop
 	win          window
 	delayWin     window
-	warmWin      window // warmup latencies per second, for the steady-state decision (out nil: not kept)
+	warmWin      window             // warmup latencies per second, for the steady-state decision (out nil: not kept)
 	clientErrs   map[string]int64   // client-level error events (all brokers down ...)
 	failedByName map[string]int64   // measured-phase delivery failures by Kafka error name
 	tl           *producerTimelines // ack and failure times for the availability numbers (nil: off)

@@ -34,7 +34,7 @@ type window struct {
 	kind    latencyKind
 	measure int64       // start of the measured phase, unix ns
 	live    *liveBounds // non-nil: the start is read from here (an adaptive warmup may move it)
-	nsec    int   // seconds in the measured phase
+	nsec    int         // seconds in the measured phase
 	sec     int
 	h       *stats.Histogram
 	out     chan<- secHist
