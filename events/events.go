@@ -42,6 +42,8 @@ type RunStarted struct {
 	Start                time.Time
 	// Points are the points as they will run (the flusher interval for the local cluster added).
 	Points []profiles.Point
+	// ClusterWarmup is how the load before the first point went (nil: none recorded).
+	ClusterWarmup *stats.ClusterWarmup
 }
 
 // PointStarted says point Index (0-based) of Total starts.

@@ -32,8 +32,11 @@ func (m *measurement) adaptive() bool {
 // warmupBounds are the fixed minimum and the bound of the point's warmup.
 func (m *measurement) warmupBounds() (minimum, bound time.Duration) {
 	minimum = max(m.p.Workload.Warmup, 0)
-	if !m.adaptive() {
+	switch {
+	case !m.adaptive():
 		return minimum, minimum
+	case m.s.warming:
+		return minimum, minimum + clusterWarmupExtra
 	}
 	return minimum, minimum + warmupExtra
 }

@@ -399,7 +399,7 @@ func (m *measurement) record(samples []sample, allDone bool) {
 	}
 	m.fillMetrics(samples, m.dur)
 	m.fillAvailability()
-	if allDone && m.s.opts.IntervalLogs != nil {
+	if allDone && m.s.opts.IntervalLogs != nil && !m.s.warming {
 		if err := writeHlog(m.s.opts.IntervalLogs, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
 			m.note("interval log not written: %v", err)
 		}

@@ -46,9 +46,11 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 		return err
 	}
 	ev := opts.events()
+	start := time.Now()
+	warm := s.warmCluster(ctx, points)
 	if err := ev.RunStarted(events.RunStarted{
 		RunID: s.runID, Profile: opts.Profile, ProfileYAML: redactYAML(opts.ProfileYAML),
-		Environment: s.env, Start: time.Now(), Points: points,
+		Environment: s.env, Start: start, Points: points, ClusterWarmup: warm,
 	}); err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ type Index struct {
 	Start         time.Time    `json:"start"`
 	End           time.Time    `json:"end"` // zero while the run is in progress
 	Points        []IndexPoint `json:"points"`
+	// ClusterWarmup is the load on a throwaway topic before the first point, until produce p99
+	// was steady (nil: files of older kbench).
+	ClusterWarmup *ClusterWarmup `json:"cluster_warmup,omitempty"`
 }
 
 // IndexPoint is one point's entry in the index.
