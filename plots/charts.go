@@ -194,7 +194,7 @@ func latencyFigure(ps []point, caption []string) figure {
 			var xys plotter.XYs
 			for i, pt := range ps {
 				sum := k.get(pt.Result)
-				if sum.Count == 0 || s.get(sum) <= 0 {
+				if sum.Count == 0 || s.get(sum) <= 0 || (k.e2e && !pt.Result.Metrics.EndToEndReported()) {
 					continue
 				}
 				xys = append(xys, plotter.XY{X: float64(i), Y: s.get(sum)})
@@ -228,6 +228,12 @@ func latencyFigure(ps []point, caption []string) figure {
 			}
 			if k.e2e && pt.Result.Metrics.EndToEndLatency.Count == 0 {
 				return "(not measured)"
+			}
+			if k.e2e && !pt.Result.Metrics.EndToEndReported() {
+				return "(" + stats.ConsumersBehindText + ": left out)"
+			}
+			if pt.Result.AtMaxRate() {
+				return "(" + stats.QueueingAtMaxRate + ")"
 			}
 			return ""
 		}
@@ -784,7 +790,7 @@ func (acc *sweepLines) addGroup(tp, lp *plot.Plot, ns numericSweep, g sweepGroup
 			p99 = append(p99, plotter.XY{X: xv, Y: m.ProduceLatency.P99Ms})
 			acc.lat = append(acc.lat, m.ProduceLatency.P50Ms, m.ProduceLatency.P99Ms)
 		}
-		if m.EndToEndLatency.Count > 0 {
+		if m.EndToEndReported() {
 			e2e = append(e2e, plotter.XY{X: xv, Y: m.EndToEndLatency.P99Ms})
 			acc.lat = append(acc.lat, m.EndToEndLatency.P99Ms)
 		}

@@ -54,7 +54,11 @@ func (m *measurement) settle(ctx context.Context) {
 		}
 		return
 	}
-	rep.Adaptive, rep.MaxSeconds, rep.Rule = true, bound.Seconds(), warmup.Default.String()
+	rule := warmup.Default
+	if m.s.warming {
+		rule = warmup.Cluster
+	}
+	rep.Adaptive, rep.MaxSeconds, rep.Rule = true, bound.Seconds(), rule.String()
 	start := time.Unix(0, m.clock.Start)
 	minSec, maxSec := int(math.Ceil(minimum.Seconds())), int(math.Floor(bound.Seconds()))
 	for k := 1; k <= maxSec; k++ {
@@ -68,7 +72,7 @@ func (m *measurement) settle(ctx context.Context) {
 		case <-t.C:
 		}
 		p99s := m.warmCol.p99s(k)
-		if d, ok := warmup.Default.Decide(p99s, minSec, maxSec); ok {
+		if d, ok := rule.Decide(p99s, minSec, maxSec); ok {
 			rep.ProduceP99Ms, rep.Reason = p99s, d.Reason
 			steady := d.Steady
 			rep.Steady = &steady

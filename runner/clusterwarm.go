@@ -15,14 +15,14 @@ import (
 // after `cluster up` had produce p99 12.2 s (no acknowledgement at all for the first 10 s after
 // its topic was created), the same point a minute later 0.10 s. So a sweep first puts load on a
 // throwaway topic of its own (kbench-<run>-cluster-warmup, deleted afterwards like every topic
-// the run creates) until the per-second produce p99 is steady (warmup.Default), at most
+// the run creates) until the per-second produce p99 is steady and no longer improving (warmup.Cluster), at most
 // clusterWarmupMin + clusterWarmupExtra, and records the outcome in the results.
 
 const (
 	clusterWarmupID    = "cluster-warmup"
 	clusterWarmupRate  = 2000             // msgs/s: light enough for any cluster, enough to warm every path
-	clusterWarmupMin   = 3 * time.Second  // the fixed minimum: one steady window
-	clusterWarmupExtra = 57 * time.Second // the bound is a minute
+	clusterWarmupMin   = 6 * time.Second  // the fixed minimum: two windows of warmup.Cluster
+	clusterWarmupExtra = 54 * time.Second // the bound is a minute
 	// clusterWarmFor is how long a cluster this process warmed up counts as warm: a second sweep
 	// in the same process (a test binary, a script driving the package) does not warm it again.
 	clusterWarmFor = 10 * time.Minute

@@ -27,8 +27,8 @@ func TestClusterWarmupKfake(t *testing.T) {
 		t.Fatalf("ReadIndex: %v", err)
 	}
 	cw := idx.ClusterWarmup
-	if cw == nil || cw.Skipped != "" || cw.Error != "" || !cw.IsSteady() || cw.Seconds < 3 || cw.Seconds > 10 {
-		t.Fatalf("cluster warm-up %+v: want a steady warm-up of 3 to 10 s recorded", cw)
+	if cw == nil || cw.Skipped != "" || cw.Error != "" || !cw.IsSteady() || cw.Seconds < 6 || cw.Seconds > 12 {
+		t.Fatalf("cluster warm-up %+v: want a steady warm-up of 6 to 12 s recorded", cw)
 	}
 	if !strings.HasSuffix(cw.Topic, idx.RunID+"-cluster-warmup") || cw.Acks != "all" || cw.RatePerSecond != clusterWarmupRate {
 		t.Errorf("warm-up topic %q acks %q rate %.0f: want the run's own cluster-warmup topic, acks=all, %d msgs/s", cw.Topic, cw.Acks, cw.RatePerSecond, clusterWarmupRate)

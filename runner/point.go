@@ -682,11 +682,23 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 		// second of acknowledged traffic (e2e latency then measures their backlog, not Kafka).
 		lagEnd := samples[len(samples)-1].lag()
 		mt.ConsumerLagEnd = lagEnd
-		mt.ConsumerBehind = lagEnd > 0 && float64(lagEnd) > mt.Acked.RecordsPerSecond
+		mt.ConsumerLag = stats.CheckConsumerLag(measuredLags(samples), mt.Acked.RecordsPerSecond)
+		mt.ConsumerBehind = (lagEnd > 0 && float64(lagEnd) > mt.Acked.RecordsPerSecond) || !mt.ConsumerLag.WithinBound
 		if mt.ConsumerBehind {
-			m.note("consumers fell behind (lag %d records at the end of the measured phase): end-to-end latency measures their backlog", lagEnd)
+			m.note("consumers fell behind (lag up to %d records in the measured phase, bound %d, %d at its end): end-to-end latency measures their backlog and is not reported",
+				mt.ConsumerLag.MaxLagRecords, mt.ConsumerLag.BoundRecords, lagEnd)
 		}
 	}
+}
+
+// measuredLags are the consumer lags sampled through the measured phase (the first sample, at
+// its start, included: a backlog left by the warmup is a backlog too).
+func measuredLags(samples []sample) []int64 {
+	lags := make([]int64, len(samples))
+	for i, s := range samples {
+		lags[i] = s.lag()
+	}
+	return lags
 }
 
 // mergeWorkers merges the stopped workers' histograms (produce, produce raw, end-to-end, send

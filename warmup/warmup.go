@@ -8,6 +8,7 @@ package warmup
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Rule says when a series of per-second produce p99s (ms, one per whole second of load) is
@@ -18,6 +19,11 @@ type Rule struct {
 	Window   int     // seconds that must agree
 	MaxRatio float64 // largest p99 over smallest
 	AbsMs    float64 // or largest minus smallest, in ms
+	// MaxImprovement, when set, also asks that the load has stopped getting faster: the median
+	// p99 of the last Window seconds is at most this fraction below the median of the Window
+	// seconds before (or within AbsMs of it). A cold cluster can hold a plateau (0.8, 0.8, 1.1 s
+	// on a fresh 2-core cluster) and only then fall to its warm 0.1 s.
+	MaxImprovement float64
 }
 
 // Default is the rule kbench uses for the cluster warm-up and each point's warmup: three
@@ -26,10 +32,18 @@ type Rule struct {
 // per-second p99 of a 2-core machine at 1,000 msg/s moves between 70 and 110 ms.
 var Default = Rule{Window: 3, MaxRatio: 2, AbsMs: 20}
 
+// Cluster is the rule of the cluster warm-up before a sweep: Default, and the last three
+// seconds' median p99 no more than 25 % below the three seconds' before (so at least 6 s).
+var Cluster = Rule{Window: 3, MaxRatio: 2, AbsMs: 20, MaxImprovement: 0.25}
+
 // String states the rule as reports print it.
 func (r Rule) String() string {
-	return fmt.Sprintf("the last %d per-second produce p99s within a factor of %g of each other (or within %g ms), each second with acknowledgements",
+	s := fmt.Sprintf("the last %d per-second produce p99s within a factor of %g of each other (or within %g ms), each second with acknowledgements",
 		r.Window, r.MaxRatio, r.AbsMs)
+	if r.MaxImprovement > 0 {
+		s += fmt.Sprintf(", and their median at most %g %% below the median of the %d seconds before", r.MaxImprovement*100, r.Window)
+	}
+	return s
 }
 
 // Steady says whether the last Window seconds of p99s meet the rule.
@@ -45,7 +59,28 @@ func (r Rule) Steady(p99s []float64) bool {
 		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
-	return hi <= lo*r.MaxRatio || hi-lo <= r.AbsMs
+	if hi > lo*r.MaxRatio && hi-lo > r.AbsMs {
+		return false
+	}
+	if r.MaxImprovement <= 0 {
+		return true
+	}
+	if len(p99s) < 2*w {
+		return false
+	}
+	last, before := median(p99s[len(p99s)-w:]), median(p99s[len(p99s)-2*w:len(p99s)-w])
+	return last >= (1-r.MaxImprovement)*before || before-last <= r.AbsMs
+}
+
+// median of a few values (0 counts as a value: a second without acknowledgements).
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Decision is how a warmup ended.

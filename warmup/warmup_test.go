@@ -62,3 +62,29 @@ func TestDecideOnSyntheticSeries(t *testing.T) {
 		t.Errorf("bound reason %q does not say the bound ran out", d.Reason)
 	}
 }
+
+// TestClusterRuleWaitsUntilNoLongerImproving: the cluster warm-up's rule does not take a cold
+// plateau for steady (the fresh cluster of the integration test: 811, 800, 1108 ms, then far
+// lower), only a load that has stopped getting faster.
+func TestClusterRuleWaitsUntilNoLongerImproving(t *testing.T) {
+	cases := []struct {
+		name string
+		p99s []float64
+		want bool
+	}{
+		{"cold plateau, too short to compare", []float64{811, 800, 1108}, false},
+		{"plateau then falling", []float64{811, 800, 1108, 480, 300, 250}, false},
+		{"fallen and flat", []float64{480, 300, 250, 110, 80, 95}, false},
+		{"warm: no longer improving", []float64{110, 80, 95, 90, 70, 105}, true},
+		{"warm, slightly better but within 25 %", []float64{100, 100, 100, 80, 80, 80}, true},
+		{"sub-20 ms: within AbsMs", []float64{30, 30, 30, 12, 11, 12}, true},
+	}
+	for _, c := range cases {
+		if got := Cluster.Steady(c.p99s); got != c.want {
+			t.Errorf("%s: Cluster.Steady(%v) = %v, want %v", c.name, c.p99s, got, c.want)
+		}
+	}
+	if !Default.Steady([]float64{811, 800, 1108}) {
+		t.Errorf("Default takes the plateau for steady: the point rule is the looser one by design")
+	}
+}
