@@ -16,6 +16,11 @@ import (
 // measure runs one point: a capacity search when its workload says rate: search, else one
 // measured run at its rate.
 func (s *session) measure(ctx context.Context, p profiles.Point, progress progressFunc) (*stats.Result, error) {
+	if s.fixedLoadErr != nil && strings.HasSuffix(p.ID, profiles.FixedLoadSuffix) {
+		res := &stats.Result{FormatVersion: stats.FormatVersion, RunID: s.runID, Profile: s.opts.Profile, Point: p,
+			Start: time.Now(), End: time.Now(), Environment: s.env, Status: stats.StatusFailed, Error: s.fixedLoadErr.Error()}
+		return res, s.fixedLoadErr
+	}
 	if p.Workload.Search != nil {
 		return s.runSearchPoint(ctx, p, progress)
 	}

@@ -50,35 +50,70 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	warm := s.warmCluster(ctx, points)
 	if err := ev.RunStarted(events.RunStarted{
 		RunID: s.runID, Profile: opts.Profile, ProfileYAML: redactYAML(opts.ProfileYAML),
-		Environment: s.env, Start: start, Points: points, ClusterWarmup: warm,
+		Environment: s.env, Start: start, Points: append(append([]profiles.Point(nil), points...), profiles.FixedLoadPoints(points, 0)...), ClusterWarmup: warm,
 	}); err != nil {
 		return err
 	}
 	var results []*stats.Result
 	failed := 0
 	stopped := ""
-	for i, p := range points {
-		if ctx.Err() != nil {
-			break
-		}
-		ev.PointStarted(events.PointStarted{Index: i, Total: len(points), Point: p})
-		res, perr := s.measure(ctx, p, progressTo(ev, i, points))
+	// With latency: in the profile, the saturation points run first, then each level's
+	// fixed-load point at the rate resolved from them (fixedload.go).
+	fixed := profiles.FixedLoadPoints(points, 0)
+	total := len(points) + len(fixed)
+	run := func(i int, p profiles.Point, all []profiles.Point) (stop bool, err error) {
+		ev.PointStarted(events.PointStarted{Index: i, Total: total, Point: p})
+		res, perr := s.measure(ctx, p, progressTo(ev, i, all))
+		s.markFixedLoad(res, p)
 		results = append(results, res)
-		if werr := ev.PointFinished(events.PointFinished{Index: i, Total: len(points), Result: res, Err: perr}); werr != nil {
-			return werr
+		if werr := ev.PointFinished(events.PointFinished{Index: i, Total: total, Result: res, Err: perr}); werr != nil {
+			return true, werr
 		}
 		if ctx.Err() != nil {
-			break
+			return true, nil
 		}
 		if perr != nil {
 			failed++
 			if opts.FailFast {
-				break
+				return true, nil
 			}
 			// The cluster did not create a topic in time: every further point would wait as
 			// long for the same reason. Say it once.
-			if errors.Is(perr, ErrTopicTimeout) && i+1 < len(points) {
-				stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", len(points)-i-1, p.ID)
+			if errors.Is(perr, ErrTopicTimeout) && i+1 < total {
+				stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", total-i-1, p.ID)
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	all := append(append([]profiles.Point(nil), points...), fixed...)
+	halted := false
+	for i, p := range points {
+		if ctx.Err() != nil {
+			halted = true
+			break
+		}
+		stop, werr := run(i, p, all)
+		if werr != nil {
+			return werr
+		}
+		if stop {
+			halted = true
+			break
+		}
+	}
+	if len(fixed) > 0 && !halted && ctx.Err() == nil {
+		fixed = s.resolveFixedLoad(points, results)
+		all = append(append([]profiles.Point(nil), points...), fixed...)
+		for j, p := range fixed {
+			if ctx.Err() != nil {
+				break
+			}
+			stop, werr := run(len(points)+j, p, all)
+			if werr != nil {
+				return werr
+			}
+			if stop {
 				break
 			}
 		}
@@ -88,9 +123,9 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	}
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(results), len(points), ErrInterrupted)
+		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(results), total, ErrInterrupted)
 	case failed > 0:
-		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, len(points), ErrPointsFailed, opts.OutDir, stopped)
+		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, total, ErrPointsFailed, opts.OutDir, stopped)
 	}
 	return nil
 }

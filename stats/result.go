@@ -322,6 +322,10 @@ type Result struct {
 	// Warmup is how the point's warmup ended (a fixed minimum, then at steady state; nil in
 	// files written before kbench recorded it). See WarmupReport.
 	Warmup *WarmupReport `json:"warmup,omitempty"`
+
+	// FixedLoad is set on a level's fixed-load point (latency: in the profile): its offered rate
+	// and how it was derived. Latency charts and the recommendation use these points' latencies.
+	FixedLoad *FixedLoad `json:"fixed_load,omitempty"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of
