@@ -123,6 +123,9 @@ func describeWorkload(w Workload) string {
 	if w.Search != nil {
 		rate = w.Search.Describe(w)
 	}
+	if w.Latency != nil {
+		rate += " for throughput, then every level again for " + w.Latency.Describe()
+	}
 	consumers := plural(w.Consumers, "consumer")
 	if w.Backlog() {
 		consumers += " reading the backlog after the producers"

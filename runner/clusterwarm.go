@@ -20,7 +20,7 @@ import (
 
 const (
 	clusterWarmupID    = "cluster-warmup"
-	clusterWarmupRate  = 2000             // msgs/s: light enough for any cluster, enough to warm every path
+	clusterWarmupRate  = 1000             // msgs/s: light enough for a cold 2-core cluster, enough to warm every path
 	clusterWarmupMin   = 6 * time.Second  // the fixed minimum: two windows of warmup.Cluster
 	clusterWarmupExtra = 54 * time.Second // the bound is a minute
 	// clusterWarmFor is how long a cluster this process warmed up counts as warm: a second sweep

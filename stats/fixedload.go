@@ -60,3 +60,11 @@ func ResolveFixedLoad(l profiles.LatencyLoad, saturated []*Result) (FixedLoad, e
 	}
 	return fl, fmt.Errorf("latency rate %s: %w (%d saturation points)", l.String(), ErrNoSaturatedThroughput, len(ordered))
 }
+
+// FixedLoadOrNil is the result's fixed load (nil for a nil result or a point without one).
+func (r *Result) FixedLoadOrNil() *FixedLoad {
+	if r == nil {
+		return nil
+	}
+	return r.FixedLoad
+}

@@ -19,10 +19,12 @@ type Rule struct {
 	Window   int     // seconds that must agree
 	MaxRatio float64 // largest p99 over smallest
 	AbsMs    float64 // or largest minus smallest, in ms
-	// MaxImprovement, when set, also asks that the load has stopped getting faster: the median
-	// p99 of the last Window seconds is at most this fraction below the median of the Window
-	// seconds before (or within AbsMs of it). A cold cluster can hold a plateau (0.8, 0.8, 1.1 s
-	// on a fresh 2-core cluster) and only then fall to its warm 0.1 s.
+	// MaxImprovement, when set, also asks that the load has stopped getting faster, and is not
+	// getting slower: the median p99 of the last Window seconds is at most this fraction below
+	// the median of the Window seconds before, and that one at most this fraction below it (or
+	// the two within AbsMs). A cold cluster can hold a plateau (0.8, 0.8, 1.1 s on a fresh
+	// 2-core cluster) and only then fall to its warm 0.1 s; and one whose p99 climbs second by
+	// second (0.9, 1.8, 2.6, 2.9, 3.2, 3.0 s) is building a queue, not steady.
 	MaxImprovement float64
 }
 
@@ -41,7 +43,7 @@ func (r Rule) String() string {
 	s := fmt.Sprintf("the last %d per-second produce p99s within a factor of %g of each other (or within %g ms), each second with acknowledgements",
 		r.Window, r.MaxRatio, r.AbsMs)
 	if r.MaxImprovement > 0 {
-		s += fmt.Sprintf(", and their median at most %g %% below the median of the %d seconds before", r.MaxImprovement*100, r.Window)
+		s += fmt.Sprintf(", and their median neither %g %% below nor above the median of the %d seconds before", r.MaxImprovement*100, r.Window)
 	}
 	return s
 }
@@ -69,7 +71,12 @@ func (r Rule) Steady(p99s []float64) bool {
 		return false
 	}
 	last, before := median(p99s[len(p99s)-w:]), median(p99s[len(p99s)-2*w:len(p99s)-w])
-	return last >= (1-r.MaxImprovement)*before || before-last <= r.AbsMs
+	if math.Abs(last-before) <= r.AbsMs {
+		return true
+	}
+	// Neither still falling (warming) nor rising (a queue building: the load is above what the
+	// cluster does, and every second adds to the latency).
+	return last >= (1-r.MaxImprovement)*before && last <= before/(1-r.MaxImprovement)
 }
 
 // median of a few values (0 counts as a value: a second without acknowledgements).

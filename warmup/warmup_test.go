@@ -78,6 +78,8 @@ func TestClusterRuleWaitsUntilNoLongerImproving(t *testing.T) {
 		{"warm: no longer improving", []float64{110, 80, 95, 90, 70, 105}, true},
 		{"warm, slightly better but within 25 %", []float64{100, 100, 100, 80, 80, 80}, true},
 		{"sub-20 ms: within AbsMs", []float64{30, 30, 30, 12, 11, 12}, true},
+		{"climbing: a queue building (fresh cluster, 2000 msgs/s acks=all)", []float64{872, 1840, 2638, 2884, 3234, 2959}, false},
+		{"slightly worse but within 25 %", []float64{80, 80, 80, 100, 95, 100}, true},
 	}
 	for _, c := range cases {
 		if got := Cluster.Steady(c.p99s); got != c.want {
