@@ -19,8 +19,8 @@ type class struct {
 	best    Point // highest acknowledged throughput
 	enqueue bool  // acks=0: latency not comparable, nothing acknowledged
 	flush   bool
-	guide   bool // acks=all, idempotence, RF >= 3, min ISR >= 2, no forced flush
-	clean   bool // no lost, duplicate or reordered record in any point
+	guide   bool   // acks=all, idempotence, RF >= 3, min ISR >= 2, no forced flush
+	clean   bool   // no lost, duplicate or reordered record in any point
 	fixed   *Point // the level's fixed-load point (latency: in the profile); nil: none
 }
 
