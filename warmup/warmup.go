@@ -26,6 +26,12 @@ type Rule struct {
 	// 2-core cluster) and only then fall to its warm 0.1 s; and one whose p99 climbs second by
 	// second (0.9, 1.8, 2.6, 2.9, 3.2, 3.0 s) is building a queue, not steady.
 	MaxImprovement float64
+	// MaxOverBest, when set, also asks that the last Window seconds' median is at most this
+	// factor above the best (lowest) second since the first SkipSeconds: a p99 that climbed
+	// from 0.96 s to 3.1 s and levelled off there (a cold cluster under more load than it takes)
+	// is not steady, however flat its top.
+	MaxOverBest float64
+	SkipSeconds int
 }
 
 // Default is the rule kbench uses for the cluster warm-up and each point's warmup: three
@@ -34,9 +40,10 @@ type Rule struct {
 // per-second p99 of a 2-core machine at 1,000 msg/s moves between 70 and 110 ms.
 var Default = Rule{Window: 3, MaxRatio: 2, AbsMs: 20}
 
-// Cluster is the rule of the cluster warm-up before a sweep: Default, and the last three
-// seconds' median p99 no more than 25 % below the three seconds' before (so at least 6 s).
-var Cluster = Rule{Window: 3, MaxRatio: 2, AbsMs: 20, MaxImprovement: 0.25}
+// Cluster is the rule of the cluster warm-up before a sweep: Default, the last three seconds'
+// median p99 neither 25 % below nor above the three seconds' before (so at least 6 s), and at
+// most twice the best second after the first two (the producer's own start).
+var Cluster = Rule{Window: 3, MaxRatio: 2, AbsMs: 20, MaxImprovement: 0.25, MaxOverBest: 2, SkipSeconds: 2}
 
 // String states the rule as reports print it.
 func (r Rule) String() string {
@@ -44,6 +51,9 @@ func (r Rule) String() string {
 		r.Window, r.MaxRatio, r.AbsMs)
 	if r.MaxImprovement > 0 {
 		s += fmt.Sprintf(", and their median neither %g %% below nor above the median of the %d seconds before", r.MaxImprovement*100, r.Window)
+	}
+	if r.MaxOverBest > 0 {
+		s += fmt.Sprintf(" and at most %g times the best second after the first %d", r.MaxOverBest, r.SkipSeconds)
 	}
 	return s
 }
@@ -64,6 +74,9 @@ func (r Rule) Steady(p99s []float64) bool {
 	if hi > lo*r.MaxRatio && hi-lo > r.AbsMs {
 		return false
 	}
+	if r.MaxOverBest > 0 && !r.nearBest(p99s) {
+		return false
+	}
 	if r.MaxImprovement <= 0 {
 		return true
 	}
@@ -77,6 +90,20 @@ func (r Rule) Steady(p99s []float64) bool {
 	// Neither still falling (warming) nor rising (a queue building: the load is above what the
 	// cluster does, and every second adds to the latency).
 	return last >= (1-r.MaxImprovement)*before && last <= before/(1-r.MaxImprovement)
+}
+
+// nearBest says the last Window seconds' median is within MaxOverBest of the best second since
+// SkipSeconds (or within AbsMs of it).
+func (r Rule) nearBest(p99s []float64) bool {
+	w := max(1, r.Window)
+	best := math.Inf(1)
+	for _, v := range p99s[min(r.SkipSeconds, len(p99s)-w):] {
+		if v > 0 {
+			best = math.Min(best, v)
+		}
+	}
+	last := median(p99s[len(p99s)-w:])
+	return last <= best*r.MaxOverBest || last-best <= r.AbsMs
 }
 
 // median of a few values (0 counts as a value: a second without acknowledgements).

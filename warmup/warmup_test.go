@@ -80,6 +80,9 @@ func TestClusterRuleWaitsUntilNoLongerImproving(t *testing.T) {
 		{"sub-20 ms: within AbsMs", []float64{30, 30, 30, 12, 11, 12}, true},
 		{"climbing: a queue building (fresh cluster, 2000 msgs/s acks=all)", []float64{872, 1840, 2638, 2884, 3234, 2959}, false},
 		{"slightly worse but within 25 %", []float64{80, 80, 80, 100, 95, 100}, true},
+		{"climbed from 1 s to 3 s and levelled off (fresh cluster under load)", []float64{959, 1097, 1380, 1677, 2154, 2597, 2972, 3127, 3037, 2022}, false},
+		{"cold start seconds skipped, then warm", []float64{5, 3, 90, 85, 95, 88, 92, 90}, true},
+		{"fell from the plateau and settled", []float64{811, 800, 1108, 300, 120, 100, 95, 90, 100}, true},
 	}
 	for _, c := range cases {
 		if got := Cluster.Steady(c.p99s); got != c.want {
