@@ -54,80 +54,92 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	}); err != nil {
 		return err
 	}
-	var results []*stats.Result
-	failed := 0
-	stopped := ""
-	// With latency: in the profile, the saturation points run first, then each level's
-	// fixed-load point at the rate resolved from them (fixedload.go).
-	fixed := profiles.FixedLoadPoints(points, 0)
-	total := len(points) + len(fixed)
-	run := func(i int, p profiles.Point, all []profiles.Point) (stop bool, err error) {
-		ev.PointStarted(events.PointStarted{Index: i, Total: total, Point: p})
-		res, perr := s.measure(ctx, p, progressTo(ev, i, all))
-		s.markFixedLoad(res, p)
-		results = append(results, res)
-		if werr := ev.PointFinished(events.PointFinished{Index: i, Total: total, Result: res, Err: perr}); werr != nil {
-			return true, werr
-		}
-		if ctx.Err() != nil {
-			return true, nil
-		}
-		if perr != nil {
-			failed++
-			if opts.FailFast {
-				return true, nil
-			}
-			// The cluster did not create a topic in time: every further point would wait as
-			// long for the same reason. Say it once.
-			if errors.Is(perr, ErrTopicTimeout) && i+1 < total {
-				stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", total-i-1, p.ID)
-				return true, nil
-			}
-		}
-		return false, nil
+	sr := &sweepRun{s: s, ev: ev, opts: opts, points: points, fixed: profiles.FixedLoadPoints(points, 0)}
+	if err := sr.runAll(ctx); err != nil {
+		return err
 	}
-	all := append(append([]profiles.Point(nil), points...), fixed...)
-	halted := false
-	for i, p := range points {
-		if ctx.Err() != nil {
-			halted = true
-			break
-		}
-		stop, werr := run(i, p, all)
-		if werr != nil {
-			return werr
-		}
-		if stop {
-			halted = true
-			break
-		}
-	}
-	if len(fixed) > 0 && !halted && ctx.Err() == nil {
-		fixed = s.resolveFixedLoad(points, results)
-		all = append(append([]profiles.Point(nil), points...), fixed...)
-		for j, p := range fixed {
-			if ctx.Err() != nil {
-				break
-			}
-			stop, werr := run(len(points)+j, p, all)
-			if werr != nil {
-				return werr
-			}
-			if stop {
-				break
-			}
-		}
-	}
-	if werr := ev.RunFinished(events.RunFinished{End: time.Now(), Results: results}); werr != nil {
+	if werr := ev.RunFinished(events.RunFinished{End: time.Now(), Results: sr.results}); werr != nil {
 		return werr
 	}
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(results), total, ErrInterrupted)
-	case failed > 0:
-		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", failed, total, ErrPointsFailed, opts.OutDir, stopped)
+		return fmt.Errorf("sweep stopped after %d of %d points: %w", len(sr.results), sr.total(), ErrInterrupted)
+	case sr.failed > 0:
+		return fmt.Errorf("%d of %d points: %w (see their result files in %s)%s", sr.failed, sr.total(), ErrPointsFailed, opts.OutDir, sr.stopped)
 	}
 	return nil
+}
+
+// sweepRun is a sweep's points in progress: with latency: in the profile, the saturation points
+// run first, then each level's fixed-load point at the rate resolved from them (fixedload.go).
+type sweepRun struct {
+	s       *session
+	ev      events.Sink
+	opts    Options
+	points  []profiles.Point // saturation (or only) points
+	fixed   []profiles.Point // fixed-load points (rate resolved after the saturation points)
+	results []*stats.Result
+	failed  int
+	stopped string // why the points after a failed one were not run ("" unless so)
+}
+
+func (r *sweepRun) total() int { return len(r.points) + len(r.fixed) }
+
+// runAll runs the points, then the fixed-load points unless the sweep stopped; the error is the
+// events sink's (a result not recorded).
+func (r *sweepRun) runAll(ctx context.Context) error {
+	all := append(append([]profiles.Point(nil), r.points...), r.fixed...)
+	for i, p := range r.points {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if stop, err := r.run(ctx, i, p, all); err != nil || stop {
+			return err
+		}
+	}
+	if len(r.fixed) == 0 || ctx.Err() != nil {
+		return nil
+	}
+	r.fixed = r.s.resolveFixedLoad(r.points, r.results)
+	all = append(append([]profiles.Point(nil), r.points...), r.fixed...)
+	for j, p := range r.fixed {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if stop, err := r.run(ctx, len(r.points)+j, p, all); err != nil || stop {
+			return err
+		}
+	}
+	return nil
+}
+
+// run measures point i of all and reports it; stop says the sweep ends here (Ctrl-C, fail-fast,
+// a topic the cluster did not create in time).
+func (r *sweepRun) run(ctx context.Context, i int, p profiles.Point, all []profiles.Point) (stop bool, err error) {
+	total := r.total()
+	r.ev.PointStarted(events.PointStarted{Index: i, Total: total, Point: p})
+	res, perr := r.s.measure(ctx, p, progressTo(r.ev, i, all))
+	r.s.markFixedLoad(res, p)
+	r.results = append(r.results, res)
+	if werr := r.ev.PointFinished(events.PointFinished{Index: i, Total: total, Result: res, Err: perr}); werr != nil {
+		return true, werr
+	}
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	if perr != nil {
+		r.failed++
+		if r.opts.FailFast {
+			return true, nil
+		}
+		// The cluster did not create a topic in time: every further point would wait as long
+		// for the same reason. Say it once.
+		if errors.Is(perr, ErrTopicTimeout) && i+1 < total {
+			r.stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", total-i-1, p.ID)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // prepare checks the points against the cluster before anything changes (preflight, the
