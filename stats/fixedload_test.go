@@ -50,3 +50,21 @@ func TestResolveFixedLoad(t *testing.T) {
 		t.Errorf("tiny share: %.0f msgs/s, want at least 1", fl.RatePerSecond)
 	}
 }
+
+// TestSearchSentencesSayWhyNoRate: a level that sustains no rate says whether the objective is
+// beyond the cluster even at its lowest rate (warm) or whether nothing was concluded (cold).
+func TestSearchSentencesSayWhyNoRate(t *testing.T) {
+	mk := func(id string, rank int, rep SearchReport) *Result {
+		return &Result{Point: profiles.Point{ID: id, Label: id, Level: profiles.ReliabilityLevel{Rank: rank, Name: id}}, Search: &rep}
+	}
+	got := strings.Join(SearchSentences([]*Result{
+		mk("acks-1", 1, SearchReport{ObjectiveText: "produce p99 <= 20 ms", Outcome: SearchNoneSustained, BeyondLowestRate: true, LowestFailingRate: 500}),
+		mk("acks-all", 2, SearchReport{ObjectiveText: "produce p99 <= 20 ms", Outcome: SearchColdOnly}),
+	}), "\n")
+	for _, want := range []string{"acks-1 sustains no rate (none-sustained) at produce p99 <= 20 ms. The objective is beyond what this cluster does even at the lowest rate tried (500 msgs/s",
+		"acks-all sustains no rate (inconclusive-cold)", "Nothing is concluded"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("sentences lack %q:\n%s", want, got)
+		}
+	}
+}

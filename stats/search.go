@@ -158,7 +158,7 @@ func SearchSentences(results []*Result) []string {
 	for _, l := range levels {
 		switch {
 		case l.Rate == 0:
-			out = append(out, fmt.Sprintf("%s sustains no rate (%s) at %s.", l.Level, l.Outcome, objective))
+			out = append(out, fmt.Sprintf("%s sustains no rate (%s) at %s.%s", l.Level, l.Outcome, objective, whyNoRate(results, l.PointID)))
 		case ref == nil || l.Baseline:
 			out = append(out, fmt.Sprintf("%s sustains %.0f msgs/s at %s.", l.Level, l.Rate, objective))
 		default:
@@ -167,6 +167,24 @@ func SearchSentences(results []*Result) []string {
 		}
 	}
 	return out
+}
+
+// whyNoRate adds to a level's "sustains no rate" what its search found out: that the objective
+// is beyond the cluster even at the lowest rate tried (measured warm), or that nothing was
+// concluded because the trials ran before steady state.
+func whyNoRate(results []*Result, pointID string) string {
+	for _, r := range results {
+		if r == nil || r.Search == nil || r.Point.ID != pointID {
+			continue
+		}
+		switch {
+		case r.Search.BeyondLowestRate:
+			return fmt.Sprintf(" The objective is beyond what this cluster does even at the lowest rate tried (%.0f msgs/s, measured at steady state).", r.Search.LowestFailingRate)
+		case r.Search.Outcome == SearchColdOnly:
+			return " Nothing is concluded: the failing trials ran before the cluster reached steady state."
+		}
+	}
+	return ""
 }
 
 // WriteSearchSummary writes the capacity table of a sweep that searched (nothing otherwise):
