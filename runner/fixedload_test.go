@@ -19,6 +19,7 @@ workload:
   producers: 1
   consumers: 1
   rate: max
+  max.outstanding.records: 50
   duration: 1s
   warmup: 500ms
   latency:
@@ -47,7 +48,7 @@ func TestFixedLoadSweepKfake(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if err := Sweep(context.Background(), points, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, NoClusterWarmup: true})); err != nil {
+	if err := Sweep(context.Background(), points, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, NoClusterWarmup: true, FixedWarmup: true})); err != nil {
 		t.Fatalf("Sweep: %v", err)
 	}
 	run, err := stats.ReadRun(out)
