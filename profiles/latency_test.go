@@ -17,6 +17,9 @@ func TestLatencyLoadParse(t *testing.T) {
 	}{
 		{"share", "max", "  latency:\n    rate: 50%\n", &LatencyLoad{Share: 0.5}, nil},
 		{"absolute with consumers", "max", "  latency:\n    rate: 5000\n    consumers: 3\n", &LatencyLoad{Rate: 5000, Consumers: 3}, nil},
+		{"of the slowest", "max", "  latency:\n    rate: 50%\n    of: slowest\n", &LatencyLoad{Share: 0.5, Of: LatencyOfSlowest}, nil},
+		{"of with an absolute rate", "max", "  latency:\n    rate: 5000\n    of: slowest\n", nil, []string{"it needs rate as a share"}},
+		{"of what", "max", "  latency:\n    rate: 50%\n    of: fastest\n", nil, []string{"least-durable"}},
 		{"with a fixed rate", "1000", "  latency:\n    rate: 50%\n", nil, []string{"it needs rate: max"}},
 		{"with search", "search", "  search:\n    objective:\n      produce.p99.ms: 20\n  latency:\n    rate: 50%\n", nil, []string{"it needs rate: max"}},
 		{"share above 100", "max", "  latency:\n    rate: 150%\n", nil, []string{"want 1% to 100%"}},

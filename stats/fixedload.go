@@ -43,16 +43,22 @@ func ResolveFixedLoad(l profiles.LatencyLoad, saturated []*Result) (FixedLoad, e
 		}
 	}
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].Point.Level.Rank < ordered[j].Point.Level.Rank })
+	if l.OfSlowest() { // the slowest usable level first; unusable ones keep their place after
+		sort.SliceStable(ordered, func(i, j int) bool { return slowerUsable(ordered[i], ordered[j]) })
+	}
 	var skipped []string
 	for _, r := range ordered {
 		tp := r.Metrics.Acked.RecordsPerSecond
-		if r.Status != StatusOK || tp <= 0 {
+		if !usable(r) {
 			skipped = append(skipped, fmt.Sprintf("%s (%s)", r.Point.Level.Name, r.Status))
 			continue
 		}
 		fl.RatePerSecond = math.Max(1, math.Round(l.Share*tp))
 		fl.BasePointID, fl.BaseLevel, fl.BaseThroughput = r.Point.ID, r.Point.Level.Name, tp
 		fl.Derivation = fmt.Sprintf("%s of %s's saturated throughput in this run (%.0f msgs/s acknowledged at max rate)", l.String(), r.Point.Level.Name, tp)
+		if l.OfSlowest() {
+			fl.Derivation += ", the slowest level"
+		}
 		if len(skipped) > 0 {
 			fl.Derivation += fmt.Sprintf("; less durable levels had no throughput to derive from: %v", skipped)
 		}
@@ -60,6 +66,18 @@ func ResolveFixedLoad(l profiles.LatencyLoad, saturated []*Result) (FixedLoad, e
 	}
 	return fl, fmt.Errorf("latency rate %s: %w (%d saturation points)", l.String(), ErrNoSaturatedThroughput, len(ordered))
 }
+
+// slowerUsable orders a before b when a is usable (finished ok with a throughput) and b is not,
+// or both are and a's throughput is lower.
+func slowerUsable(a, b *Result) bool {
+	ua, ub := usable(a), usable(b)
+	if ua != ub {
+		return ua
+	}
+	return ua && a.Metrics.Acked.RecordsPerSecond < b.Metrics.Acked.RecordsPerSecond
+}
+
+func usable(r *Result) bool { return r.Status == StatusOK && r.Metrics.Acked.RecordsPerSecond > 0 }
 
 // FixedLoadOrNil is the result's fixed load (nil for a nil result or a point without one).
 func (r *Result) FixedLoadOrNil() *FixedLoad {

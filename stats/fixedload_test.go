@@ -37,6 +37,13 @@ func TestResolveFixedLoad(t *testing.T) {
 		t.Errorf("least durable failed: %+v, %v: want 25 %% of leader ack's 30000, naming the failed level", fl, err)
 	}
 
+	sat[1].Status = StatusOK
+	sat = append(sat, satResult("fsync", "fsync each message", 6, StatusOK, 9000), satResult("broken", "min ISR 2", 5, StatusFailed, 0))
+	fl, err = ResolveFixedLoad(profiles.LatencyLoad{Share: 0.5, Of: profiles.LatencyOfSlowest}, sat)
+	if err != nil || fl.RatePerSecond != 4500 || fl.BasePointID != "fsync" || !strings.Contains(fl.Derivation, "the slowest level") {
+		t.Errorf("50%% of the slowest: %+v, %v: want 4500 msgs/s from fsync's 9000 (the failed level passed over)", fl, err)
+	}
+
 	fl, err = ResolveFixedLoad(profiles.LatencyLoad{Rate: 5000}, nil)
 	if err != nil || fl.RatePerSecond != 5000 || fl.Spec != "5000" {
 		t.Errorf("absolute: %+v, %v", fl, err)
