@@ -19,8 +19,37 @@ type class struct {
 	best    Point // highest acknowledged throughput
 	enqueue bool  // acks=0: latency not comparable, nothing acknowledged
 	flush   bool
-	guide   bool // acks=all, idempotence, RF >= 3, min ISR >= 2, no forced flush
-	clean   bool // no lost, duplicate or reordered record in any point
+	guide   bool   // acks=all, idempotence, RF >= 3, min ISR >= 2, no forced flush
+	clean   bool   // no lost, duplicate or reordered record in any point
+	fixed   *Point // the level's fixed-load point (latency: in the profile); nil: none
+}
+
+// latency is what the class's produce latency is judged by: its fixed-load point's when the run
+// has one (a common offered load), else its best point's (at max rate: queueing).
+func (c *class) latency() stats.LatencySummary {
+	if c.fixed != nil {
+		return c.fixed.Result.Metrics.ProduceLatency
+	}
+	return c.best.Result.Metrics.ProduceLatency
+}
+
+// latencyPoint is the point whose latency the class is judged by (see latency).
+func (c *class) latencyPoint() Point {
+	if c.fixed != nil {
+		return *c.fixed
+	}
+	return c.best
+}
+
+// latencyWhere says at which load both classes' latencies were measured, for a cost sentence.
+func latencyWhere(c, base *class) string {
+	switch {
+	case c.fixed != nil && base.fixed != nil:
+		return fmt.Sprintf(" at the common fixed load of %.0f msgs/s", c.fixed.Result.Metrics.TargetRate)
+	case c.best.Result.AtMaxRate() || base.best.Result.AtMaxRate():
+		return ", " + stats.QueueingAtMaxRate
+	}
+	return ""
 }
 
 // performanceKey says whether a result-file setting changes speed but not durability.
@@ -59,12 +88,17 @@ func durabilityName(vals map[string]string) string {
 func classes(ps []Point) []*class {
 	var out []*class
 	byKey := map[string]*class{}
+	fixed := map[string]Point{}
 	for _, p := range ps {
 		if p.Incomplete {
 			continue
 		}
 		vals := p.Result.Point.Settings.ByJSON()
 		key := durabilityName(vals)
+		if p.IsFixedLoad() {
+			fixed[key] = p
+			continue
+		}
 		c := byKey[key]
 		if c == nil {
 			c = &class{name: key, rank: p.Rank, best: p, clean: true}
@@ -78,6 +112,11 @@ func classes(ps []Point) []*class {
 		a := p.Result.Audit
 		if !a.NoneLost() || a.Duplicates > 0 || a.OutOfOrder > 0 {
 			c.clean = false // an unknown loss is not a clean record either
+		}
+	}
+	for key, c := range byKey {
+		if f, ok := fixed[key]; ok {
+			c.fixed = &f
 		}
 	}
 	for _, c := range out {
@@ -122,9 +161,10 @@ func costPhrase(c, base *class) string {
 	} else {
 		tp = fmt.Sprintf("gains %.1f %% throughput (%.1f vs %.1f MB/s)", (ratio-1)*100, cm.Acked.MBPerSecond, bm.Acked.MBPerSecond)
 	}
-	lat := fmt.Sprintf("%s p99 (%s vs %s ms)", FormatDeltaMs(cm.ProduceLatency.P99Ms-bm.ProduceLatency.P99Ms),
-		FormatMs(cm.ProduceLatency.P99Ms), FormatMs(bm.ProduceLatency.P99Ms))
-	tp, lat = repeatedCost(c.best, base.best, tp, lat)
+	cl, bl := c.latency(), base.latency()
+	lat := fmt.Sprintf("%s p99 (%s vs %s ms%s)", FormatDeltaMs(cl.P99Ms-bl.P99Ms),
+		FormatMs(cl.P99Ms), FormatMs(bl.P99Ms), latencyWhere(c, base))
+	tp, lat = repeatedCost(c.best, base.best, c.latencyPoint(), base.latencyPoint(), tp, lat)
 	joiner := "and"
 	if strings.HasPrefix(tp, "keeps") {
 		joiner = "at"
@@ -206,9 +246,12 @@ func costRows(cs []*class, base *class) [][]string {
 	for _, c := range cs {
 		m := c.best.Result.Metrics
 		row := []string{c.name, c.best.Label, fmt.Sprintf("%.1f", m.Acked.MBPerSecond),
-			FormatPercent(m.Acked.MBPerSecond / bm.Acked.MBPerSecond), FormatMs(m.ProduceLatency.P99Ms),
-			FormatDeltaMs(m.ProduceLatency.P99Ms - bm.ProduceLatency.P99Ms)}
-		repeatedCostRow(row, c.best, base.best)
+			FormatPercent(m.Acked.MBPerSecond / bm.Acked.MBPerSecond), FormatMs(c.latency().P99Ms),
+			FormatDeltaMs(c.latency().P99Ms - base.latency().P99Ms)}
+		repeatedCostRow(row, c.best, base.best, c.latencyPoint(), base.latencyPoint())
+		if c.fixed == nil && !c.enqueue && c.best.Result.AtMaxRate() {
+			row[4] += " (" + stats.QueueingAtMaxRate + ")"
+		}
 		if c == base {
 			row[3], row[5] = "baseline", "baseline"
 		}

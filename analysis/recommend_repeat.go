@@ -12,16 +12,16 @@ import (
 
 // repeatedCost rewrites the throughput and latency parts of a cost sentence (tp, lat) when both
 // points were repeated and the difference is within their noise.
-func repeatedCost(c, base Point, tp, lat string) (string, string) {
+func repeatedCost(c, base, cl, bl Point, tp, lat string) (string, string) {
 	if distinct, ok := Difference(c, base, "acked_mb_per_second"); ok && !distinct && !strings.HasPrefix(tp, "keeps") {
 		ec, _ := c.Figure("acked_mb_per_second")
 		eb, _ := base.Figure("acked_mb_per_second")
 		tp = fmt.Sprintf("has a throughput %s (%s vs %s MB/s, 95 %% intervals overlap)", NotDistinguishable,
 			FormatEstimate(ec, FormatMBps), FormatEstimate(eb, FormatMBps))
 	}
-	if distinct, ok := Difference(c, base, "produce_p99_ms"); ok && !distinct {
-		ec, _ := c.Figure("produce_p99_ms")
-		eb, _ := base.Figure("produce_p99_ms")
+	if distinct, ok := Difference(cl, bl, "produce_p99_ms"); ok && !distinct {
+		ec, _ := cl.Figure("produce_p99_ms")
+		eb, _ := bl.Figure("produce_p99_ms")
 		lat = fmt.Sprintf("a p99 %s (%s vs %s ms)", NotDistinguishable, FormatEstimate(ec, FormatMs), FormatEstimate(eb, FormatMs))
 	}
 	return tp, lat
@@ -29,20 +29,20 @@ func repeatedCost(c, base Point, tp, lat string) (string, string) {
 
 // repeatedCostRow puts intervals into a cost table row (level, point, MB/s, vs baseline, p99,
 // vs baseline) and marks differences within the noise.
-func repeatedCostRow(row []string, c, base Point) {
+func repeatedCostRow(row []string, c, base, cl, bl Point) {
 	if !c.Repeated() {
 		return
 	}
 	if e, ok := c.Figure("acked_mb_per_second"); ok {
 		row[2] = FormatEstimate(e, FormatMBps)
 	}
-	if e, ok := c.Figure("produce_p99_ms"); ok {
+	if e, ok := cl.Figure("produce_p99_ms"); ok {
 		row[4] = FormatEstimate(e, FormatMs)
 	}
 	if distinct, ok := Difference(c, base, "acked_mb_per_second"); ok && !distinct {
 		row[3] += " (" + NotDistinguishable + ")"
 	}
-	if distinct, ok := Difference(c, base, "produce_p99_ms"); ok && !distinct {
+	if distinct, ok := Difference(cl, bl, "produce_p99_ms"); ok && !distinct {
 		row[5] += " (" + NotDistinguishable + ")"
 	}
 }

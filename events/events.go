@@ -51,6 +51,8 @@ type RunStarted struct {
 	OrderSeed uint64
 	Order     []profiles.Point
 	Rounds    [][]string
+	// ClusterWarmup is how the load before the first point went (nil: none recorded).
+	ClusterWarmup *stats.ClusterWarmup
 }
 
 // PointStarted says point Index (0-based) of Total starts.

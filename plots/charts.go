@@ -212,7 +212,7 @@ func latencyFigure(ps []point, caption []string) figure {
 			}
 			for i, pt := range ps {
 				sum := k.get(pt.Result)
-				if sum.Count == 0 || s.get(sum) <= 0 {
+				if sum.Count == 0 || s.get(sum) <= 0 || (k.e2e && !pt.Result.Metrics.EndToEndReported()) {
 					continue
 				}
 				xys = append(xys, plotter.XY{X: float64(i), Y: s.get(sum)})
@@ -249,19 +249,28 @@ func latencyFigure(ps []point, caption []string) figure {
 			p.Y.Min = 0
 			p.Y.Max = math.Max(hi*1.1, 1e-3)
 		}
-		extra := func(pt point) string {
-			if !k.e2e && pt.EnqueueToSocket() {
-				return "(enqueue-to-socket)"
-			}
-			if k.e2e && pt.Result.Metrics.EndToEndLatency.Count == 0 {
-				return "(not measured)"
-			}
-			return ""
-		}
-		nominalLevels(p, ps, extra)
+		e2e := k.e2e
+		nominalLevels(p, ps, func(pt point) string { return latencyMark(pt, e2e) })
 		f.panels = append(f.panels, panel{p: p, title: k.title, legend: legend})
 	}
 	return f
+}
+
+// latencyMark is what a latency chart's level label adds about the point: what its produce
+// latency measures, or why its end-to-end latency is not drawn.
+func latencyMark(pt point, e2e bool) string {
+	m := pt.Result.Metrics
+	switch {
+	case !e2e && pt.EnqueueToSocket():
+		return "(enqueue-to-socket)"
+	case e2e && m.EndToEndLatency.Count == 0:
+		return "(not measured)"
+	case e2e && !m.EndToEndReported():
+		return "(" + stats.ConsumersBehindText + ": left out)"
+	case pt.Result.AtMaxRate():
+		return "(" + stats.QueueingAtMaxRate + ")"
+	}
+	return ""
 }
 
 // pareto returns the indexes (into xs/ys) of the Pareto-efficient points: no other point has
@@ -830,7 +839,7 @@ func (acc *sweepLines) addGroup(tp, lp *plot.Plot, ns numericSweep, g sweepGroup
 			p99 = append(p99, plotter.XY{X: xv, Y: m.ProduceLatency.P99Ms})
 			acc.lat = append(acc.lat, m.ProduceLatency.P50Ms, m.ProduceLatency.P99Ms)
 		}
-		if m.EndToEndLatency.Count > 0 {
+		if m.EndToEndReported() {
 			e2e = append(e2e, plotter.XY{X: xv, Y: m.EndToEndLatency.P99Ms})
 			acc.lat = append(acc.lat, m.EndToEndLatency.P99Ms)
 		}

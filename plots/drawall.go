@@ -40,17 +40,20 @@ func Charts(run *stats.Run) []Chart {
 	add := func(f figure, title string) {
 		out = append(out, Chart{Name: f.name, Title: title, fig: f})
 	}
-	add(throughputFigure(ps, cap), "Acknowledged throughput by reliability level")
-	add(latencyFigure(ps, cap), "Latency percentiles by reliability level")
-	add(tradeoffFigure(ps, cap), "Throughput against p99 latency")
-	dist, damaged := distributions(ps, stats.HistProduce)
+	// With fixed-load points (latency: in the profile) throughput comes from the saturation
+	// points and latency from the fixed-load ones (analysis/fixedload.go).
+	sat, lat, latCap := analysis.SaturationPoints(ps), analysis.LatencyPoints(ps), latencyCaption(cap, ps)
+	add(throughputFigure(sat, cap), "Acknowledged throughput by reliability level")
+	add(latencyFigure(lat, e2eCaption(latCap, lat)), "Latency percentiles by reliability level")
+	add(tradeoffFigure(sat, tradeoffCaption(cap, sat)), "Throughput against p99 latency")
+	dist, damaged := distributions(lat, stats.HistProduce)
 	if f, ok := percentileFigure(ChartPercentilesProduce, "Produce latency by percentile (send to acknowledgement)",
-		ps, dist, withDamaged(cap, damaged)); ok {
+		lat, dist, withDamaged(latCap, damaged)); ok {
 		add(f, "Produce latency by percentile")
 	}
-	dist, damaged = distributions(ps, stats.HistEndToEnd)
+	dist, damaged = distributions(lat, stats.HistEndToEnd)
 	if f, ok := percentileFigure(ChartPercentilesE2E, "End-to-end latency by percentile (send to consumer receipt)",
-		ps, dist, withDamaged(cap, damaged)); ok {
+		e2eShown(lat), dist, withDamaged(e2eCaption(latCap, lat), damaged)); ok {
 		add(f, "End-to-end latency by percentile")
 	}
 	if ns, ok := detectNumericSweep(ps); ok {

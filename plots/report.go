@@ -168,7 +168,7 @@ func resultsBlocks(all []point) []block {
 		"produce p50 ms", "p99", "p99.9", "max", "e2e p50 ms", "e2e p99", "produce latency measures"}
 	right := []bool{true, false, false, false, false, true, true, true, true, true, true, true, true, false}
 	var rows [][]string
-	enqueue := false
+	enqueue, behind := false, false
 	for i, p := range all {
 		client := "-"
 		if p.Result != nil {
@@ -184,10 +184,17 @@ func resultsBlocks(all []point) []block {
 		row = append(row, fmt.Sprintf("%.0f", m.Acked.RecordsPerSecond), fmt.Sprintf("%.1f", m.Acked.MBPerSecond))
 		row = append(row, latencyCells(m.ProduceLatency)...)
 		e := latencyCells(m.EndToEndLatency)
+		if m.EndToEndLatency.Count > 0 && !m.EndToEndReported() && m.Backlog == nil {
+			e[0], e[1] = stats.ConsumersBehindText, stats.ConsumersBehindText
+			behind = true
+		}
 		row = append(row, e[0], e[1])
 		kind := "send to ack"
 		if p.EnqueueToSocket() {
 			kind, enqueue = "enqueue to socket (acks=0)", true
+		}
+		if p.Result.AtMaxRate() {
+			kind += ", " + stats.QueueingAtMaxRate
 		}
 		row = append(row, kind)
 		rows = append(rows, row)
@@ -196,6 +203,9 @@ func resultsBlocks(all []point) []block {
 	note := "MB = 2^20 bytes (as kafka-producer-perf-test prints). Rates count acknowledged records over the measured phase; latencies are from the full-phase HDR histograms."
 	if enqueue {
 		note += " At acks=0 nothing is acknowledged: its \"produce latency\" is only the time to hand the record to the socket and is not comparable with the other levels."
+	}
+	if behind {
+		note += fmt.Sprintf(" \"%s\": the consumers' lag went above its bound (one second of acknowledged traffic, at least %d records) during the measured phase, so their end-to-end latency measures a backlog, not Kafka; it is not shown.", stats.ConsumersBehindText, stats.LagBoundMinRecords)
 	}
 	return append(blocks, para("%s", note))
 }

@@ -70,7 +70,7 @@ var workloadKeys = []string{
 	"message.size", "key.distribution", "partitions", "replication.factor", "producers", "consumers",
 	"rate", "max.outstanding.records", "duration", "warmup", "compression.type", "batch.size",
 	"request.timeout.ms", "delivery.timeout.ms", "retries", "retry.backoff.ms",
-	"producer", "consumer", "topic", "search", "consume.mode",
+	"producer", "consumer", "topic", "search", "consume.mode", "latency",
 }
 
 var requiredWorkloadKeys = []string{
@@ -441,6 +441,8 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 			w.TopicProps = r.props(v, f)
 		case "search":
 			r.rateSearch(w, v, f)
+		case "latency":
+			r.latencyLoad(w, v, f)
 		default:
 			r.fixedSetting(p, kv)
 		}
@@ -451,6 +453,7 @@ func (r *reader) workload(p *Profile, n *yaml.Node) {
 		}
 	}
 	r.checkSearch(w, searchRate, n)
+	r.checkLatency(w, searchRate, n)
 }
 
 // rate reads workload.rate: a number of messages per second, max (closed loop, Rate 0) or search

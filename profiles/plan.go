@@ -28,7 +28,11 @@ func WritePlan(w io.Writer, points []Point, warnings ...Problem) error {
 	if len(points) == 1 {
 		noun = "point"
 	}
-	fmt.Fprintf(bw, "%d %s, least durable first\n", len(points), noun)
+	fmt.Fprintf(bw, "%d %s, least durable first", len(points), noun)
+	if fixed := FixedLoadPoints(points, 0); len(fixed) > 0 {
+		fmt.Fprintf(bw, ", then the same %d at the fixed load (ids ending %s)", len(fixed), FixedLoadSuffix)
+	}
+	fmt.Fprintln(bw)
 	for _, pt := range points {
 		fmt.Fprintf(bw, "\nlevel %d: %s\n", pt.Level.Rank, pt.Level.Name)
 		row := func(name, value string) { fmt.Fprintf(bw, "  %-16s %s\n", name, value) }
@@ -114,6 +118,9 @@ func describeWorkload(w Workload) string {
 	}
 	if w.Search != nil {
 		rate = w.Search.Describe(w)
+	}
+	if w.Latency != nil {
+		rate += " for throughput, then every level again for " + w.Latency.Describe()
 	}
 	consumers := plural(w.Consumers, "consumer")
 	if w.Backlog() {

@@ -85,6 +85,7 @@ type Workload struct {
 	RetryBackoff      time.Duration // retry.backoff.ms; 0 = client default
 	Search            *RateSearch   // rate: search: the runner searches each point's sustainable rate (nil: Rate applies)
 	ConsumeMode       string        // "" (live) or ConsumeBacklog
+	Latency           *LatencyLoad  // latency: a fixed-load point per level besides the saturation one (nil: none)
 
 	ProducerProps map[string]string // passed through verbatim (librdkafka names)
 	ConsumerProps map[string]string // passed through verbatim (librdkafka names)
@@ -177,6 +178,7 @@ type workloadJSON struct {
 	TopicProperties       map[string]string `json:"topic_properties,omitempty"`
 	RateSearch            *RateSearch       `json:"rate_search,omitempty"`  // target_rate is 0 then: the search chooses it per trial
 	ConsumeMode           string            `json:"consume_mode,omitempty"` // "backlog"; empty: live
+	Latency               *LatencyLoad      `json:"latency_fixed_load,omitempty"`
 }
 
 // MarshalJSON writes the workload with long stable names and redacted pass-through properties.
@@ -204,6 +206,7 @@ func (w Workload) MarshalJSON() ([]byte, error) {
 		TopicProperties:       Redact(w.TopicProps),
 		RateSearch:            w.Search,
 		ConsumeMode:           w.ConsumeMode,
+		Latency:               w.Latency,
 	})
 }
 
@@ -236,6 +239,7 @@ func (w *Workload) UnmarshalJSON(data []byte) error {
 		TopicProps:        j.TopicProperties,
 		Search:            j.RateSearch,
 		ConsumeMode:       j.ConsumeMode,
+		Latency:           j.Latency,
 	}
 	return nil
 }

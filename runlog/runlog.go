@@ -38,7 +38,7 @@ var (
 func (d *Dir) RunStarted(e events.RunStarted) error {
 	d.idx = &stats.Index{
 		RunID: e.RunID, Profile: e.Profile, ProfileYAML: e.ProfileYAML,
-		Environment: e.Environment, Start: e.Start,
+		Environment: e.Environment, Start: e.Start, ClusterWarmup: e.ClusterWarmup,
 	}
 	if e.Repeat > 1 {
 		seed := e.OrderSeed

@@ -89,6 +89,11 @@ type Options struct {
 	// seed, recorded in the index so the order can be run again). See rounds.go.
 	Repeat    int
 	OrderSeed *uint64
+	// FixedWarmup keeps every point's warmup at the profile's length instead of ending it at
+	// steady state (see adaptive.go). NoClusterWarmup skips the load a sweep puts on a throwaway
+	// topic before its first point (see clusterwarm.go).
+	FixedWarmup     bool
+	NoClusterWarmup bool
 }
 
 func (o Options) topicPrefix() string {

@@ -156,6 +156,7 @@ type measurement struct {
 
 	clock     phaseClock
 	col       *collector
+	warmCol   *collector // the warmup's per-second produce latencies (adaptive warmup; nil: none)
 	producers []*producerWorker
 	consumers []*consumerWorker
 	sends     sync.WaitGroup     // the producers' send loops
@@ -317,7 +318,8 @@ func (m *measurement) warmup(ctx context.Context) {
 			m.note("consumer group did not get every partition within 30s; end-to-end latency includes the join")
 		}
 	}
-	m.setClock(time.Now(), m.p.Workload.Warmup, m.dur)
+	_, bound := m.warmupBounds()
+	m.setClock(time.Now(), bound, m.dur)
 	m.sending = true
 	for _, pw := range m.producers {
 		go pw.deliveries()
@@ -325,6 +327,7 @@ func (m *measurement) warmup(ctx context.Context) {
 		go func() { defer m.sends.Done(); pw.send(ctx) }()
 	}
 	m.startFaults(ctx)
+	m.settle(ctx)
 }
 
 // measure samples the counters once a second until the measured phase ends, waits for the send
@@ -419,6 +422,10 @@ func (m *measurement) teardown() bool {
 	if allDone {
 		close(m.col.in)
 		<-m.col.finished
+		if m.warmCol != nil {
+			close(m.warmCol.in)
+			<-m.warmCol.finished
+		}
 	} else {
 		m.col = newCollector(m.nsec) // never read the one a stuck goroutine may still write
 	}
@@ -433,7 +440,7 @@ func (m *measurement) record(samples []sample, allDone bool) {
 	}
 	m.fillMetrics(samples, m.dur)
 	m.fillAvailability()
-	if allDone && m.s.opts.IntervalLogs != nil {
+	if allDone && m.s.opts.IntervalLogs != nil && !m.s.warming {
 		if err := writeHlog(m.s.opts.IntervalLogs, m.res, m.col, time.Unix(0, m.clock.Measure)); err != nil {
 			m.note("interval log not written: %v", err)
 		}
@@ -446,10 +453,20 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 	if r := m.p.Workload.Rate; r > 0 {
 		m.clock.rate = uint64(r)
 	}
+	if m.adaptive() {
+		m.clock.live = &liveBounds{}
+		m.clock.live.measure.Store(m.clock.Measure)
+		m.clock.live.end.Store(m.clock.End)
+		m.warmCol = newCollector(int(math.Ceil(warmup.Seconds())) + 1)
+		go m.warmCol.run()
+	}
 	for _, pw := range m.producers {
 		pw.clock = m.clock
 		pw.win = newWindow(kindProduce, m.clock, m.col)
 		pw.delayWin = newWindow(kindSendDelay, m.clock, m.col)
+		if m.warmCol != nil {
+			pw.warmWin = newWarmWindow(m.clock, m.warmCol)
+		}
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
 		if pw.txn != nil {
 			pw.txn.win = newWindow(kindProduce, m.clock, m.col)
@@ -713,11 +730,23 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 		// second of acknowledged traffic (e2e latency then measures their backlog, not Kafka).
 		lagEnd := samples[len(samples)-1].lag()
 		mt.ConsumerLagEnd = lagEnd
-		mt.ConsumerBehind = lagEnd > 0 && float64(lagEnd) > mt.Acked.RecordsPerSecond
+		mt.ConsumerLag = stats.CheckConsumerLag(measuredLags(samples), mt.Acked.RecordsPerSecond)
+		mt.ConsumerBehind = (lagEnd > 0 && float64(lagEnd) > mt.Acked.RecordsPerSecond) || !mt.ConsumerLag.WithinBound
 		if mt.ConsumerBehind {
-			m.note("consumers fell behind (lag %d records at the end of the measured phase): end-to-end latency measures their backlog", lagEnd)
+			m.note("consumers fell behind (lag up to %d records in the measured phase, bound %d, %d at its end): end-to-end latency measures their backlog and is not reported",
+				mt.ConsumerLag.MaxLagRecords, mt.ConsumerLag.BoundRecords, lagEnd)
 		}
 	}
+}
+
+// measuredLags are the consumer lags sampled through the measured phase (the first sample, at
+// its start, included: a backlog left by the warmup is a backlog too).
+func measuredLags(samples []sample) []int64 {
+	lags := make([]int64, len(samples))
+	for i, s := range samples {
+		lags[i] = s.lag()
+	}
+	return lags
 }
 
 // mergeWorkers merges the stopped workers' histograms (produce, produce raw, end-to-end, send

@@ -40,9 +40,37 @@ type phaseClock struct {
 	// sharing rate sends per second.
 	rate, producers uint64
 	idBase          uint32
+
+	// live, when set, holds Measure and End while an adaptive warmup may still end early
+	// (adaptive.go): every worker reads the bounds from it, so moving them once, a margin ahead
+	// of now, moves them for all. Nil: Measure and End are fixed.
+	live *liveBounds
 }
 
-func (c phaseClock) measured(ns int64) bool { return ns >= c.Measure && ns < c.End }
+// liveBounds are a phaseClock's Measure and End (unix ns) shared by every worker of a point
+// whose warmup ends at steady state; written once by the point's goroutine, read atomically.
+type liveBounds struct{ measure, end atomic.Int64 }
+
+// bounds are the measured phase's start and end as of now.
+func (c phaseClock) bounds() (measure, end int64) {
+	if c.live != nil {
+		return c.live.measure.Load(), c.live.end.Load()
+	}
+	return c.Measure, c.End
+}
+
+// end is when the measured phase ends as of now: no record is scheduled at or after it.
+func (c phaseClock) end() int64 {
+	if c.live != nil {
+		return c.live.end.Load()
+	}
+	return c.End
+}
+
+func (c phaseClock) measured(ns int64) bool {
+	measure, end := c.bounds()
+	return ns >= measure && ns < end
+}
 
 // scheduled is when record seq of producer id was due (unix ns): from the schedule at a target
 // rate, else (max rate, or a producer id not of this point) its actual send time sendNs.
@@ -99,6 +127,7 @@ type producerWorker struct {
 	sendDelay    *stats.Histogram // scheduled to actual send (OMB's publish delay); nil in closed loop
 	win          window
 	delayWin     window
+	warmWin      window             // warmup latencies per second, for the steady-state decision (out nil: not kept)
 	clientErrs   map[string]int64   // client-level error events (all brokers down ...)
 	failedByName map[string]int64   // measured-phase delivery failures by Kafka error name
 	tl           *producerTimelines // ack and failure times for the availability numbers (nil: off)
@@ -132,7 +161,7 @@ func (w *producerWorker) send(ctx context.Context) {
 		var sched int64
 		if w.pacer != nil {
 			sched = w.clock.Start + int64(w.pacer.Offset(seq))
-			if sched >= w.clock.End {
+			if sched >= w.clock.end() {
 				return
 			}
 			if wait := sched - nowNs(); wait > 0 {
@@ -155,7 +184,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			now := nowNs()
 			if w.pacer == nil {
 				sched = now
-				if now >= w.clock.End {
+				if now >= w.clock.end() {
 					return
 				}
 			}
@@ -264,6 +293,9 @@ func (w *producerWorker) deliveries() {
 	w.p.Deliveries(w)
 	w.win.flush()
 	w.delayWin.flush()
+	if w.warmWin.out != nil {
+		w.warmWin.flush()
+	}
 }
 
 // ClientError counts a client-level error event (driver.DeliveryHandler).
@@ -312,6 +344,9 @@ func (w *producerWorker) onDelivery(m *driver.Delivery) {
 	}
 	w.c.ackedAll.Add(1)
 	if !measured {
+		if w.warmWin.out != nil {
+			w.warmWin.record(now, time.Duration(now-sched))
+		}
 		return
 	}
 	lat := time.Duration(now - sched)

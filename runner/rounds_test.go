@@ -56,19 +56,25 @@ func TestSchedule(t *testing.T) {
 func TestRepetitionPlan(t *testing.T) {
 	points := []profiles.Point{{ID: "a"}, {ID: "b"}}
 	seed := uint64(7)
-	e, order := repetitionPlan(points, Options{Repeat: 2, OrderSeed: &seed})
-	if e.Repeat != 2 || e.OrderSeed != 7 || len(e.Rounds) != 2 || len(e.Order) != 4 || len(order) != 4 {
+	e, order, fixedOrder := repetitionPlan(points, []profiles.Point{{ID: "a@fixed"}}, Options{Repeat: 2, OrderSeed: &seed})
+	if e.Repeat != 2 || e.OrderSeed != 7 || len(e.Rounds) != 2 || len(e.Order) != 6 || len(order) != 4 || len(fixedOrder) != 2 {
 		t.Fatalf("plan: %+v", e)
+	}
+	// The fixed-load points' rounds follow the saturation points' (their rate comes from them).
+	for r, ids := range e.Rounds {
+		if len(ids) != 3 || ids[2] != "a@fixed" {
+			t.Errorf("round %d: %v, want the two saturation points then the fixed-load point", r+1, ids)
+		}
 	}
 	for i, m := range order {
 		if e.Order[i].ID != points[m.point].ID || e.Rounds[m.round-1][m.position-1] != points[m.point].ID {
 			t.Errorf("measurement %d: %+v against %+v", i, m, e)
 		}
 	}
-	if e, _ := repetitionPlan(points, Options{Repeat: 3}); e.OrderSeed >= 1<<53 {
+	if e, _, _ := repetitionPlan(points, nil, Options{Repeat: 3}); e.OrderSeed >= 1<<53 {
 		t.Errorf("random seed %d is not below 2^53", e.OrderSeed)
 	}
-	if e, order := repetitionPlan(points, Options{}); e.Repeat != 0 || e.Rounds != nil || len(order) != 2 {
+	if e, order, _ := repetitionPlan(points, nil, Options{}); e.Repeat != 0 || e.Rounds != nil || len(order) != 2 {
 		t.Errorf("no repeat: %+v %v", e, order)
 	}
 	m := scheduled{point: 1, repetition: 2, round: 2, position: 1}

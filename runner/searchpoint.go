@@ -16,6 +16,11 @@ import (
 // measure runs one point: a capacity search when its workload says rate: search, else one
 // measured run at its rate.
 func (s *session) measure(ctx context.Context, p profiles.Point, progress progressFunc) (*stats.Result, error) {
+	if s.fixedLoadErr != nil && strings.HasSuffix(p.ID, profiles.FixedLoadSuffix) {
+		res := &stats.Result{FormatVersion: stats.FormatVersion, RunID: s.runID, Profile: s.opts.Profile, Point: p,
+			Start: time.Now(), End: time.Now(), Environment: s.env, Status: stats.StatusFailed, Error: s.fixedLoadErr.Error()}
+		return res, s.fixedLoadErr
+	}
 	if p.Workload.Search != nil {
 		return s.runSearchPoint(ctx, p, progress)
 	}
@@ -38,7 +43,13 @@ func trialRecord(r *stats.Result) stats.SearchTrial {
 		return stats.SearchTrial{Status: stats.StatusFailed}
 	}
 	m := r.Metrics
+	var steady *bool
+	var warm float64
+	if w := r.Warmup; w != nil {
+		steady, warm = w.Steady, w.Seconds
+	}
 	return stats.SearchTrial{
+		Steady: steady, WarmupSeconds: warm,
 		AchievedRate: m.Acked.RecordsPerSecond, SentRate: m.Sent.RecordsPerSecond, AckedRecords: m.Acked.Records,
 		FailedSends: r.Audit.Failed, Indeterminate: r.Audit.Indeterminate, Lost: r.Audit.Lost,
 		ProduceLatency: m.ProduceLatency, EndToEndLatency: m.EndToEndLatency, ConsumerBehind: m.ConsumerBehind,
@@ -89,6 +100,7 @@ func (s *session) runSearchPoint(ctx context.Context, p profiles.Point, progress
 
 	rep.Outcome, rep.Detail, rep.Trials = sr.Outcome, sr.Detail, sr.Trials
 	rep.SustainableRate, rep.HighestPassingRate, rep.LowestFailingRate = sr.Rate, sr.HighestPassingRate, sr.LowestFailingRate
+	rep.BeyondLowestRate = sr.BeyondLowestRate
 	rep.ElapsedSeconds = time.Since(start).Seconds()
 
 	var res *stats.Result
@@ -129,6 +141,13 @@ func trialLine(t stats.SearchTrial) string {
 		verdict = "FAIL (" + strings.Join(t.Reasons, "; ") + ")"
 	}
 	line := fmt.Sprintf("%s, acked %.0f msgs/s, produce p99 %.2f ms", verdict, t.AchievedRate, t.ProduceLatency.P99Ms)
+	if t.Steady != nil {
+		state := "steady"
+		if !*t.Steady {
+			state = "NOT steady"
+		}
+		line += fmt.Sprintf(", warmup %.1f s %s", t.WarmupSeconds, state)
+	}
 	if t.EndToEndLatency.Count > 0 {
 		line += fmt.Sprintf(", end-to-end p99 %.2f ms", t.EndToEndLatency.P99Ms)
 	}

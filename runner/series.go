@@ -32,8 +32,9 @@ type secHist struct {
 // window is one goroutine's current-second histogram.
 type window struct {
 	kind    latencyKind
-	measure int64 // start of the measured phase, unix ns
-	nsec    int   // seconds in the measured phase
+	measure int64       // start of the measured phase, unix ns
+	live    *liveBounds // non-nil: the start is read from here (an adaptive warmup may move it)
+	nsec    int         // seconds in the measured phase
 	sec     int
 	h       *stats.Histogram
 	out     chan<- secHist
@@ -41,12 +42,21 @@ type window struct {
 }
 
 func newWindow(kind latencyKind, clock phaseClock, col *collector) window {
-	return window{kind: kind, measure: clock.Measure, nsec: col.nsec, sec: -1, out: col.in, free: col.free}
+	return window{kind: kind, measure: clock.Measure, live: clock.live, nsec: col.nsec, sec: -1, out: col.in, free: col.free}
+}
+
+// newWarmWindow is a producer's window over the warmup: seconds counted from the clock's Start.
+func newWarmWindow(clock phaseClock, col *collector) window {
+	return window{kind: kindProduce, measure: clock.Start, nsec: col.nsec, sec: -1, out: col.in, free: col.free}
 }
 
 // record adds one latency observed at now (unix ns).
 func (w *window) record(now int64, lat time.Duration) {
-	sec := int((now - w.measure) / int64(time.Second))
+	measure := w.measure
+	if w.live != nil {
+		measure = w.live.measure.Load()
+	}
+	sec := int((now - measure) / int64(time.Second))
 	if sec < 0 {
 		sec = 0
 	} else if sec >= w.nsec {
@@ -88,6 +98,7 @@ type collector struct {
 	delay    []secSlot
 	newest   int // latest second any window arrived for
 	lastP99  atomic.Uint64
+	secP99   []atomic.Uint64 // per second: produce p99 so far in µs, plus 1 (0: nothing recorded)
 	finished chan struct{}
 }
 
@@ -190,7 +201,7 @@ func newCollector(nsec int) *collector {
 	return &collector{
 		nsec: nsec, in: make(chan secHist, 1024), free: make(chan *stats.Histogram, 64),
 		produce: make([]secSlot, nsec), e2e: make([]secSlot, nsec), delay: make([]secSlot, nsec),
-		finished: make(chan struct{}),
+		secP99: make([]atomic.Uint64, nsec), finished: make(chan struct{}),
 	}
 }
 
@@ -201,7 +212,9 @@ func (c *collector) run() {
 		slot := &c.slots(sh.kind)[sh.sec]
 		slot.merge(sh.h)
 		if sh.kind == kindProduce {
-			c.lastP99.Store(uint64(slot.h.ValueAt(99) * 1000)) // µs
+			us := uint64(slot.h.ValueAt(99) * 1000)
+			c.lastP99.Store(us)
+			c.secP99[sh.sec].Store(us + 1)
 		}
 		if sh.sec > c.newest {
 			for i := max(0, c.newest-openSeconds); i <= sh.sec-openSeconds; i++ {
@@ -219,6 +232,18 @@ func (c *collector) run() {
 		default:
 		}
 	}
+}
+
+// p99s are the produce p99s (ms) of the first n seconds as merged so far, 0 for a second
+// without any; safe while the collector runs.
+func (c *collector) p99s(n int) []float64 {
+	out := make([]float64, min(n, c.nsec))
+	for i := range out {
+		if v := c.secP99[i].Load(); v > 0 {
+			out[i] = float64(v-1) / 1000
+		}
+	}
+	return out
 }
 
 // sampleAll sums the counters of all workers.

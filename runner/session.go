@@ -33,6 +33,10 @@ type session struct {
 	created map[string]bool       // topics this run created and has not deleted yet
 	rec     *safety.RestoreRecord // the run's restore file: what to put back
 	lease   *safety.Lease         // the broker-settings lease this run holds (nil: none)
+	warming bool                  // the cluster warm-up runs (its warmup bound is clusterWarmupExtra)
+
+	fixedLoad    *stats.FixedLoad // the resolved fixed load of latency: (nil: none, or not yet)
+	fixedLoadErr error            // why it could not be resolved
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within

@@ -66,6 +66,9 @@ type SearchResult struct {
 	HighestPassingRate float64
 	LowestFailingRate  float64 // 0: no trial failed
 	Trials             []stats.SearchTrial
+	// BeyondLowestRate: no rate was sustained and the lowest rate tried failed in a trial
+	// measured at steady state, so the objective is beyond what the system does at any rate tried.
+	BeyondLowestRate bool
 }
 
 // SearchParamsFor derives a point's search bounds from its profile: the lowest measurable rate is
@@ -111,7 +114,11 @@ func Evaluate(obj profiles.Objective, minRecords int64, t *stats.SearchTrial) {
 		}
 	}
 	check("produce", obj.ProduceP99Ms, t.ProduceLatency)
-	check("end-to-end", obj.EndToEndP99Ms, t.EndToEndLatency)
+	if obj.EndToEndP99Ms > 0 && t.ConsumerBehind {
+		why = append(why, "consumers behind: end-to-end latency measures their backlog, not Kafka")
+	} else {
+		check("end-to-end", obj.EndToEndP99Ms, t.EndToEndLatency)
+	}
 	t.Passed, t.Reasons = len(why) == 0, why
 }
 
@@ -157,6 +164,8 @@ type searcher struct {
 	stopped bool    // a trial could not run, or ctx ended
 	tooLow  bool    // the step down reached min.rate
 	precise bool    // the bracket narrowed to the precision
+
+	lowestCold float64 // lowest rate that failed only in trials measured before steady state (0: none)
 }
 
 func newSearcher(ctx context.Context, obj profiles.Objective, p SearchParams, trial TrialFunc) *searcher {
@@ -178,11 +187,28 @@ func newSearcher(ctx context.Context, obj profiles.Objective, p SearchParams, tr
 func (s *searcher) left() int { return s.p.MaxTrials - len(s.res.Trials) }
 
 // run runs one trial at rate and records it. ok is false when the trial could not run or ctx
-// ended; the search then stops (stopped is set).
+// ended; the search then stops (stopped is set). A trial that failed without having reached
+// steady state (a cold start: its warmup's bound ran out first) decides nothing: the same rate
+// runs once more, and a rate that failed only cold is never the lowest failing rate.
 func (s *searcher) run(rate float64, phase string) (passed, ok bool) {
+	passed, ok, cold := s.runOnce(rate, phase)
+	if ok && cold && s.left() > 0 {
+		passed, ok, cold = s.runOnce(rate, phase)
+	}
+	if ok && cold && (s.lowestCold == 0 || rate < s.lowestCold) {
+		s.lowestCold = math.Round(rate)
+	}
+	return passed, ok
+}
+
+// cold says a trial was judged and had not reached steady state when it was measured.
+func cold(t stats.SearchTrial) bool { return t.Steady != nil && !*t.Steady }
+
+// runOnce runs and records one trial; cold is true when it failed before steady state.
+func (s *searcher) runOnce(rate float64, phase string) (passed, ok, coldFail bool) {
 	if s.ctx.Err() != nil {
 		s.stopped = true
-		return false, false
+		return false, false, false
 	}
 	t := Trial{Index: len(s.res.Trials) + 1, Phase: phase, Rate: math.Round(rate)}
 	out, err := s.trial(s.ctx, t)
@@ -197,16 +223,21 @@ func (s *searcher) run(rate float64, phase string) (passed, ok bool) {
 		}
 		s.res.Trials = append(s.res.Trials, out)
 		s.stopped = true
-		return false, false
+		return false, false, false
 	}
 	Evaluate(s.obj, s.p.MinRecords, &out)
+	if !out.Passed && cold(out) {
+		out.Reasons = append(out.Reasons, fmt.Sprintf("measured before steady state (warmup %.1f s not steady): decides nothing, the rate runs again", out.WarmupSeconds))
+		s.res.Trials = append(s.res.Trials, out)
+		return false, true, true
+	}
 	s.res.Trials = append(s.res.Trials, out)
 	if out.Passed {
 		s.res.HighestPassingRate = math.Max(s.res.HighestPassingRate, t.Rate)
 	} else if s.res.LowestFailingRate == 0 || t.Rate < s.res.LowestFailingRate {
 		s.res.LowestFailingRate = t.Rate
 	}
-	return out.Passed, true
+	return out.Passed, true, false
 }
 
 // ramp is phase 1: from StartRate, multiply by the growth factor while trials pass, up to MaxRate.
@@ -303,6 +334,9 @@ func (s *searcher) outcome() (SearchResult, error) {
 	case res.HighestPassingRate > 0:
 		res.Outcome = stats.SearchUnconfirmed
 		res.Detail = fmt.Sprintf("%.0f msgs/s passed once, but no confirmation passed within %d trials", res.HighestPassingRate, s.p.MaxTrials)
+	case s.lowestCold > 0 && (res.LowestFailingRate == 0 || s.lowestCold < res.LowestFailingRate):
+		res.Outcome = stats.SearchColdOnly
+		res.Detail = fmt.Sprintf("no rate met the objective, but %.0f msgs/s failed only in trials measured before steady state: nothing is concluded (warm the cluster up longer)", s.lowestCold)
 	case s.tooLow:
 		res.Outcome = stats.SearchNoneSustained
 		res.Detail = fmt.Sprintf("no rate met the objective, down to %.0f msgs/s (below %.0f msgs/s a trial measures fewer than min.records)", res.LowestFailingRate, s.minRate)
@@ -310,7 +344,29 @@ func (s *searcher) outcome() (SearchResult, error) {
 		res.Outcome = stats.SearchNoneSustained
 		res.Detail = fmt.Sprintf("no rate met the objective within %d trials (lowest tried %.0f msgs/s)", s.p.MaxTrials, res.LowestFailingRate)
 	}
+	if res.Outcome == stats.SearchNoneSustained {
+		s.beyondLowest()
+	}
 	return *res, nil
+}
+
+// beyondLowest marks a search that sustained nothing when its lowest failing rate failed warm:
+// the objective is then beyond what the system does even at that rate, and the detail says what
+// it did there.
+func (s *searcher) beyondLowest() {
+	res := &s.res
+	for i := len(res.Trials) - 1; i >= 0; i-- {
+		t := res.Trials[i]
+		if t.TargetRate != res.LowestFailingRate || t.Passed || cold(t) {
+			continue
+		}
+		res.BeyondLowestRate = true
+		res.Detail += fmt.Sprintf("; the objective is beyond what the cluster does even at its lowest rate tried: %.0f msgs/s gave produce p99 %.2f ms", t.TargetRate, t.ProduceLatency.P99Ms)
+		if t.Steady != nil {
+			res.Detail += " at steady state"
+		}
+		return
+	}
 }
 
 // found is the outcome and detail of a search that confirmed a rate.

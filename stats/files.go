@@ -49,6 +49,9 @@ type Index struct {
 	Repeat    int          `json:"repeat,omitempty"`
 	OrderSeed *uint64      `json:"order_seed,omitempty"`
 	Rounds    []IndexRound `json:"rounds,omitempty"`
+	// ClusterWarmup is the load on a throwaway topic before the first point, until produce p99
+	// was steady (nil: files of older kbench).
+	ClusterWarmup *ClusterWarmup `json:"cluster_warmup,omitempty"`
 }
 
 // IndexPoint is one point's entry in the index.

@@ -148,6 +148,9 @@ type Metrics struct {
 	FailedByError  map[string]int64 `json:"failed_by_error"` // Kafka error code name -> count
 	ConsumerLagEnd int64            `json:"consumer_lag_end"`
 	ConsumerBehind bool             `json:"consumer_behind"` // e2e latency then measures the consumer's backlog
+	// ConsumerLag is the consumers' lag through the measured phase against the bound within
+	// which end-to-end latency is about Kafka (nil: not tracked, files of older kbench).
+	ConsumerLag *ConsumerLagCheck `json:"consumer_lag_check,omitempty"`
 
 	// Backlog is set when the consumers read a backlog after the producers (consume.mode
 	// backlog); Consumed is then its rate over the read, not over the measured phase.
@@ -360,6 +363,13 @@ type Result struct {
 	// Repetition says which measurement of its point this is when the point was measured more
 	// than once (`repeat: N`); nil: the point's only measurement.
 	Repetition *Repetition `json:"repetition,omitempty"`
+	// Warmup is how the point's warmup ended (a fixed minimum, then at steady state; nil in
+	// files written before kbench recorded it). See WarmupReport.
+	Warmup *WarmupReport `json:"warmup,omitempty"`
+
+	// FixedLoad is set on a level's fixed-load point (latency: in the profile): its offered rate
+	// and how it was derived. Latency charts and the recommendation use these points' latencies.
+	FixedLoad *FixedLoad `json:"fixed_load,omitempty"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of

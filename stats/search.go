@@ -15,6 +15,7 @@ const (
 	SearchFoundAtMax    = "found-at-max-rate" // confirmed at max.rate: the cluster may sustain more
 	SearchFoundCoarse   = "found-imprecise"   // confirmed, but the budget ran out before the precision was reached
 	SearchNoneSustained = "none-sustained"    // no rate down to the lowest measurable one met the objective
+	SearchColdOnly      = "inconclusive-cold" // no rate met the objective, but the lowest rate failed only in trials measured before steady state
 	SearchUnconfirmed   = "unconfirmed"       // rates passed, but no confirmation passed within the budget
 	SearchInterrupted   = "interrupted"       // Ctrl-C: the trials done so far are kept
 	SearchError         = "error"             // a trial could not run (cluster, topic ...): see Result.Error
@@ -35,21 +36,24 @@ const (
 type SearchReport struct {
 	ObjectiveText string `json:"objective"` // e.g. "produce p99 <= 20 ms, no failed sends, achieved >= 98 % of target"
 	// BudgetTrials x (warmup + trial duration) is the announced traffic budget.
-	BudgetTrials        int           `json:"budget_trials"`
-	BudgetSeconds       float64       `json:"budget_seconds"`
-	TrialSeconds        float64       `json:"trial_measured_seconds"`
-	TrialWarmupSeconds  float64       `json:"trial_warmup_seconds"`
-	PrecisionRatio      float64       `json:"precision_ratio"`
-	MinRecordsPerTrial  int64         `json:"min_records_per_trial"`
-	TopicPerTrial       bool          `json:"fresh_topic_per_trial"` // true: every trial has its own topic, clients and audit
-	Outcome             string        `json:"outcome"`               // SearchFound ... SearchError
-	Detail              string        `json:"detail,omitempty"`      // one sentence on the outcome
-	SustainableRate     float64       `json:"sustainable_rate_messages_per_second"`
-	SustainableAchieved float64       `json:"sustainable_rate_achieved_messages_per_second"` // acknowledged msgs/s of the confirmation
-	HighestPassingRate  float64       `json:"highest_passing_rate_messages_per_second"`      // any phase, confirmed or not
-	LowestFailingRate   float64       `json:"lowest_failing_rate_messages_per_second"`       // 0: none failed
-	ElapsedSeconds      float64       `json:"elapsed_seconds"`                               // wall time of the whole search
-	Trials              []SearchTrial `json:"trials"`
+	BudgetTrials        int     `json:"budget_trials"`
+	BudgetSeconds       float64 `json:"budget_seconds"`
+	TrialSeconds        float64 `json:"trial_measured_seconds"`
+	TrialWarmupSeconds  float64 `json:"trial_warmup_seconds"`
+	PrecisionRatio      float64 `json:"precision_ratio"`
+	MinRecordsPerTrial  int64   `json:"min_records_per_trial"`
+	TopicPerTrial       bool    `json:"fresh_topic_per_trial"` // true: every trial has its own topic, clients and audit
+	Outcome             string  `json:"outcome"`               // SearchFound ... SearchError
+	Detail              string  `json:"detail,omitempty"`      // one sentence on the outcome
+	SustainableRate     float64 `json:"sustainable_rate_messages_per_second"`
+	SustainableAchieved float64 `json:"sustainable_rate_achieved_messages_per_second"` // acknowledged msgs/s of the confirmation
+	HighestPassingRate  float64 `json:"highest_passing_rate_messages_per_second"`      // any phase, confirmed or not
+	LowestFailingRate   float64 `json:"lowest_failing_rate_messages_per_second"`       // 0: none failed
+	ElapsedSeconds      float64 `json:"elapsed_seconds"`                               // wall time of the whole search
+	// BeyondLowestRate says the objective is beyond what the cluster does even at the lowest
+	// rate tried, measured warm (a steady trial failed it there): no lower rate helps.
+	BeyondLowestRate bool          `json:"objective_beyond_lowest_rate,omitempty"`
+	Trials           []SearchTrial `json:"trials"`
 }
 
 // SearchTrial is one fixed-rate run of a search: what was asked, what came out, and the verdict
@@ -67,13 +71,18 @@ type SearchTrial struct {
 	ProduceLatency  LatencySummary `json:"produce_latency"`
 	EndToEndLatency LatencySummary `json:"end_to_end_latency"`
 	ConsumerBehind  bool           `json:"consumer_behind"`
-	Status          Status         `json:"status"` // the trial run's own status
-	Passed          bool           `json:"passed"`
-	Reasons         []string       `json:"fail_reasons,omitempty"` // every objective missed, e.g. "produce p99 31.2 ms > 20 ms"
-	Topic           string         `json:"topic,omitempty"`
-	IntervalLog     string         `json:"interval_log,omitempty"` // the trial's per-second histograms, relative to the results folder
-	Start           time.Time      `json:"start"`
-	End             time.Time      `json:"end"`
+	// Steady is whether the trial's warmup reached steady state before it was measured (nil:
+	// not judged: fixed warmup or older files). A failing trial that was not steady decides
+	// nothing: the search runs the rate again.
+	Steady        *bool     `json:"steady,omitempty"`
+	WarmupSeconds float64   `json:"warmup_seconds,omitempty"`
+	Status        Status    `json:"status"` // the trial run's own status
+	Passed        bool      `json:"passed"`
+	Reasons       []string  `json:"fail_reasons,omitempty"` // every objective missed, e.g. "produce p99 31.2 ms > 20 ms"
+	Topic         string    `json:"topic,omitempty"`
+	IntervalLog   string    `json:"interval_log,omitempty"` // the trial's per-second histograms, relative to the results folder
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
 }
 
 // Found says the search confirmed a rate (the only case SustainableRate is not 0).
@@ -149,7 +158,7 @@ func SearchSentences(results []*Result) []string {
 	for _, l := range levels {
 		switch {
 		case l.Rate == 0:
-			out = append(out, fmt.Sprintf("%s sustains no rate (%s) at %s.", l.Level, l.Outcome, objective))
+			out = append(out, fmt.Sprintf("%s sustains no rate (%s) at %s.%s", l.Level, l.Outcome, objective, whyNoRate(results, l.PointID)))
 		case ref == nil || l.Baseline:
 			out = append(out, fmt.Sprintf("%s sustains %.0f msgs/s at %s.", l.Level, l.Rate, objective))
 		default:
@@ -158,6 +167,24 @@ func SearchSentences(results []*Result) []string {
 		}
 	}
 	return out
+}
+
+// whyNoRate adds to a level's "sustains no rate" what its search found out: that the objective
+// is beyond the cluster even at the lowest rate tried (measured warm), or that nothing was
+// concluded because the trials ran before steady state.
+func whyNoRate(results []*Result, pointID string) string {
+	for _, r := range results {
+		if r == nil || r.Search == nil || r.Point.ID != pointID {
+			continue
+		}
+		switch {
+		case r.Search.BeyondLowestRate:
+			return fmt.Sprintf(" The objective is beyond what this cluster does even at the lowest rate tried (%.0f msgs/s, measured at steady state).", r.Search.LowestFailingRate)
+		case r.Search.Outcome == SearchColdOnly:
+			return " Nothing is concluded: the failing trials ran before the cluster reached steady state."
+		}
+	}
+	return ""
 }
 
 // WriteSearchSummary writes the capacity table of a sweep that searched (nothing otherwise):

@@ -56,7 +56,7 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 			msCell(pl, pl.P95Ms),
 			msCell(pl, pl.P99Ms),
 			msCell(pl, pl.P999Ms),
-			msCell(m.EndToEndLatency, m.EndToEndLatency.P99Ms),
+			EndToEndCell(&m, m.EndToEndLatency.P99Ms),
 			r.Audit.LostText(),
 			strconv.FormatInt(r.Audit.Duplicates, 10),
 			cleanCell(status),
@@ -121,7 +121,10 @@ func latencyKind(r *Result) string {
 	case r.EnqueueToSocket():
 		return "enqueue-to-socket"
 	case k == "":
-		return LatencySendToAck
+		k = LatencySendToAck
+	}
+	if r.AtMaxRate() {
+		k += ", " + QueueingAtMaxRate
 	}
 	return cleanCell(k)
 }

@@ -32,6 +32,8 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Name: "out", Usage: "results `DIR` (index.json, points/); must be new or empty unless --force"},
 		&cli.BoolFlag{Name: "force", Usage: "--out may hold an old run: its kbench files (index.json, points/, plots/, report) are removed first, other files are left"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
+		&cli.BoolFlag{Name: "no-cluster-warmup", Usage: "skip the load on a throwaway topic before the first point (until produce p99 is steady, at most 1 min)"},
+		&cli.BoolFlag{Name: "fixed-warmup", Usage: "every point's warmup is the profile's, not ended at steady state (implies --no-cluster-warmup)"},
 	}, connectFlags()...), guardFlags()...)
 }
 
@@ -134,7 +136,8 @@ func runWithCluster(c *cli.Context, fn func(ctx context.Context, opts runner.Opt
 	if err != nil {
 		return err
 	}
-	opts := runner.Options{Bootstrap: bootstrap, OutDir: c.String("out"), Version: Version, Commit: Commit}
+	opts := runner.Options{Bootstrap: bootstrap, OutDir: c.String("out"), Version: Version, Commit: Commit,
+		NoClusterWarmup: c.Bool("no-cluster-warmup"), FixedWarmup: c.Bool("fixed-warmup")}
 	// This command owns the run: its result files are written as the runner reports each point
 	// (runlog), and the screen shows the progress and summary unless --quiet.
 	rl := runlog.New(opts.OutDir)

@@ -1,0 +1,107 @@
+package runner
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/kbench/kbench/stats"
+	"github.com/kbench/kbench/warmup"
+)
+
+// A point's warmup ends at steady state: its producers run for the profile's warmup (the fixed
+// minimum), then on until the per-second produce p99 of the warmup meets warmup.Default, at most
+// warmupExtra longer. Until then the measured phase's start (and so its end) is provisional, at
+// the bound; the decision moves both once, warmupMargin ahead of now, through the clock's live
+// bounds that every worker reads, so no record already sent changes phase.
+
+// warmupExtra is how much longer than its fixed minimum a point's warmup may run to reach steady
+// state; after it the point is measured anyway and its result says it was not steady.
+const warmupExtra = 15 * time.Second
+
+// warmupMargin is how far ahead of the decision the measured phase starts: no record scheduled
+// (or, at max rate, sent) before the decision is measured.
+const warmupMargin = 250 * time.Millisecond
+
+// adaptive says whether the point's warmup may end at steady state: not with faults or consumer
+// worker processes, whose schedules and clocks are fixed before the point starts.
+func (m *measurement) adaptive() bool {
+	return len(m.s.opts.Faults) == 0 && !m.usesWorkers() && !m.s.opts.FixedWarmup
+}
+
+// warmupBounds are the fixed minimum and the bound of the point's warmup.
+func (m *measurement) warmupBounds() (minimum, bound time.Duration) {
+	minimum = max(m.p.Workload.Warmup, 0)
+	switch {
+	case !m.adaptive():
+		return minimum, minimum
+	case m.s.warming:
+		return minimum, minimum + clusterWarmupExtra
+	}
+	return minimum, minimum + warmupExtra
+}
+
+// settle waits until the warmup ends (steady, or the bound), then moves the measured phase to
+// start warmupMargin later and records how the warmup went. The producers are sending.
+func (m *measurement) settle(ctx context.Context) {
+	minimum, bound := m.warmupBounds()
+	rep := &stats.WarmupReport{MinSeconds: minimum.Seconds(), Seconds: minimum.Seconds()}
+	m.res.Warmup = rep
+	if !m.adaptive() || m.clock.live == nil {
+		rep.Reason = "fixed warmup: the point's faults or consumer processes run on a schedule fixed in advance"
+		if m.s.opts.FixedWarmup {
+			rep.Reason = "fixed warmup (asked for)"
+		}
+		return
+	}
+	rule := warmup.Default
+	if m.s.warming {
+		rule = warmup.Cluster
+	}
+	rep.Adaptive, rep.MaxSeconds, rep.Rule = true, bound.Seconds(), rule.String()
+	start := time.Unix(0, m.clock.Start)
+	minSec, maxSec := int(math.Ceil(minimum.Seconds())), int(math.Floor(bound.Seconds()))
+	for k := 1; k <= maxSec; k++ {
+		// At k seconds and a bit, seconds 0..k-1 are over and their windows handed over.
+		t := time.NewTimer(time.Until(start.Add(time.Duration(k)*time.Second + 100*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			rep.Reason = "interrupted during the warmup"
+			return
+		case <-t.C:
+		}
+		p99s := m.warmCol.p99s(k)
+		if d, ok := rule.Decide(p99s, minSec, maxSec); ok {
+			rep.ProduceP99Ms, rep.Reason = p99s, d.Reason
+			steady := d.Steady
+			rep.Steady = &steady
+			break
+		}
+	}
+	measure := time.Now().Add(warmupMargin)
+	if floor := start.Add(minimum); measure.Before(floor) {
+		measure = floor
+	}
+	m.moveMeasure(measure)
+	rep.Seconds = measure.Sub(start).Seconds()
+	if rep.Steady == nil { // the loop ran out without a decision (bound below one window)
+		f := false
+		rep.Steady, rep.Reason = &f, "not steady within the bound"
+	}
+	if !*rep.Steady {
+		m.note("warmup not steady after %.1f s (%s): the point's figures may include a cold start", rep.Seconds, rep.Reason)
+	}
+}
+
+// moveMeasure starts the measured phase at measure (earlier than the provisional start) and ends
+// it the point's duration later, for every worker (live bounds) and for the point itself.
+func (m *measurement) moveMeasure(measure time.Time) {
+	ns := measure.UnixNano()
+	if ns >= m.clock.Measure {
+		return
+	}
+	m.clock.Measure, m.clock.End = ns, ns+int64(m.dur)
+	m.clock.live.measure.Store(m.clock.Measure)
+	m.clock.live.end.Store(m.clock.End)
+}

@@ -1,0 +1,50 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kbench/kbench/stats"
+)
+
+// TestAdaptiveWarmupKfake: a point's warmup runs its fixed minimum, then ends at the first
+// steady second (three seconds of agreeing p99s) well before its bound, and moving the measured
+// phase keeps sent, acknowledged, consumed and latency counts on the same records. With
+// FixedWarmup the warmup is the profile's, unjudged. (kfake: client-side only.)
+func TestAdaptiveWarmupKfake(t *testing.T) {
+	bootstrap := startKfake(t)
+	p := testPoint("adaptive", 1000, 2*time.Second, 1)
+	res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, Version: "test"}))
+	if err != nil || res.Status != stats.StatusOK {
+		t.Fatalf("RunPoint: %v (status %s, notes %v)", err, res.Status, res.Notes)
+	}
+	w := res.Warmup
+	if w == nil || !w.Adaptive || !w.IsSteady() {
+		t.Fatalf("warmup %+v: want adaptive and steady", w)
+	}
+	if w.Seconds < 3 || w.Seconds > 6 || w.MinSeconds != 0.5 || w.MaxSeconds != 15.5 {
+		t.Errorf("warmup %.2f s (min %.1f, bound %.1f): want about 3 s (three steady seconds), min 0.5, bound 15.5", w.Seconds, w.MinSeconds, w.MaxSeconds)
+	}
+	if len(w.ProduceP99Ms) < 3 || w.Rule == "" || w.Reason == "" {
+		t.Errorf("warmup %+v: want the per-second p99s, the rule and the reason recorded", w)
+	}
+	m := res.Metrics
+	if m.Acked.Records < 1700 || m.Acked.Records > 2300 || m.Sent.Records != m.Acked.Records || m.Consumed.Records != m.Acked.Records {
+		t.Errorf("sent %d acked %d consumed %d in 2 s at 1000/s: want about 2000, all equal", m.Sent.Records, m.Acked.Records, m.Consumed.Records)
+	}
+	if m.ProduceLatency.Count != m.Acked.Records || m.EndToEndLatency.Count != m.Consumed.Records {
+		t.Errorf("latency counts %d/%d, want %d/%d", m.ProduceLatency.Count, m.EndToEndLatency.Count, m.Acked.Records, m.Consumed.Records)
+	}
+	if res.Audit.Sent < m.Sent.Records+2500 {
+		t.Errorf("audit saw %d records sent, measured %d: want the ~3 s of warmup audited too", res.Audit.Sent, m.Sent.Records)
+	}
+
+	fixed, err := RunPoint(context.Background(), testPoint("fixed", 1000, time.Second, 0), recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, FixedWarmup: true}))
+	if err != nil {
+		t.Fatalf("RunPoint fixed: %v", err)
+	}
+	if fw := fixed.Warmup; fw == nil || fw.Adaptive || fw.Steady != nil || fw.Seconds != 0.5 {
+		t.Errorf("fixed warmup %+v: want 0.5 s, not adaptive, not judged", fw)
+	}
+}
