@@ -57,6 +57,11 @@ func NewConsumer(cfg map[string]string) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Transaction markers come back as control records, which Poll skips: they move a
+	// partition's position past the marker that ends it, so a reader knows it has read
+	// everything up to the high watermark (librdkafka's position does the same).
+	s.opts = append(s.opts, kgo.KeepControlRecords())
+	s.effective["kgo.KeepControlRecords"] = "yes (skipped by Poll; they advance the position)"
 	c := &Consumer{s: s, cfg: props(cfg), parts: map[partKey]*partState{}, assigned: map[partKey]struct{}{},
 		mark: map[string]map[int32]kgo.EpochOffset{}}
 	if c.cl, err = kgo.NewClient(s.opts...); err != nil {
@@ -212,6 +217,10 @@ func (c *Consumer) fill(fs kgo.Fetches, batch []driver.Message) (int, error) {
 						c.pending = append(c.pending, r)
 						continue
 					}
+					if r.Attrs.IsControl() {
+						st.pos = r.Offset + 1
+						continue
+					}
 					m := &batch[n]
 					m.Topic, m.Partition, m.Offset = t.Topic, p.Partition, r.Offset
 					m.Key, m.Value, m.Timestamp = r.Key, r.Value, r.Timestamp
@@ -228,16 +237,20 @@ func (c *Consumer) fill(fs kgo.Fetches, batch []driver.Message) (int, error) {
 func (c *Consumer) drainPending(batch []driver.Message) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := 0
-	for n < len(batch) && n < len(c.pending) {
-		r := c.pending[n]
+	n, used := 0, 0
+	for n < len(batch) && used < len(c.pending) {
+		r := c.pending[used]
+		used++
+		c.part(r.Topic, r.Partition).pos = r.Offset + 1
+		if r.Attrs.IsControl() {
+			continue
+		}
 		m := &batch[n]
 		m.Topic, m.Partition, m.Offset = r.Topic, r.Partition, r.Offset
 		m.Key, m.Value, m.Timestamp = r.Key, r.Value, r.Timestamp
-		c.part(r.Topic, r.Partition).pos = r.Offset + 1
 		n++
 	}
-	rest := copy(c.pending, c.pending[n:])
+	rest := copy(c.pending, c.pending[used:])
 	clear(c.pending[rest:])
 	c.pending = c.pending[:rest]
 	return n
