@@ -121,6 +121,7 @@ func (p *screen) RunFinished(e events.RunFinished) error {
 	if err := stats.WriteSummaryTable(p.w, e.Results); err != nil {
 		return err
 	}
+	writeRepetitionSummary(p.w, e.Results)
 	return stats.WriteSearchSummary(p.w, e.Results)
 }
 

@@ -100,3 +100,25 @@ func TestScreenForQuiet(t *testing.T) {
 		t.Errorf("quiet run has screen %T", s)
 	}
 }
+
+// TestScreenRepetitionSummary: after a run with repetitions the screen lists each repetition
+// (labelled #n/N) and then each point's median [interval] over its repetitions.
+func TestScreenRepetitionSummary(t *testing.T) {
+	pts := renderPoints()
+	var results []*stats.Result
+	for n, rate := range []float64{1000, 1100, 900} {
+		r := &stats.Result{Point: pts[0], Status: stats.StatusOK, Repetition: &stats.Repetition{Number: n + 1, Of: 3, Round: n + 1}}
+		r.Metrics.MeasuredSeconds, r.Metrics.Acked.RecordsPerSecond = 10, rate
+		results = append(results, r)
+	}
+	var b bytes.Buffer
+	if err := newScreen(&b, false).RunFinished(events.RunFinished{Results: results}); err != nil {
+		t.Fatal(err)
+	}
+	// mean 1000, sd 100: 1000 ± 4.303 * 100 / sqrt(3) = [752, 1248]
+	for _, want := range []string{pts[0].Label + " #2/3", "median [95 % confidence interval]", "1000 [752–1248]"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
