@@ -15,6 +15,9 @@ import (
 // process on the same cluster does not warm it again (and says so). (kfake: client-side only.)
 func TestClusterWarmupKfake(t *testing.T) {
 	bootstrap := startKfake(t)
+	warmedAt.Lock()
+	delete(warmedAt.at, bootstrap) // a new cluster as far as the warm-up knows
+	warmedAt.Unlock()
 	out := t.TempDir()
 	var deleted []string
 	testHookBeforeDelete = func(topic string, _ int) { deleted = append(deleted, topic) }
@@ -27,8 +30,8 @@ func TestClusterWarmupKfake(t *testing.T) {
 		t.Fatalf("ReadIndex: %v", err)
 	}
 	cw := idx.ClusterWarmup
-	if cw == nil || cw.Skipped != "" || cw.Error != "" || !cw.IsSteady() || cw.Seconds < 6 || cw.Seconds > 12 {
-		t.Fatalf("cluster warm-up %+v: want a steady warm-up of 6 to 12 s recorded", cw)
+	if cw == nil || cw.Skipped != "" || cw.Error != "" || !cw.IsSteady() || cw.Seconds < 6 || cw.Seconds > 30 {
+		t.Fatalf("cluster warm-up %+v: want a steady warm-up of 6 to 30 s recorded (kfake: warm from the start, but a busy host jitters)", cw)
 	}
 	if !strings.HasSuffix(cw.Topic, idx.RunID+"-cluster-warmup") || cw.Acks != "all" || cw.RatePerSecond != clusterWarmupRate {
 		t.Errorf("warm-up topic %q acks %q rate %.0f: want the run's own cluster-warmup topic, acks=all, %d msgs/s", cw.Topic, cw.Acks, cw.RatePerSecond, clusterWarmupRate)
