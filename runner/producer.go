@@ -204,7 +204,10 @@ func (w *producerWorker) send(ctx context.Context) {
 				}
 				break
 			}
-			w.release()
+			// Undo this record's count without release(): the sender is the only one waiting for
+			// room, and a signal to itself would make its next wait return at once (a spin while the
+			// queue stays full).
+			w.inflight.Add(-1)
 			if err == driver.QueueFull {
 				// Never drop and never flush: wait for a delivery report to free space, then
 				// retry the same record (its scheduled time stays, so the wait counts as latency).
