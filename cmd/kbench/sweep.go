@@ -80,8 +80,9 @@ func sweepCommand() *cli.Command {
 					return err
 				}
 				if repeat.Repeat > 1 {
-					fmt.Printf("\nEvery point is measured %d times: %d rounds of %d points, each round in its own shuffled order (seed recorded in index.json as order_seed).\n",
-						repeat.Repeat, repeat.Repeat, len(points))
+					n := len(points) + len(profiles.FixedLoadPoints(points, 0))
+					fmt.Printf("\nEvery point is measured %d times: %d rounds of %d points (the fixed-load points' rounds after the saturation points'), each round in its own shuffled order (seed recorded in index.json as order_seed).\n",
+						repeat.Repeat, repeat.Repeat, n)
 				}
 				faults, commands, err := faultPlan(c, prof.Faults, prof.FaultCommands)
 				if err != nil {
