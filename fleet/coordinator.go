@@ -119,6 +119,9 @@ func (c *Coordinator) Close() {
 	_ = c.bus.Send(Message{Kind: KindDone, Run: c.run, From: FromCoordinator, SentNs: c.now()})
 }
 
+// Lead is how long after a plan's publication its point starts.
+func (c *Coordinator) Lead() time.Duration { return c.t.Lead }
+
 // Offsets are the clock offsets the workers reported when they joined.
 func (c *Coordinator) Offsets() map[int]Offset {
 	c.mu.Lock()

@@ -83,6 +83,8 @@ type Options struct {
 	// ConsumerProcessingDelay is how long after polling a consumer worker counts a record as
 	// processed (an asynchronous pipeline; the window auto-commit can run ahead in). Zero: 200 ms.
 	ConsumerProcessingDelay time.Duration
+	// Fleet makes the sweep the coordinator of kbench worker processes (nil: one process).
+	Fleet *FleetOptions
 }
 
 func (o Options) topicPrefix() string {

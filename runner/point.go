@@ -277,13 +277,18 @@ func (m *measurement) warmup(ctx context.Context) {
 		}
 	}
 	m.setClock(time.Now(), m.p.Workload.Warmup, m.dur)
+	m.startProducers(ctx)
+	m.startFaults(ctx)
+}
+
+// startProducers starts every producer's send loop and delivery reader (the clock is set).
+func (m *measurement) startProducers(ctx context.Context) {
 	m.sending = true
 	for _, pw := range m.producers {
 		go pw.deliveries()
 		m.sends.Add(1)
 		go func() { defer m.sends.Done(); pw.send(ctx) }()
 	}
-	m.startFaults(ctx)
 }
 
 // measure samples the counters once a second until the measured phase ends, waits for the send

@@ -33,6 +33,7 @@ type session struct {
 	created map[string]bool       // topics this run created and has not deleted yet
 	rec     *safety.RestoreRecord // the run's restore file: what to put back
 	lease   *safety.Lease         // the broker-settings lease this run holds (nil: none)
+	fleet   *fleetState           // sweep --workers: the coordinator's side (nil: one process)
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within
