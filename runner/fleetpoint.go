@@ -59,8 +59,8 @@ func (s *session) startFleet(ctx context.Context, o FleetOptions, points []profi
 	if o.Workers < 1 {
 		return nil, ErrBadInputf("--workers %d: at least 1", o.Workers)
 	}
-	if len(s.opts.Faults) > 0 || s.opts.ConsumerProcesses {
-		return nil, ErrBadInputf("--workers does not run faults or consumer processes yet: drop --workers or the faults")
+	if len(s.opts.Faults) > 0 || s.opts.ConsumerProcesses || s.opts.ExistingTopic != "" {
+		return nil, ErrBadInputf("--workers does not run faults, consumer processes or --existing-topic yet: drop --workers or those")
 	}
 	for _, p := range points {
 		if p.Workload.Search != nil {
@@ -262,6 +262,9 @@ func (s *session) fillFleet(res *stats.Result, p profiles.Point, mg *fleet.Merge
 		}
 	}
 	res.Series = mg.Series()
+	if p.Workload.Producers < s.fleet.opts.Workers {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d producers asked for, %d run: one per worker", p.Workload.Producers, s.fleet.opts.Workers))
+	}
 	res.Notes = append(res.Notes, "per-second p99 with workers: the largest of the workers' (an upper bound); whole-point percentiles are exact (merged histograms)")
 	rep := &stats.FleetReport{EndToEnd: fleetEndToEnd}
 	byWorker := map[int]*fleet.Result{}
