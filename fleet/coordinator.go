@@ -107,7 +107,10 @@ func (c *Coordinator) handle(m Message) {
 	case KindResult:
 		if m.Result != nil {
 			m.Result.Worker = m.From
-			c.results <- m.Result
+			select {
+			case c.results <- m.Result:
+			default: // no point is waiting for this many: a late result; never block the heartbeats
+			}
 		}
 	}
 }
