@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,4 +41,28 @@ func TestFleetKfake(t *testing.T) {
 		t.Fatalf("fleet %+v audit %+v", res.Fleet, a)
 	}
 	t.Logf("acked %d, %.0f/s; workers %+v", a.Acked, res.Metrics.Acked.RecordsPerSecond, res.Fleet.Workers)
+}
+
+// TestFleetKfakeWorkerNeverJoins: with one of two workers missing the point waits the join
+// bound, then fails naming the missing worker; the present worker is told the run is over.
+func TestFleetKfakeWorkerNeverJoins(t *testing.T) {
+	bootstrap := startKfake(t)
+	p := testPoint("fleet", 1000, time.Second, 0)
+	werr := make(chan error, 1)
+	go func() {
+		werr <- RunFleetWorker(context.Background(), FleetWorkerOptions{RunID: "kf-join", Index: 0, Bootstrap: bootstrap, Log: t.Logf})
+	}()
+	opts := recordIn(t.TempDir(), Options{Bootstrap: bootstrap, RunID: "kf-join",
+		Fleet: &FleetOptions{Workers: 2, Timing: fleet.Timing{JoinTimeout: 3 * time.Second}}})
+	t0 := time.Now()
+	res, err := RunPoint(context.Background(), p, opts)
+	if err == nil || !strings.Contains(res.Error, "did not join") || res.Status != stats.StatusFailed || !strings.Contains(res.Error, "worker 1") || strings.Contains(res.Error, "worker 0") {
+		t.Fatalf("status %v err %v", res.Status, err)
+	}
+	if d := time.Since(t0); d > 30*time.Second {
+		t.Errorf("took %s with a 3s join bound", d)
+	}
+	if err := <-werr; err != nil {
+		t.Errorf("worker 0 after the run ended: %v", err)
+	}
 }
