@@ -25,8 +25,10 @@ type FleetOptions struct {
 	// Spawn starts the workers here as child processes (this executable, `worker` subcommand);
 	// false: they run elsewhere (a Kubernetes Indexed Job) and join with --run.
 	Spawn bool
-	// ClientConfigFile is handed to spawned workers as --client-config.
+	// ClientConfigFile and ClientOverrides are handed to spawned workers as --client-config
+	// and -X.
 	ClientConfigFile string
+	ClientOverrides  []string
 	// WorkerCommand overrides the executable spawned workers run (tests); zero: this one.
 	WorkerCommand []string
 	Timing        fleet.Timing
@@ -138,6 +140,9 @@ func (s *session) spawnWorkers(f *fleetState) error {
 			"--index", strconv.Itoa(i), "--topic-prefix", s.opts.topicPrefix())
 		if f.opts.ClientConfigFile != "" {
 			args = append(args, "--client-config", f.opts.ClientConfigFile)
+		}
+		for _, x := range f.opts.ClientOverrides {
+			args = append(args, "-X", x)
 		}
 		log, err := os.Create(filepath.Join(logDir, fmt.Sprintf("worker-%d.log", i)))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/fleet"
 	"github.com/kbench/kbench/runner"
 	"github.com/kbench/kbench/safety"
@@ -81,7 +82,10 @@ func applyFleetFlags(c *cli.Context, opts *runner.Options) error {
 	}
 	opts.Fleet = &runner.FleetOptions{
 		Workers: n, Spawn: opts.Cluster != nil || c.Bool("local-workers"), ClientConfigFile: c.String("client-config"),
-		Timing: fleet.Timing{JoinTimeout: c.Duration("join-timeout")},
+		ClientOverrides: c.StringSlice("X"), Timing: fleet.Timing{JoinTimeout: c.Duration("join-timeout")},
+	}
+	if cl := opts.Cluster; opts.Fleet.ClientConfigFile == "" && cl != nil && cl.Auth != cluster.AuthNone && len(cl.Users) > 0 {
+		opts.Fleet.ClientConfigFile = cl.Users[0].ConfigFile // what localClientConfig connects the coordinator with
 	}
 	return nil
 }
