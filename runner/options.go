@@ -94,6 +94,8 @@ type Options struct {
 	// topic before its first point (see clusterwarm.go).
 	FixedWarmup     bool
 	NoClusterWarmup bool
+	// Fleet makes the sweep the coordinator of kbench worker processes (nil: one process).
+	Fleet *FleetOptions
 }
 
 func (o Options) topicPrefix() string {

@@ -320,14 +320,19 @@ func (m *measurement) warmup(ctx context.Context) {
 	}
 	_, bound := m.warmupBounds()
 	m.setClock(time.Now(), bound, m.dur)
+	m.startProducers(ctx)
+	m.startFaults(ctx)
+	m.settle(ctx)
+}
+
+// startProducers starts every producer's send loop and delivery reader (the clock is set).
+func (m *measurement) startProducers(ctx context.Context) {
 	m.sending = true
 	for _, pw := range m.producers {
 		go pw.deliveries()
 		m.sends.Add(1)
 		go func() { defer m.sends.Done(); pw.send(ctx) }()
 	}
-	m.startFaults(ctx)
-	m.settle(ctx)
 }
 
 // measure samples the counters once a second until the measured phase ends, waits for the send

@@ -24,6 +24,9 @@ func (s *session) measure(ctx context.Context, p profiles.Point, progress progre
 	if p.Workload.Search != nil {
 		return s.runSearchPoint(ctx, p, progress)
 	}
+	if s.fleet != nil {
+		return s.runFleetPoint(ctx, p)
+	}
 	return s.runPoint(ctx, p, progress)
 }
 

@@ -37,6 +37,7 @@ type session struct {
 
 	fixedLoad    *stats.FixedLoad // the resolved fixed load of latency: (nil: none, or not yet)
 	fixedLoadErr error            // why it could not be resolved
+	fleet        *fleetState      // sweep --workers: the coordinator's side (nil: one process)
 }
 
 // newSession connects to the cluster (bounded: an unreachable bootstrap fails within

@@ -47,6 +47,13 @@ func Sweep(ctx context.Context, points []profiles.Point, opts Options) (err erro
 	if points, err = s.prepare(ctx, points); err != nil {
 		return err
 	}
+	if opts.Fleet != nil {
+		stop, err := s.startFleet(ctx, *opts.Fleet, points)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ev := opts.events()
 	start := time.Now()
 	warm := s.warmCluster(ctx, points)

@@ -370,6 +370,32 @@ type Result struct {
 	// FixedLoad is set on a level's fixed-load point (latency: in the profile): its offered rate
 	// and how it was derived. Latency charts and the recommendation use these points' latencies.
 	FixedLoad *FixedLoad `json:"fixed_load,omitempty"`
+	// Fleet is how the point was split over `kbench worker` processes (nil: one process).
+	Fleet *FleetReport `json:"fleet,omitempty"`
+}
+
+// FleetReport is a point measured by several kbench workers: each worker's share, its clock
+// offset to the coordinator with the uncertainty, and the workers whose share is missing.
+type FleetReport struct {
+	Workers []FleetWorker `json:"workers"`
+	// Lost lists the workers whose result never came (died, lost the cluster): their share of
+	// the target rate is missing from the measured rates, which count only the others.
+	Lost []int `json:"lost_workers,omitempty"`
+	// EndToEnd says how end-to-end latency is handled across machines.
+	EndToEnd string `json:"end_to_end"`
+}
+
+// FleetWorker is one worker's share of a point and what became of it.
+type FleetWorker struct {
+	Index         int     `json:"index"`
+	Producers     int     `json:"producers"`
+	FirstID       uint32  `json:"first_producer_id"`
+	Rate          int     `json:"target_rate"` // records/s; 0: max rate
+	Acked         int64   `json:"acked"`
+	ClockOffsetMs float64 `json:"clock_offset_ms"` // coordinator = worker + offset
+	UncertaintyMs float64 `json:"clock_uncertainty_ms"`
+	Status        Status  `json:"status"` // its own share's status; "lost" when no result came
+	Error         string  `json:"error,omitempty"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of

@@ -47,6 +47,10 @@ func sweepCommand() *cli.Command {
 			&cli.BoolFlag{Name: "plan", Usage: "print the points and where each setting goes, touch nothing"},
 			&cli.BoolFlag{Name: "fail-fast", Usage: "stop at the first failed point"},
 			&cli.BoolFlag{Name: "no-plots", Usage: "do not draw the charts at the end (`kbench plot` draws them later from the results)"},
+			&cli.IntFlag{Name: "workers", Usage: "coordinate `N` kbench worker processes that share every point, talking only through the run's control topic (started here on the local cluster or with --local-workers; else they join with `kbench worker --run RUN`)"},
+			&cli.BoolFlag{Name: "local-workers", Usage: "with --workers and --bootstrap: start the workers on this machine"},
+			&cli.StringFlag{Name: "run", Usage: "run `ID` (letters, digits, . _ -): names the run's topics; what remote workers give as --run (default: from the start time)"},
+			&cli.DurationFlag{Name: "join-timeout", Usage: "with --workers: how long a point waits for every worker to join before it fails naming the missing ones (0: 2m)"},
 		),
 		Action: func(c *cli.Context) error {
 			if _, err := bootstrapFlag(c, "the local cluster"); err != nil {
@@ -101,6 +105,9 @@ func sweepCommand() *cli.Command {
 				opts.FailFast = c.Bool("fail-fast")
 				opts.Repeat, opts.OrderSeed = repeat.Repeat, repeat.OrderSeed
 				if err := applyFaultFlags(c, &opts, prof.Faults, prof.FaultCommands); err != nil {
+					return err
+				}
+				if err := applyFleetFlags(c, &opts); err != nil {
 					return err
 				}
 				return runner.Sweep(ctx, points, opts)

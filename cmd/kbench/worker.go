@@ -18,12 +18,15 @@ import (
 // It reads its spec on stdin and reports on stdout; it is not meant to be run by hand.
 func workerCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "worker",
-		Usage:  "internal: a consumer worker process started by kbench run/sweep",
-		Hidden: true,
+		Name:      "worker",
+		Usage:     "take a share of every point of a `kbench sweep --workers N` run, anywhere that reaches the cluster",
+		UsageText: "kbench worker --run RUN --bootstrap HOST:PORT [--client-config FILE] [--index N]",
+		Flags:     fleetWorkerFlags(),
+		Action:    fleetWorkerAction,
 		Subcommands: []*cli.Command{{
-			Name:  "consume",
-			Usage: "consume as the runner's spec on stdin says; report processed records on stdout",
+			Name:   "consume",
+			Hidden: true,
+			Usage:  "internal: consume as the runner's spec on stdin says; report processed records on stdout",
 			Action: func(c *cli.Context) error {
 				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 				defer stop()
