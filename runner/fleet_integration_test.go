@@ -89,6 +89,8 @@ func TestIntegrationFleetMergesWorkers(t *testing.T) {
 func TestIntegrationFleetWorkerKilled(t *testing.T) {
 	p := fleetPoint("fleet-kill", 1500, 5*time.Second)
 	killed := make(chan error, 1)
+	// Reset even when runFleet skips (no real cluster): a hook left set would fire in other tests.
+	t.Cleanup(func() { testHookFleetPlanned = nil })
 	testHookFleetPlanned = func(pids []int, startNs int64) {
 		at := time.Unix(0, startNs).Add(p.Workload.Warmup + 2*time.Second) // two seconds into the measured phase
 		go func() {
