@@ -10,16 +10,10 @@ import (
 	"testing"
 )
 
-// mountT mounts a power-loss filesystem on a fresh temp folder. Without FUSE the test fails in CI
-// and under KBENCH_INTEGRATION=1 (make test installs fuse3), and skips elsewhere.
+// mountT mounts a power-loss filesystem on a fresh temp folder.
 func mountT(t *testing.T) (*FS, string) {
 	t.Helper()
-	if err := CheckFUSE(); err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("KBENCH_INTEGRATION") == "1" {
-			t.Fatalf("power-loss filesystem tests need FUSE: %v", err)
-		}
-		t.Skipf("no FUSE on this machine: %v", err)
-	}
+	needFUSE(t)
 	dir := t.TempDir()
 	src, mnt := filepath.Join(dir, "disk"), filepath.Join(dir, "mnt")
 	for _, d := range []string{src, mnt} {
@@ -37,6 +31,18 @@ func mountT(t *testing.T) (*FS, string) {
 		}
 	})
 	return p, mnt
+}
+
+// needFUSE fails the test without FUSE in CI and under KBENCH_INTEGRATION=1 (make test installs
+// fuse3), and skips it elsewhere.
+func needFUSE(t *testing.T) {
+	t.Helper()
+	if err := CheckFUSE(); err != nil {
+		if os.Getenv("CI") == "true" || os.Getenv("KBENCH_INTEGRATION") == "1" {
+			t.Fatalf("power-loss filesystem tests need FUSE: %v", err)
+		}
+		t.Skipf("no FUSE on this machine: %v", err)
+	}
 }
 
 // openT opens a file on the mount; the test closes it before a loss, as a killed broker's files are.
