@@ -163,6 +163,18 @@ func TestTruncateRolledBack(t *testing.T) {
 	if err := os.Truncate(grown, 10<<20); err != nil { // Kafka's index preallocation
 		t.Fatal(err)
 	}
+	rep, err := p.Report()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cut counts as overwritten; a size grown without data counts no bytes.
+	want := []FileReport{
+		{Path: "grown", SyncedSize: 300000, Size: 10 << 20},
+		{Path: "shrunk", SyncedSize: 300000, Size: 109, Overwritten: 299990, Unsynced: 299990},
+	}
+	if len(rep.Files) != 2 || rep.Files[0] != want[0] || rep.Files[1] != want[1] || rep.Unsynced != 299990 {
+		t.Fatalf("report: %+v, want %+v", rep, want)
+	}
 	loseT(t, p)
 	wantContent(t, shrunk, orig)
 	wantContent(t, grown, orig)

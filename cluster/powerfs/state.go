@@ -30,11 +30,12 @@ func (e extent) end() int64 { return e.off + e.n }
 // the synced size need no copy: a rollback cuts them off. dirty false: the file is as it was at
 // its last sync (or as it was when this filesystem first saw it).
 type fileState struct {
-	mu     sync.Mutex
-	dirty  bool
-	synced int64
-	low    int64
-	saved  []extent
+	mu      sync.Mutex
+	dirty   bool
+	synced  int64
+	low     int64
+	dataEnd int64 // end of the data written since the sync (a size grown by ftruncate alone holds no data)
+	saved   []extent
 }
 
 // zeroChunk is the granularity at which cut-off ranges are checked for zeros.
@@ -49,7 +50,7 @@ func (s *fileState) touch(fd int) error {
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return err
 	}
-	s.dirty, s.synced, s.low, s.saved = true, st.Size, st.Size, s.saved[:0]
+	s.dirty, s.synced, s.low, s.dataEnd, s.saved = true, st.Size, st.Size, st.Size, s.saved[:0]
 	return nil
 }
 
@@ -66,6 +67,7 @@ func (s *fileState) write(fd int, data []byte, off int64) (int, error) {
 			return 0, err
 		}
 	}
+	s.dataEnd = max(s.dataEnd, off+int64(len(data)))
 	return syscall.Pwrite(fd, data, off)
 }
 
@@ -82,7 +84,7 @@ func (s *fileState) truncate(fd int, size int64) error {
 			return err
 		}
 	}
-	s.low = min(s.low, size)
+	s.low, s.dataEnd = min(s.low, size), min(s.dataEnd, size)
 	return syscall.Ftruncate(fd, size)
 }
 
@@ -180,7 +182,7 @@ type FileReport struct {
 	Path        string `json:"path"`        // relative to the mount
 	SyncedSize  int64  `json:"synced_size"` // size at the last fsync/fdatasync
 	Size        int64  `json:"size"`        // size now
-	Appended    int64  `json:"appended"`    // bytes past the synced size (cut off by a loss)
+	Appended    int64  `json:"appended"`    // bytes written past the synced size (cut off by a loss); growth by ftruncate alone (Kafka's index preallocation) holds no data and is not counted
 	Overwritten int64  `json:"overwritten"` // bytes within the synced size changed since (a loss restores them)
 	Unsynced    int64  `json:"unsynced"`    // Appended + Overwritten: the bytes a loss changes
 }
@@ -192,7 +194,7 @@ func (s *fileState) report(size int64) (FileReport, bool) {
 	if !s.dirty {
 		return FileReport{}, false
 	}
-	r := FileReport{SyncedSize: s.synced, Size: size, Appended: max(0, size-s.synced)}
+	r := FileReport{SyncedSize: s.synced, Size: size, Appended: max(0, min(size, s.dataEnd)-s.synced)}
 	for _, e := range s.saved {
 		r.Overwritten += e.n
 	}

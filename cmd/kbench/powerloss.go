@@ -122,9 +122,7 @@ func clusterLoseUnsynced(c *cli.Context) error {
 // printReport prints one node's report: the total, then one line per file.
 func printReport(id int, verb string, rep powerfs.Report) {
 	fmt.Printf("node %d: a power loss %s %d unsynced bytes in %d files\n", id, verb, rep.Unsynced, len(rep.Files))
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, f := range rep.Files {
-		fmt.Fprintf(w, "  %d\tbytes (%d appended, %d overwritten; size %d, %d at its last sync)\t %s\n", f.Unsynced, f.Appended, f.Overwritten, f.Size, f.SyncedSize, f.Path)
+		fmt.Printf("  %12d  %s (%d appended, %d overwritten; size %d, %d at its last sync)\n", f.Unsynced, f.Path, f.Appended, f.Overwritten, f.Size, f.SyncedSize)
 	}
-	w.Flush()
 }
