@@ -81,6 +81,10 @@ func (l localCluster) ActiveController() (int, error)     { return l.c.ActiveCon
 func (l localCluster) Restart(ctx context.Context, id int) error {
 	return l.c.Restart(ctx, id)
 }
+func (l localCluster) PowerOff(ids []int) (map[int]int64, error) { return l.c.PowerOff(ids) }
+func (l localCluster) StartTogether(ctx context.Context, ids []int) error {
+	return l.c.StartTogether(ctx, ids)
+}
 func (l localCluster) SetStaticConfig(ctx context.Context, want map[string]string, changedBy string) error {
 	return l.c.SetBrokerConfig(ctx, want, changedBy)
 }
@@ -113,6 +117,12 @@ func (RemoteCluster) Restart(_ context.Context, id int) error {
 	return fmt.Errorf("restart node %d: %w", id, ErrNotLocal)
 }
 func (RemoteCluster) ActiveController() (int, error) { return -1, nil }
+func (RemoteCluster) PowerOff(ids []int) (map[int]int64, error) {
+	return nil, fmt.Errorf("power loss of brokers %v: %w", ids, ErrNotLocal)
+}
+func (RemoteCluster) StartTogether(_ context.Context, ids []int) error {
+	return fmt.Errorf("start nodes %v: %w", ids, ErrNotLocal)
+}
 func (RemoteCluster) SetStaticConfig(_ context.Context, want map[string]string, _ string) error {
 	return fmt.Errorf("%w (%s): %w", ErrStaticOnRemote, formatConfig(want), ErrNotLocal)
 }

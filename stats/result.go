@@ -381,6 +381,12 @@ type FaultEvent struct {
 	// just before it; for a heal, the leadership poll's last answer during the fault (absent when
 	// no poll answered then: a heal never waits for metadata).
 	Leaders map[string]int `json:"partition_leaders_before,omitempty"`
+	// NodeIDs are the brokers a power loss of several hit at one instant (NodeID is then -1).
+	NodeIDs []int `json:"node_ids,omitempty"`
+	// UnsyncedBytesDropped is, for a power-loss inject on kbench's power-loss filesystem, broker
+	// id -> the bytes written but not fsync'ed that its disk forgot. Absent when not known (a
+	// remote cluster's power-loss command): never read an absent figure as zero.
+	UnsyncedBytesDropped map[string]int64 `json:"unsynced_bytes_dropped,omitempty"`
 }
 
 // LeaderChange is a change of a partition's leader seen by the once-a-second metadata poll.

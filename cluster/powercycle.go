@@ -1,0 +1,107 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// A power loss of several brokers must hit them at the same instant (a rack, a zone, a staging
+// cluster on one hypervisor), and bringing them back must start them together: a broker restarted
+// alone waits for an ISR whose other members are still off, and Restart would wait for it in vain.
+
+// PowerOff is a power loss of the brokers ids at one instant: SIGKILL goes to every process before
+// kbench waits for any to die, then each broker's disk forgets what was not fsync'ed (LoseUnsynced).
+// It returns, per broker id, the unsynced bytes dropped. Every broker must be up and on a working
+// power-loss filesystem, else nothing is killed.
+func (c *Cluster) PowerOff(ids []int) (map[int]int64, error) {
+	nodes := make([]*Node, 0, len(ids))
+	for _, id := range ids {
+		n, err := c.fsNode(id)
+		if err != nil {
+			return nil, fmt.Errorf("power loss: %w", err)
+		}
+		if n.Role != RoleBroker {
+			return nil, fmt.Errorf("power loss: node %d is a %s, not a broker", id, n.Role)
+		}
+		if s := n.State(); s == StateDown {
+			return nil, fmt.Errorf("power loss: broker %d is already down", id)
+		}
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		signal(n.PID, syscall.SIGKILL)
+	}
+	var errs []error
+	for _, n := range nodes {
+		if !waitGone(n.PID, 10*time.Second) {
+			errs = append(errs, fmt.Errorf("broker %d (pid %d) survives SIGKILL", n.ID, n.PID))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("power loss: %w", err)
+	}
+	dropped := make(map[int]int64, len(nodes))
+	for _, n := range nodes {
+		rep, err := c.LoseUnsynced(n.ID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		dropped[n.ID] = rep.Unsynced
+	}
+	return dropped, errors.Join(errs...)
+}
+
+// StartTogether starts every node of ids that is down on its own folders, all processes first, then
+// waits until each is back (a broker: in the ISR of every partition it replicates).
+func (c *Cluster) StartTogether(ctx context.Context, ids []int) error {
+	type started struct {
+		n       *Node
+		log     string
+		logSize int64
+	}
+	var up []started
+	for _, id := range ids {
+		n, err := c.Node(id)
+		if err != nil {
+			return err
+		}
+		if n.State() != StateDown {
+			continue
+		}
+		if n.FS != nil {
+			if err := c.fsProblem(n); err != nil {
+				return fmt.Errorf("not starting %s %d: its power-loss filesystem is down: %w", n.Role, n.ID, err)
+			}
+		}
+		if n.Role == RoleBroker && !maps.Equal(c.brokerInForce(n), c.BrokerConfig) {
+			n.Changing = true
+		}
+		if err := c.writeNodeConfig(n); err != nil {
+			return err
+		}
+		s := started{n: n, log: filepath.Join(n.LogDir, "server.log")}
+		if fi, err := os.Stat(s.log); err == nil {
+			s.logSize = fi.Size()
+		}
+		if err := c.start(n); err != nil {
+			return err
+		}
+		up = append(up, s)
+	}
+	if err := c.save(); err != nil {
+		return err
+	}
+	for _, s := range up {
+		if err := c.waitRejoined(ctx, s.n, s.log, s.logSize); err != nil {
+			return err
+		}
+	}
+	return nil
+}
