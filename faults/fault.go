@@ -388,6 +388,7 @@ type Runner struct {
 	partitions int
 	clock      Clock
 	measured   time.Duration
+	allBrokers int // see Config.AllBrokers
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -758,12 +759,15 @@ type Config struct {
 	Topic      string
 	Partitions int
 	Clock      Clock
+	// AllBrokers narrows a power loss of target all to the first AllBrokers brokers by id (the
+	// point's power-loss.brokers); 0: every broker.
+	AllBrokers int
 }
 
 // NewRunner prepares a point's schedule; Start fires it.
 func NewRunner(c Config) *Runner {
 	return &Runner{schedule: c.Schedule, inj: c.Injector, md: c.Metadata, consumers: c.Consumers, topic: c.Topic,
-		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure)}
+		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure), allBrokers: c.AllBrokers}
 }
 
 // Firings are the faults that fired, for ComputeAvailability (read after Finish).

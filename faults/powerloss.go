@@ -90,7 +90,8 @@ func (r *Runner) firePowerLoss(ctx context.Context, pf plannedFault) {
 }
 
 // resolveBrokers turns a power-loss target into the brokers it names right now: all is every
-// broker the injector knows, else every broker the metadata lists.
+// broker the injector knows, else every broker the metadata lists (the first allBrokers by id
+// when the point narrows it).
 func (r *Runner) resolveBrokers(t profiles.FaultTarget, leaders map[string]int) ([]nodeRef, error) {
 	switch t.Kind {
 	case profiles.TargetBrokers:
@@ -108,6 +109,12 @@ func (r *Runner) resolveBrokers(t profiles.FaultTarget, leaders map[string]int) 
 			return nil, fmt.Errorf("target all: no broker known (the metadata request failed)")
 		}
 		sort.Ints(ids)
+		if r.allBrokers > 0 {
+			if r.allBrokers > len(ids) {
+				return nil, fmt.Errorf("power-loss.brokers %d, but the cluster has %d broker(s): %v", r.allBrokers, len(ids), ids)
+			}
+			ids = ids[:r.allBrokers]
+		}
 		out := make([]nodeRef, len(ids))
 		for i, id := range ids {
 			out[i] = nodeRef{roleBroker, id}

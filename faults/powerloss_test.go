@@ -49,6 +49,21 @@ func TestPowerLossSchedule(t *testing.T) {
 	}
 }
 
+// power-loss.brokers narrows a power loss of all to the first brokers by id, and refuses more
+// brokers than the cluster has.
+func TestPowerLossAllNarrowed(t *testing.T) {
+	all := profiles.FaultTarget{Kind: profiles.TargetAll}
+	r := &Runner{inj: &fakeInjector{}, allBrokers: 2}
+	nodes, err := r.resolveBrokers(all, nil)
+	if err != nil || brokersString(nodes) != "brokers 1,2" {
+		t.Errorf("first two brokers: %v, %v", nodes, err)
+	}
+	r.allBrokers = 4
+	if _, err := r.resolveBrokers(all, nil); err == nil || !strings.Contains(err.Error(), "has 3 broker(s)") {
+		t.Errorf("four of three brokers: %v", err)
+	}
+}
+
 // On a remote cluster the user's power-loss command runs once per broker, at once; what the disks
 // dropped stays unknown, and a failed start leaves the broker for heal.
 func TestCommandInjectorPowerLoss(t *testing.T) {

@@ -76,6 +76,10 @@ var settingKeys = []settingKey{
 			}
 			return "commit-" + v
 		}, func(v string) string { return "commit=" + v }),
+	// power-loss.brokers narrows a power-loss fault of target all to the first N brokers (by id):
+	// a single machine against the whole cluster, in one sweep.
+	numKey(Setting{YAML: "power-loss.brokers", JSON: "fault_power_loss_brokers", Display: "brokers powered off together", Unit: "brokers", Kind: Scenario, Place: PlaceFault},
+		1, math.MaxInt16, "plbrokers", "power-loss.brokers", func(s *Settings) **int { return &s.PowerLossBrokers }),
 }
 
 // settingKeyByName finds a sweepable setting by its YAML key.

@@ -99,6 +99,7 @@ type Settings struct {
 	BrokerFlushIntervalMs          *int64      `json:"broker_log_flush_interval_ms,omitempty"`           // log.flush.interval.ms (dynamic, cluster-wide)
 	BrokerFlushSchedulerIntervalMs *int64      `json:"broker_log_flush_scheduler_interval_ms,omitempty"` // log.flush.scheduler.interval.ms (static: broker restart)
 	CommitMode                     *CommitMode `json:"consumer_commit_mode,omitempty"`
+	PowerLossBrokers               *int        `json:"fault_power_loss_brokers,omitempty"` // power-loss.brokers: how many brokers a power-loss of target all hits
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of
