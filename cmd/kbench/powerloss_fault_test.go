@@ -17,7 +17,7 @@ import (
 )
 
 // powerLossProfile powers off every broker at once, 3 s into the measured phase, under acks=all at
-// a fixed rate: Kafka's default flush against flush.messages=1.
+// a fixed rate: Kafka's default flush against flush.messages=1; and broker 1 alone (RF 3, min ISR 2).
 const powerLossProfile = `name: powerloss-test
 workload:
   message.size: 1024
@@ -37,6 +37,8 @@ sweep:
     - level: no forced fsync
       flush.messages: default
     - flush.messages: 1
+    - level: one broker
+      power-loss.brokers: 1
 faults:
   - at: 3s
     action: power-loss
@@ -142,8 +144,8 @@ func TestIntegrationPowerLossFault(t *testing.T) {
 	}
 
 	res := powerLossPoints(t, dir, powerLossProfile)
-	if len(res) != 2 {
-		t.Fatalf("%d points, want 2", len(res))
+	if len(res) != 3 {
+		t.Fatalf("%d points, want 3", len(res))
 	}
 	for _, r := range res {
 		a := r.Audit
@@ -159,10 +161,8 @@ func TestIntegrationPowerLossFault(t *testing.T) {
 		t.Errorf("flush.messages=1: lost %d of %d acknowledged records, want none", *f1.Audit.Lost, f1.Audit.Acked)
 	}
 
-	single := strings.Replace(powerLossProfile, "target: all", "target: broker:1", 1)
-	single = strings.Replace(single, "    - flush.messages: 1\n", "", 1)
-	res = powerLossPoints(t, dir, single)
-	if a := res[0].Audit; a.Lost == nil || *a.Lost != 0 || a.Acked == 0 || dropped(res[0]) <= 0 {
-		t.Errorf("single-broker power loss, RF 3, min ISR 2: lost %v of %d acknowledged (dropped %d bytes); want none lost", a.Lost, a.Acked, dropped(res[0]))
+	if one := res[2]; *one.Audit.Lost != 0 || one.Audit.Acked == 0 || dropped(one) <= 0 || len(one.Faults.Events[0].UnsyncedBytesDropped) != 1 {
+		t.Errorf("single-broker power loss, RF 3, min ISR 2: lost %d of %d acknowledged, dropped %d bytes (%v); want none lost, one broker's bytes dropped",
+			*one.Audit.Lost, one.Audit.Acked, dropped(one), one.Faults.Events[0].UnsyncedBytesDropped)
 	}
 }
