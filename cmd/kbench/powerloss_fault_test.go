@@ -154,14 +154,29 @@ func TestIntegrationPowerLossFault(t *testing.T) {
 		}
 		t.Logf("point %s: acked %d, lost %d, unsynced bytes dropped %d", r.Point.Label, a.Acked, *a.Lost, dropped(r))
 	}
-	if def := res[0]; *def.Audit.Lost == 0 || dropped(def) <= 0 {
+	// Points come in level order; find each by what it sets.
+	var def, f1, one *stats.Result
+	for _, r := range res {
+		switch s := r.Point.Settings; {
+		case s.FlushMessages != nil:
+			f1 = r
+		case s.PowerLossBrokers != nil:
+			one = r
+		default:
+			def = r
+		}
+	}
+	if def == nil || f1 == nil || one == nil {
+		t.Fatalf("points %v, want the default, flush.messages=1 and one broker", res)
+	}
+	if *def.Audit.Lost == 0 || dropped(def) <= 0 {
 		t.Errorf("default flush: lost %d acknowledged records, dropped %d unsynced bytes; want both > 0", *def.Audit.Lost, dropped(def))
 	}
-	if f1 := res[1]; *f1.Audit.Lost != 0 || f1.Audit.Acked == 0 {
+	if *f1.Audit.Lost != 0 || f1.Audit.Acked == 0 {
 		t.Errorf("flush.messages=1: lost %d of %d acknowledged records, want none", *f1.Audit.Lost, f1.Audit.Acked)
 	}
 
-	if one := res[2]; *one.Audit.Lost != 0 || one.Audit.Acked == 0 || dropped(one) <= 0 || len(one.Faults.Events[0].UnsyncedBytesDropped) != 1 {
+	if *one.Audit.Lost != 0 || one.Audit.Acked == 0 || dropped(one) <= 0 || len(one.Faults.Events[0].UnsyncedBytesDropped) != 1 {
 		t.Errorf("single-broker power loss, RF 3, min ISR 2: lost %d of %d acknowledged, dropped %d bytes (%v); want none lost, one broker's bytes dropped",
 			*one.Audit.Lost, one.Audit.Acked, dropped(one), one.Faults.Events[0].UnsyncedBytesDropped)
 	}
