@@ -76,6 +76,7 @@ type Cluster struct {
 	Auth         Auth              `json:"auth,omitempty"`
 	Users        []User            `json:"users,omitempty"` // with Auth: the super user first, then the restricted one
 	Started      time.Time         `json:"started"`
+	NoELR        bool              `json:"eligible_leader_replicas_off,omitempty"` // formatted with eligible.leader.replicas.version=0
 
 	log        func(format string, args ...any)
 	loadedFrom string // the folder Load read the state from: a wipe deletes there, not where the file says
@@ -128,7 +129,10 @@ type Options struct {
 	// PowerLossControllers the controllers' too (it implies PowerLossSim).
 	PowerLossSim         bool
 	PowerLossControllers bool
-	Log                  func(format string, args ...any)
+	// NoELR formats the cluster with eligible.leader.replicas.version=0: KIP-966's Eligible Leader
+	// Replicas off (Kafka 4.1+ turns it on for new clusters).
+	NoELR bool
+	Log   func(format string, args ...any)
 }
 
 const stateFile = "cluster.json"
@@ -395,7 +399,7 @@ func prepare(o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Dir: dir, ClusterID: id, KafkaLibs: libs, KafkaVersion: version, Java: java,
-		BrokerConfig: o.BrokerConfig, Auth: o.Auth, Started: time.Now().UTC(), log: o.Log}
+		BrokerConfig: o.BrokerConfig, Auth: o.Auth, Started: time.Now().UTC(), NoELR: o.NoELR, log: o.Log}
 	if o.Auth == AuthSCRAM {
 		if c.Users, err = newUsers(dir); err != nil {
 			return nil, err
@@ -523,6 +527,9 @@ func (c *Cluster) format(ctx context.Context) error {
 			defer wg.Done()
 			args := append(jvmArgs(n, c.KafkaLibs, c.log4jFile()), "kafka.tools.StorageTool", "format", "-t", c.ClusterID, "-c", n.Config)
 			args = append(args, c.scramFormatArgs(n.Role)...)
+			if c.NoELR {
+				args = append(args, "--feature", "eligible.leader.replicas.version=0")
+			}
 			args[0], args[1] = "-Xmx256m", "-Xms64m"
 			out, err := commandOutput(ctx, c.Java, args...)
 			if err != nil {

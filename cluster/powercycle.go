@@ -105,3 +105,33 @@ func (c *Cluster) StartTogether(ctx context.Context, ids []int) error {
 	}
 	return nil
 }
+
+// EligibleLeaderReplicas says whether the cluster was formatted with KIP-966's Eligible Leader
+// Replicas on: Kafka 4.1 and later turn it on for a new cluster unless formatted with
+// eligible.leader.replicas.version=0 (NoELR); before 4.1 it does not exist. nil: the version
+// does not say.
+func (c *Cluster) EligibleLeaderReplicas() *bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(c.KafkaVersion, "%d.%d", &major, &minor); err != nil {
+		return nil
+	}
+	on := !c.NoELR && (major > 4 || major == 4 && minor >= 1)
+	return &on
+}
+
+// Storage says what the brokers' data folders are on, for result files: a number measured on
+// the simulated filesystem must say so.
+func (c *Cluster) Storage() string {
+	for _, n := range c.Brokers() {
+		if n.FS != nil {
+			return StoragePowerLossFS
+		}
+	}
+	return StoragePlain
+}
+
+// What the brokers' data folders are on (Storage).
+const (
+	StoragePowerLossFS = "power-loss filesystem (FUSE loopback, simulated; forgets unsynced writes on a power loss)"
+	StoragePlain       = "plain folders on the host's filesystem"
+)

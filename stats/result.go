@@ -52,6 +52,11 @@ type Environment struct {
 	HostCores         int    `json:"host_cores"`
 	HostMemoryBytes   uint64 `json:"host_memory_bytes"`
 	HostOS            string `json:"host_os"`
+	// BrokerStorage is what the brokers' data folders were on ("" unknown: a remote cluster). On
+	// kbench's power-loss filesystem every flush cost is measured on the simulated filesystem.
+	BrokerStorage string `json:"broker_storage,omitempty"`
+	// EligibleLeaderReplicas says whether KIP-966's ELR was on (nil: not known).
+	EligibleLeaderReplicas *bool `json:"eligible_leader_replicas,omitempty"`
 }
 
 // EffectiveSettings are the settings as applied and read back, not as asked for.
@@ -315,6 +320,20 @@ type Result struct {
 	// Search is the capacity search of a `rate: search` point: every trial and the confirmed
 	// sustainable rate (nil: a fixed-rate point). See SearchReport.
 	Search *SearchReport `json:"rate_search,omitempty"`
+
+	// FsyncProbe is the disk's fdatasync rate measured just before a point that forces flushes or
+	// powers brokers off, on a local cluster (nil: not measured).
+	FsyncProbe *FsyncProbe `json:"fsync_probe,omitempty"`
+}
+
+// FsyncProbe is how many small appends, each followed by fdatasync, the disk under the local
+// cluster took per second: the ceiling of flush.messages=1 on that disk.
+type FsyncProbe struct {
+	Folder             string  `json:"folder"` // where the probe file was (the cluster folder, on the real disk)
+	AppendBytes        int     `json:"append_bytes"`
+	Syncs              int     `json:"syncs"`
+	Seconds            float64 `json:"seconds"`
+	FdatasyncPerSecond float64 `json:"fdatasync_per_second"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of

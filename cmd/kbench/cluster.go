@@ -41,6 +41,7 @@ func clusterCommand() *cli.Command {
 					&cli.StringFlag{Name: "auth", Usage: "client authentication: `scram` (SASL SCRAM-SHA-256 with ACLs; an admin and a restricted user, client configs written to the cluster folder)"},
 					&cli.BoolFlag{Name: "power-loss-sim", Usage: "put each broker's data folder on a FUSE filesystem that forgets writes not fsync'ed on `cluster lose-unsynced` (needs /dev/fuse and fusermount3)"},
 					&cli.BoolFlag{Name: "power-loss-sim-controllers", Usage: "--power-loss-sim for the controllers' data folders too"},
+					&cli.BoolFlag{Name: "no-elr", Usage: "format with eligible.leader.replicas.version=0: KIP-966 Eligible Leader Replicas off (on by default for new Kafka 4.1+ clusters)"},
 				},
 				Action: clusterUp,
 			},
@@ -72,7 +73,7 @@ func clusterUp(c *cli.Context) error {
 	cl, err := cluster.Up(c.Context, cluster.Options{
 		Dir: c.String("dir"), Brokers: c.Int("brokers"), Controllers: c.Int("controllers"),
 		KafkaLibs: c.String("kafka-libs"), BrokerConfig: extra, Auth: cluster.Auth(c.String("auth")),
-		PowerLossSim: c.Bool("power-loss-sim"), PowerLossControllers: c.Bool("power-loss-sim-controllers"),
+		PowerLossSim: c.Bool("power-loss-sim"), PowerLossControllers: c.Bool("power-loss-sim-controllers"), NoELR: c.Bool("no-elr"),
 		Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
 	})
 	if err != nil {
