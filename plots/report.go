@@ -28,6 +28,9 @@ type ReportOptions struct {
 	ChartDir string
 	// NoCharts leaves the charts section out (a report on stdout, golden tests).
 	NoCharts bool
+	// CostFrom is a flush-sweep run at rate max whose throughput per point is the throughput cost
+	// of a power-loss run's levels (nil: not measured).
+	CostFrom *stats.Run
 }
 
 // WriteReport writes one document about run: a summary with the recommendation, the
@@ -81,6 +84,9 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	if s, ok := durabilitySection(ok); ok {
 		d.sections = append(d.sections, s)
 	}
+	if s, ok := powerLossSection(run, ok, opts.CostFrom); ok {
+		d.sections = append(d.sections, s)
+	}
 	d.sections = append(d.sections, section{heading: "What was and was not tested", blocks: []block{{kind: "list", items: analysis.Tested(run, all, faults)}}})
 	if nm := notMeasured(all); len(nm) > 0 {
 		d.sections = append(d.sections, section{heading: "Points not measured or incomplete", blocks: []block{{kind: "list", items: nm}}})
@@ -96,7 +102,7 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	}
 	if !opts.NoCharts && len(ok) > 0 {
 		var blocks []block
-		for _, c := range Charts(run) {
+		for _, c := range chartsWithCost(run, opts.CostFrom) {
 			c := c
 			link := c.Name + ".png"
 			if opts.ChartDir != "" {
