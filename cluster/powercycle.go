@@ -7,19 +7,43 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kbench/kbench/cluster/powerfs"
 )
 
 // A power loss of several brokers must hit them at the same instant (a rack, a zone, a staging
 // cluster on one hypervisor), and bringing them back must start them together: a broker restarted
 // alone waits for an ISR whose other members are still off, and Restart would wait for it in vain.
 
+// Dropped is what one broker's disk forgot in a power loss: every unsynced byte of its data folder
+// (segments, indexes, checkpoints, its copy of the metadata log), and those in the log segments
+// of topic partitions, where acknowledged records live.
+type Dropped struct {
+	Bytes        int64
+	SegmentBytes int64
+}
+
+// segmentBytes sums the unsynced bytes of topic partitions' log segments (*.log files in a
+// partition folder, not the cluster metadata log).
+func segmentBytes(rep powerfs.Report) int64 {
+	var n int64
+	for _, f := range rep.Files {
+		dir, name := filepath.Split(filepath.ToSlash(f.Path))
+		if strings.HasSuffix(name, ".log") && dir != "" && !strings.HasPrefix(dir, "__cluster_metadata") {
+			n += f.Unsynced
+		}
+	}
+	return n
+}
+
 // PowerOff is a power loss of the brokers ids at one instant: SIGKILL goes to every process before
 // kbench waits for any to die, then each broker's disk forgets what was not fsync'ed (LoseUnsynced).
-// It returns, per broker id, the unsynced bytes dropped. Every broker must be up and on a working
+// It returns, per broker id, what its disk dropped. Every broker must be up and on a working
 // power-loss filesystem, else nothing is killed.
-func (c *Cluster) PowerOff(ids []int) (map[int]int64, error) {
+func (c *Cluster) PowerOff(ids []int) (map[int]Dropped, error) {
 	nodes := make([]*Node, 0, len(ids))
 	for _, id := range ids {
 		n, err := c.fsNode(id)
@@ -46,14 +70,14 @@ func (c *Cluster) PowerOff(ids []int) (map[int]int64, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("power loss: %w", err)
 	}
-	dropped := make(map[int]int64, len(nodes))
+	dropped := make(map[int]Dropped, len(nodes))
 	for _, n := range nodes {
 		rep, err := c.LoseUnsynced(n.ID)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		dropped[n.ID] = rep.Unsynced
+		dropped[n.ID] = Dropped{Bytes: rep.Unsynced, SegmentBytes: segmentBytes(rep)}
 	}
 	return dropped, errors.Join(errs...)
 }

@@ -72,7 +72,7 @@ type Injector interface {
 	heal(ctx context.Context) ([]string, error)
 	// powerOff is a power loss of the brokers nodes at one instant; dropped is broker id -> the
 	// unsynced bytes its disk forgot (nil: not knowable here).
-	powerOff(ctx context.Context, nodes []nodeRef, vars map[string]string) (in injection, dropped map[int]int64)
+	powerOff(ctx context.Context, nodes []nodeRef, vars map[string]string) (in injection, dropped map[int]cluster.Dropped)
 	// powerOn starts the brokers of a power loss again, together.
 	powerOn(ctx context.Context, nodes []nodeRef, vars map[string]string) injection
 	// brokerIDs are the cluster's broker ids (nil: not knowable here; ask the metadata).
@@ -94,7 +94,7 @@ type Processes interface {
 	ActiveController() (int, error)
 	// PowerOff kills the brokers ids at one instant and makes their disks forget what was not
 	// fsync'ed; it returns, per broker, the unsynced bytes dropped.
-	PowerOff(ids []int) (map[int]int64, error)
+	PowerOff(ids []int) (map[int]cluster.Dropped, error)
 	// StartTogether starts the nodes ids (down) together and waits until each is back.
 	StartTogether(ctx context.Context, ids []int) error
 }
@@ -169,7 +169,7 @@ func nodeIDs(nodes []nodeRef) []int {
 	return ids
 }
 
-func (l localInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string]string) (injection, map[int]int64) {
+func (l localInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string]string) (injection, map[int]cluster.Dropped) {
 	ids := nodeIDs(nodes)
 	var pids []string
 	for _, id := range ids {
@@ -296,7 +296,7 @@ func (c *commandInjector) activeController() (int, error) { return -1, nil }
 
 // powerOff runs the user's power-loss command once per broker, all started at the same instant.
 // What the disks dropped is not knowable from here.
-func (c *commandInjector) powerOff(ctx context.Context, nodes []nodeRef, vars map[string]string) (injection, map[int]int64) {
+func (c *commandInjector) powerOff(ctx context.Context, nodes []nodeRef, vars map[string]string) (injection, map[int]cluster.Dropped) {
 	return c.together(ctx, "power-loss", nodes, vars), nil
 }
 

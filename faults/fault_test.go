@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/driver/librdkafka"
 
@@ -110,13 +111,13 @@ func (f *fakeInjector) do(_ context.Context, op string, n nodeRef, _ map[string]
 }
 func (f *fakeInjector) activeController() (int, error)         { return 100, nil }
 func (f *fakeInjector) heal(context.Context) ([]string, error) { return nil, nil }
-func (f *fakeInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string]string) (injection, map[int]int64) {
+func (f *fakeInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string]string) (injection, map[int]cluster.Dropped) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ops = append(f.ops, "power-loss "+brokersString(nodes))
-	dropped := map[int]int64{}
+	dropped := map[int]cluster.Dropped{}
 	for _, n := range nodes {
-		dropped[n.id] = int64(1000 * n.id)
+		dropped[n.id] = cluster.Dropped{Bytes: int64(1000 * n.id), SegmentBytes: int64(600 * n.id)}
 	}
 	return injection{command: "power-loss"}, dropped
 }
@@ -211,7 +212,7 @@ func (s *signalInjector) activeController() (int, error)         { return 100, n
 func (s *signalInjector) heal(context.Context) ([]string, error) { return nil, nil }
 
 // signalInjector runs no power loss.
-func (s *signalInjector) powerOff(context.Context, []nodeRef, map[string]string) (injection, map[int]int64) {
+func (s *signalInjector) powerOff(context.Context, []nodeRef, map[string]string) (injection, map[int]cluster.Dropped) {
 	return injection{}, nil
 }
 func (s *signalInjector) powerOn(context.Context, []nodeRef, map[string]string) injection {

@@ -55,8 +55,10 @@ func (r *Runner) firePowerLoss(ctx context.Context, pf plannedFault) {
 	}
 	if dropped != nil {
 		ev.UnsyncedBytesDropped = make(map[string]int64, len(dropped))
-		for id, b := range dropped {
-			ev.UnsyncedBytesDropped[strconv.Itoa(id)] = b
+		ev.UnsyncedSegmentBytesDropped = make(map[string]int64, len(dropped))
+		for id, d := range dropped {
+			ev.UnsyncedBytesDropped[strconv.Itoa(id)] = d.Bytes
+			ev.UnsyncedSegmentBytesDropped[strconv.Itoa(id)] = d.SegmentBytes
 		}
 	}
 	r.events = append(r.events, ev)

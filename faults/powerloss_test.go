@@ -38,7 +38,8 @@ func TestPowerLossSchedule(t *testing.T) {
 		t.Fatalf("%d events, want 4: %+v", len(ev), ev)
 	}
 	if ev[0].Operation != "power-loss" || ev[0].NodeID != -1 || !reflect.DeepEqual(ev[0].NodeIDs, []int{1, 2, 3}) ||
-		!reflect.DeepEqual(ev[0].UnsyncedBytesDropped, map[string]int64{"1": 1000, "2": 2000, "3": 3000}) {
+		!reflect.DeepEqual(ev[0].UnsyncedBytesDropped, map[string]int64{"1": 1000, "2": 2000, "3": 3000}) ||
+		!reflect.DeepEqual(ev[0].UnsyncedSegmentBytesDropped, map[string]int64{"1": 600, "2": 1200, "3": 1800}) {
 		t.Errorf("all-broker inject event %+v", ev[0])
 	}
 	if ev[1].Step != "heal" || ev[1].Operation != "start" || ev[1].StartOffsetSeconds < 0.029 {

@@ -29,6 +29,7 @@ type powerLoss struct {
 	brokers int   // brokers each took (the most of any)
 	all     bool  // every power loss took every broker the cluster has
 	bytes   int64 // unsynced bytes dropped over all losses; -1 unknown (a remote cluster)
+	segment int64 // of which in topic partitions' log segments; -1 unknown
 	lost    int64 // acknowledged records lost
 	known   bool  // lost is known (the verification read completed)
 }
@@ -47,16 +48,22 @@ func powerLossOf(r *stats.Result) (powerLoss, bool) {
 		n := max(len(e.NodeIDs), 1)
 		pl.brokers = max(pl.brokers, n)
 		pl.all = pl.all && r.Environment.Brokers > 0 && n == r.Environment.Brokers
-		if e.UnsyncedBytesDropped == nil || pl.bytes < 0 {
-			pl.bytes = -1
-			continue
-		}
-		for _, b := range e.UnsyncedBytesDropped {
-			pl.bytes += b
-		}
+		pl.bytes = addDropped(pl.bytes, e.UnsyncedBytesDropped)
+		pl.segment = addDropped(pl.segment, e.UnsyncedSegmentBytesDropped)
 	}
 	pl.lost, pl.known = r.Audit.LostCount()
 	return pl, pl.losses > 0
+}
+
+// addDropped adds one power loss's bytes per broker to sum; a loss without them makes it unknown.
+func addDropped(sum int64, per map[string]int64) int64 {
+	if per == nil || sum < 0 {
+		return -1
+	}
+	for _, b := range per {
+		sum += b
+	}
+	return sum
 }
 
 // perLoss is the records lost per power loss (NaN: unknown).
@@ -151,7 +158,7 @@ func PowerLossCharts(run *stats.Run, cost *stats.Run) []Chart {
 		pl, _ := powerLossOf(r)
 		return pl.perLoss()
 	}, "%.0f"}
-	dropped := barMetric{"Unsynced KiB the disks dropped per power loss (at the crash)", "KiB", func(r *stats.Result) float64 {
+	dropped := barMetric{"Unsynced KiB the disks dropped per power loss (at the crash; all files)", "KiB", func(r *stats.Result) float64 {
 		pl, _ := powerLossOf(r)
 		return pl.bytesPerLoss() / 1024
 	}, "%.0f"}
@@ -235,13 +242,17 @@ func powerLossSection(run *stats.Run, ps []point, cost *stats.Run) (section, boo
 		if fp := p.Result.FsyncProbe; fp != nil {
 			probe = fmt.Sprintf("%.0f", fp.FdatasyncPerSecond)
 		}
+		seg := math.NaN()
+		if pl.segment >= 0 {
+			seg = float64(pl.segment) / float64(pl.losses)
+		}
 		rows = append(rows, []string{p.Level, pl.scope(), fmt.Sprint(pl.losses), lostText(pl), perLossText(pl.perLoss(), "%.1f"),
-			perLossText(pl.bytesPerLoss(), "%.0f"), costText, probe})
+			perLossText(pl.bytesPerLoss(), "%.0f"), perLossText(seg, "%.0f"), costText, probe})
 		items = append(items, powerLossSentence(p.Level, pl, costText))
 	}
 	s.blocks = append(s.blocks, block{kind: "table",
-		header: []string{"level", "powered off together", "power losses", "acked lost", "lost per power loss", "unsynced bytes per power loss", "throughput cost", "disk fdatasync/s"},
-		right:  []bool{false, false, true, true, true, true, true, true},
+		header: []string{"level", "powered off together", "power losses", "acked lost", "lost per power loss", "unsynced bytes per power loss", "of which in log segments", "throughput cost", "disk fdatasync/s"},
+		right:  []bool{false, false, true, true, true, true, true, true, true},
 		rows:   rows})
 	items = append(items, powerLossNotes(run, tc)...)
 	s.blocks = append(s.blocks, block{kind: "list", items: items})
@@ -272,6 +283,9 @@ func powerLossSentence(level string, pl powerLoss, cost string) string {
 	bytes := "unsynced bytes at the crash not known"
 	if b := pl.bytesPerLoss(); !math.IsNaN(b) {
 		bytes = fmt.Sprintf("%.0f unsynced bytes at the crash", b)
+		if pl.segment >= 0 {
+			bytes += fmt.Sprintf(", %.0f of them in log segments", float64(pl.segment)/float64(pl.losses))
+		}
 	}
 	return fmt.Sprintf("%s: %s acknowledged records lost per %s (%s), over %d power losses; throughput cost %s.",
 		level, perLossText(pl.perLoss(), "%.1f"), what, bytes, pl.losses, cost)
@@ -297,7 +311,8 @@ func powerLossNotes(run *stats.Run, tc *throughputCost) []string {
 		}
 		out = append(out, "Eligible Leader Replicas (KIP-966): "+state+".")
 	}
-	out = append(out, "Disk fdatasync/s: small appends each followed by fdatasync, probed for a fraction of a second before the point on the real disk under the cluster folder; flush.messages=1 cannot sync faster than that.",
+	out = append(out, "Unsynced bytes: every byte the brokers' disks dropped at a power loss, summed over the brokers it took: log segments (where records live), indexes, checkpoints and each broker's copy of the metadata log; the log-segment part is shown apart.",
+		"Disk fdatasync/s: small appends each followed by fdatasync, probed for a fraction of a second before the point on the real disk under the cluster folder; flush.messages=1 cannot sync faster than that.",
 		powerLossCaveat,
 		"All brokers ran on one host: a real power loss of several machines also loses their network and clocks at different instants; here the processes died within microseconds of each other.")
 	return append(out, "Zero lost at a level means zero over these power losses at this rate, not a guarantee.")

@@ -30,15 +30,16 @@ func withPowerLosses(t *testing.T) *stats.Run {
 		if i == n-1 {
 			ids = []int{1}
 		}
-		drop := map[string]int64{}
+		drop, seg := map[string]int64{}, map[string]int64{}
 		for _, id := range ids {
 			drop[string(rune('0'+id))] = int64(1000 * (n - i))
+			seg[string(rune('0'+id))] = int64(400 * (n - i))
 		}
 		if i == 1 {
-			drop = nil
+			drop, seg = nil, nil
 		}
 		ev := func() stats.FaultEvent {
-			return stats.FaultEvent{Step: "inject", Operation: "power-loss", NodeID: -1, NodeIDs: ids, UnsyncedBytesDropped: drop}
+			return stats.FaultEvent{Step: "inject", Operation: "power-loss", NodeID: -1, NodeIDs: ids, UnsyncedBytesDropped: drop, UnsyncedSegmentBytesDropped: seg}
 		}
 		r.Faults = &stats.FaultReport{Injector: "local", Healed: true, Events: []stats.FaultEvent{ev(), {Step: "heal", Operation: "start"}, ev(),
 			{Step: "inject", Operation: "power-loss", Error: "broker 2 is already down"}}}
@@ -69,10 +70,11 @@ func costRun(t *testing.T) *stats.Run {
 func TestPowerLossOf(t *testing.T) {
 	run := withPowerLosses(t)
 	pl, ok := powerLossOf(run.Points[0].Result)
-	if !ok || pl.losses != 2 || !pl.all || pl.brokers != 3 || pl.lost != 600 || pl.perLoss() != 300 || pl.bytes != 2*3*1000*int64(len(run.Points)) {
+	if !ok || pl.losses != 2 || !pl.all || pl.brokers != 3 || pl.lost != 600 || pl.perLoss() != 300 || pl.bytes != 2*3*1000*int64(len(run.Points)) ||
+		pl.segment != 2*3*400*int64(len(run.Points)) {
 		t.Errorf("first point: %+v (the failed injection must not count)", pl)
 	}
-	if pl, _ := powerLossOf(run.Points[1].Result); pl.bytes != -1 || perLossText(pl.bytesPerLoss(), "%.0f") != "unknown" {
+	if pl, _ := powerLossOf(run.Points[1].Result); pl.bytes != -1 || pl.segment != -1 || perLossText(pl.bytesPerLoss(), "%.0f") != "unknown" {
 		t.Errorf("bytes not recorded must be unknown, not zero: %+v", pl)
 	}
 	last := run.Points[len(run.Points)-1].Result
@@ -117,13 +119,13 @@ func TestReportPowerLoss(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"## Power loss: what flush settings buy",
-		"300.0 acknowledged records lost per all-broker power loss (",              // the first level's sentence
-		"unsynced bytes at the crash), over 2 power losses; throughput cost 0.0 %", // next to its cost
-		"throughput cost 20.0 %",                                                   // the second level against the baseline
-		"unsynced bytes at the crash not known",                                    // a remote cluster's bytes
-		"per power loss of 1 broker",                                               // the single-broker point
-		"| 812 |",                                                                  // the fsync probe
-		"disk write cache",                                                         // what was not simulated
+		"300.0 acknowledged records lost per all-broker power loss (",          // the first level's sentence
+		"of them in log segments), over 2 power losses; throughput cost 0.0 %", // next to its cost
+		"throughput cost 20.0 %",                                               // the second level against the baseline
+		"unsynced bytes at the crash not known",                                // a remote cluster's bytes
+		"per power loss of 1 broker",                                           // the single-broker point
+		"| 812 |",                                                              // the fsync probe
+		"disk write cache",                                                     // what was not simulated
 		"torn writes",
 		"measured on the simulated filesystem",
 		"Throughput cost from run cost-run",

@@ -86,9 +86,11 @@ func (l localCluster) ActiveController() (int, error)     { return l.c.ActiveCon
 func (l localCluster) Restart(ctx context.Context, id int) error {
 	return l.c.Restart(ctx, id)
 }
-func (l localCluster) Storage() string                           { return l.c.Storage() }
-func (l localCluster) EligibleLeaderReplicas() *bool             { return l.c.EligibleLeaderReplicas() }
-func (l localCluster) PowerOff(ids []int) (map[int]int64, error) { return l.c.PowerOff(ids) }
+func (l localCluster) Storage() string               { return l.c.Storage() }
+func (l localCluster) EligibleLeaderReplicas() *bool { return l.c.EligibleLeaderReplicas() }
+func (l localCluster) PowerOff(ids []int) (map[int]cluster.Dropped, error) {
+	return l.c.PowerOff(ids)
+}
 func (l localCluster) StartTogether(ctx context.Context, ids []int) error {
 	return l.c.StartTogether(ctx, ids)
 }
@@ -126,7 +128,7 @@ func (RemoteCluster) Restart(_ context.Context, id int) error {
 func (RemoteCluster) ActiveController() (int, error) { return -1, nil }
 func (RemoteCluster) Storage() string                { return "" }
 func (RemoteCluster) EligibleLeaderReplicas() *bool  { return nil }
-func (RemoteCluster) PowerOff(ids []int) (map[int]int64, error) {
+func (RemoteCluster) PowerOff(ids []int) (map[int]cluster.Dropped, error) {
 	return nil, fmt.Errorf("power loss of brokers %v: %w", ids, ErrNotLocal)
 }
 func (RemoteCluster) StartTogether(_ context.Context, ids []int) error {

@@ -406,6 +406,9 @@ type FaultEvent struct {
 	// id -> the bytes written but not fsync'ed that its disk forgot. Absent when not known (a
 	// remote cluster's power-loss command): never read an absent figure as zero.
 	UnsyncedBytesDropped map[string]int64 `json:"unsynced_bytes_dropped,omitempty"`
+	// UnsyncedSegmentBytesDropped is the part of UnsyncedBytesDropped in topic partitions' log
+	// segments (where records live; the rest is indexes, checkpoints and the metadata log copy).
+	UnsyncedSegmentBytesDropped map[string]int64 `json:"unsynced_log_segment_bytes_dropped,omitempty"`
 }
 
 // LeaderChange is a change of a partition's leader seen by the once-a-second metadata poll.
