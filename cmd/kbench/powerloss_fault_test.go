@@ -93,18 +93,22 @@ func powerLossPoints(t *testing.T, dir, profile string, flags ...string) []*stat
 	return res
 }
 
-// dropped sums the unsynced bytes the power losses of a point dropped (-1: none recorded).
-func dropped(r *stats.Result) int64 {
-	sum := int64(-1)
+// dropped sums the unsynced bytes the power losses of a point dropped, and those in log segments
+// (-1: none recorded).
+func dropped(r *stats.Result) (all, segments int64) {
+	all, segments = -1, -1
 	if r.Faults == nil {
-		return sum
+		return all, segments
 	}
 	for _, ev := range r.Faults.Events {
 		for _, b := range ev.UnsyncedBytesDropped {
-			sum = max(sum, 0) + b
+			all = max(all, 0) + b
+		}
+		for _, b := range ev.UnsyncedSegmentBytesDropped {
+			segments = max(segments, 0) + b
 		}
 	}
-	return sum
+	return all, segments
 }
 
 // Power losses on the simulated filesystem: all three brokers at once lose acknowledged records
@@ -139,8 +143,8 @@ func TestIntegrationPowerLossFault(t *testing.T) {
 	}
 	after := endOffsets(t, cl, "kbench-powerloss-offsets")
 	t.Logf("GetOffsetShell: end offset %d before, %d after the power loss; unsynced bytes dropped %v", before, after, lost)
-	if before != 1000 || after >= before || lost[1] == 0 {
-		t.Fatalf("end offset %d before (want 1000), %d after (want fewer), dropped %v (want bytes on broker 1)", before, after, lost)
+	if before != 1000 || after >= before || lost[1].SegmentBytes == 0 {
+		t.Fatalf("end offset %d before (want 1000), %d after (want fewer), dropped %v (want log-segment bytes on broker 1)", before, after, lost)
 	}
 
 	res := powerLossPoints(t, dir, powerLossProfile)
@@ -152,7 +156,8 @@ func TestIntegrationPowerLossFault(t *testing.T) {
 		if a.Lost == nil {
 			t.Fatalf("point %s: loss unknown (verification read: %+v)", r.Point.ID, a.VerificationRead)
 		}
-		t.Logf("point %s: acked %d, lost %d, unsynced bytes dropped %d", r.Point.Label, a.Acked, *a.Lost, dropped(r))
+		b, seg := dropped(r)
+		t.Logf("point %s: acked %d, lost %d, unsynced bytes dropped %d (%d in log segments)", r.Point.Label, a.Acked, *a.Lost, b, seg)
 	}
 	// Points come in level order; find each by what it sets.
 	var def, f1, one *stats.Result
@@ -169,15 +174,15 @@ func TestIntegrationPowerLossFault(t *testing.T) {
 	if def == nil || f1 == nil || one == nil {
 		t.Fatalf("points %v, want the default, flush.messages=1 and one broker", res)
 	}
-	if *def.Audit.Lost == 0 || dropped(def) <= 0 {
-		t.Errorf("default flush: lost %d acknowledged records, dropped %d unsynced bytes; want both > 0", *def.Audit.Lost, dropped(def))
+	if b, seg := dropped(def); *def.Audit.Lost == 0 || b <= 0 || seg <= 0 {
+		t.Errorf("default flush: lost %d acknowledged records, dropped %d unsynced bytes (%d in log segments); want all > 0", *def.Audit.Lost, b, seg)
 	}
 	if *f1.Audit.Lost != 0 || f1.Audit.Acked == 0 {
 		t.Errorf("flush.messages=1: lost %d of %d acknowledged records, want none", *f1.Audit.Lost, f1.Audit.Acked)
 	}
 
-	if *one.Audit.Lost != 0 || one.Audit.Acked == 0 || dropped(one) <= 0 || len(one.Faults.Events[0].UnsyncedBytesDropped) != 1 {
+	if b, _ := dropped(one); *one.Audit.Lost != 0 || one.Audit.Acked == 0 || b <= 0 || len(one.Faults.Events[0].UnsyncedBytesDropped) != 1 {
 		t.Errorf("single-broker power loss, RF 3, min ISR 2: lost %d of %d acknowledged, dropped %d bytes (%v); want none lost, one broker's bytes dropped",
-			*one.Audit.Lost, one.Audit.Acked, dropped(one), one.Faults.Events[0].UnsyncedBytesDropped)
+			*one.Audit.Lost, one.Audit.Acked, b, one.Faults.Events[0].UnsyncedBytesDropped)
 	}
 }
