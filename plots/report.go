@@ -149,6 +149,12 @@ func environmentTable(run *stats.Run, all []point) block {
 		{"bootstrap", firstNonEmpty(env.Bootstrap, "-")},
 		{"host", analysis.HostPhrase(env)},
 	}
+	if env.BrokerStorage != "" {
+		rows = append(rows, []string{"broker storage", env.BrokerStorage})
+	}
+	if e := env.EligibleLeaderReplicas; e != nil {
+		rows = append(rows, []string{"eligible leader replicas (KIP-966)", map[bool]string{true: "on", false: "off"}[*e]})
+	}
 	if !idx.Start.IsZero() {
 		rows = append(rows, []string{"run started", idx.Start.UTC().Format("2006-01-02 15:04:05 UTC")})
 	}
