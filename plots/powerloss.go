@@ -82,6 +82,14 @@ func (pl powerLoss) bytesPerLoss() float64 {
 	return float64(pl.bytes) / float64(pl.losses)
 }
 
+// segmentPerLoss is the unsynced log-segment bytes dropped per power loss (NaN: unknown).
+func (pl powerLoss) segmentPerLoss() float64 {
+	if pl.segment < 0 {
+		return math.NaN()
+	}
+	return float64(pl.segment) / float64(pl.losses)
+}
+
 // scope says how many brokers each power loss took.
 func (pl powerLoss) scope() string {
 	if pl.all {
@@ -158,9 +166,9 @@ func PowerLossCharts(run *stats.Run, cost *stats.Run) []Chart {
 		pl, _ := powerLossOf(r)
 		return pl.perLoss()
 	}, "%.0f"}
-	dropped := barMetric{"Unsynced KiB the disks dropped per power loss (at the crash; all files)", "KiB", func(r *stats.Result) float64 {
+	dropped := barMetric{"Unsynced KiB of log segments the disks dropped per power loss (at the crash)", "KiB", func(r *stats.Result) float64 {
 		pl, _ := powerLossOf(r)
-		return pl.bytesPerLoss() / 1024
+		return pl.segmentPerLoss() / 1024
 	}, "%.0f"}
 	out := []Chart{{Name: ChartPowerLoss, Title: "Records and unsynced bytes lost per power loss, by level",
 		fig: barsFigure(ChartPowerLoss, ps, []barMetric{lost, dropped}, cap)}}
@@ -242,16 +250,12 @@ func powerLossSection(run *stats.Run, ps []point, cost *stats.Run) (section, boo
 		if fp := p.Result.FsyncProbe; fp != nil {
 			probe = fmt.Sprintf("%.0f", fp.FdatasyncPerSecond)
 		}
-		seg := math.NaN()
-		if pl.segment >= 0 {
-			seg = float64(pl.segment) / float64(pl.losses)
-		}
 		rows = append(rows, []string{p.Level, pl.scope(), fmt.Sprint(pl.losses), lostText(pl), perLossText(pl.perLoss(), "%.1f"),
-			perLossText(pl.bytesPerLoss(), "%.0f"), perLossText(seg, "%.0f"), costText, probe})
+			perLossText(pl.segmentPerLoss(), "%.0f"), perLossText(pl.bytesPerLoss(), "%.0f"), costText, probe})
 		items = append(items, powerLossSentence(p.Level, pl, costText))
 	}
 	s.blocks = append(s.blocks, block{kind: "table",
-		header: []string{"level", "powered off together", "power losses", "acked lost", "lost per power loss", "unsynced bytes per power loss", "of which in log segments", "throughput cost", "disk fdatasync/s"},
+		header: []string{"level", "powered off together", "power losses", "acked lost", "lost per power loss", "unsynced log-segment bytes per power loss", "unsynced bytes in all files", "throughput cost", "disk fdatasync/s"},
 		right:  []bool{false, false, true, true, true, true, true, true, true},
 		rows:   rows})
 	items = append(items, powerLossNotes(run, tc)...)
@@ -282,9 +286,9 @@ func powerLossSentence(level string, pl powerLoss, cost string) string {
 	}
 	bytes := "unsynced bytes at the crash not known"
 	if b := pl.bytesPerLoss(); !math.IsNaN(b) {
-		bytes = fmt.Sprintf("%.0f unsynced bytes at the crash", b)
-		if pl.segment >= 0 {
-			bytes += fmt.Sprintf(", %.0f of them in log segments", float64(pl.segment)/float64(pl.losses))
+		bytes = fmt.Sprintf("%.0f unsynced bytes at the crash in all files", b)
+		if s := pl.segmentPerLoss(); !math.IsNaN(s) {
+			bytes = fmt.Sprintf("%.0f unsynced bytes at the crash in log segments, %.0f in all files", s, b)
 		}
 	}
 	return fmt.Sprintf("%s: %s acknowledged records lost per %s (%s), over %d power losses; throughput cost %s.",
@@ -311,7 +315,7 @@ func powerLossNotes(run *stats.Run, tc *throughputCost) []string {
 		}
 		out = append(out, "Eligible Leader Replicas (KIP-966): "+state+".")
 	}
-	out = append(out, "Unsynced bytes: every byte the brokers' disks dropped at a power loss, summed over the brokers it took: log segments (where records live), indexes, checkpoints and each broker's copy of the metadata log; the log-segment part is shown apart.",
+	out = append(out, "Unsynced bytes: what the brokers' disks dropped at a power loss, summed over the brokers it took. Log segments of topic partitions are where records live; all files adds indexes (the filesystem counts a memory-mapped index Kafka resized after a restart as rewritten whole, 10 MiB each), checkpoints and each broker's copy of the metadata log.",
 		"Disk fdatasync/s: small appends each followed by fdatasync, probed for a fraction of a second before the point on the real disk under the cluster folder; flush.messages=1 cannot sync faster than that.",
 		powerLossCaveat,
 		"All brokers ran on one host: a real power loss of several machines also loses their network and clocks at different instants; here the processes died within microseconds of each other.")

@@ -119,13 +119,14 @@ func TestReportPowerLoss(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"## Power loss: what flush settings buy",
-		"300.0 acknowledged records lost per all-broker power loss (",          // the first level's sentence
-		"of them in log segments), over 2 power losses; throughput cost 0.0 %", // next to its cost
-		"throughput cost 20.0 %",                                               // the second level against the baseline
-		"unsynced bytes at the crash not known",                                // a remote cluster's bytes
-		"per power loss of 1 broker",                                           // the single-broker point
-		"| 812 |",                                                              // the fsync probe
-		"disk write cache",                                                     // what was not simulated
+		"300.0 acknowledged records lost per all-broker power loss (", // the first level's sentence
+		"unsynced bytes at the crash in log segments, ",               // the first level's bytes
+		"in all files), over 2 power losses; throughput cost 0.0 %",   // next to its cost
+		"throughput cost 20.0 %",                                      // the second level against the baseline
+		"unsynced bytes at the crash not known",                       // a remote cluster's bytes
+		"per power loss of 1 broker",                                  // the single-broker point
+		"| 812 |",                                                     // the fsync probe
+		"disk write cache",                                            // what was not simulated
 		"torn writes",
 		"measured on the simulated filesystem",
 		"Throughput cost from run cost-run",
