@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -20,6 +21,10 @@ func init() {
 		os.Exit(DaemonMain(os.Args[1:], os.Stderr))
 	}
 }
+
+// CPUProfileEnv names a file the daemon writes its CPU profile to (PATH.PID) when it stops (go tool pprof),
+// for finding where the filesystem's overhead goes.
+const CPUProfileEnv = "KBENCH_POWERFS_CPUPROFILE"
 
 // DaemonArgs are the arguments of a daemon serving source on mountpoint with its control socket:
 // `powerfs serve` first, so that `ps` and `kbench powerfs serve` read the same.
@@ -43,6 +48,11 @@ func DaemonMain(args []string, stderr io.Writer) int {
 	if *source == "" || *mount == "" || *control == "" {
 		fmt.Fprintln(stderr, "powerfs serve: want --source DIR --mount DIR --control SOCKET")
 		return 2
+	}
+	if path := os.Getenv(CPUProfileEnv); path != "" {
+		if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)

@@ -71,7 +71,11 @@ func CheckFUSE() error {
 // mount starts serving p.Source on p.Mountpoint. The kernel's page cache stays on (Kafka mmaps its
 // indexes); FUSE passthrough is off (its reads and writes would never reach this daemon); the
 // writeback cache is off (go-fuse never asks for it) so every write() reaches the daemon at once;
-// locks stay the kernel's own (local flock and fcntl locks work on the mount).
+// locks stay the kernel's own (local flock and fcntl locks work on the mount). Every change goes
+// through this mount, so the kernel's cached pages are never stale: they are kept across opens
+// (FOPEN_KEEP_CACHE) and not dropped when a file's mtime moves (ExplicitDataCacheControl), which
+// keeps consumers' and followers' reads of fresh segments out of the daemon. A loss remounts,
+// which starts from an empty cache.
 func (p *FS) mount() error {
 	root, err := gofs.NewLoopbackRoot(p.Source)
 	if err != nil {
@@ -80,10 +84,11 @@ func (p *FS) mount() error {
 	timeout := time.Second
 	opts := &gofs.Options{
 		MountOptions: fuse.MountOptions{
-			FsName:               "powerfs",
-			Name:                 "powerfs",
-			MaxWrite:             1 << 20,
-			DisabledCapabilities: fuse.CAP_PASSTHROUGH,
+			FsName:                   "powerfs",
+			Name:                     "powerfs",
+			MaxWrite:                 1 << 20,
+			DisabledCapabilities:     fuse.CAP_PASSTHROUGH,
+			ExplicitDataCacheControl: true,
 		},
 		EntryTimeout: &timeout,
 		AttrTimeout:  &timeout,
