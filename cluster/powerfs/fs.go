@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -60,10 +61,8 @@ func CheckFUSE() error {
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		return fmt.Errorf("%w: no /dev/fuse (load the fuse module, or give the container --device /dev/fuse)", ErrNoFUSE)
 	}
-	for _, dir := range filepath.SplitList(os.Getenv("PATH") + ":/usr/bin:/bin") {
-		if _, err := os.Stat(filepath.Join(dir, "fusermount3")); err == nil {
-			return nil
-		}
+	if _, err := exec.LookPath("fusermount3"); err == nil {
+		return nil
 	}
 	return fmt.Errorf("%w: no fusermount3 (install fuse3: `make deps`, or apt-get install fuse3)", ErrNoFUSE)
 }

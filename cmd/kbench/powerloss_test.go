@@ -142,3 +142,16 @@ func TestIntegrationPowerLossSim(t *testing.T) {
 		t.Fatalf("cluster folder after down --wipe: %v, want it gone", err)
 	}
 }
+
+// Without FUSE, --power-loss-sim fails with one line, the cluster exit code, and writes nothing.
+func TestPowerLossSimWithoutFUSE(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cluster")
+	env := append(os.Environ(), runMainEnv+"=1", "PATH="+t.TempDir()) // no fusermount3 on PATH
+	r := runKbench(t, time.Minute, env, []string{"cluster", "up", "--dir", dir, "--power-loss-sim"})
+	if r.code != exitCluster || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "fusermount3") {
+		t.Fatalf("cluster up --power-loss-sim without fusermount3: exit %d, stderr %q; want %d and one line naming fusermount3", r.code, r.stderr, exitCluster)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("cluster folder after the refusal: %v, want nothing written", err)
+	}
+}
