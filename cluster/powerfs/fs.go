@@ -74,7 +74,9 @@ func CheckFUSE() error {
 // through this mount, so the kernel's cached pages are never stale: they are kept across opens
 // (FOPEN_KEEP_CACHE) and not dropped when a file's mtime moves (ExplicitDataCacheControl), which
 // keeps consumers' and followers' reads of fresh segments out of the daemon. A loss remounts,
-// which starts from an empty cache.
+// which starts from an empty cache. Extended attributes are off: otherwise the kernel asks for
+// security.capability before every write, a second round trip through the daemon per write (Kafka
+// uses no xattrs; BenchmarkMountAppend: 71 to 50 µs per 16 KiB write).
 func (p *FS) mount() error {
 	root, err := gofs.NewLoopbackRoot(p.Source)
 	if err != nil {
@@ -88,6 +90,7 @@ func (p *FS) mount() error {
 			MaxWrite:                 1 << 20,
 			DisabledCapabilities:     fuse.CAP_PASSTHROUGH,
 			ExplicitDataCacheControl: true,
+			DisableXAttrs:            true,
 		},
 		EntryTimeout: &timeout,
 		AttrTimeout:  &timeout,
