@@ -3,6 +3,7 @@ package cluster
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,32 @@ func TestWipeUnmountsALeftoverPowerLossMount(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("cluster folder after the wipe: %v, want it gone", err)
+	}
+}
+
+// A node whose filesystem daemon is gone is reported by CheckFS and FSStatus, and refused by
+// LoseUnsynced; a node without one is no power-loss target.
+func TestDeadPowerLossFSIsReported(t *testing.T) {
+	dir := t.TempDir()
+	c := &Cluster{Dir: dir, Nodes: []*Node{
+		{ID: 1, Role: RoleBroker, DataDir: filepath.Join(dir, "b1", "data"), Config: filepath.Join(dir, "b1", "server.properties"),
+			FS: &FSProc{PID: 999999999, Control: filepath.Join(dir, "b1", fsSocket), Log: filepath.Join(dir, "b1", "powerfs.log")}},
+		{ID: 2, Role: RoleBroker, DataDir: filepath.Join(dir, "b2", "data"), Config: filepath.Join(dir, "b2", "server.properties")},
+	}}
+	err := c.CheckFS()
+	if err == nil || !strings.Contains(err.Error(), "power-loss filesystem of broker 1") || strings.Contains(err.Error(), "broker 2") {
+		t.Fatalf("CheckFS: %v, want broker 1's filesystem named as down, and only it", err)
+	}
+	if st := c.FSStatus(); len(st) != 1 || st[0].State != StateDown || st[0].Unsynced != nil {
+		t.Fatalf("FSStatus: %+v, want broker 1 down with unsynced bytes unknown", st)
+	}
+	if _, err := c.LoseUnsynced(1); err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Fatalf("LoseUnsynced on a dead filesystem: %v, want a refusal", err)
+	}
+	if _, err := c.LoseUnsynced(2); err == nil || !strings.Contains(err.Error(), "no power-loss filesystem") {
+		t.Fatalf("LoseUnsynced on a plain broker: %v, want a refusal", err)
+	}
+	if c.HasPowerLossFS(2) || !c.HasPowerLossFS(1) {
+		t.Fatal("HasPowerLossFS: want broker 1 only")
 	}
 }

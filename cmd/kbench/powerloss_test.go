@@ -76,8 +76,8 @@ func TestIntegrationPowerLossSim(t *testing.T) {
 		t.Fatalf("--power-loss-sim needs FUSE (make deps installs fuse3): %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "cluster")
-	if r := kbench(t, "cluster", "up", "--dir", dir, "--power-loss-sim"); r.code != 0 {
-		t.Fatalf("cluster up --power-loss-sim: exit %d", r.code)
+	if r := kbench(t, "cluster", "up", "--dir", dir, "--power-loss-sim-controllers"); r.code != 0 {
+		t.Fatalf("cluster up --power-loss-sim-controllers: exit %d", r.code)
 	}
 	t.Cleanup(func() { kbench(t, "cluster", "down", "--wipe", "--dir", dir) })
 	cl, err := cluster.Load(dir)
@@ -87,8 +87,8 @@ func TestIntegrationPowerLossSim(t *testing.T) {
 	produceAcksAll(t, cl, "kbench-powerloss-test", 2000)
 
 	r := kbench(t, "cluster", "status", "--dir", dir)
-	if r.code != 0 || strings.Count(r.stdout, "/data  up") != 3 {
-		t.Fatalf("status: exit %d, want 3 power-loss mounts up:\n%s", r.code, r.stdout)
+	if r.code != 0 || strings.Count(r.stdout, "/data  up") != 4 {
+		t.Fatalf("status: exit %d, want 4 power-loss mounts up (3 brokers, the controller):\n%s", r.code, r.stdout)
 	}
 	r = kbench(t, "cluster", "unsynced", "--dir", dir, "--broker", "1")
 	m := unsyncedRE.FindStringSubmatch(r.stdout)
