@@ -155,3 +155,11 @@ func TestPowerLossSimWithoutFUSE(t *testing.T) {
 		t.Fatalf("cluster folder after the refusal: %v, want nothing written", err)
 	}
 }
+
+// The hidden daemon command refuses missing arguments with one line and the bad-input code.
+func TestPowerfsServeNeedsItsFolders(t *testing.T) {
+	r := runKbench(t, time.Minute, append(os.Environ(), runMainEnv+"=1"), []string{"powerfs", "serve", "--source", t.TempDir()})
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "want --source DIR --mount DIR --control SOCKET") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("powerfs serve without --mount: exit %d, stderr %q; want %d and the usage line", r.code, r.stderr, exitBadInput)
+	}
+}
