@@ -18,6 +18,14 @@ import (
 // outlive `cluster up` like the nodes, are recorded in the state file, and stop (unmount) with
 // Down after the nodes. A dead daemon leaves its node's data folder unusable; CheckFS and
 // FSStatus say so, and Restart refuses to start a node on it.
+//
+// A power loss of node id, for the fault code: Unsynced(id) (optional: what is at stake just before),
+// Kill(id), LoseUnsynced(id) (the bytes dropped, per file), then Restart(ctx, id) on the same folder,
+// which the filesystem serves again. A correlated loss of several nodes kills them all first, then
+// drops each one's data (each node has its own daemon: the calls may run in parallel), then
+// restarts them; Restart waits until the broker is back in the ISR of its partitions, which needs
+// the others up, so restart them in parallel. HasPowerLossFS(id) says whether a node can lose
+// power at all (only with --power-loss-sim; controllers only with --power-loss-sim-controllers).
 
 // FSProc is the power-loss filesystem daemon under one node's data folder.
 type FSProc struct {

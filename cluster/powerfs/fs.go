@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -60,10 +61,8 @@ func CheckFUSE() error {
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		return fmt.Errorf("%w: no /dev/fuse (load the fuse module, or give the container --device /dev/fuse)", ErrNoFUSE)
 	}
-	for _, dir := range filepath.SplitList(os.Getenv("PATH") + ":/usr/bin:/bin") {
-		if _, err := os.Stat(filepath.Join(dir, "fusermount3")); err == nil {
-			return nil
-		}
+	if _, err := exec.LookPath("fusermount3"); err == nil {
+		return nil
 	}
 	return fmt.Errorf("%w: no fusermount3 (install fuse3: `make deps`, or apt-get install fuse3)", ErrNoFUSE)
 }
@@ -71,7 +70,13 @@ func CheckFUSE() error {
 // mount starts serving p.Source on p.Mountpoint. The kernel's page cache stays on (Kafka mmaps its
 // indexes); FUSE passthrough is off (its reads and writes would never reach this daemon); the
 // writeback cache is off (go-fuse never asks for it) so every write() reaches the daemon at once;
-// locks stay the kernel's own (local flock and fcntl locks work on the mount).
+// locks stay the kernel's own (local flock and fcntl locks work on the mount). Every change goes
+// through this mount, so the kernel's cached pages are never stale: they are kept across opens
+// (FOPEN_KEEP_CACHE) and not dropped when a file's mtime moves (ExplicitDataCacheControl), which
+// keeps consumers' and followers' reads of fresh segments out of the daemon. A loss remounts,
+// which starts from an empty cache. Extended attributes are off: otherwise the kernel asks for
+// security.capability before every write, a second round trip through the daemon per write (Kafka
+// uses no xattrs; BenchmarkMountAppend: 71 to 50 µs per 16 KiB write).
 func (p *FS) mount() error {
 	root, err := gofs.NewLoopbackRoot(p.Source)
 	if err != nil {
@@ -80,10 +85,12 @@ func (p *FS) mount() error {
 	timeout := time.Second
 	opts := &gofs.Options{
 		MountOptions: fuse.MountOptions{
-			FsName:               "powerfs",
-			Name:                 "powerfs",
-			MaxWrite:             1 << 20,
-			DisabledCapabilities: fuse.CAP_PASSTHROUGH,
+			FsName:                   "powerfs",
+			Name:                     "powerfs",
+			MaxWrite:                 1 << 20,
+			DisabledCapabilities:     fuse.CAP_PASSTHROUGH,
+			ExplicitDataCacheControl: true,
+			DisableXAttrs:            true,
 		},
 		EntryTimeout: &timeout,
 		AttrTimeout:  &timeout,

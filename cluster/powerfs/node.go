@@ -60,7 +60,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 		fh.(gofs.FileReleaser).Release(ctx)
 		return nil, 0, errno
 	}
-	return f, fuseFlags, 0
+	return f, fuseFlags | fuse.FOPEN_KEEP_CACHE, 0
 }
 
 // Create creates the file (durable at once, empty) and wraps it in a tracking file handle.
@@ -77,7 +77,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		fh.(gofs.FileReleaser).Release(ctx)
 		return nil, nil, 0, errno
 	}
-	return ch, f, fuseFlags, 0
+	return ch, f, fuseFlags | fuse.FOPEN_KEEP_CACHE, 0
 }
 
 // Tmpfile (O_TMPFILE) is refused: its handle would bypass the bookkeeping, and Kafka does not use it.

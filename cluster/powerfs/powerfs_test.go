@@ -26,8 +26,9 @@ func mountT(t *testing.T) (*FS, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := p.Unmount(); err != nil {
+		if err := p.Unmount(); err != nil { // a failed test may leave a file open: detach anyway
 			t.Errorf("unmount: %v", err)
+			ForceUnmount(mnt)
 		}
 	})
 	return p, mnt

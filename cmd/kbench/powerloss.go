@@ -22,10 +22,8 @@ func powerfsCommand() *cli.Command {
 		SkipFlagParsing: true,
 		Usage:           "serve a power-loss filesystem: powerfs serve --source DIR --mount DIR --control SOCKET",
 		Action: func(c *cli.Context) error {
-			if code := powerfs.DaemonMain(c.Args().Slice(), os.Stderr); code != 0 {
-				return withCode(code, errors.New("powerfs serve failed"))
-			}
-			return nil
+			code, err := powerfs.DaemonMain(c.Args().Slice(), os.Stderr)
+			return withCode(code, err)
 		},
 	}
 }

@@ -76,8 +76,8 @@ func TestIntegrationPowerLossSim(t *testing.T) {
 		t.Fatalf("--power-loss-sim needs FUSE (make deps installs fuse3): %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "cluster")
-	if r := kbench(t, "cluster", "up", "--dir", dir, "--power-loss-sim"); r.code != 0 {
-		t.Fatalf("cluster up --power-loss-sim: exit %d", r.code)
+	if r := kbench(t, "cluster", "up", "--dir", dir, "--power-loss-sim-controllers"); r.code != 0 {
+		t.Fatalf("cluster up --power-loss-sim-controllers: exit %d", r.code)
 	}
 	t.Cleanup(func() { kbench(t, "cluster", "down", "--wipe", "--dir", dir) })
 	cl, err := cluster.Load(dir)
@@ -87,8 +87,8 @@ func TestIntegrationPowerLossSim(t *testing.T) {
 	produceAcksAll(t, cl, "kbench-powerloss-test", 2000)
 
 	r := kbench(t, "cluster", "status", "--dir", dir)
-	if r.code != 0 || strings.Count(r.stdout, "/data  up") != 3 {
-		t.Fatalf("status: exit %d, want 3 power-loss mounts up:\n%s", r.code, r.stdout)
+	if r.code != 0 || strings.Count(r.stdout, "/data  up") != 4 {
+		t.Fatalf("status: exit %d, want 4 power-loss mounts up (3 brokers, the controller):\n%s", r.code, r.stdout)
 	}
 	r = kbench(t, "cluster", "unsynced", "--dir", dir, "--broker", "1")
 	m := unsyncedRE.FindStringSubmatch(r.stdout)
@@ -140,5 +140,26 @@ func TestIntegrationPowerLossSim(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("cluster folder after down --wipe: %v, want it gone", err)
+	}
+}
+
+// Without FUSE, --power-loss-sim fails with one line, the cluster exit code, and writes nothing.
+func TestPowerLossSimWithoutFUSE(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cluster")
+	env := append(os.Environ(), runMainEnv+"=1", "PATH="+t.TempDir()) // no fusermount3 on PATH
+	r := runKbench(t, time.Minute, env, []string{"cluster", "up", "--dir", dir, "--power-loss-sim"})
+	if r.code != exitCluster || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "fusermount3") {
+		t.Fatalf("cluster up --power-loss-sim without fusermount3: exit %d, stderr %q; want %d and one line naming fusermount3", r.code, r.stderr, exitCluster)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("cluster folder after the refusal: %v, want nothing written", err)
+	}
+}
+
+// The hidden daemon command refuses missing arguments with one line and the bad-input code.
+func TestPowerfsServeNeedsItsFolders(t *testing.T) {
+	r := runKbench(t, time.Minute, append(os.Environ(), runMainEnv+"=1"), []string{"powerfs", "serve", "--source", t.TempDir()})
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "want --source DIR --mount DIR --control SOCKET") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("powerfs serve without --mount: exit %d, stderr %q; want %d and the usage line", r.code, r.stderr, exitBadInput)
 	}
 }
