@@ -21,3 +21,27 @@ func TestSegmentBytes(t *testing.T) {
 		t.Errorf("segment bytes %d, want 1024", got)
 	}
 }
+
+// ELR is on for clusters a Kafka 4.1+ formats unless --no-elr; before 4.1 it does not exist.
+func TestEligibleLeaderReplicas(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		noELR   bool
+		want    string
+	}{
+		{"4.3.1", false, "true"}, {"4.3.1", true, "false"}, {"4.1.0", false, "true"}, {"4.0.0", false, "false"}, {"3.9.1", false, "false"}, {"", false, "nil"},
+	} {
+		got := "nil"
+		if e := (&Cluster{KafkaVersion: tc.version, NoELR: tc.noELR}).EligibleLeaderReplicas(); e != nil {
+			got = map[bool]string{true: "true", false: "false"}[*e]
+		}
+		if got != tc.want {
+			t.Errorf("Kafka %q, no-elr %v: ELR %s, want %s", tc.version, tc.noELR, got, tc.want)
+		}
+	}
+	plain := &Cluster{Nodes: []*Node{{ID: 1, Role: RoleBroker}}}
+	sim := &Cluster{Nodes: []*Node{{ID: 1, Role: RoleBroker, FS: &FSProc{}}}}
+	if plain.Storage() != StoragePlain || sim.Storage() != StoragePowerLossFS {
+		t.Errorf("storage: plain %q, simulated %q", plain.Storage(), sim.Storage())
+	}
+}
