@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,21 +20,40 @@ import (
 // alone waits for an ISR whose other members are still off, and Restart would wait for it in vain.
 
 // Dropped is what one broker's disk forgot in a power loss: every unsynced byte of its data folder
-// (segments, indexes, checkpoints, its copy of the metadata log), and those in the log segments
-// of topic partitions, where acknowledged records live.
+// (segments, indexes, checkpoints, its copy of the metadata log, topics deleted but not yet
+// removed), and, per partition folder ("orders-0"), the unsynced bytes of its log segments, where
+// acknowledged records live.
 type Dropped struct {
-	Bytes        int64
-	SegmentBytes int64
+	Bytes    int64
+	Segments map[string]int64
 }
 
-// segmentBytes sums the unsynced bytes of topic partitions' log segments (*.log files in a
-// partition folder, not the cluster metadata log).
-func segmentBytes(rep powerfs.Report) int64 {
-	var n int64
+// partitionSegments sums the unsynced bytes of log segments (*.log) per live partition folder:
+// not the cluster metadata log, not a deleted topic's folder (name-<uuid>-delete) or a future one.
+func partitionSegments(rep powerfs.Report) map[string]int64 {
+	out := map[string]int64{}
 	for _, f := range rep.Files {
 		dir, name := filepath.Split(filepath.ToSlash(f.Path))
-		if strings.HasSuffix(name, ".log") && dir != "" && !strings.HasPrefix(dir, "__cluster_metadata") {
-			n += f.Unsynced
+		dir = strings.TrimSuffix(dir, "/")
+		if !strings.HasSuffix(name, ".log") || dir == "" || strings.Contains(dir, "/") || strings.HasPrefix(dir, "__cluster_metadata") ||
+			strings.HasSuffix(dir, "-delete") || strings.HasSuffix(dir, "-future") || strings.HasSuffix(dir, "-stray") {
+			continue
+		}
+		out[dir] += f.Unsynced
+	}
+	return out
+}
+
+// TopicSegmentBytes sums Segments over topic's partition folders (topic-0, topic-1, ...).
+func (d Dropped) TopicSegmentBytes(topic string) int64 {
+	var n int64
+	for dir, b := range d.Segments {
+		i := strings.LastIndexByte(dir, '-')
+		if i < 0 || dir[:i] != topic {
+			continue
+		}
+		if _, err := strconv.Atoi(dir[i+1:]); err == nil {
+			n += b
 		}
 	}
 	return n
@@ -77,7 +97,7 @@ func (c *Cluster) PowerOff(ids []int) (map[int]Dropped, error) {
 			errs = append(errs, err)
 			continue
 		}
-		dropped[n.ID] = Dropped{Bytes: rep.Unsynced, SegmentBytes: segmentBytes(rep)}
+		dropped[n.ID] = Dropped{Bytes: rep.Unsynced, Segments: partitionSegments(rep)}
 	}
 	return dropped, errors.Join(errs...)
 }

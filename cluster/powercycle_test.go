@@ -6,19 +6,26 @@ import (
 	"github.com/kbench/kbench/cluster/powerfs"
 )
 
-// Only topic partitions' log segments count as segment bytes: not indexes, not checkpoints, not
-// the broker's copy of the cluster metadata log.
-func TestSegmentBytes(t *testing.T) {
+// Only live partitions' log segments count, per partition folder: not indexes, not checkpoints,
+// not the broker's copy of the cluster metadata log, not a deleted topic's folder; and a topic's
+// sum takes its own partitions only (not a topic whose name it begins).
+func TestPartitionSegments(t *testing.T) {
 	rep := powerfs.Report{Files: []powerfs.FileReport{
 		{Path: "t-0/00000000000000000000.log", Unsynced: 1000},
 		{Path: "t-1/00000000000000004000.log", Unsynced: 24},
+		{Path: "t-x-0/00000000000000000000.log", Unsynced: 5},
 		{Path: "t-0/00000000000000000000.index", Unsynced: 300},
+		{Path: "t-2.3f0a9c-delete/00000000000000000000.log", Unsynced: 800},
 		{Path: "__cluster_metadata-0/00000000000000000000.log", Unsynced: 5000},
 		{Path: "recovery-point-offset-checkpoint", Unsynced: 70},
 		{Path: "stray.log", Unsynced: 9},
 	}}
-	if got := segmentBytes(rep); got != 1024 {
-		t.Errorf("segment bytes %d, want 1024", got)
+	seg := partitionSegments(rep)
+	if len(seg) != 3 || seg["t-0"] != 1000 || seg["t-1"] != 24 || seg["t-x-0"] != 5 {
+		t.Errorf("segments %v", seg)
+	}
+	if got := (Dropped{Segments: seg}).TopicSegmentBytes("t"); got != 1024 {
+		t.Errorf("topic t: %d bytes, want 1024", got)
 	}
 }
 

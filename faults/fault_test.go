@@ -117,7 +117,7 @@ func (f *fakeInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string
 	f.ops = append(f.ops, "power-loss "+brokersString(nodes))
 	dropped := map[int]cluster.Dropped{}
 	for _, n := range nodes {
-		dropped[n.id] = cluster.Dropped{Bytes: int64(1000 * n.id), SegmentBytes: int64(600 * n.id)}
+		dropped[n.id] = cluster.Dropped{Bytes: int64(1000 * n.id), Segments: map[string]int64{"t-0": int64(600 * n.id), "t-x-0": 7, "other-0": 9}}
 	}
 	return injection{command: "power-loss"}, dropped
 }

@@ -58,7 +58,7 @@ func (r *Runner) firePowerLoss(ctx context.Context, pf plannedFault) {
 		ev.UnsyncedSegmentBytesDropped = make(map[string]int64, len(dropped))
 		for id, d := range dropped {
 			ev.UnsyncedBytesDropped[strconv.Itoa(id)] = d.Bytes
-			ev.UnsyncedSegmentBytesDropped[strconv.Itoa(id)] = d.SegmentBytes
+			ev.UnsyncedSegmentBytesDropped[strconv.Itoa(id)] = d.TopicSegmentBytes(r.topic)
 		}
 	}
 	r.events = append(r.events, ev)

@@ -406,8 +406,9 @@ type FaultEvent struct {
 	// id -> the bytes written but not fsync'ed that its disk forgot. Absent when not known (a
 	// remote cluster's power-loss command): never read an absent figure as zero.
 	UnsyncedBytesDropped map[string]int64 `json:"unsynced_bytes_dropped,omitempty"`
-	// UnsyncedSegmentBytesDropped is the part of UnsyncedBytesDropped in topic partitions' log
-	// segments (where records live; the rest is indexes, checkpoints and the metadata log copy).
+	// UnsyncedSegmentBytesDropped is the part of UnsyncedBytesDropped in the log segments of the
+	// point's topic (where its records live; the rest is indexes, checkpoints, the metadata log
+	// copy and other topics).
 	UnsyncedSegmentBytesDropped map[string]int64 `json:"unsynced_log_segment_bytes_dropped,omitempty"`
 }
 
