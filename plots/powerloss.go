@@ -166,7 +166,7 @@ func PowerLossCharts(run *stats.Run, cost *stats.Run) []Chart {
 		pl, _ := powerLossOf(r)
 		return pl.perLoss()
 	}, "%.0f"}
-	dropped := barMetric{"Unsynced KiB of log segments the disks dropped per power loss (at the crash)", "KiB", func(r *stats.Result) float64 {
+	dropped := barMetric{"Unsynced KiB of the topic's log segments the disks dropped per power loss (at the crash)", "KiB", func(r *stats.Result) float64 {
 		pl, _ := powerLossOf(r)
 		return pl.segmentPerLoss() / 1024
 	}, "%.0f"}
@@ -315,7 +315,7 @@ func powerLossNotes(run *stats.Run, tc *throughputCost) []string {
 		}
 		out = append(out, "Eligible Leader Replicas (KIP-966): "+state+".")
 	}
-	out = append(out, "Unsynced bytes: what the brokers' disks dropped at a power loss, summed over the brokers it took. Log segments of topic partitions are where records live; all files adds indexes (the filesystem counts a memory-mapped index Kafka resized after a restart as rewritten whole, 10 MiB each), checkpoints and each broker's copy of the metadata log.",
+	out = append(out, "Unsynced bytes: what the brokers' disks dropped at a power loss, summed over the brokers it took. The log segments of the point's topic are where its records live; all files adds indexes (the filesystem counts a memory-mapped index Kafka resized after a restart as rewritten whole, 10 MiB each), checkpoints, each broker's copy of the metadata log, other topics and deleted topics not yet removed.",
 		"Disk fdatasync/s: small appends each followed by fdatasync, probed for a fraction of a second before the point on the real disk under the cluster folder; flush.messages=1 cannot sync faster than that.",
 		powerLossCaveat,
 		"All brokers ran on one host: a real power loss of several machines also loses their network and clocks at different instants; here the processes died within microseconds of each other.")
