@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -101,6 +102,9 @@ func (pl powerLoss) scope() string {
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
+	}
+	if strings.HasSuffix(what, "s") {
+		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
@@ -291,8 +295,8 @@ func powerLossSentence(level string, pl powerLoss, cost string) string {
 			bytes = fmt.Sprintf("%.0f unsynced bytes at the crash in log segments, %.0f in all files", s, b)
 		}
 	}
-	return fmt.Sprintf("%s: %s acknowledged records lost per %s (%s), over %d power losses; throughput cost %s.",
-		level, perLossText(pl.perLoss(), "%.1f"), what, bytes, pl.losses, cost)
+	return fmt.Sprintf("%s: %s acknowledged records lost per %s (%s), over %s; throughput cost %s.",
+		level, perLossText(pl.perLoss(), "%.1f"), what, bytes, plural(pl.losses, "power loss"), cost)
 }
 
 // powerLossNotes says where the numbers come from and where the evidence ends.
