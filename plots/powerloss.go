@@ -191,7 +191,7 @@ func powerLossTradeoffFigure(ps []point, tc *throughputCost, caption []string) (
 	p := newPlot("", "throughput cost, % of the no-forced-fsync throughput (rate max, no faults)", "acknowledged records lost per power loss")
 	addGrid(p, true)
 	var lab pointLabels
-	top, right := 0.0, 0.0
+	top, left, right := 0.0, 0.0, 0.0
 	for _, pt := range ps {
 		pl, _ := powerLossOf(pt.Result)
 		c, ok := tc.of(pt.ID)
@@ -209,14 +209,16 @@ func powerLossTradeoffFigure(ps []point, tc *throughputCost, caption []string) (
 		lab.xys = append(lab.xys, plotter.XY{X: x, Y: y})
 		lab.labels = append(lab.labels, pt.Level)
 		lab.colours = append(lab.colours, darker(colour(pt.Index)))
-		top, right = math.Max(top, y), math.Max(right, x)
+		top, left, right = math.Max(top, y), math.Min(left, x), math.Max(right, x)
 	}
 	if len(lab.xys) == 0 {
 		return figure{}, false
 	}
 	lab.style = textStyle(tickSize)
 	p.Add(&lab)
-	p.X.Min, p.X.Max = math.Min(0, right)-5, math.Max(right*1.35, 10)
+	// A level faster than the baseline (noise, or a cost run on a busy machine) has a negative cost:
+	// it stays on the chart, left of the zero line.
+	p.X.Min, p.X.Max = left-5-0.1*(right-left), math.Max(right+0.35*(right-left), 10)
 	p.Y.Min, p.Y.Max = 0, math.Max(top*1.2, 1)
 	zero, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 0, Y: p.Y.Max}})
 	if zero != nil {
