@@ -5,8 +5,9 @@ KAFKA_LIBS := .cache/kafka-libs
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
-# Debian packages kbench needs: a JDK for Kafka (17+), Maven to fetch it, a C compiler for librdkafka's cgo.
-DEB_PACKAGES := openjdk-17-jdk-headless maven gcc
+# Debian packages kbench needs: a JDK for Kafka (17+), Maven to fetch it, a C compiler for librdkafka's cgo,
+# fuse3 (fusermount3) for the power-loss filesystem (`cluster up --power-loss-sim`).
+DEB_PACKAGES := openjdk-17-jdk-headless maven gcc fuse3
 
 .PHONY: build kafka deps test unit integration demo bench bench-go vet fmt clean
 
@@ -19,6 +20,7 @@ deps:
 	command -v java >/dev/null || missing="$$missing openjdk-17-jdk-headless"; \
 	command -v mvn  >/dev/null || missing="$$missing maven"; \
 	command -v gcc  >/dev/null || missing="$$missing gcc"; \
+	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -29,6 +29,18 @@ func TestBrokenPromises(t *testing.T) {
 			r.Effective.ProducerConfig = map[string]string{"acks": "1"}
 			r.Audit.Lost, r.Audit.Duplicates = new(int64(50)), 4
 		}, nil},
+		{"loss to an all-broker power loss is a measurement", func(r *stats.Result) {
+			r.Faults = &stats.FaultReport{Events: []stats.FaultEvent{{Step: "inject", Operation: "power-loss", NodeID: -1, NodeIDs: []int{1, 2, 3}}}}
+			r.Audit.Lost = new(int64(3891))
+		}, nil},
+		{"loss to a single-broker power loss breaks the promise", func(r *stats.Result) {
+			r.Faults = &stats.FaultReport{Events: []stats.FaultEvent{{Step: "inject", Operation: "power-loss", NodeID: 1, NodeIDs: []int{1}}}}
+			r.Audit.Lost = new(int64(2))
+		}, []string{"2 acknowledged records lost"}},
+		{"a failed all-broker power loss leaves the promise", func(r *stats.Result) {
+			r.Faults = &stats.FaultReport{Events: []stats.FaultEvent{{Step: "inject", Operation: "power-loss", NodeID: -1, NodeIDs: []int{1, 2, 3}, Error: "broker 2 is already down"}}}
+			r.Audit.Lost = new(int64(2))
+		}, []string{"2 acknowledged records lost"}},
 		{"loss with min ISR 1 promises nothing", func(r *stats.Result) {
 			r.Effective.TopicConfig["min.insync.replicas"] = "1"
 			r.Audit.Lost = new(int64(5))

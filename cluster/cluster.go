@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kbench/kbench/cluster/powerfs"
 	"github.com/kbench/kbench/inputfile"
 )
 
@@ -55,6 +56,8 @@ type Node struct {
 	// this field): the cluster's BrokerConfig.
 	InForce  map[string]string `json:"broker_config_in_force"`
 	Changing bool              `json:"broker_config_changing,omitempty"`
+	// FS is the power-loss filesystem DataDir is mounted from (powerloss.go); nil: a plain folder.
+	FS *FSProc `json:"power_loss_fs,omitempty"`
 }
 
 // State is what the operating system says about the node's process right now.
@@ -73,6 +76,7 @@ type Cluster struct {
 	Auth         Auth              `json:"auth,omitempty"`
 	Users        []User            `json:"users,omitempty"` // with Auth: the super user first, then the restricted one
 	Started      time.Time         `json:"started"`
+	NoELR        bool              `json:"eligible_leader_replicas_off,omitempty"` // formatted with eligible.leader.replicas.version=0
 
 	log        func(format string, args ...any)
 	loadedFrom string // the folder Load read the state from: a wipe deletes there, not where the file says
@@ -121,7 +125,14 @@ type Options struct {
 	KafkaLibs    string            // folder of jars (default DefaultKafkaLibs())
 	BrokerConfig map[string]string // extra server.properties for brokers
 	Auth         Auth              // AuthNone or AuthSCRAM
-	Log          func(format string, args ...any)
+	// PowerLossSim puts every broker's data folder on its own power-loss filesystem (powerloss.go);
+	// PowerLossControllers the controllers' too (it implies PowerLossSim).
+	PowerLossSim         bool
+	PowerLossControllers bool
+	// NoELR formats the cluster with eligible.leader.replicas.version=0: KIP-966's Eligible Leader
+	// Replicas off (Kafka 4.1+ turns it on for new clusters).
+	NoELR bool
+	Log   func(format string, args ...any)
 }
 
 const stateFile = "cluster.json"
@@ -314,11 +325,16 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	if err := CheckOptions(o.Brokers, o.Controllers, o.Auth); err != nil {
 		return nil, err
 	}
+	if o.PowerLossSim || o.PowerLossControllers {
+		if err := powerfs.CheckFUSE(); err != nil {
+			return nil, fmt.Errorf("--power-loss-sim: %w", err)
+		}
+	}
 	c, err := prepare(o)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.layOut(o.Brokers, o.Controllers); err != nil {
+	if err := c.layOut(o); err != nil {
 		return nil, err
 	}
 	if err := c.boot(ctx, o.Brokers); err != nil {
@@ -383,7 +399,7 @@ func prepare(o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Dir: dir, ClusterID: id, KafkaLibs: libs, KafkaVersion: version, Java: java,
-		BrokerConfig: o.BrokerConfig, Auth: o.Auth, Started: time.Now().UTC(), log: o.Log}
+		BrokerConfig: o.BrokerConfig, Auth: o.Auth, Started: time.Now().UTC(), NoELR: o.NoELR, log: o.Log}
 	if o.Auth == AuthSCRAM {
 		if c.Users, err = newUsers(dir); err != nil {
 			return nil, err
@@ -395,7 +411,8 @@ func prepare(o Options) (*Cluster, error) {
 // layOut gives every node its ports and folder and writes their configs: a fresh cluster every
 // time, since old node folders would carry another cluster id. Only the node folders kbench made
 // go (claimDir has made sure the folder is kbench's).
-func (c *Cluster) layOut(brokers, controllers int) error {
+func (c *Cluster) layOut(o Options) error {
+	brokers, controllers := o.Brokers, o.Controllers
 	ports, err := freePorts(controllers + 2*brokers)
 	if err != nil {
 		return err
@@ -409,22 +426,36 @@ func (c *Cluster) layOut(brokers, controllers int) error {
 	for i := 0; i < brokers; i++ {
 		c.Nodes = append(c.Nodes, c.newNode(i+1, RoleBroker, ports[controllers+2*i], ports[controllers+2*i+1]))
 	}
+	for _, n := range c.Nodes {
+		if (n.Role == RoleBroker && (o.PowerLossSim || o.PowerLossControllers)) || (n.Role == RoleController && o.PowerLossControllers) {
+			n.FS = newFS(n)
+		}
+	}
 	return c.writeConfigs()
 }
 
 // boot formats storage, starts every node and returns once the cluster takes an acks=all write
 // on a topic replicated on every broker. A failed boot leaves no process behind.
 func (c *Cluster) boot(ctx context.Context, brokers int) (err error) {
+	defer func() {
+		if err != nil {
+			c.killAll()
+			if uerr := c.unmountAll(); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+			os.Remove(filepath.Join(c.Dir, stateFile)) // this start's own state file, in the folder claimDir marked
+		}
+	}()
+	if err := c.mountAll(); err != nil {
+		return err
+	}
 	c.logf("formatting storage of %d controller(s) and %d broker(s), Kafka %s", len(c.Controllers()), brokers, c.KafkaVersion)
 	if err := c.format(ctx); err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			c.killAll()
-			os.Remove(filepath.Join(c.Dir, stateFile)) // this start's own state file, in the folder claimDir marked
-		}
-	}()
+	if err := c.markSyncedAll(); err != nil {
+		return err
+	}
 	for _, n := range append(c.Controllers(), c.Brokers()...) {
 		if err := c.start(n); err != nil {
 			return err
@@ -467,7 +498,11 @@ func (c *Cluster) writeConfigs() error {
 		return err
 	}
 	for _, n := range c.Nodes {
-		for _, d := range []string{n.DataDir, n.LogDir} {
+		dirs := []string{n.DataDir, n.LogDir}
+		if n.FS != nil {
+			dirs = append(dirs, n.FS.Source)
+		}
+		for _, d := range dirs {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				return err
 			}
@@ -492,6 +527,9 @@ func (c *Cluster) format(ctx context.Context) error {
 			defer wg.Done()
 			args := append(jvmArgs(n, c.KafkaLibs, c.log4jFile()), "kafka.tools.StorageTool", "format", "-t", c.ClusterID, "-c", n.Config)
 			args = append(args, c.scramFormatArgs(n.Role)...)
+			if c.NoELR {
+				args = append(args, "--feature", "eligible.leader.replicas.version=0")
+			}
 			args[0], args[1] = "-Xmx256m", "-Xms64m"
 			out, err := commandOutput(ctx, c.Java, args...)
 			if err != nil {
@@ -623,6 +661,9 @@ func (c *Cluster) Down(ctx context.Context, wipe bool) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if err := c.unmountAll(); err != nil {
+		return err // nothing is wiped while a filesystem may still be mounted
+	}
 	if !wipe {
 		return os.Remove(filepath.Join(c.dir(), stateFile)) // kbench's own state file
 	}
@@ -714,6 +755,11 @@ func (c *Cluster) Restart(ctx context.Context, id int) error {
 	if n.State() != StateDown {
 		if err := c.stop(n); err != nil {
 			return err
+		}
+	}
+	if n.FS != nil {
+		if err := c.fsProblem(n); err != nil {
+			return fmt.Errorf("not starting %s %d: its power-loss filesystem is down: %w", n.Role, n.ID, err)
 		}
 	}
 	if err := c.writeNodeConfig(n); err != nil {

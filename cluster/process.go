@@ -106,9 +106,14 @@ func firstLine(s string) string {
 // reparented away from kbench (through a shell that exits at once), so the node outlives this
 // kbench invocation, never gets the terminal's Ctrl-C, and never lingers as our zombie.
 func startDetached(argv []string, logFile string) (int, error) {
+	return startDetachedEnv(argv, logFile, nil)
+}
+
+// startDetachedEnv is startDetached with extra environment variables for the process.
+func startDetachedEnv(argv []string, logFile string, env []string) (int, error) {
 	script := `"$@" >>"$KBENCH_LOG" 2>&1 </dev/null & echo $!`
 	cmd := exec.Command("/bin/sh", append([]string{"-c", script, "sh"}, argv...)...)
-	cmd.Env = append(os.Environ(), "KBENCH_LOG="+logFile)
+	cmd.Env = append(append(os.Environ(), "KBENCH_LOG="+logFile), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	out, err := cmd.Output()
 	if err != nil {

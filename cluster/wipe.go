@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/kbench/kbench/cluster/powerfs"
 	"github.com/kbench/kbench/inputfile"
 )
 
@@ -33,8 +34,9 @@ var ownFiles = []string{stateFile, stateFile + ".tmp", "log4j2.properties", "cli
 // nodeDirRE matches the node folders kbench makes under nodes/ (see newNode).
 var nodeDirRE = regexp.MustCompile(`^(broker|controller)-[0-9]+$`)
 
-// nodeFiles are what kbench makes in a node folder: Kafka's data and log folders and the config.
-var nodeFiles = []string{"data", "logs", "server.properties"}
+// nodeFiles are what kbench makes in a node folder: Kafka's data and log folders and the config,
+// and with a power-loss filesystem its real folder and control socket (powerloss.go).
+var nodeFiles = []string{"data", "logs", "server.properties", fsSourceDir, fsSocket}
 
 // notOurs is an ErrNotClusterDir with its own one-line message.
 type notOurs struct{ msg string }
@@ -176,6 +178,11 @@ func removeNodes(dir string) error {
 			continue
 		}
 		node := filepath.Join(nodes, e.Name())
+		// A power-loss filesystem still mounted on the data folder (its daemon dead, or a state
+		// lost) is detached first: nothing is ever deleted through a mount.
+		if err := powerfs.ForceUnmount(filepath.Join(node, "data")); err != nil {
+			return fmt.Errorf("clear %s: %w", node, err)
+		}
 		for _, name := range nodeFiles {
 			// RemoveAll of a link deletes the link, not what it points to.
 			if err := os.RemoveAll(filepath.Join(node, name)); err != nil {

@@ -70,6 +70,13 @@ type Injector interface {
 	activeController() (int, error)
 	// heal brings back every node this injector can see broken; it returns what it did.
 	heal(ctx context.Context) ([]string, error)
+	// powerOff is a power loss of the brokers nodes at one instant; dropped is broker id -> the
+	// unsynced bytes its disk forgot (nil: not knowable here).
+	powerOff(ctx context.Context, nodes []nodeRef, vars map[string]string) (in injection, dropped map[int]cluster.Dropped)
+	// powerOn starts the brokers of a power loss again, together.
+	powerOn(ctx context.Context, nodes []nodeRef, vars map[string]string) injection
+	// brokerIDs are the cluster's broker ids (nil: not knowable here; ask the metadata).
+	brokerIDs() []int
 }
 
 // localInjector acts on kbench's own local cluster by process id.
@@ -85,6 +92,11 @@ type Processes interface {
 	Resume(id int) error
 	Restart(ctx context.Context, id int) error
 	ActiveController() (int, error)
+	// PowerOff kills the brokers ids at one instant and makes their disks forget what was not
+	// fsync'ed; it returns, per broker, the unsynced bytes dropped.
+	PowerOff(ids []int) (map[int]cluster.Dropped, error)
+	// StartTogether starts the nodes ids (down) together and waits until each is back.
+	StartTogether(ctx context.Context, ids []int) error
 }
 
 // LocalInjector acts on a cluster kbench runs, by process id.
@@ -123,9 +135,12 @@ func (l localInjector) do(ctx context.Context, op string, n nodeRef, _ map[strin
 
 func (l localInjector) activeController() (int, error) { return l.c.ActiveController() }
 
+// heal resumes paused nodes, restarts dead controllers, and starts dead brokers together (brokers
+// that lost power at once wait for each other's ISR).
 func (l localInjector) heal(ctx context.Context) ([]string, error) {
 	var did []string
 	var errs []error
+	var brokers []int
 	for _, n := range l.c.Nodes() {
 		switch n.State() {
 		case cluster.StatePaused:
@@ -133,10 +148,84 @@ func (l localInjector) heal(ctx context.Context) ([]string, error) {
 			errs = append(errs, l.c.Resume(n.ID))
 		case cluster.StateDown:
 			did = append(did, fmt.Sprintf("restarted %s %d", n.Role, n.ID))
-			errs = append(errs, l.c.Restart(ctx, n.ID))
+			if n.Role == cluster.RoleBroker {
+				brokers = append(brokers, n.ID)
+			} else {
+				errs = append(errs, l.c.Restart(ctx, n.ID))
+			}
 		}
 	}
+	if len(brokers) > 0 {
+		errs = append(errs, l.c.StartTogether(ctx, brokers))
+	}
 	return did, errors.Join(errs...)
+}
+
+func nodeIDs(nodes []nodeRef) []int {
+	ids := make([]int, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.id
+	}
+	return ids
+}
+
+func (l localInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string]string) (injection, map[int]cluster.Dropped) {
+	ids := nodeIDs(nodes)
+	var pids []string
+	for _, id := range ids {
+		if n, err := l.c.Node(id); err == nil {
+			pids = append(pids, fmt.Sprintf("%d (broker %d)", n.PID, id))
+		}
+	}
+	in := injection{command: "SIGKILL pid " + strings.Join(pids, ", ") + " at one instant, then drop every write not fsync'ed (power-loss filesystem)"}
+	dropped, err := l.c.PowerOff(ids)
+	if err != nil {
+		in.exitStatus, in.err = -1, err
+	}
+	return in, dropped
+}
+
+func (l localInjector) powerOn(ctx context.Context, nodes []nodeRef, _ map[string]string) injection {
+	ids := nodeIDs(nodes)
+	in := injection{command: fmt.Sprintf("start brokers %v together on the same folders and wait until each is back in every ISR", ids)}
+	if err := l.c.StartTogether(ctx, ids); err != nil {
+		in.exitStatus, in.err = -1, err
+	}
+	return in
+}
+
+func (l localInjector) brokerIDs() []int {
+	var ids []int
+	for _, n := range l.c.Nodes() {
+		if n.Role == cluster.RoleBroker {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
+
+// checkPowerLossFS refuses a power-loss schedule on a local cluster whose brokers do not run on
+// the power-loss filesystem: a kill there keeps the page cache, and calling it a power loss
+// would report what a process crash loses as what a power loss loses.
+func checkPowerLossFS(p Processes, schedule []profiles.Fault) error {
+	if !hasPowerLoss(schedule) {
+		return nil
+	}
+	for _, n := range p.Nodes() {
+		if n.Role == cluster.RoleBroker && n.FS == nil {
+			return fmt.Errorf("%w: a power-loss fault needs the brokers on the power-loss filesystem, and broker %d is not: start the cluster with `kbench cluster up --power-loss-sim`", ErrSetup, n.ID)
+		}
+	}
+	return nil
+}
+
+func hasPowerLoss(schedule []profiles.Fault) bool {
+	for _, f := range schedule {
+		if f.Action == profiles.FaultPowerLoss {
+			return true
+		}
+	}
+	return false
 }
 
 // commandInjector runs the user's shell command per operation, for a cluster kbench does not
@@ -193,7 +282,7 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 		c.broken = map[nodeRef]string{}
 	}
 	switch {
-	case in.err == nil && op == "kill":
+	case in.err == nil && (op == "kill" || op == "power-loss"):
 		c.broken[n] = "start"
 	case in.err == nil && op == "pause":
 		c.broken[n] = "resume"
@@ -204,6 +293,50 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 }
 
 func (c *commandInjector) activeController() (int, error) { return -1, nil }
+
+// powerOff runs the user's power-loss command once per broker, all started at the same instant.
+// What the disks dropped is not knowable from here.
+func (c *commandInjector) powerOff(ctx context.Context, nodes []nodeRef, vars map[string]string) (injection, map[int]cluster.Dropped) {
+	return c.together(ctx, "power-loss", nodes, vars), nil
+}
+
+// powerOn runs the user's start command once per broker, all at once.
+func (c *commandInjector) powerOn(ctx context.Context, nodes []nodeRef, vars map[string]string) injection {
+	return c.together(ctx, "start", nodes, vars)
+}
+
+// together runs op on every node at once and joins what they did into one injection.
+func (c *commandInjector) together(ctx context.Context, op string, nodes []nodeRef, vars map[string]string) injection {
+	ins := make([]injection, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ins[i] = c.do(ctx, op, n, vars)
+		}()
+	}
+	wg.Wait()
+	var out injection
+	var cmds, outs []string
+	var errs []error
+	for i, in := range ins {
+		cmds = append(cmds, in.command)
+		if in.output != "" {
+			outs = append(outs, fmt.Sprintf("[%s] %s", nodes[i], in.output))
+		}
+		if in.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", nodes[i], in.err))
+			out.exitStatus = in.exitStatus
+		}
+	}
+	out.command = strings.Join(cmds, " & ")
+	out.output = TailString(strings.Join(outs, "\n"), OutputTailBytes)
+	out.err = errors.Join(errs...)
+	return out
+}
+
+func (c *commandInjector) brokerIDs() []int { return nil }
 
 // heal retries the healing command of every node whose heal has not succeeded.
 func (c *commandInjector) heal(ctx context.Context) ([]string, error) {
@@ -255,6 +388,7 @@ type Runner struct {
 	partitions int
 	clock      Clock
 	measured   time.Duration
+	allBrokers int // see Config.AllBrokers
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -350,6 +484,10 @@ func (r *Runner) run(ctx context.Context) {
 // fire carries out one fault: inject, wait For, heal.
 func (r *Runner) fire(ctx context.Context, pf plannedFault) {
 	f := pf.fault
+	if f.Action == profiles.FaultPowerLoss {
+		r.firePowerLoss(ctx, pf)
+		return
+	}
 	name := f.String()
 	ev := stats.FaultEvent{Fault: name, Step: "inject", ScheduledOffsetSeconds: pf.offset.Seconds()}
 	ev.Leaders = r.leaders()
@@ -584,6 +722,9 @@ func (r *Runner) Report() *stats.FaultReport {
 // bounds each command (zero: 2 min).
 func NewInjector(local Processes, schedule []profiles.Fault, commands map[string]string, timeout time.Duration) (Injector, error) {
 	if local != nil && len(commands) == 0 {
+		if err := checkPowerLossFS(local, schedule); err != nil {
+			return nil, err
+		}
 		return localInjector{local}, nil
 	}
 	var missing []string
@@ -618,12 +759,15 @@ type Config struct {
 	Topic      string
 	Partitions int
 	Clock      Clock
+	// AllBrokers narrows a power loss of target all to the first AllBrokers brokers by id (the
+	// point's power-loss.brokers); 0: every broker.
+	AllBrokers int
 }
 
 // NewRunner prepares a point's schedule; Start fires it.
 func NewRunner(c Config) *Runner {
 	return &Runner{schedule: c.Schedule, inj: c.Injector, md: c.Metadata, consumers: c.Consumers, topic: c.Topic,
-		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure)}
+		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure), allBrokers: c.AllBrokers}
 }
 
 // Firings are the faults that fired, for ComputeAvailability (read after Finish).

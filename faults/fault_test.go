@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbench/kbench/cluster"
 	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/driver/librdkafka"
 
@@ -110,6 +111,23 @@ func (f *fakeInjector) do(_ context.Context, op string, n nodeRef, _ map[string]
 }
 func (f *fakeInjector) activeController() (int, error)         { return 100, nil }
 func (f *fakeInjector) heal(context.Context) ([]string, error) { return nil, nil }
+func (f *fakeInjector) powerOff(_ context.Context, nodes []nodeRef, _ map[string]string) (injection, map[int]cluster.Dropped) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ops = append(f.ops, "power-loss "+brokersString(nodes))
+	dropped := map[int]cluster.Dropped{}
+	for _, n := range nodes {
+		dropped[n.id] = cluster.Dropped{Bytes: int64(1000 * n.id), Segments: map[string]int64{"t-0": int64(600 * n.id), "t-x-0": 7, "other-0": 9}}
+	}
+	return injection{command: "power-loss"}, dropped
+}
+func (f *fakeInjector) powerOn(_ context.Context, nodes []nodeRef, _ map[string]string) injection {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ops = append(f.ops, "start "+brokersString(nodes))
+	return injection{command: "start"}
+}
+func (f *fakeInjector) brokerIDs() []int { return []int{3, 1, 2} }
 
 type fakeMetadata struct{ leader int32 }
 
@@ -192,6 +210,15 @@ func (s *signalInjector) do(_ context.Context, op string, n nodeRef, _ map[strin
 }
 func (s *signalInjector) activeController() (int, error)         { return 100, nil }
 func (s *signalInjector) heal(context.Context) ([]string, error) { return nil, nil }
+
+// signalInjector runs no power loss.
+func (s *signalInjector) powerOff(context.Context, []nodeRef, map[string]string) (injection, map[int]cluster.Dropped) {
+	return injection{}, nil
+}
+func (s *signalInjector) powerOn(context.Context, []nodeRef, map[string]string) injection {
+	return injection{}
+}
+func (s *signalInjector) brokerIDs() []int { return nil }
 
 // TestFaultHealNotHeldBackByMetadata guards the late SIGCONT of issue 13: the pause heal looked
 // up partition leaders first, with a request that went to the paused broker and hung for its 3 s

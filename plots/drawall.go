@@ -29,7 +29,9 @@ func (c Chart) WriteSVG(w io.Writer) error { return c.fig.writeSVG(w) }
 // trade-off, percentile distributions, the numeric sweep (when there is one), the durability
 // charts (runs with faults), then one timeline per drawn point. Failed and missing points are left out and named in each caption;
 // incomplete points are drawn faded or dashed and marked "(incomplete)".
-func Charts(run *stats.Run) []Chart {
+func Charts(run *stats.Run) []Chart { return chartsWithCost(run, nil) }
+
+func chartsWithCost(run, cost *stats.Run) []Chart {
 	all := points(run)
 	ps := drawn(all)
 	if len(ps) == 0 {
@@ -61,6 +63,7 @@ func Charts(run *stats.Run) []Chart {
 	}
 	out = append(out, searchCharts(all, cap)...) // capacity search (search.go)
 	out = append(out, DurabilityCharts(run)...)
+	out = append(out, PowerLossCharts(run, cost)...) // power losses (powerloss.go)
 	for _, pt := range ps {
 		if f, ok := timelineFigure(pt, cap); ok {
 			title := "Per-second throughput and p99: " + pt.Level
@@ -77,10 +80,16 @@ func Charts(run *stats.Run) []Chart {
 // the paths written. The sweep command calls it at the end of a sweep; `kbench plot` calls it on
 // any results folder. A run with no drawable point is an error (there is nothing to draw).
 func DrawAll(run *stats.Run, outDir string) ([]string, error) {
+	return DrawAllWithCost(run, nil, outDir)
+}
+
+// DrawAllWithCost is DrawAll with a cost run (a flush-sweep at rate max; nil: none), whose
+// throughput per point gives a power-loss run its trade-off chart (power-loss-tradeoff).
+func DrawAllWithCost(run, cost *stats.Run, outDir string) ([]string, error) {
 	if run == nil {
 		return nil, errors.New("draw charts: no run")
 	}
-	charts := Charts(run)
+	charts := chartsWithCost(run, cost)
 	if len(charts) == 0 {
 		return nil, fmt.Errorf("draw charts of %s: no point has measurements (all failed, missing or empty)", run.Dir)
 	}

@@ -34,7 +34,7 @@ func DurabilityCharts(run *stats.Run) []Chart {
 	if len(ps) == 0 || !hasFaults(ps) {
 		return nil
 	}
-	cap := append(caption(run, all), durabilityCaveat)
+	cap := append(caption(run, all), caveatFor(ps))
 	for _, p := range ps {
 		if p.EnqueueToSocket() {
 			cap = append(cap, "At acks=0 nothing is acknowledged: its \"lost\" counts records whose delivery report said delivered (written to a socket) and that were never read back.")
@@ -68,6 +68,15 @@ func DurabilityCharts(run *stats.Run) []Chart {
 
 // durabilityCaveat is printed under every durability chart and in the report.
 const durabilityCaveat = "Faults were process kills and pauses: a killed broker's page cache survives, so flush settings are not exercised; loss from power failure, disk failure or network partitions was not tested."
+
+// caveatFor is the durability caveat of these points: the process-fault one, or, when brokers
+// lost power, what the power-loss simulation covers.
+func caveatFor(ps []point) string {
+	if len(powerLossPoints(ps)) > 0 {
+		return powerLossCaveat
+	}
+	return durabilityCaveat
+}
 
 // durabilitySection is the report's account of a run with a fault schedule: per level the
 // measured loss, duplicates, send outcomes and unavailability next to throughput, the consumer
@@ -128,7 +137,7 @@ func durabilitySection(ps []point) (section, bool) {
 	items = append(items,
 		"Lost means acknowledged by the cluster and not read back by a fresh consumer that assigned every partition and read from the earliest offset to the high watermark after every fault had healed. Records are identified by producer and sequence, not by offsets.",
 		"Only acknowledged records can be lost. Sends that timed out or lost their connection are indeterminate: the table says how many of them were in fact written.",
-		durabilityCaveat,
+		caveatFor(ps),
 		"Zero lost on a level means zero in these runs under these faults, not a guarantee: the number of faults and their timing bound what was exercised.")
 	s.blocks = append(s.blocks, block{kind: "list", items: items})
 	return s, true

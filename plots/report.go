@@ -28,6 +28,9 @@ type ReportOptions struct {
 	ChartDir string
 	// NoCharts leaves the charts section out (a report on stdout, golden tests).
 	NoCharts bool
+	// CostFrom is a flush-sweep run at rate max whose throughput per point is the throughput cost
+	// of a power-loss run's levels (nil: not measured).
+	CostFrom *stats.Run
 }
 
 // WriteReport writes one document about run: a summary with the recommendation, the
@@ -84,6 +87,9 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	if s, ok := durabilitySection(ok); ok {
 		d.sections = append(d.sections, s)
 	}
+	if s, ok := powerLossSection(run, ok, opts.CostFrom); ok {
+		d.sections = append(d.sections, s)
+	}
 	d.sections = append(d.sections, section{heading: "What was and was not tested", blocks: []block{{kind: "list", items: analysis.Tested(run, all, faults)}}})
 	if nm := notMeasured(all); len(nm) > 0 {
 		d.sections = append(d.sections, section{heading: "Points not measured or incomplete", blocks: []block{{kind: "list", items: nm}}})
@@ -99,7 +105,7 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	}
 	if !opts.NoCharts && len(ok) > 0 {
 		var blocks []block
-		for _, c := range Charts(run) {
+		for _, c := range chartsWithCost(run, opts.CostFrom) {
 			c := c
 			link := c.Name + ".png"
 			if opts.ChartDir != "" {
@@ -145,6 +151,12 @@ func environmentTable(run *stats.Run, all []point) block {
 		{"brokers", clusterPhrase(env)},
 		{"bootstrap", firstNonEmpty(env.Bootstrap, "-")},
 		{"host", analysis.HostPhrase(env)},
+	}
+	if env.BrokerStorage != "" {
+		rows = append(rows, []string{"broker storage", env.BrokerStorage})
+	}
+	if e := env.EligibleLeaderReplicas; e != nil {
+		rows = append(rows, []string{"eligible leader replicas (KIP-966)", map[bool]string{true: "on", false: "off"}[*e]})
 	}
 	if !idx.Start.IsZero() {
 		rows = append(rows, []string{"run started", idx.Start.UTC().Format("2006-01-02 15:04:05 UTC")})

@@ -17,9 +17,9 @@ import (
 //
 //	faults:
 //	  - every: 20s          # or  at: 30s  (offset into the measured phase); both: first at, then every
-//	    action: kill        # kill (SIGKILL), pause (SIGSTOP, then SIGCONT), restart (graceful)
-//	    target: leader:0    # leader:<partition>, broker:<id>, controller, consumer:<index>
-//	    for: 12s            # kill: down this long, then restarted; pause: resumed after; consumer: replacement after
+//	    action: kill        # kill (SIGKILL), pause (SIGSTOP, then SIGCONT), restart (graceful), power-loss
+//	    target: leader:0    # leader:<partition>, broker:<id>, controller, consumer:<index>; power-loss also brokers:<id>,<id> and all
+//	    for: 12s            # kill, power-loss: down this long, then restarted; pause: resumed after; consumer: replacement after
 //
 // The same fault as a flag: --fault "every=20s,action=kill,target=leader:0,for=12s".
 
@@ -36,6 +36,11 @@ const (
 	FaultPause FaultAction = "pause"
 	// FaultRestart is a graceful restart (SIGTERM, start, wait until back in every ISR).
 	FaultRestart FaultAction = "restart"
+	// FaultPowerLoss is a power loss of one or more brokers at the same instant: SIGKILL, then
+	// their disks forget every write not made durable by fsync (the power-loss filesystem of
+	// `kbench cluster up --power-loss-sim`; on a remote cluster the user's power-loss command),
+	// and after For the brokers start again on the same folders.
+	FaultPowerLoss FaultAction = "power-loss"
 )
 
 // TargetKind says what kind of process a fault hits.
@@ -47,22 +52,35 @@ const (
 	TargetBroker     TargetKind = "broker"     // broker node ID
 	TargetController TargetKind = "controller" // the active KRaft controller when the fault fires
 	TargetConsumer   TargetKind = "consumer"   // measuring consumer worker process number ID (from 0)
+	TargetBrokers    TargetKind = "brokers"    // broker nodes IDs, all at the same instant (power-loss only)
+	TargetAll        TargetKind = "all"        // every broker at the same instant (power-loss only): a correlated failure
 )
 
-// FaultTarget names the process a fault hits. It is written "leader:0", "broker:2",
-// "controller" or "consumer:1".
+// FaultTarget names the process(es) a fault hits. It is written "leader:0", "broker:2",
+// "controller", "consumer:1", "brokers:1,2" or "all".
 type FaultTarget struct {
 	Kind TargetKind
-	ID   int // partition (leader), node id (broker), worker index (consumer); 0 for controller
+	ID   int   // partition (leader), node id (broker), worker index (consumer); 0 for controller, brokers and all
+	IDs  []int // broker node ids of a brokers target, in the order written
 }
 
 // String writes the target the way a profile does.
 func (t FaultTarget) String() string {
-	if t.Kind == TargetController {
+	switch t.Kind {
+	case TargetController, TargetAll:
 		return string(t.Kind)
+	case TargetBrokers:
+		ids := make([]string, len(t.IDs))
+		for i, id := range t.IDs {
+			ids[i] = strconv.Itoa(id)
+		}
+		return string(t.Kind) + ":" + strings.Join(ids, ",")
 	}
 	return fmt.Sprintf("%s:%d", t.Kind, t.ID)
 }
+
+// Several says whether the target names more than one node (brokers, all).
+func (t FaultTarget) Several() bool { return t.Kind == TargetBrokers || t.Kind == TargetAll }
 
 // Defaults for `for`. A hard bounce must outlast the broker session timeout
 // (broker.session.timeout.ms, 9 s by default) so the controller fences the dead broker and
@@ -153,7 +171,8 @@ var FaultFields = []string{"at", "every", "action", "target", "for"}
 
 // FaultCommandOps are the operations a remote cluster needs a shell command for: kill and start
 // (a kill heals with start), pause and resume, restart.
-var FaultCommandOps = []string{"kill", "start", "pause", "resume", "restart"}
+// A power loss heals with start too; power-loss runs once per broker hit, all at the same instant.
+var FaultCommandOps = []string{"kill", "start", "pause", "resume", "restart", "power-loss"}
 
 // faultField is one problem with one key of a fault.
 type faultField struct {
@@ -190,15 +209,15 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 		bad("every", "want a positive interval")
 	}
 	switch a := FaultAction(kv["action"]); a {
-	case FaultKill, FaultPause, FaultRestart:
+	case FaultKill, FaultPause, FaultRestart, FaultPowerLoss:
 		f.Action = a
 	case "":
-		bad("action", "required: want kill, pause or restart")
+		bad("action", "required: want kill, pause, restart or power-loss")
 	default:
-		bad("action", "want kill, pause or restart, got '%s'", kv["action"])
+		bad("action", "want kill, pause, restart or power-loss, got '%s'", kv["action"])
 	}
 	if s, ok := kv["target"]; !ok {
-		bad("target", "required: want leader:<partition>, broker:<id>, controller or consumer:<index>")
+		bad("target", "required: want leader:<partition>, broker:<id>, controller or consumer:<index> (power-loss: also brokers:<id>,<id> or all)")
 	} else if t, err := parseTarget(s); err != nil {
 		bad("target", "%v", err)
 	} else {
@@ -212,11 +231,17 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 	switch {
 	case f.Action == FaultRestart && hasFor:
 		bad("for", "restart heals by itself (it waits until the node is back in every ISR); leave for out")
+	case f.Action == FaultPowerLoss && (f.Target.Kind == TargetConsumer || f.Target.Kind == TargetController):
+		bad("target", "power-loss hits brokers: want broker:<id>, brokers:<id>,<id>, leader:<partition> or all, got %s", f.Target)
 	case f.Target.Kind == TargetConsumer && f.Action != FaultKill:
 		bad("action", "a consumer worker can only be killed (a crash), got %s", f.Action)
+	case f.Action != FaultPowerLoss && f.Target.Several():
+		bad("target", "%s hits several brokers at once, which only power-loss does; want one node for %s", f.Target, f.Action)
+	case f.Action == FaultPowerLoss && hasFor && f.For == 0:
+		bad("for", "a power loss must last: want a positive duration")
 	case f.Action == FaultPause && hasFor && f.For == 0:
 		bad("for", "a pause must last: want a positive duration")
-	case !hasFor && f.Action == FaultKill && f.Target.Kind != TargetConsumer:
+	case !hasFor && (f.Action == FaultKill || f.Action == FaultPowerLoss) && f.Target.Kind != TargetConsumer:
 		f.For = DefaultKillFor
 	case !hasFor && f.Action == FaultPause:
 		f.For = DefaultPauseFor
@@ -227,16 +252,18 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 	return f, probs
 }
 
-// parseTarget reads "leader:0", "broker:2", "controller" or "consumer:1".
+// parseTarget reads "leader:0", "broker:2", "controller", "consumer:1", "brokers:1,2" or "all".
 func parseTarget(s string) (FaultTarget, error) {
 	kind, id, hasID := strings.Cut(strings.TrimSpace(s), ":")
-	want := "want leader:<partition>, broker:<id>, controller or consumer:<index>"
+	want := "want leader:<partition>, broker:<id>, controller, consumer:<index>, brokers:<id>,<id> or all"
 	switch TargetKind(kind) {
-	case TargetController:
+	case TargetController, TargetAll:
 		if hasID {
-			return FaultTarget{}, fmt.Errorf("%s, got '%s' (controller means the active one; no id)", want, s)
+			return FaultTarget{}, fmt.Errorf("%s, got '%s' (%s takes no id)", want, s, kind)
 		}
-		return FaultTarget{Kind: TargetController}, nil
+		return FaultTarget{Kind: TargetKind(kind)}, nil
+	case TargetBrokers:
+		return parseBrokers(id, want, s)
 	case TargetLeader, TargetBroker, TargetConsumer:
 		n, err := strconv.Atoi(id)
 		if !hasID || err != nil || n < 0 {
@@ -247,12 +274,35 @@ func parseTarget(s string) (FaultTarget, error) {
 	return FaultTarget{}, fmt.Errorf("%s, got '%s'", want, s)
 }
 
+// parseBrokers reads the id list of a brokers target: distinct node ids, comma-separated.
+func parseBrokers(list, want, s string) (FaultTarget, error) {
+	t := FaultTarget{Kind: TargetBrokers}
+	seen := map[int]bool{}
+	for _, part := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 0 {
+			return FaultTarget{}, fmt.Errorf("%s, got '%s'", want, s)
+		}
+		if seen[n] {
+			return FaultTarget{}, fmt.Errorf("%s, got '%s' (broker %d twice)", want, s, n)
+		}
+		seen[n] = true
+		t.IDs = append(t.IDs, n)
+	}
+	return t, nil
+}
+
 // ParseFaultFlag reads one --fault flag: comma-separated key=value pairs with the keys of a
 // profile's fault ("every=20s,action=kill,target=leader:0,for=12s").
 func ParseFaultFlag(s string) (Fault, error) {
 	kv := map[string]string{}
+	last := ""
 	for _, part := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok && last == "target" && strings.HasPrefix(kv["target"], string(TargetBrokers)+":") {
+			kv["target"] += "," + strings.TrimSpace(part) // target=brokers:1,2 goes on past its comma
+			continue
+		}
 		if !ok || k == "" {
 			return Fault{}, fmt.Errorf("--fault %q: want key=value pairs separated by commas (keys: %s)", s, strings.Join(FaultFields, ", "))
 		}
@@ -262,7 +312,7 @@ func ParseFaultFlag(s string) (Fault, error) {
 		if _, dup := kv[k]; dup {
 			return Fault{}, fmt.Errorf("--fault %q: %s given twice", s, k)
 		}
-		kv[k] = strings.TrimSpace(v)
+		kv[k], last = strings.TrimSpace(v), k
 	}
 	f, probs := buildFault(kv)
 	if len(probs) > 0 {
@@ -324,6 +374,8 @@ func NeededFaultCommands(faults []Fault) []string {
 			need["pause"], need["resume"] = true, true
 		case FaultRestart:
 			need["restart"] = true
+		case FaultPowerLoss:
+			need["power-loss"], need["start"] = true, true
 		}
 	}
 	out := make([]string, 0, len(need))

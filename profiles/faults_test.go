@@ -14,11 +14,20 @@ func TestParseFaultFlag(t *testing.T) {
 		want    Fault
 		wantErr string
 	}{
-		{in: "every=20s,action=kill,target=leader:0", want: Fault{Every: 20 * time.Second, Action: FaultKill, Target: FaultTarget{TargetLeader, 0}, For: DefaultKillFor}},
-		{in: "at=5s,action=pause,target=broker:2,for=3s", want: Fault{At: 5 * time.Second, Action: FaultPause, Target: FaultTarget{TargetBroker, 2}, For: 3 * time.Second}},
-		{in: "at=5s,action=pause,target=broker:2", want: Fault{At: 5 * time.Second, Action: FaultPause, Target: FaultTarget{TargetBroker, 2}, For: DefaultPauseFor}},
+		{in: "every=20s,action=kill,target=leader:0", want: Fault{Every: 20 * time.Second, Action: FaultKill, Target: FaultTarget{Kind: TargetLeader, ID: 0}, For: DefaultKillFor}},
+		{in: "at=5s,action=pause,target=broker:2,for=3s", want: Fault{At: 5 * time.Second, Action: FaultPause, Target: FaultTarget{Kind: TargetBroker, ID: 2}, For: 3 * time.Second}},
+		{in: "at=5s,action=pause,target=broker:2", want: Fault{At: 5 * time.Second, Action: FaultPause, Target: FaultTarget{Kind: TargetBroker, ID: 2}, For: DefaultPauseFor}},
 		{in: "at=1s,action=restart,target=controller", want: Fault{At: time.Second, Action: FaultRestart, Target: FaultTarget{Kind: TargetController}}},
-		{in: "at=4s,every=7s,action=kill,target=consumer:0", want: Fault{At: 4 * time.Second, Every: 7 * time.Second, Action: FaultKill, Target: FaultTarget{TargetConsumer, 0}}},
+		{in: "at=4s,every=7s,action=kill,target=consumer:0", want: Fault{At: 4 * time.Second, Every: 7 * time.Second, Action: FaultKill, Target: FaultTarget{Kind: TargetConsumer, ID: 0}}},
+		{in: "at=5s,action=power-loss,target=all", want: Fault{At: 5 * time.Second, Action: FaultPowerLoss, Target: FaultTarget{Kind: TargetAll}, For: DefaultKillFor}},
+		{in: "at=5s,action=power-loss,target=brokers:1,3,for=4s", want: Fault{At: 5 * time.Second, Action: FaultPowerLoss, Target: FaultTarget{Kind: TargetBrokers, IDs: []int{1, 3}}, For: 4 * time.Second}},
+		{in: "at=5s,action=power-loss,target=leader:2", want: Fault{At: 5 * time.Second, Action: FaultPowerLoss, Target: FaultTarget{Kind: TargetLeader, ID: 2}, For: DefaultKillFor}},
+		{in: "at=5s,action=power-loss,target=consumer:0", wantErr: "power-loss hits brokers"},
+		{in: "at=5s,action=power-loss,target=controller", wantErr: "power-loss hits brokers"},
+		{in: "at=5s,action=kill,target=all", wantErr: "only power-loss does"},
+		{in: "at=5s,action=power-loss,target=brokers:1,1", wantErr: "broker 1 twice"},
+		{in: "at=5s,action=power-loss,target=all:2", wantErr: "all takes no id"},
+		{in: "at=5s,action=power-loss,target=broker:1,for=0s", wantErr: "must last"},
 		{in: "at=5s,action=kill", wantErr: "target: required"},
 		{in: "at=5s,action=kill,target=leader", wantErr: "got 'leader'"},
 		{in: "at=5s,action=kill,target=controller:1", wantErr: "no id"},
@@ -80,9 +89,9 @@ func TestFaultTimes(t *testing.T) {
 
 func TestNeededFaultCommands(t *testing.T) {
 	faults := []Fault{
-		{Action: FaultKill, Target: FaultTarget{TargetLeader, 0}},
+		{Action: FaultKill, Target: FaultTarget{Kind: TargetLeader, ID: 0}},
 		{Action: FaultRestart, Target: FaultTarget{Kind: TargetController}},
-		{Action: FaultKill, Target: FaultTarget{TargetConsumer, 0}},
+		{Action: FaultKill, Target: FaultTarget{Kind: TargetConsumer, ID: 0}},
 	}
 	if got, want := NeededFaultCommands(faults), []string{"kill", "restart", "start"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("needed %v, want %v", got, want)

@@ -98,6 +98,10 @@ var settingKeys = []settingKey{
 		func(v string) string { return strings.ReplaceAll(v, "_", "-") }, func(v string) string { return "isolation=" + v }),
 	ratioKey(Setting{YAML: "transaction.abort.ratio", JSON: "transaction_abort_ratio", Display: "transaction.abort.ratio", Kind: Durability, Place: PlaceProducer},
 		"abort", "abort", func(s *Settings) **float64 { return &s.TransactionAbortRatio }),
+	// power-loss.brokers narrows a power-loss fault of target all to the first N brokers (by id):
+	// a single machine against the whole cluster, in one sweep.
+	numKey(Setting{YAML: "power-loss.brokers", JSON: "fault_power_loss_brokers", Display: "brokers powered off together", Unit: "brokers", Kind: Scenario, Place: PlaceFault},
+		1, math.MaxInt16, "plbrokers", "power-loss.brokers", func(s *Settings) **int { return &s.PowerLossBrokers }),
 }
 
 // settingKeyByName finds a sweepable setting by its YAML key.

@@ -124,6 +124,7 @@ type Settings struct {
 	TransactionMs         *int            `json:"transaction_ms,omitempty"`
 	IsolationLevel        *IsolationLevel `json:"consumer_isolation_level,omitempty"`
 	TransactionAbortRatio *float64        `json:"transaction_abort_ratio,omitempty"`
+	PowerLossBrokers      *int            `json:"fault_power_loss_brokers,omitempty"` // power-loss.brokers: how many brokers a power-loss of target all hits
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of

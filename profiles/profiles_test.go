@@ -428,7 +428,7 @@ func TestShippedProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"capacity", "consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "quick", "transaction-size"}
+	want := []string{"capacity", "consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "power-loss-ladder", "quick", "transaction-size"}
 	var names []string
 	for _, s := range list {
 		names = append(names, s.Name)

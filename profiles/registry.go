@@ -11,6 +11,7 @@ type SettingKind string
 const (
 	Durability  SettingKind = "durability"  // changes what a failure can lose, duplicate or reorder
 	Performance SettingKind = "performance" // changes speed (batching, pipelining), not durability
+	Scenario    SettingKind = "scenario"    // changes what fails (the fault schedule), not how Kafka is set up
 )
 
 // Place says where a setting takes effect, and so how the runner applies it.
@@ -24,6 +25,7 @@ const (
 	PlaceBrokerDynamic Place = "broker dynamic" // cluster-wide dynamic broker config, restored after the point
 	PlaceBrokerStatic  Place = "broker static"  // read-only broker config: a rolling restart of the local cluster
 	PlaceClient        Place = "client"         // which client library runs the point's clients (no property)
+	PlaceFault         Place = "fault"          // kbench's fault schedule of the point (no Kafka property)
 )
 
 // Setting is one sweepable setting as the registry describes it.

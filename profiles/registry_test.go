@@ -29,8 +29,8 @@ func TestEnqueueToSocket(t *testing.T) {
 // setting, so a chart or report that names a setting from the registry names what was applied.
 func TestRegistryMatchesResultFiles(t *testing.T) {
 	reg := Registry()
-	if len(reg) != 20 {
-		t.Fatalf("registry has %d settings, want the 20 sweepable ones", len(reg))
+	if len(reg) != 21 {
+		t.Fatalf("registry has %d settings, want the 21 sweepable ones", len(reg))
 	}
 	// The transaction knobs are applied by the runner per producer instance (a transactional.id
 	// each, the grouping into transactions), not as one client property of the point.
@@ -69,7 +69,11 @@ func TestRegistryMatchesResultFiles(t *testing.T) {
 				t.Errorf("%s: %s config has %s: %v, registry says place %s", k.YAML, place, k.Kafka, set, k.Place)
 			}
 		}
-		if k.Kafka == "" && k.Place != PlaceClient && (k.Place != PlaceTopic || p.TopicReplicationFactor() != 5) {
+		if k.Place == PlaceFault {
+			if k.Kafka != "" || p.Settings.PowerLossBrokers == nil || *p.Settings.PowerLossBrokers != 5 {
+				t.Errorf("%s: a fault-schedule setting, want no Kafka property and the point's power-loss scope", k.YAML)
+			}
+		} else if k.Kafka == "" && k.Place != PlaceClient && (k.Place != PlaceTopic || p.TopicReplicationFactor() != 5) {
 			t.Errorf("%s: no Kafka property, want the topic's creation argument", k.YAML)
 		}
 	}

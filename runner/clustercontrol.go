@@ -39,6 +39,11 @@ type ClusterControl interface {
 	Reload() error
 	ConfigMismatch() []string
 
+	// Storage is what the brokers' data folders are on ("" unknown); EligibleLeaderReplicas
+	// whether KIP-966's ELR is on (nil unknown).
+	Storage() string
+	EligibleLeaderReplicas() *bool
+
 	// Processes are the cluster's processes (brokers and controllers) and what faults do to them.
 	faults.Processes
 }
@@ -81,6 +86,14 @@ func (l localCluster) ActiveController() (int, error)     { return l.c.ActiveCon
 func (l localCluster) Restart(ctx context.Context, id int) error {
 	return l.c.Restart(ctx, id)
 }
+func (l localCluster) Storage() string               { return l.c.Storage() }
+func (l localCluster) EligibleLeaderReplicas() *bool { return l.c.EligibleLeaderReplicas() }
+func (l localCluster) PowerOff(ids []int) (map[int]cluster.Dropped, error) {
+	return l.c.PowerOff(ids)
+}
+func (l localCluster) StartTogether(ctx context.Context, ids []int) error {
+	return l.c.StartTogether(ctx, ids)
+}
 func (l localCluster) SetStaticConfig(ctx context.Context, want map[string]string, changedBy string) error {
 	return l.c.SetBrokerConfig(ctx, want, changedBy)
 }
@@ -113,6 +126,14 @@ func (RemoteCluster) Restart(_ context.Context, id int) error {
 	return fmt.Errorf("restart node %d: %w", id, ErrNotLocal)
 }
 func (RemoteCluster) ActiveController() (int, error) { return -1, nil }
+func (RemoteCluster) Storage() string                { return "" }
+func (RemoteCluster) EligibleLeaderReplicas() *bool  { return nil }
+func (RemoteCluster) PowerOff(ids []int) (map[int]cluster.Dropped, error) {
+	return nil, fmt.Errorf("power loss of brokers %v: %w", ids, ErrNotLocal)
+}
+func (RemoteCluster) StartTogether(_ context.Context, ids []int) error {
+	return fmt.Errorf("start nodes %v: %w", ids, ErrNotLocal)
+}
 func (RemoteCluster) SetStaticConfig(_ context.Context, want map[string]string, _ string) error {
 	return fmt.Errorf("%w (%s): %w", ErrStaticOnRemote, formatConfig(want), ErrNotLocal)
 }

@@ -51,3 +51,16 @@ func TestNewInjectorNeedsCommands(t *testing.T) {
 func kerr(code driver.Code, msg string, fatal bool) error {
 	return librdkafka.NewError(code, msg, fatal)
 }
+
+// A point that narrows a power loss (power-loss.brokers) needs a power-loss fault of target all.
+func TestPowerLossBrokersNeedsAPowerLossOfAll(t *testing.T) {
+	one := 1
+	pts := []profiles.Point{{ID: "p", Settings: profiles.Settings{PowerLossBrokers: &one}}}
+	kill := profiles.Fault{At: time.Second, Action: profiles.FaultKill, Target: profiles.FaultTarget{Kind: profiles.TargetBroker, ID: 1}, For: time.Second}
+	for _, sched := range [][]profiles.Fault{nil, {kill}} {
+		err := checkFaultSetup(Options{Bootstrap: "127.0.0.1:1", Faults: sched, FaultCommands: map[string]string{"kill": "true", "start": "true"}}, pts)
+		if !errors.Is(err, ErrFaultSetup) || !strings.Contains(err.Error(), "power-loss.brokers") {
+			t.Errorf("schedule %v: %v, want a refusal naming power-loss.brokers", sched, err)
+		}
+	}
+}

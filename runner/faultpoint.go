@@ -60,6 +60,11 @@ func (c crasher) Start(i int) (string, error) { return c.wp.start(i) }
 // checkFaultSetup refuses, before anything runs, a schedule this cluster cannot carry out: a
 // remote cluster without the needed commands, a target outside a point's workload.
 func checkFaultSetup(opts Options, points []profiles.Point) error {
+	for _, p := range points {
+		if p.Settings.PowerLossBrokers != nil && !powerLossOfAll(opts.Faults) {
+			return fmt.Errorf("%w: point %s sets power-loss.brokers, which narrows a power-loss fault of target all, and the schedule has none", ErrFaultSetup, p.ID)
+		}
+	}
 	if len(opts.Faults) == 0 {
 		return nil
 	}
@@ -73,6 +78,15 @@ func checkFaultSetup(opts Options, points []profiles.Point) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func powerLossOfAll(schedule []profiles.Fault) bool {
+	for _, f := range schedule {
+		if f.Action == profiles.FaultPowerLoss && f.Target.Kind == profiles.TargetAll {
+			return true
+		}
+	}
+	return false
 }
 
 // usesWorkers says whether the point's consumers run as worker processes.
@@ -148,6 +162,9 @@ func (m *measurement) startFaults(ctx context.Context) {
 	cfg := faults.Config{
 		Schedule: m.s.opts.Faults, Injector: inj, Metadata: m.s.admin, Topic: m.topic, Partitions: m.partitions,
 		Clock: faults.Clock{Start: m.clock.Start, Measure: m.clock.Measure, End: m.clock.End},
+	}
+	if n := m.p.Settings.PowerLossBrokers; n != nil {
+		cfg.AllBrokers = *n
 	}
 	if m.fx.pool != nil {
 		cfg.Consumers = crasher{m.fx.pool}

@@ -228,6 +228,7 @@ func (m *measurement) plan() {
 // setup creates the clients. Consumers come first: a fresh group takes seconds to form
 // (group.initial.rebalance.delay.ms), and that must happen before the measured phase.
 func (m *measurement) setup() error {
+	m.probeFsync()
 	ccfg := consumerConfig(m.s.conn, m.p, m.group, "kbench-consumer")
 	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
 	m.commit = ccfg["enable.auto.commit"] == "false"

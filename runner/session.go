@@ -81,6 +81,7 @@ func newSession(opts Options) (*session, error) {
 		KbenchVersion: opts.Version, KbenchCommit: opts.Commit, LibrdkafkaVersion: libVersion,
 		Brokers: len(md.Brokers), Bootstrap: opts.Bootstrap, LocalCluster: cl.Local(), KafkaVersion: cl.KafkaVersion(),
 		HostCores: runtime.NumCPU(), HostMemoryBytes: hostMemory(), HostOS: runtime.GOOS + "/" + runtime.GOARCH,
+		BrokerStorage: cl.Storage(), EligibleLeaderReplicas: cl.EligibleLeaderReplicas(),
 	}
 	return s, nil
 }

@@ -59,6 +59,11 @@ type Environment struct {
 	HostCores         int    `json:"host_cores"`
 	HostMemoryBytes   uint64 `json:"host_memory_bytes"`
 	HostOS            string `json:"host_os"`
+	// BrokerStorage is what the brokers' data folders were on ("" unknown: a remote cluster). On
+	// kbench's power-loss filesystem every flush cost is measured on the simulated filesystem.
+	BrokerStorage string `json:"broker_storage,omitempty"`
+	// EligibleLeaderReplicas says whether KIP-966's ELR was on (nil: not known).
+	EligibleLeaderReplicas *bool `json:"eligible_leader_replicas,omitempty"`
 }
 
 // EffectiveSettings are the settings as applied and read back, not as asked for.
@@ -372,6 +377,9 @@ type Result struct {
 	FixedLoad *FixedLoad `json:"fixed_load,omitempty"`
 	// Fleet is how the point was split over `kbench worker` processes (nil: one process).
 	Fleet *FleetReport `json:"fleet,omitempty"`
+	// FsyncProbe is the disk's fdatasync rate measured just before a point that forces flushes or
+	// powers brokers off, on a local cluster (nil: not measured).
+	FsyncProbe *FsyncProbe `json:"fsync_probe,omitempty"`
 }
 
 // FleetReport is a point measured by several kbench workers: each worker's share, its clock
@@ -396,6 +404,16 @@ type FleetWorker struct {
 	UncertaintyMs float64 `json:"clock_uncertainty_ms"`
 	Status        Status  `json:"status"` // its own share's status; "lost" when no result came
 	Error         string  `json:"error,omitempty"`
+}
+
+// FsyncProbe is how many small appends, each followed by fdatasync, the disk under the local
+// cluster took per second: the ceiling of flush.messages=1 on that disk.
+type FsyncProbe struct {
+	Folder             string  `json:"folder"` // where the probe file was (the cluster folder, on the real disk)
+	AppendBytes        int     `json:"append_bytes"`
+	Syncs              int     `json:"syncs"`
+	Seconds            float64 `json:"seconds"`
+	FdatasyncPerSecond float64 `json:"fdatasync_per_second"`
 }
 
 // Availability is what faults cost producers in time, measured from a 10 ms timeline of
@@ -462,6 +480,16 @@ type FaultEvent struct {
 	// just before it; for a heal, the leadership poll's last answer during the fault (absent when
 	// no poll answered then: a heal never waits for metadata).
 	Leaders map[string]int `json:"partition_leaders_before,omitempty"`
+	// NodeIDs are the brokers a power loss of several hit at one instant (NodeID is then -1).
+	NodeIDs []int `json:"node_ids,omitempty"`
+	// UnsyncedBytesDropped is, for a power-loss inject on kbench's power-loss filesystem, broker
+	// id -> the bytes written but not fsync'ed that its disk forgot. Absent when not known (a
+	// remote cluster's power-loss command): never read an absent figure as zero.
+	UnsyncedBytesDropped map[string]int64 `json:"unsynced_bytes_dropped,omitempty"`
+	// UnsyncedSegmentBytesDropped is the part of UnsyncedBytesDropped in the log segments of the
+	// point's topic (where its records live; the rest is indexes, checkpoints, the metadata log
+	// copy and other topics).
+	UnsyncedSegmentBytesDropped map[string]int64 `json:"unsynced_log_segment_bytes_dropped,omitempty"`
 }
 
 // LeaderChange is a change of a partition's leader seen by the once-a-second metadata poll.

@@ -39,6 +39,9 @@ func clusterCommand() *cli.Command {
 					&cli.StringFlag{Name: "kafka-libs", Value: cluster.DefaultKafkaLibs(), Usage: "folder of Kafka jars (`make kafka`, or the libs/ of an Apache Kafka download)", EnvVars: []string{"KBENCH_KAFKA_LIBS"}},
 					&cli.StringSliceFlag{Name: "broker-config", Usage: "extra broker setting `key=value` (repeatable)"},
 					&cli.StringFlag{Name: "auth", Usage: "client authentication: `scram` (SASL SCRAM-SHA-256 with ACLs; an admin and a restricted user, client configs written to the cluster folder)"},
+					&cli.BoolFlag{Name: "power-loss-sim", Usage: "put each broker's data folder on a FUSE filesystem that forgets writes not fsync'ed on `cluster lose-unsynced` (needs /dev/fuse and fusermount3)"},
+					&cli.BoolFlag{Name: "power-loss-sim-controllers", Usage: "--power-loss-sim for the controllers' data folders too"},
+					&cli.BoolFlag{Name: "no-elr", Usage: "format with eligible.leader.replicas.version=0: KIP-966 Eligible Leader Replicas off (on by default for new Kafka 4.1+ clusters)"},
 				},
 				Action: clusterUp,
 			},
@@ -53,6 +56,8 @@ func clusterCommand() *cli.Command {
 			{Name: "pause", Usage: "SIGSTOP a broker or controller", Flags: target, Action: clusterFault("pause")},
 			{Name: "resume", Usage: "SIGCONT a paused node", Flags: target, Action: clusterFault("resume")},
 			{Name: "restart", Usage: "start a node again with the same data and ports; waits until it rejoins the ISR", Flags: target, Action: clusterFault("restart")},
+			{Name: "unsynced", Usage: "per node on a power-loss filesystem: bytes a power loss would drop now, per file", Flags: []cli.Flag{clusterDirFlag(), &cli.IntFlag{Name: "broker", Usage: "only this broker"}, &cli.IntFlag{Name: "controller", Usage: "only this controller"}}, Action: clusterUnsynced},
+			{Name: "lose-unsynced", Usage: "power loss of a killed node's disk: drop what it did not fsync, report the bytes dropped (restart it afterwards)", Flags: []cli.Flag{clusterDirFlag(), &cli.IntFlag{Name: "broker", Usage: "broker id"}, &cli.IntFlag{Name: "controller", Usage: "controller id"}}, Action: clusterLoseUnsynced},
 		},
 	}
 }
@@ -68,6 +73,7 @@ func clusterUp(c *cli.Context) error {
 	cl, err := cluster.Up(c.Context, cluster.Options{
 		Dir: c.String("dir"), Brokers: c.Int("brokers"), Controllers: c.Int("controllers"),
 		KafkaLibs: c.String("kafka-libs"), BrokerConfig: extra, Auth: cluster.Auth(c.String("auth")),
+		PowerLossSim: c.Bool("power-loss-sim"), PowerLossControllers: c.Bool("power-loss-sim-controllers"), NoELR: c.Bool("no-elr"),
 		Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
 	})
 	if err != nil {
@@ -175,7 +181,7 @@ func clusterStatus(c *cli.Context) error {
 	for _, line := range cl.StaticStatus() {
 		fmt.Println(line)
 	}
-	return nil
+	return fsStatus(cl)
 }
 
 // clusterFault runs one fault command against the node the flags select.

@@ -61,6 +61,7 @@ func newApp() *cli.App {
 			cleanCommand(),
 			restoreCommand(),
 			plotCommand(), reportCommand(), compareCommand(),
+			powerfsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits
 		// Repeatable flags take values with commas in them (--fault "at=5s,action=kill,...",

@@ -13,8 +13,9 @@ import (
 
 // plotOptions is what `kbench plot` needs.
 type plotOptions struct {
-	In  string // results folder of one run
-	Out string // folder for the chart files; "" means <In>/plots
+	In   string // results folder of one run
+	Out  string // folder for the chart files; "" means <In>/plots
+	Cost string // results folder of a flush-sweep run (--cost-from; "" none)
 }
 
 func plotCommand() *cli.Command {
@@ -30,6 +31,8 @@ func plotCommand() *cli.Command {
 			"  percentiles-end-to-end\n" +
 			"  sweep-<setting>       throughput and latency against the one numeric setting a sweep varies\n" +
 			"  timeline-<point id>   per-second throughput and p99 of each point\n" +
+			"  power-loss            records and unsynced bytes lost per power loss, by level (runs with power losses)\n" +
+			"  power-loss-tradeoff   throughput cost (--cost-from a flush-sweep run) against records lost per all-broker power loss\n" +
 			"Each as .png (16 cm wide at 200 dpi) and .svg. Failed and missing points are left out and\n" +
 			"named in the captions; incomplete points are drawn faded or dashed. Damaged files (a truncated\n" +
 			"result file, a histogram that does not decode) are named on stderr, everything else is drawn,\n" +
@@ -37,9 +40,10 @@ func plotCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "in", Usage: "results folder of a run (holds index.json)", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "folder for the charts (default: RESULTS_DIR/plots)"},
+			costFromFlag,
 		},
 		Action: func(c *cli.Context) error {
-			return runPlot(plotOptions{In: c.String("in"), Out: c.String("out")}, c.App.Writer, c.App.ErrWriter)
+			return runPlot(plotOptions{In: c.String("in"), Out: c.String("out"), Cost: c.String("cost-from")}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
@@ -50,11 +54,15 @@ func runPlot(opts plotOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return withCode(exitBadInput, fmt.Errorf("plot: %w", err))
 	}
+	cost, err := readCostRun("plot", opts.Cost)
+	if err != nil {
+		return err
+	}
 	out := opts.Out
 	if out == "" {
 		out = filepath.Join(opts.In, "plots")
 	}
-	paths, err := plots.DrawAll(run, out)
+	paths, err := plots.DrawAllWithCost(run, cost, out)
 	for _, p := range paths {
 		fmt.Fprintln(stdout, "wrote", p)
 	}

@@ -18,6 +18,22 @@ type reportOptions struct {
 	In     string // results folder of one run
 	Format string // md or html
 	Out    string // report file; "" means <In>/report.<format>; "-" means stdout
+	Cost   string // results folder of a flush-sweep run whose throughput is a power-loss run's cost ("" none)
+}
+
+// costFromFlag is --cost-from of plot and report.
+var costFromFlag = &cli.StringFlag{Name: "cost-from", Usage: "results folder of a flush-sweep run (rate max, no faults): the throughput cost of a power-loss run's flush levels, matched by point id"}
+
+// readCostRun reads the --cost-from run (nil for "").
+func readCostRun(cmd, dir string) (*stats.Run, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	run, err := stats.ReadRun(dir)
+	if err != nil {
+		return nil, withCode(exitBadInput, fmt.Errorf("%s: --cost-from: %w", cmd, err))
+	}
+	return run, nil
 }
 
 func reportCommand() *cli.Command {
@@ -37,9 +53,10 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "in", Usage: "results folder of a run (holds index.json)", Required: true},
 			&cli.StringFlag{Name: "format", Usage: "md or html", Value: plots.FormatMarkdown},
 			&cli.StringFlag{Name: "out", Usage: "report file, or - for stdout (default: RESULTS_DIR/report.md or .html)"},
+			costFromFlag,
 		},
 		Action: func(c *cli.Context) error {
-			return runReport(reportOptions{In: c.String("in"), Format: c.String("format"), Out: c.String("out")},
+			return runReport(reportOptions{In: c.String("in"), Format: c.String("format"), Out: c.String("out"), Cost: c.String("cost-from")},
 				c.App.Writer, c.App.ErrWriter)
 		},
 	}
@@ -54,7 +71,11 @@ func runReport(opts reportOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return withCode(exitBadInput, fmt.Errorf("report: %w", err))
 	}
-	ro := plots.ReportOptions{Format: opts.Format}
+	cost, err := readCostRun("report", opts.Cost)
+	if err != nil {
+		return err
+	}
+	ro := plots.ReportOptions{Format: opts.Format, CostFrom: cost}
 	if opts.Out == "-" {
 		ro.NoCharts = opts.Format == plots.FormatMarkdown
 		if err := plots.WriteReport(stdout, run, ro); err != nil {
@@ -68,7 +89,7 @@ func runReport(opts reportOptions, stdout, stderr io.Writer) error {
 	}
 	if opts.Format == plots.FormatMarkdown {
 		ro.ChartDir = "plots"
-		paths, err := plots.DrawAll(run, filepath.Join(filepath.Dir(out), "plots"))
+		paths, err := plots.DrawAllWithCost(run, cost, filepath.Join(filepath.Dir(out), "plots"))
 		if err != nil {
 			fmt.Fprintln(stderr, "report: no charts:", err)
 			ro.NoCharts = true

@@ -201,6 +201,10 @@ func screenFor(quiet bool) events.Sink {
 func localCluster(ctx context.Context, dir string, quiet bool) (cl *cluster.Cluster, started bool, err error) {
 	cl, err = cluster.Load(dir)
 	if err == nil && !cl.Stale() {
+		// A dead power-loss filesystem would pass for a broker failing: refuse to measure on it.
+		if err := cl.CheckFS(); err != nil {
+			return nil, false, fmt.Errorf("local cluster in %s: %w", dir, err)
+		}
 		return cl, false, nil
 	}
 	if err == nil { // a state file whose processes are gone (reboot): start afresh
