@@ -17,8 +17,8 @@ import (
 //
 //	faults:
 //	  - every: 20s          # or  at: 30s  (offset into the measured phase); both: first at, then every
-//	    action: kill        # kill (SIGKILL), pause (SIGSTOP, then SIGCONT), restart (graceful)
-//	    target: leader:0    # leader:<partition>, broker:<id>, controller, consumer:<index>
+//	    action: kill        # kill (SIGKILL), pause (SIGSTOP, then SIGCONT), restart (graceful), zombie (copier)
+//	    target: leader:0    # leader:<partition>, broker:<id>, controller, coordinator, consumer:<index>, copier:<index>
 //	    for: 12s            # kill: down this long, then restarted; pause: resumed after; consumer: replacement after
 //
 // The same fault as a flag: --fault "every=20s,action=kill,target=leader:0,for=12s".
@@ -36,6 +36,10 @@ const (
 	FaultPause FaultAction = "pause"
 	// FaultRestart is a graceful restart (SIGTERM, start, wait until back in every ISR).
 	FaultRestart FaultAction = "restart"
+	// FaultZombie (copier targets only) makes a zombie: SIGSTOP the copier, start its
+	// replacement at once (same transactional.id, same group member id: it fences the old one),
+	// and SIGCONT the old one after For; its writes must never become visible.
+	FaultZombie FaultAction = "zombie"
 )
 
 // TargetKind says what kind of process a fault hits.
@@ -46,7 +50,12 @@ const (
 	TargetLeader     TargetKind = "leader"     // the broker leading partition ID of the point's topic when the fault fires
 	TargetBroker     TargetKind = "broker"     // broker node ID
 	TargetController TargetKind = "controller" // the active KRaft controller when the fault fires
-	TargetConsumer   TargetKind = "consumer"   // measuring consumer worker process number ID (from 0)
+	TargetConsumer   TargetKind = "consumer"   // measuring consumer worker process number ID (from 0); with pipeline=copy, copier ID
+	TargetCopier     TargetKind = "copier"     // copier worker process number ID (pipeline=copy)
+	// TargetCoordinator is the broker that is the transaction coordinator of the point's first
+	// transactional.id (copier 0's with pipeline=copy, else producer 0's) when the fault fires,
+	// found with a FindCoordinator request.
+	TargetCoordinator TargetKind = "coordinator"
 )
 
 // FaultTarget names the process a fault hits. It is written "leader:0", "broker:2",
@@ -58,7 +67,7 @@ type FaultTarget struct {
 
 // String writes the target the way a profile does.
 func (t FaultTarget) String() string {
-	if t.Kind == TargetController {
+	if t.Kind == TargetController || t.Kind == TargetCoordinator {
 		return string(t.Kind)
 	}
 	return fmt.Sprintf("%s:%d", t.Kind, t.ID)
@@ -190,15 +199,15 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 		bad("every", "want a positive interval")
 	}
 	switch a := FaultAction(kv["action"]); a {
-	case FaultKill, FaultPause, FaultRestart:
+	case FaultKill, FaultPause, FaultRestart, FaultZombie:
 		f.Action = a
 	case "":
-		bad("action", "required: want kill, pause or restart")
+		bad("action", "required: want kill, pause, restart or zombie")
 	default:
-		bad("action", "want kill, pause or restart, got '%s'", kv["action"])
+		bad("action", "want kill, pause, restart or zombie, got '%s'", kv["action"])
 	}
 	if s, ok := kv["target"]; !ok {
-		bad("target", "required: want leader:<partition>, broker:<id>, controller or consumer:<index>")
+		bad("target", "required: want "+targetForms)
 	} else if t, err := parseTarget(s); err != nil {
 		bad("target", "%v", err)
 	} else {
@@ -214,11 +223,15 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 		bad("for", "restart heals by itself (it waits until the node is back in every ISR); leave for out")
 	case f.Target.Kind == TargetConsumer && f.Action != FaultKill:
 		bad("action", "a consumer worker can only be killed (a crash), got %s", f.Action)
-	case f.Action == FaultPause && hasFor && f.For == 0:
-		bad("for", "a pause must last: want a positive duration")
-	case !hasFor && f.Action == FaultKill && f.Target.Kind != TargetConsumer:
+	case f.Action == FaultZombie && f.Target.Kind != TargetCopier:
+		bad("action", "zombie is for a copier (target copier:<index>): it pauses one and starts its replacement, got target %s", f.Target)
+	case f.Target.Kind == TargetCopier && f.Action == FaultRestart:
+		bad("action", "a copier can be killed, paused or made a zombie, got restart")
+	case (f.Action == FaultPause || f.Action == FaultZombie) && hasFor && f.For == 0:
+		bad("for", "a %s must last: want a positive duration", f.Action)
+	case !hasFor && f.Action == FaultKill && f.Target.Kind != TargetConsumer && f.Target.Kind != TargetCopier:
 		f.For = DefaultKillFor
-	case !hasFor && f.Action == FaultPause:
+	case !hasFor && (f.Action == FaultPause || f.Action == FaultZombie):
 		f.For = DefaultPauseFor
 	}
 	if f.Every > 0 && f.Every <= f.For {
@@ -227,17 +240,21 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 	return f, probs
 }
 
-// parseTarget reads "leader:0", "broker:2", "controller" or "consumer:1".
+// targetForms lists the fault target forms for messages.
+const targetForms = "leader:<partition>, broker:<id>, controller, coordinator, consumer:<index> or copier:<index>"
+
+// parseTarget reads "leader:0", "broker:2", "controller", "coordinator", "consumer:1" or
+// "copier:0".
 func parseTarget(s string) (FaultTarget, error) {
 	kind, id, hasID := strings.Cut(strings.TrimSpace(s), ":")
-	want := "want leader:<partition>, broker:<id>, controller or consumer:<index>"
+	want := "want " + targetForms
 	switch TargetKind(kind) {
-	case TargetController:
+	case TargetController, TargetCoordinator:
 		if hasID {
-			return FaultTarget{}, fmt.Errorf("%s, got '%s' (controller means the active one; no id)", want, s)
+			return FaultTarget{}, fmt.Errorf("%s, got '%s' (%s means the current one; no id)", want, s, kind)
 		}
-		return FaultTarget{Kind: TargetController}, nil
-	case TargetLeader, TargetBroker, TargetConsumer:
+		return FaultTarget{Kind: TargetKind(kind)}, nil
+	case TargetLeader, TargetBroker, TargetConsumer, TargetCopier:
 		n, err := strconv.Atoi(id)
 		if !hasID || err != nil || n < 0 {
 			return FaultTarget{}, fmt.Errorf("%s, got '%s'", want, s)
@@ -302,6 +319,9 @@ func CheckFaults(faults []Fault, w Workload) []string {
 		if f.Target.Kind == TargetConsumer && f.Target.ID >= w.Consumers {
 			out = append(out, fmt.Sprintf("%s: target %s, but the workload has %d consumer(s)", where, f.Target, w.Consumers))
 		}
+		if f.Target.Kind == TargetCopier && f.Target.ID >= w.Consumers {
+			out = append(out, fmt.Sprintf("%s: target %s, but the workload has %d copier(s) (one per consumer)", where, f.Target, w.Consumers))
+		}
 		if f.Target.Kind == TargetConsumer && w.Backlog() {
 			out = append(out, fmt.Sprintf("%s: target %s, but with consume.mode backlog no consumer runs during the measured phase", where, f.Target))
 		}
@@ -314,7 +334,7 @@ func CheckFaults(faults []Fault, w Workload) []string {
 func NeededFaultCommands(faults []Fault) []string {
 	need := map[string]bool{}
 	for _, f := range faults {
-		if f.Target.Kind == TargetConsumer {
+		if f.Target.Kind == TargetConsumer || f.Target.Kind == TargetCopier {
 			continue
 		}
 		switch f.Action {

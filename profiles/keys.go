@@ -20,6 +20,7 @@ const (
 	kindCommit                     // auto or after-processing
 	kindIsolation                  // read_committed or read_uncommitted
 	kindRatio                      // a share from 0 to 1
+	kindPipeline                   // direct or copy
 )
 
 // settingKey describes one sweepable setting: what the registry exports about it (Setting),
@@ -91,6 +92,10 @@ var settingKeys = []settingKey{
 		func(v string) string { return strings.ReplaceAll(v, "_", "-") }, func(v string) string { return "isolation=" + v }),
 	ratioKey(Setting{YAML: "transaction.abort.ratio", JSON: "transaction_abort_ratio", Display: "transaction.abort.ratio", Kind: Durability, Place: PlaceProducer},
 		"abort", "abort", func(s *Settings) **float64 { return &s.TransactionAbortRatio }),
+	// The copy pipeline (issue 19): appended likewise.
+	enumKey(kindPipeline, Setting{YAML: "pipeline", JSON: "pipeline", Display: "pipeline", Kind: Durability, Place: PlaceConsumer},
+		func(s *Settings) **Pipeline { return &s.Pipeline },
+		func(v string) string { return "pipe-" + v }, func(v string) string { return "pipeline=" + v }),
 }
 
 // settingKeyByName finds a sweepable setting by its YAML key.
