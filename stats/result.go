@@ -450,7 +450,8 @@ type CopyAudit struct {
 	ZombieExits   []string `json:"zombie_exits,omitempty"`
 
 	// What the copiers reported: transactions committed and aborted, fatal errors (fenced
-	// included), records copied in transactions (redeliveries included), commit latency.
+	// included), records copied in transactions (redeliveries included), commit latency (from
+	// sending the offsets to the commit's return: what ending a transaction costs).
 	TxnCommitted  int64          `json:"transactions_committed"`
 	TxnAborted    int64          `json:"transactions_aborted"`
 	TxnFenced     int64          `json:"transactions_fenced"`

@@ -33,6 +33,18 @@ func workerCommand() *cli.Command {
 				}
 				return err
 			},
+		}, {
+			Name:  "copy",
+			Usage: "copy the input topic to the output in transactions as the runner's spec on stdin says; report on stdout",
+			Action: func(c *cli.Context) error {
+				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				err := runner.RunCopierWorker(ctx, os.Stdin, os.Stdout)
+				if errors.Is(err, runner.ErrBadInput) {
+					return withCode(exitBadInput, err)
+				}
+				return err
+			},
 		}},
 	}
 }
