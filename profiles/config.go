@@ -145,9 +145,12 @@ func (p Point) TransactionPlan() string {
 		return ""
 	}
 	s := p.Settings
-	out := "transactional.id per producer instance (kbench-txn-<run>-<point>-<n>); a transaction ends after"
+	out := "transactional.id per producer instance (kbench-<run>-<point>-txn-<n>); a transaction ends after"
 	if s.TransactionRecords != nil {
-		out += " " + strconv.Itoa(*s.TransactionRecords) + " records"
+		out += " " + strconv.Itoa(*s.TransactionRecords) + " record"
+		if *s.TransactionRecords != 1 {
+			out += "s"
+		}
 		if s.TransactionMs != nil {
 			out += " or"
 		}

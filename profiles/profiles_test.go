@@ -428,7 +428,7 @@ func TestShippedProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"capacity", "consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "quick"}
+	want := []string{"capacity", "consumer-commit", "durability-ladder", "flush-sweep", "linger-sweep", "loss-ladder", "quick", "transaction-size"}
 	var names []string
 	for _, s := range list {
 		names = append(names, s.Name)
@@ -487,7 +487,9 @@ func TestDurabilityLadderChangesOneStepAtATime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"acks-0", "acks-1", "acks-all", "acks-all_idem", "acks-all_idem_isr-2_unclean-off", "acks-all_idem_isr-2_unclean-off_flush-1"}
+	// The top rung is one step, exactly-once: transactions (and their size) with read_committed.
+	want := []string{"acks-0", "acks-1", "acks-all", "acks-all_idem", "acks-all_idem_isr-2_unclean-off", "acks-all_idem_isr-2_unclean-off_flush-1",
+		"acks-all_idem_isr-2_unclean-off_flush-1_txn_txnms-100_read-committed"}
 	if got := ids(pts); !reflect.DeepEqual(got, want) {
 		t.Errorf("ladder %q, want %q", got, want)
 	}

@@ -673,6 +673,9 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	mt.ProduceLatency = produce.Summary()
 	mt.ProduceLatencyRaw = raw.Summary()
 	mt.ProduceLatencyKind = stats.LatencySendToAck
+	if m.p.Transactional() {
+		mt.ProduceLatencyKind = stats.LatencySendToCommit
+	}
 	if profiles.EnqueueToSocket(r.Effective.ProducerConfig) {
 		mt.ProduceLatencyKind = stats.LatencyEnqueueToSocket
 	}

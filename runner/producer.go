@@ -167,7 +167,7 @@ func (w *producerWorker) send(ctx context.Context) {
 			if err == nil {
 				w.ledger.Sent(seq)
 				if w.txn != nil {
-					w.txn.add(seq, sched, now, size, w.clock.measured(sched))
+					w.txn.add(seq, sched, now, size)
 				}
 				if w.clock.measured(sched) {
 					w.c.sent.Add(1)

@@ -70,16 +70,15 @@ type txnState struct {
 	tp  driver.TransactionalProducer
 	set txnSettings
 
-	n          uint64 // number of the open transaction
-	open       bool
-	first      uint64 // first sequence of the open transaction
-	last       uint64 // last sequence produced in it
-	began      int64  // when it began (unix ns)
-	sched      []int64
-	sent       []int64
-	sizes      []int32
-	measuredIn int // records of the open transaction in the measured phase
-	dead       error // the producer cannot go on (fatal, fenced): why
+	n     uint64 // number of the open transaction
+	open  bool
+	first uint64 // first sequence of the open transaction
+	last  uint64 // last sequence produced in it
+	began int64  // when it began (unix ns)
+	sched []int64
+	sent  []int64
+	sizes []int32
+	dead  error // the producer cannot go on (fatal, fenced): why
 
 	commit       *stats.Histogram // commit call latency, transactions ending in the measured phase
 	win          window           // per-second produce latency (the delivery goroutine's win is idle)
@@ -93,19 +92,16 @@ func (t *txnState) begin(seq uint64, now int64) error {
 		return fmt.Errorf("begin transaction %d: %w", t.n, err)
 	}
 	t.open, t.first, t.began = true, seq, now
-	t.sched, t.sent, t.sizes, t.measuredIn = t.sched[:0], t.sent[:0], t.sizes[:0], 0
+	t.sched, t.sent, t.sizes = t.sched[:0], t.sent[:0], t.sizes[:0]
 	return nil
 }
 
 // add notes one record produced in the open transaction (the per-record part).
-func (t *txnState) add(seq uint64, sched, sent int64, size int, measured bool) {
+func (t *txnState) add(seq uint64, sched, sent int64, size int) {
 	t.last = seq
 	t.sched = append(t.sched, sched)
 	t.sent = append(t.sent, sent)
 	t.sizes = append(t.sizes, int32(size))
-	if measured {
-		t.measuredIn++
-	}
 }
 
 // due says whether the open transaction should end before the next record.

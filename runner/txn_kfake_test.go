@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbench/kbench/driver"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -77,4 +78,52 @@ func TestRunPointTransactionsKfake(t *testing.T) {
 	if mt.ConsumerIsolation != "read_committed" || res.Metrics.EndToEndLatency.Count == 0 {
 		t.Errorf("isolation %q, e2e count %d", mt.ConsumerIsolation, res.Metrics.EndToEndLatency.Count)
 	}
+}
+
+// TestTxnPerRecordAllocatesNothing: the per-record part of a transaction (is it due, note the
+// record) allocates nothing once the buffers have their size, which the first transaction
+// gives them (here the records bound preallocates it).
+func TestTxnPerRecordAllocatesNothing(t *testing.T) {
+	st, err := newTxnState(nopTxnProducer{}, txnSettings{records: 1000, maxNs: int64(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.open = true
+	seq := uint64(0)
+	allocs := testing.AllocsPerRun(10000, func() {
+		now := nowNs()
+		if st.due(now) {
+			st.sched, st.sent, st.sizes = st.sched[:0], st.sent[:0], st.sizes[:0] // what begin does
+		}
+		st.add(seq, now, now, 100)
+		seq++
+	})
+	if allocs != 0 {
+		t.Errorf("%.2f allocations per record", allocs)
+	}
+}
+
+// BenchmarkTxnPerRecord is the per-record cost transactions add to the send loop.
+func BenchmarkTxnPerRecord(b *testing.B) {
+	st, _ := newTxnState(nopTxnProducer{}, txnSettings{records: 1000})
+	st.open = true
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		now := nowNs()
+		if st.due(now) {
+			st.sched, st.sent, st.sizes = st.sched[:0], st.sent[:0], st.sizes[:0]
+		}
+		st.add(uint64(i), now, now, 100)
+	}
+}
+
+// nopTxnProducer is a TransactionalProducer that does nothing (the per-record test never calls it).
+type nopTxnProducer struct{ driver.Producer }
+
+func (nopTxnProducer) InitTransactions(context.Context) error  { return nil }
+func (nopTxnProducer) BeginTransaction() error                 { return nil }
+func (nopTxnProducer) CommitTransaction(context.Context) error { return nil }
+func (nopTxnProducer) AbortTransaction(context.Context) error  { return nil }
+func (nopTxnProducer) SendOffsetsToTransaction(context.Context, []driver.TopicPartition, driver.GroupMetadata) error {
+	return nil
 }

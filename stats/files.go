@@ -450,6 +450,12 @@ func Resummarise(r *Result) error {
 		{HistProduceRaw, &r.Metrics.ProduceLatencyRaw},
 		{HistEndToEnd, &r.Metrics.EndToEndLatency},
 	}
+	if t := r.Metrics.Transactions; t != nil {
+		targets = append(targets, struct {
+			key string
+			dst *LatencySummary
+		}{HistTxnCommit, &t.CommitLatency})
+	}
 	for _, t := range targets {
 		enc, ok := r.Histograms[t.key]
 		if !ok || enc == "" {

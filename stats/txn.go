@@ -1,7 +1,17 @@
 package stats
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Transactions (issue 19). Both structs are optional fields of a result (nil: the point ran no
 // transactions, or was written before kbench had them); the format version is unchanged.
+
+// LatencySendToCommit is the produce latency kind of a transactional point: a record is
+// acknowledged when its transaction commits, so its latency runs from the (scheduled) send to
+// the commit's return.
+const LatencySendToCommit = "send-to-commit"
 
 // HistTxnCommit is the key of Result.Histograms for the transaction commit latency: the
 // CommitTransaction call (flush of the transaction's records, then the two-phase commit) to its
@@ -56,4 +66,33 @@ type TxnAudit struct {
 	// CommittedReadTwice counts records of committed transactions read more than once (they
 	// are in Duplicates too): exactly once means once.
 	CommittedReadTwice int64 `json:"committed_read_twice"`
+}
+
+// TxnSummary says in one line what a transactional point's transactions cost and what the
+// audit found ("" for a point without transactions): the figures the table cannot show.
+func TxnSummary(r *Result) string {
+	if r == nil || r.Metrics.Transactions == nil {
+		return ""
+	}
+	t := r.Metrics.Transactions
+	line := fmt.Sprintf("transactions: %d committed (%.1f/s), %d aborted (%d on purpose), %.1f records each, commit latency",
+		t.Committed, t.CommitsPerSecond, t.Aborted, t.AbortedOnPurpose, t.RecordsPerTransaction)
+	if c := t.CommitLatency; c.Count > 0 {
+		line += fmt.Sprintf(" p50 %.2f ms p99 %.2f ms", c.P50Ms, c.P99Ms)
+	} else {
+		line += " -"
+	}
+	if t.Unresolved > 0 || t.Fenced > 0 {
+		line += fmt.Sprintf("; %d unresolved, %d producers fenced", t.Unresolved, t.Fenced)
+	}
+	if t.ConsumerIsolation != "" {
+		line += "; consumers " + t.ConsumerIsolation
+	}
+	if a := r.Audit.Transactions; a != nil {
+		line += fmt.Sprintf("; audit (%s read): %d records of aborted transactions visible", a.ReadIsolation, a.AbortedVisible)
+		if a.AbortedVisible > 0 {
+			line += " (DEFECT: " + strings.Join(a.AbortedVisibleExamples, ", ") + ")"
+		}
+	}
+	return line
 }

@@ -286,7 +286,7 @@ func (d *runDoc) props(c *cli.Context) ([]docLine, error) {
 			switch {
 			case owned && !hasFlag && strings.HasPrefix(owner, "workload."):
 				d.add(1, strings.TrimPrefix(owner, "workload."), v, flag)
-			case owned && !hasFlag && owner != "commit.mode":
+			case owned && !hasFlag && owner != "commit.mode" && owner != "transactional":
 				point = append(point, docLine{owner, v, flag})
 			default:
 				pass = append(pass, docLine{k, v, flag})
