@@ -79,3 +79,42 @@ func TestIntegrationCopyKillsAndZombie(t *testing.T) {
 		t.Errorf("broken promises: %v", analysis.BrokenPromises(res))
 	}
 }
+
+// TestIntegrationCopyCoordinatorKillAndPause: the copy pipeline keeps exactly once when the
+// broker coordinating copier 0's transactions (found with FindCoordinator when the fault fires)
+// is SIGKILLed for 10 s, and when copier 0 is then paused with SIGSTOP for longer than its
+// transaction.timeout.ms (5 s here): the coordinator aborts its open transaction, and once
+// resumed the copier finds its transaction gone, stops and is replaced.
+func TestIntegrationCopyCoordinatorKillAndPause(t *testing.T) {
+	cl := localForTest(t)
+	defer healShared(t, cl)
+	bin := kbenchBinary(t)
+	p := copyPoint("copy-coordinator", 19*time.Second)
+	p.Workload.ProducerProps = map[string]string{"transaction.timeout.ms": "5000"}
+	res := runFaultPoint(t, cl, p, Options{
+		Faults: []profiles.Fault{
+			mustFault(t, "at=1s,action=kill,target=coordinator,for=10s"),
+			mustFault(t, "at=12s,action=pause,target=copier:0,for=6500ms"),
+		},
+		WorkerCommand: []string{bin, "worker"},
+	})
+	c := checkExactlyOnce(t, res)
+	var killed, paused bool
+	for _, e := range res.Faults.Events {
+		if e.Error != "" {
+			t.Errorf("%s %s failed: %s", e.Step, e.Operation, e.Error)
+		}
+		if e.Step == "inject" && e.Operation == "kill" && e.NodeRole == "broker" && e.NodeID > 0 {
+			killed = true
+		}
+		if e.Step == "inject" && e.Operation == "pause-copier" {
+			paused = true
+		}
+	}
+	if !killed || !paused {
+		t.Fatalf("coordinator kill ran %v, copier pause ran %v", killed, paused)
+	}
+	if c.Pauses != 1 || c.RestartsAfterError < 1 {
+		t.Errorf("pauses %d, restarts after an error %d: the copier paused past its transaction timeout must stop and be replaced", c.Pauses, c.RestartsAfterError)
+	}
+}
