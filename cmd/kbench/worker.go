@@ -52,7 +52,7 @@ func workerCommand() *cli.Command {
 // faultFlags are the fault schedule flags shared by run and sweep.
 func faultFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "fault", Usage: "fault during the measured phase, repeatable: `at=20s|every=20s,action=kill|pause|restart,target=leader:P|broker:N|controller|consumer:N[,for=12s]` (added to the profile's faults)"},
+		&cli.StringSliceFlag{Name: "fault", Usage: "fault during the measured phase, repeatable: `at=20s|every=20s,action=kill|pause|restart|zombie,target=leader:P|broker:N|controller|coordinator|consumer:N|copier:N[,for=12s]` (added to the profile's faults)"},
 		&cli.StringSliceFlag{Name: "fault-command", Usage: "remote cluster: shell command per fault operation, repeatable: `OP=COMMAND` with OP kill, start, pause, resume or restart; placeholders {broker} {node} {role} {topic} {partition}"},
 		&cli.DurationFlag{Name: "fault-command-timeout", Usage: "bound on each --fault-command (0: 2m)"},
 		&cli.BoolFlag{Name: "consumer-processes", Usage: "run the measuring consumers as separate worker processes (always when a fault targets a consumer)"},
