@@ -35,6 +35,7 @@ type copierPool struct {
 	nZombies int
 	restarts int
 	exits    []string // zombies' ends, in order
+	reasons  []string // copiers that ended on their own, and why
 	fenced   int      // zombies that ended on their own after SIGCONT
 }
 
@@ -287,6 +288,9 @@ func (cp *copierPool) read(p *copierProc, r io.Reader) {
 	}
 	cp.cur[p.slot] = nil
 	cp.restarts++
+	p.mu.Lock()
+	cp.reasons = append(cp.reasons, fmt.Sprintf("copier %d (instance %d) ended on its own: %s", p.slot, p.inst, p.exitNote))
+	p.mu.Unlock()
 	_, _ = cp.startLocked(p.slot)
 }
 
@@ -407,7 +411,7 @@ func (cp *copierPool) account() (stats.CopyAudit, []audit.CopierInstance, []*aud
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	c := stats.CopyAudit{Copiers: len(cp.cur), Instances: len(cp.all), Kills: cp.kills, Zombies: cp.nZombies, Pauses: cp.pauses,
-		RestartsAfterError: cp.restarts, ZombiesFenced: cp.fenced, ZombieExits: append([]string(nil), cp.exits...)}
+		RestartsAfterError: cp.restarts, RestartReasons: append([]string(nil), cp.reasons...), ZombiesFenced: cp.fenced, ZombieExits: append([]string(nil), cp.exits...)}
 	lat := stats.NewHistogram()
 	var instances []audit.CopierInstance
 	var copied []*audit.Verifier

@@ -444,6 +444,8 @@ type CopyAudit struct {
 	// RestartsAfterError counts copiers that ended on their own (an abortable or fatal
 	// transaction error: they exit and are replaced, resuming from the committed offsets).
 	RestartsAfterError int `json:"restarts_after_error"`
+	// RestartReasons says, per such restart, which copier process ended and why.
+	RestartReasons []string `json:"restart_reasons,omitempty"`
 	// ZombiesFenced counts zombies that, once resumed, reported being fenced (or exited) within
 	// the bound; ZombieExits names how each ended.
 	ZombiesFenced int      `json:"zombies_fenced"`
