@@ -248,8 +248,12 @@ func (cp *copier) copy(m *driver.Message) error {
 	binary.BigEndian.PutUint32(f[1:], uint32(m.Partition))
 	binary.BigEndian.PutUint32(f[5:], h.Producer)
 	binary.BigEndian.PutUint64(f[9:], h.Seq)
-	_, err = cp.w.Write(f[:])
-	return err
+	if _, err := cp.w.Write(f[:]); err != nil {
+		return err
+	}
+	// Flushed per record: a copy a SIGKILL interrupts must still count as copied (redelivered
+	// when its replacement copies it again); a write per record is cheap at copier rates.
+	return cp.w.Flush()
 }
 
 // begin opens a transaction and takes the group metadata its offsets will be sent with.
