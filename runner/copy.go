@@ -118,13 +118,15 @@ func (m *measurement) consumerTopic() string {
 	return m.topic
 }
 
-// waitCopiersAssigned waits (bounded) until the copiers hold every input partition.
+// waitCopiersAssigned waits (bounded) until the copiers hold every input partition, each copier
+// some when there are enough (the group's rebalance as the second copier joins must be over
+// before the measured phase, or the first faults hit an idle copier).
 func (m *measurement) waitCopiersAssigned(ctx context.Context, limit time.Duration) {
 	if m.cp.pool == nil {
 		return
 	}
 	deadline := time.Now().Add(limit)
-	for m.cp.pool.assigned() < m.partitions {
+	for !m.cp.pool.allAssigned(m.partitions) {
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			m.note("copiers did not get every input partition within %s; end-to-end latency includes their join", limit)
 			return

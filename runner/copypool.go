@@ -381,6 +381,27 @@ func (cp *copierPool) assigned() int {
 	return n
 }
 
+// allAssigned says whether the live copiers hold every partition and, when there are at least
+// as many partitions as copiers, each holds one.
+func (cp *copierPool) allAssigned(partitions int) bool {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	n := 0
+	for _, p := range cp.cur {
+		if p == nil {
+			return false
+		}
+		p.mu.Lock()
+		a := p.assigned
+		p.mu.Unlock()
+		if a == 0 && partitions >= len(cp.cur) {
+			return false
+		}
+		n += a
+	}
+	return n >= partitions
+}
+
 // caughtUp says whether the live copiers hold every partition, are at the input's end and have
 // no open transaction, with no zombie left.
 func (cp *copierPool) caughtUp(partitions int) bool {
