@@ -366,21 +366,6 @@ func (p *copierProc) txnEnded(outcome byte, commit time.Duration) {
 	}
 }
 
-// assigned is the input partitions the live copiers hold.
-func (cp *copierPool) assigned() int {
-	cp.mu.Lock()
-	defer cp.mu.Unlock()
-	n := 0
-	for _, p := range cp.cur {
-		if p != nil {
-			p.mu.Lock()
-			n += p.assigned
-			p.mu.Unlock()
-		}
-	}
-	return n
-}
-
 // allAssigned says whether the live copiers hold every partition and, when there are at least
 // as many partitions as copiers, each holds one.
 func (cp *copierPool) allAssigned(partitions int) bool {
