@@ -41,7 +41,29 @@ func BrokenPromises(r *stats.Result) []string {
 	if lost, known := a.LostCount(); known && lost > 0 && promisesNoLoss(r) {
 		out = append(out, fmt.Sprintf("%s: %d acknowledged records lost with acks=all, min.insync.replicas >= 2, replication factor >= 3 and unclean leader election off", resultName(r), lost))
 	}
-	return append(out, brokenTxnPromises(r)...)
+	out = append(out, brokenTxnPromises(r)...)
+	return append(out, brokenCopyPromises(r)...)
+}
+
+// brokenCopyPromises is the copy pipeline's exactly-once promise as its audit shows it broken:
+// acknowledged input records missing from the output, output records read twice, records of
+// aborted input transactions or of a fenced copier (a zombie) visible to read_committed readers.
+func brokenCopyPromises(r *stats.Result) []string {
+	c := r.CopyAudit
+	if c == nil {
+		return nil
+	}
+	var out []string
+	if c.Missing != nil && *c.Missing > 0 {
+		out = append(out, fmt.Sprintf("%s: copy pipeline: %d acknowledged input records missing from the output (exactly once)", r.Point.Label, *c.Missing))
+	}
+	if c.Duplicates > 0 && !r.Audit.IdempotenceEnabled {
+		out = append(out, fmt.Sprintf("%s: copy pipeline: %d records in the output more than once (exactly once)", r.Point.Label, c.Duplicates))
+	}
+	if c.ZombieVisible > 0 {
+		out = append(out, fmt.Sprintf("%s: copy pipeline: %d records written by a fenced copier visible to read_committed readers (%s)", r.Point.Label, c.ZombieVisible, strings.Join(c.ZombieVisibleExamples, "; ")))
+	}
+	return out
 }
 
 // brokenTxnPromises are the transactional promises a point's audit shows broken.

@@ -36,6 +36,7 @@ const (
 	roleBroker     = "broker"
 	roleController = "controller"
 	roleConsumer   = "consumer"
+	roleCopier     = "copier"
 )
 
 // nodeRef is a process a fault acts on. id -1 with roleController means "the active controller,
@@ -373,6 +374,18 @@ type ConsumerCrasher interface {
 	Start(i int) (string, error)
 }
 
+// CopierFaults carries out faults on the copy pipeline's copier worker processes: a kill (its
+// replacement starts after For), a pause (SIGSTOP, SIGCONT after For) and a zombie (SIGSTOP and
+// a replacement at once; after For the old one is resumed and must find itself fenced).
+type CopierFaults interface {
+	Kill(i int) (string, error)
+	Start(i int) (string, error)
+	Pause(i int) (string, error)
+	Resume(i int) (string, error)
+	Zombie(i int) (string, error)
+	ReleaseZombie(i int) (string, error)
+}
+
 // Metadata is what the scheduler needs from the admin client.
 type Metadata interface {
 	Metadata(topic *string, allTopics bool, timeout time.Duration) (*driver.Metadata, error)
@@ -384,6 +397,8 @@ type Runner struct {
 	inj        Injector
 	md         Metadata
 	consumers  ConsumerCrasher // nil: consumers are not worker processes
+	copiers    CopierFaults    // nil: no copy pipeline
+	coord      func(context.Context) (int, error)
 	topic      string
 	partitions int
 	clock      Clock
@@ -515,8 +530,15 @@ func (r *Runner) fire(ctx context.Context, pf plannedFault) {
 	case profiles.FaultPause:
 		healOp = "resume"
 	}
-	if node.role == roleConsumer {
+	switch {
+	case node.role == roleConsumer:
 		injectOp, healOp = "kill-consumer", "start-consumer"
+	case node.role == roleCopier && f.Action == profiles.FaultKill:
+		injectOp, healOp = "kill-copier", "start-copier"
+	case node.role == roleCopier && f.Action == profiles.FaultPause:
+		injectOp, healOp = "pause-copier", "resume-copier"
+	case node.role == roleCopier && f.Action == profiles.FaultZombie:
+		injectOp, healOp = "zombie-copier", "release-zombie"
 	}
 	start := time.Now()
 	r.step(ctx, &ev, injectOp, node, vars, start)
@@ -566,6 +588,8 @@ func (r *Runner) step(ctx context.Context, ev *stats.FaultEvent, op string, node
 	ev.StartOffsetSeconds = r.sinceMeasure(start)
 	var in injection
 	switch op {
+	case "kill-copier", "start-copier", "pause-copier", "resume-copier", "zombie-copier", "release-zombie":
+		in = r.copierStep(op, node.id)
 	case "kill-consumer", "start-consumer":
 		if r.consumers == nil {
 			in = injection{command: op, exitStatus: -1, err: errors.New("consumers are not running as worker processes")}
@@ -597,6 +621,14 @@ func (r *Runner) resolve(t profiles.FaultTarget, leaders map[string]int) (nodeRe
 		return nodeRef{roleBroker, t.ID}, nil
 	case profiles.TargetConsumer:
 		return nodeRef{roleConsumer, t.ID}, nil
+	case profiles.TargetCopier:
+		return nodeRef{roleCopier, t.ID}, nil
+	case profiles.TargetCoordinator:
+		if r.coord == nil {
+			return nodeRef{roleBroker, -1}, errors.New("no transactional.id to find the coordinator of (the point runs no transactions)")
+		}
+		id, err := r.coord(context.Background())
+		return nodeRef{roleBroker, id}, err
 	case profiles.TargetController:
 		id, err := r.inj.activeController()
 		return nodeRef{roleController, id}, err
@@ -752,13 +784,17 @@ type Clock struct{ Start, Measure, End int64 }
 
 // Config is one point's fault schedule and what it acts on.
 type Config struct {
-	Schedule   []profiles.Fault
-	Injector   Injector
-	Metadata   Metadata        // leadership lookups and the full-ISR wait
-	Consumers  ConsumerCrasher // nil: consumers are not worker processes
-	Topic      string
-	Partitions int
-	Clock      Clock
+	Schedule  []profiles.Fault
+	Injector  Injector
+	Metadata  Metadata        // leadership lookups and the full-ISR wait
+	Consumers ConsumerCrasher // nil: consumers are not worker processes
+	Copiers   CopierFaults    // nil: no copy pipeline
+	// Coordinator finds the broker coordinating the point's first transactional.id, for the
+	// coordinator target (nil: the point runs no transactions).
+	Coordinator func(context.Context) (int, error)
+	Topic       string
+	Partitions  int
+	Clock       Clock
 	// AllBrokers narrows a power loss of target all to the first AllBrokers brokers by id (the
 	// point's power-loss.brokers); 0: every broker.
 	AllBrokers int
@@ -766,8 +802,8 @@ type Config struct {
 
 // NewRunner prepares a point's schedule; Start fires it.
 func NewRunner(c Config) *Runner {
-	return &Runner{schedule: c.Schedule, inj: c.Injector, md: c.Metadata, consumers: c.Consumers, topic: c.Topic,
-		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure), allBrokers: c.AllBrokers}
+	return &Runner{schedule: c.Schedule, inj: c.Injector, md: c.Metadata, consumers: c.Consumers, copiers: c.Copiers, coord: c.Coordinator, topic: c.Topic,
+		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure)}
 }
 
 // Firings are the faults that fired, for ComputeAvailability (read after Finish).
@@ -776,3 +812,29 @@ func (r *Runner) Firings() []Firing { return r.firings }
 // Heal brings back every node the injector can see broken (a test's cleanup, a run's last word);
 // it returns what it did.
 func Heal(ctx context.Context, i Injector) ([]string, error) { return i.heal(ctx) }
+
+// copierStep runs one copier operation.
+func (r *Runner) copierStep(op string, i int) injection {
+	if r.copiers == nil {
+		return injection{command: op, exitStatus: -1, err: errors.New("no copiers: the point does not run pipeline=copy")}
+	}
+	var in injection
+	switch op {
+	case "kill-copier":
+		in.command, in.err = r.copiers.Kill(i)
+	case "start-copier":
+		in.command, in.err = r.copiers.Start(i)
+	case "pause-copier":
+		in.command, in.err = r.copiers.Pause(i)
+	case "resume-copier":
+		in.command, in.err = r.copiers.Resume(i)
+	case "zombie-copier":
+		in.command, in.err = r.copiers.Zombie(i)
+	case "release-zombie":
+		in.command, in.err = r.copiers.ReleaseZombie(i)
+	}
+	if in.err != nil {
+		in.exitStatus = -1
+	}
+	return in
+}

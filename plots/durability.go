@@ -129,7 +129,17 @@ func durabilitySection(ps []point) (section, bool) {
 		if r.Audit.FailedButConsumed > 0 {
 			items = append(items, fmt.Sprintf("%s: %d sends reported as definitely failed were read back (the error's meaning was wrong for them)", p.Level, r.Audit.FailedButConsumed))
 		}
-		if ca := r.ConsumerAudit; ca != nil {
+		if ca := r.ConsumerAudit; ca != nil && r.CopyAudit != nil {
+			dup, skipped := "?", "unknown (output read incomplete)"
+			if ca.Duplicated != nil {
+				dup = i64(*ca.Duplicated)
+			}
+			if m := r.CopyAudit.Missing; m != nil {
+				skipped = i64(*m)
+			}
+			items = append(items, fmt.Sprintf("%s: consumer side (copy pipeline, transactions with their offsets, %d copier crashes): %d copied, %d redelivered inside transactions that never committed, %s skipped (missing from the output), %s duplicated in the output",
+				p.Level, ca.Crashes, ca.ProcessedUnique, ca.Redelivered, skipped, dup))
+		} else if ca != nil {
 			items = append(items, fmt.Sprintf("%s: consumer side (%s, processing %.0f ms after poll, %d worker crashes): %d processed, %d redelivered, %d skipped; this is separate from broker-side loss",
 				p.Level, ca.CommitMode, ca.ProcessingDelayMs, ca.Crashes, ca.ProcessedUnique, ca.Redelivered, ca.Skipped))
 		}

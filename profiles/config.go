@@ -76,6 +76,12 @@ func (p Point) Transactional() bool {
 	return p.Settings.Transactional != nil && *p.Settings.Transactional
 }
 
+// Copy says whether the point runs the copy pipeline (copiers between the producers' topic and
+// the one the measuring consumers read).
+func (p Point) Copy() bool {
+	return p.Settings.Pipeline != nil && *p.Settings.Pipeline == PipelineCopy
+}
+
 // TopicConfig returns the topic-level configs for this point's fresh topic: the swept topic
 // settings plus the profile's pass-through topic properties.
 func (p Point) TopicConfig() map[string]string {

@@ -17,8 +17,8 @@ import (
 //
 //	faults:
 //	  - every: 20s          # or  at: 30s  (offset into the measured phase); both: first at, then every
-//	    action: kill        # kill (SIGKILL), pause (SIGSTOP, then SIGCONT), restart (graceful), power-loss
-//	    target: leader:0    # leader:<partition>, broker:<id>, controller, consumer:<index>; power-loss also brokers:<id>,<id> and all
+//	    action: kill        # kill (SIGKILL), pause (SIGSTOP, then SIGCONT), restart (graceful), power-loss, zombie (copier)
+//	    target: leader:0    # leader:<partition>, broker:<id>, controller, coordinator, consumer:<index>, copier:<index>; power-loss also brokers:<id>,<id> and all
 //	    for: 12s            # kill, power-loss: down this long, then restarted; pause: resumed after; consumer: replacement after
 //
 // The same fault as a flag: --fault "every=20s,action=kill,target=leader:0,for=12s".
@@ -41,6 +41,10 @@ const (
 	// `kbench cluster up --power-loss-sim`; on a remote cluster the user's power-loss command),
 	// and after For the brokers start again on the same folders.
 	FaultPowerLoss FaultAction = "power-loss"
+	// FaultZombie (copier targets only) makes a zombie: SIGSTOP the copier, start its
+	// replacement at once (same transactional.id, same group member id: it fences the old one),
+	// and SIGCONT the old one after For; its writes must never become visible.
+	FaultZombie FaultAction = "zombie"
 )
 
 // TargetKind says what kind of process a fault hits.
@@ -51,9 +55,14 @@ const (
 	TargetLeader     TargetKind = "leader"     // the broker leading partition ID of the point's topic when the fault fires
 	TargetBroker     TargetKind = "broker"     // broker node ID
 	TargetController TargetKind = "controller" // the active KRaft controller when the fault fires
-	TargetConsumer   TargetKind = "consumer"   // measuring consumer worker process number ID (from 0)
 	TargetBrokers    TargetKind = "brokers"    // broker nodes IDs, all at the same instant (power-loss only)
 	TargetAll        TargetKind = "all"        // every broker at the same instant (power-loss only): a correlated failure
+	TargetConsumer   TargetKind = "consumer"   // measuring consumer worker process number ID (from 0); with pipeline=copy, copier ID
+	TargetCopier     TargetKind = "copier"     // copier worker process number ID (pipeline=copy)
+	// TargetCoordinator is the broker that is the transaction coordinator of the point's first
+	// transactional.id (copier 0's with pipeline=copy, else producer 0's) when the fault fires,
+	// found with a FindCoordinator request.
+	TargetCoordinator TargetKind = "coordinator"
 )
 
 // FaultTarget names the process(es) a fault hits. It is written "leader:0", "broker:2",
@@ -67,7 +76,7 @@ type FaultTarget struct {
 // String writes the target the way a profile does.
 func (t FaultTarget) String() string {
 	switch t.Kind {
-	case TargetController, TargetAll:
+	case TargetController, TargetAll, TargetCoordinator:
 		return string(t.Kind)
 	case TargetBrokers:
 		ids := make([]string, len(t.IDs))
@@ -209,15 +218,15 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 		bad("every", "want a positive interval")
 	}
 	switch a := FaultAction(kv["action"]); a {
-	case FaultKill, FaultPause, FaultRestart, FaultPowerLoss:
+	case FaultKill, FaultPause, FaultRestart, FaultPowerLoss, FaultZombie:
 		f.Action = a
 	case "":
-		bad("action", "required: want kill, pause, restart or power-loss")
+		bad("action", "required: want kill, pause, restart, power-loss or zombie")
 	default:
-		bad("action", "want kill, pause, restart or power-loss, got '%s'", kv["action"])
+		bad("action", "want kill, pause, restart, power-loss or zombie, got '%s'", kv["action"])
 	}
 	if s, ok := kv["target"]; !ok {
-		bad("target", "required: want leader:<partition>, broker:<id>, controller or consumer:<index> (power-loss: also brokers:<id>,<id> or all)")
+		bad("target", "required: want "+targetForms)
 	} else if t, err := parseTarget(s); err != nil {
 		bad("target", "%v", err)
 	} else {
@@ -237,13 +246,17 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 		bad("action", "a consumer worker can only be killed (a crash), got %s", f.Action)
 	case f.Action != FaultPowerLoss && f.Target.Several():
 		bad("target", "%s hits several brokers at once, which only power-loss does; want one node for %s", f.Target, f.Action)
+	case f.Action == FaultZombie && f.Target.Kind != TargetCopier:
+		bad("action", "zombie is for a copier (target copier:<index>): it pauses one and starts its replacement, got target %s", f.Target)
+	case f.Target.Kind == TargetCopier && (f.Action == FaultRestart || f.Action == FaultPowerLoss):
+		bad("action", "a copier can be killed, paused or made a zombie, got %s", f.Action)
 	case f.Action == FaultPowerLoss && hasFor && f.For == 0:
 		bad("for", "a power loss must last: want a positive duration")
-	case f.Action == FaultPause && hasFor && f.For == 0:
-		bad("for", "a pause must last: want a positive duration")
-	case !hasFor && (f.Action == FaultKill || f.Action == FaultPowerLoss) && f.Target.Kind != TargetConsumer:
+	case (f.Action == FaultPause || f.Action == FaultZombie) && hasFor && f.For == 0:
+		bad("for", "a %s must last: want a positive duration", f.Action)
+	case !hasFor && (f.Action == FaultKill || f.Action == FaultPowerLoss) && f.Target.Kind != TargetConsumer && f.Target.Kind != TargetCopier:
 		f.For = DefaultKillFor
-	case !hasFor && f.Action == FaultPause:
+	case !hasFor && (f.Action == FaultPause || f.Action == FaultZombie):
 		f.For = DefaultPauseFor
 	}
 	if f.Every > 0 && f.Every <= f.For {
@@ -252,19 +265,27 @@ func buildFault(kv map[string]string) (Fault, []faultField) {
 	return f, probs
 }
 
-// parseTarget reads "leader:0", "broker:2", "controller", "consumer:1", "brokers:1,2" or "all".
+// targetForms lists the fault target forms for messages.
+const targetForms = "leader:<partition>, broker:<id>, controller, coordinator, consumer:<index> or copier:<index> (power-loss: also brokers:<id>,<id> or all)"
+
+// parseTarget reads "leader:0", "broker:2", "controller", "coordinator", "consumer:1",
+// "copier:0", "brokers:1,2" or "all".
 func parseTarget(s string) (FaultTarget, error) {
 	kind, id, hasID := strings.Cut(strings.TrimSpace(s), ":")
-	want := "want leader:<partition>, broker:<id>, controller, consumer:<index>, brokers:<id>,<id> or all"
+	want := "want " + targetForms
 	switch TargetKind(kind) {
-	case TargetController, TargetAll:
+	case TargetController, TargetCoordinator, TargetAll:
 		if hasID {
-			return FaultTarget{}, fmt.Errorf("%s, got '%s' (%s takes no id)", want, s, kind)
+			what := "every broker"
+			if kind != string(TargetAll) {
+				what = "the current one"
+			}
+			return FaultTarget{}, fmt.Errorf("%s, got '%s' (%s means %s; %s takes no id)", want, s, kind, what, kind)
 		}
 		return FaultTarget{Kind: TargetKind(kind)}, nil
 	case TargetBrokers:
 		return parseBrokers(id, want, s)
-	case TargetLeader, TargetBroker, TargetConsumer:
+	case TargetLeader, TargetBroker, TargetConsumer, TargetCopier:
 		n, err := strconv.Atoi(id)
 		if !hasID || err != nil || n < 0 {
 			return FaultTarget{}, fmt.Errorf("%s, got '%s'", want, s)
@@ -352,6 +373,9 @@ func CheckFaults(faults []Fault, w Workload) []string {
 		if f.Target.Kind == TargetConsumer && f.Target.ID >= w.Consumers {
 			out = append(out, fmt.Sprintf("%s: target %s, but the workload has %d consumer(s)", where, f.Target, w.Consumers))
 		}
+		if f.Target.Kind == TargetCopier && f.Target.ID >= w.Consumers {
+			out = append(out, fmt.Sprintf("%s: target %s, but the workload has %d copier(s) (one per consumer)", where, f.Target, w.Consumers))
+		}
 		if f.Target.Kind == TargetConsumer && w.Backlog() {
 			out = append(out, fmt.Sprintf("%s: target %s, but with consume.mode backlog no consumer runs during the measured phase", where, f.Target))
 		}
@@ -364,7 +388,7 @@ func CheckFaults(faults []Fault, w Workload) []string {
 func NeededFaultCommands(faults []Fault) []string {
 	need := map[string]bool{}
 	for _, f := range faults {
-		if f.Target.Kind == TargetConsumer {
+		if f.Target.Kind == TargetConsumer || f.Target.Kind == TargetCopier {
 			continue
 		}
 		switch f.Action {

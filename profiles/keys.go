@@ -21,6 +21,7 @@ const (
 	kindIsolation                  // read_committed or read_uncommitted
 	kindRatio                      // a share from 0 to 1
 	kindClient                     // librdkafka or franz-go
+	kindPipeline                   // direct or copy
 )
 
 // settingKey describes one sweepable setting: what the registry exports about it (Setting),
@@ -102,6 +103,10 @@ var settingKeys = []settingKey{
 	// a single machine against the whole cluster, in one sweep.
 	numKey(Setting{YAML: "power-loss.brokers", JSON: "fault_power_loss_brokers", Display: "brokers powered off together", Unit: "brokers", Kind: Scenario, Place: PlaceFault},
 		1, math.MaxInt16, "plbrokers", "power-loss.brokers", func(s *Settings) **int { return &s.PowerLossBrokers }),
+	// The copy pipeline (issue 19): appended likewise.
+	enumKey(kindPipeline, Setting{YAML: "pipeline", JSON: "pipeline", Display: "pipeline", Kind: Durability, Place: PlaceConsumer},
+		func(s *Settings) **Pipeline { return &s.Pipeline },
+		func(v string) string { return "pipe-" + v }, func(v string) string { return "pipeline=" + v }),
 }
 
 // settingKeyByName finds a sweepable setting by its YAML key.

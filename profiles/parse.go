@@ -374,6 +374,8 @@ func (r *reader) setting(k settingKey, n *yaml.Node, field string, allowDefault 
 		return r.oneOf(n, field, clientNames())
 	case kindIsolation:
 		return r.oneOf(n, field, []string{string(ReadCommitted), string(ReadUncommitted)})
+	case kindPipeline:
+		return r.oneOf(n, field, []string{string(PipelineDirect), string(PipelineCopy)})
 	case kindRatio:
 		return r.ratio(n, field)
 	}
@@ -653,6 +655,8 @@ func exampleValues(k settingKey) string {
 		return "read_uncommitted, read_committed"
 	case kindRatio:
 		return "0, 0.1, 0.5"
+	case kindPipeline:
+		return "direct, copy"
 	}
 	return "1, 10, 100, default"
 }

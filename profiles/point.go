@@ -30,6 +30,15 @@ const (
 	CommitAfterProcessing CommitMode = "after-processing" // commit after each processed batch: at-least-once
 )
 
+// Pipeline is what the point's consumers do with the records (see Settings.Pipeline).
+type Pipeline string
+
+// The pipelines.
+const (
+	PipelineDirect Pipeline = "direct" // the measuring consumers read the producers' topic
+	PipelineCopy   Pipeline = "copy"   // consume-transform-produce: copiers, then the measuring consumers
+)
+
 // IsolationLevel is a consumer's isolation.level: whether it sees records of transactions that
 // are still open or were aborted (read_uncommitted) or only committed ones, waiting for the last
 // stable offset (read_committed).
@@ -125,6 +134,12 @@ type Settings struct {
 	IsolationLevel        *IsolationLevel `json:"consumer_isolation_level,omitempty"`
 	TransactionAbortRatio *float64        `json:"transaction_abort_ratio,omitempty"`
 	PowerLossBrokers      *int            `json:"fault_power_loss_brokers,omitempty"` // power-loss.brokers: how many brokers a power-loss of target all hits
+
+	// Pipeline (issue 19) says what the point's consumers are: direct (the measuring consumers
+	// read the producers' topic) or copy (copier worker processes read it with read_committed and
+	// write every record to an output topic in transactions that also commit their offsets; the
+	// measuring consumers read the output).
+	Pipeline *Pipeline `json:"pipeline,omitempty"`
 }
 
 // ReliabilityLevel ranks a point from least to most durable; Rank orders runs and is the x axis of

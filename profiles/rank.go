@@ -14,7 +14,8 @@ import "math"
 //  6. flush by messages (flush.messages, else log.flush.interval.messages): smaller is more
 //     durable (unset: never)
 //  7. flush by time (flush.ms, else log.flush.interval.ms): smaller is more durable (unset: never)
-//  8. commit.mode: auto < after-processing (unset: as auto)
+//  8. the consumer side: commit.mode auto < after-processing < pipeline copy (exactly once;
+//     unset: as auto)
 //
 // Points with equal keys are ordered by id in natural order (digit runs compared as numbers),
 // so "linger-5" comes before "linger-10". Every component is negated where needed so that
@@ -49,6 +50,9 @@ func (p Point) DurabilityKey() [8]int64 {
 	k[6] = -firstSet(s.FlushMs, s.BrokerFlushIntervalMs)
 	if s.CommitMode != nil && *s.CommitMode == CommitAfterProcessing {
 		k[7] = 1
+	}
+	if p.Copy() {
+		k[7] = 2
 	}
 	return k
 }

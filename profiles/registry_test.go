@@ -29,16 +29,16 @@ func TestEnqueueToSocket(t *testing.T) {
 // setting, so a chart or report that names a setting from the registry names what was applied.
 func TestRegistryMatchesResultFiles(t *testing.T) {
 	reg := Registry()
-	if len(reg) != 21 {
-		t.Fatalf("registry has %d settings, want the 21 sweepable ones", len(reg))
+	if len(reg) != 22 {
+		t.Fatalf("registry has %d settings, want the 22 sweepable ones", len(reg))
 	}
 	// The transaction knobs are applied by the runner per producer instance (a transactional.id
 	// each, the grouping into transactions), not as one client property of the point.
-	runnerApplied := map[string]bool{"transactional": true, "transaction.records": true, "transaction.ms": true, "transaction.abort.ratio": true}
+	runnerApplied := map[string]bool{"transactional": true, "transaction.records": true, "transaction.ms": true, "transaction.abort.ratio": true, "pipeline": true}
 	for _, k := range settingKeys {
 		var s Settings
 		v := map[valueKind]string{kindInt: "5", kindBool: "true", kindAcks: "1", kindCommit: "auto",
-			kindIsolation: "read_committed", kindRatio: "0.5", kindClient: "franz-go"}[k.kind]
+			kindIsolation: "read_committed", kindRatio: "0.5", kindClient: "franz-go", kindPipeline: "copy"}[k.kind]
 		k.set(&s, v)
 		data, err := json.Marshal(s)
 		if err != nil {

@@ -382,6 +382,7 @@ func (p *Profile) checkConflicts(c candidate, errs, warns *problemList) bool {
 			fmt.Sprintf("linger.ms=%d is not less than workload.delivery.timeout.ms=%d: every record would time out while lingering", *s.LingerMs, w.DeliveryTimeout.Milliseconds())})
 	}
 	cs = append(cs, p.txnConflicts(s, w)...)
+	cs = append(cs, p.copyConflicts(s, w)...)
 	ok := true
 	for _, cf := range cs {
 		var matrixOrigin *origin
@@ -606,4 +607,41 @@ func sortByDurability(points []Point) {
 		}
 		return naturalLess(points[i].ID, points[j].ID)
 	})
+}
+
+// MinCopyMessageSize is the smallest record the copy pipeline can carry: the record header plus
+// the copier's tag (record.CopyTagLen: which copier instance wrote the copy, in which of its
+// transactions), which is how the audit tells a fenced copier's writes from its replacement's.
+const MinCopyMessageSize = 28
+
+// copyConflicts reports a copy pipeline that cannot run as written: no consumers (the copiers
+// and the measuring consumers are workload.consumers each), a measuring consumer that would see
+// uncommitted copies, a commit.mode (copiers commit their offsets in their transactions), a
+// record too small for the copier's tag, or the backlog consume mode.
+func (p *Profile) copyConflicts(s Settings, w Workload) []conflict {
+	if s.Pipeline == nil || *s.Pipeline != PipelineCopy {
+		return nil
+	}
+	var cs []conflict
+	if w.Consumers == 0 {
+		cs = append(cs, conflict{[]string{"pipeline"},
+			"pipeline=copy needs workload.consumers >= 1 (that many copier processes and measuring consumers)"})
+	}
+	if s.IsolationLevel != nil && *s.IsolationLevel != ReadCommitted {
+		cs = append(cs, conflict{[]string{"pipeline", "isolation.level"},
+			fmt.Sprintf("pipeline=copy with isolation.level=%s: the copy pipeline reads with read_committed (that is its promise)", *s.IsolationLevel)})
+	}
+	if s.CommitMode != nil {
+		cs = append(cs, conflict{[]string{"pipeline", "commit.mode"},
+			fmt.Sprintf("pipeline=copy with commit.mode=%s: copiers commit their offsets inside their transactions; leave commit.mode out", *s.CommitMode)})
+	}
+	if min(w.MessageSizeMin, w.MessageSizeMax) < MinCopyMessageSize && w.MessageSizeMin > 0 {
+		cs = append(cs, conflict{[]string{"pipeline"},
+			fmt.Sprintf("pipeline=copy with message.size %d: copied records carry the copier's tag after the header, want at least %d bytes (line %d)", min(w.MessageSizeMin, w.MessageSizeMax), MinCopyMessageSize, p.line("workload.message.size"))})
+	}
+	if w.Backlog() {
+		cs = append(cs, conflict{[]string{"pipeline"},
+			"pipeline=copy with consume.mode backlog: the copiers run during the measured phase; leave consume.mode out"})
+	}
+	return cs
 }

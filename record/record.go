@@ -70,3 +70,38 @@ func DecodeKey(k []byte) (seq uint64, sendNs int64, ok bool) {
 	}
 	return binary.BigEndian.Uint64(k[0:8]), int64(binary.BigEndian.Uint64(k[8:16])), true
 }
+
+// The copy pipeline's tag. A copier writes each record it copies unchanged except for the
+// CopyTagLen bytes after the header, which say who copied it:
+//
+//	offset 20 uint32 copier instance (1 for the first copier process of a point, 0: not a copy)
+//	offset 24 uint32 the instance's transaction number (from 0)
+//
+// so the audit can tell a fenced copier's writes (which must never become visible) from its
+// replacement's, record by record. Records smaller than HeaderLen+CopyTagLen carry no tag.
+const CopyTagLen = 8
+
+// CopyTag is the decoded copier tag of a copied record.
+type CopyTag struct {
+	Instance uint32
+	Txn      uint32
+}
+
+// EncodeCopyTag writes t after the header of v; false when v is too short to hold it.
+func EncodeCopyTag(v []byte, t CopyTag) bool {
+	if len(v) < HeaderLen+CopyTagLen {
+		return false
+	}
+	binary.BigEndian.PutUint32(v[HeaderLen:], t.Instance)
+	binary.BigEndian.PutUint32(v[HeaderLen+4:], t.Txn)
+	return true
+}
+
+// DecodeCopyTag reads the copier tag of v; ok is false when v holds none.
+func DecodeCopyTag(v []byte) (t CopyTag, ok bool) {
+	if len(v) < HeaderLen+CopyTagLen {
+		return CopyTag{}, false
+	}
+	t = CopyTag{Instance: binary.BigEndian.Uint32(v[HeaderLen:]), Txn: binary.BigEndian.Uint32(v[HeaderLen+4:])}
+	return t, t.Instance != 0
+}

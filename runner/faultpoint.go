@@ -76,6 +76,14 @@ func checkFaultSetup(opts Options, points []profiles.Point) error {
 		for _, msg := range profiles.CheckFaults(opts.Faults, p.Workload) {
 			errs = append(errs, fmt.Errorf("%w: point %s: %s", ErrFaultSetup, p.ID, msg))
 		}
+		for _, f := range opts.Faults {
+			switch {
+			case f.Target.Kind == profiles.TargetCopier && !p.Copy():
+				errs = append(errs, fmt.Errorf("%w: point %s: fault %s targets a copier, but the point does not run pipeline: copy", ErrFaultSetup, p.ID, f))
+			case f.Target.Kind == profiles.TargetCoordinator && !p.Copy() && !p.Transactional():
+				errs = append(errs, fmt.Errorf("%w: point %s: fault %s targets the transaction coordinator, but the point runs no transactions (transactional: true or pipeline: copy)", ErrFaultSetup, p.ID, f))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -91,7 +99,7 @@ func powerLossOfAll(schedule []profiles.Fault) bool {
 
 // usesWorkers says whether the point's consumers run as worker processes.
 func (m *measurement) usesWorkers() bool {
-	if m.p.Workload.Consumers == 0 {
+	if m.p.Workload.Consumers == 0 || m.p.Copy() { // with the copy pipeline, consumer faults hit the copiers
 		return false
 	}
 	if m.s.opts.ConsumerProcesses {
@@ -169,6 +177,12 @@ func (m *measurement) startFaults(ctx context.Context) {
 	if m.fx.pool != nil {
 		cfg.Consumers = crasher{m.fx.pool}
 	}
+	var ct copyFaultTargets
+	m.copyFaultConfig(&ct)
+	if ct.copiers.p != nil {
+		cfg.Copiers, cfg.Consumers = ct.copiers, ct.copiers
+	}
+	cfg.Coordinator = ct.coordinator
 	m.fx.runner = faults.NewRunner(cfg)
 	m.fx.runner.Start(ctx)
 }

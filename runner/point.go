@@ -166,6 +166,7 @@ type measurement struct {
 	allDone   bool               // every client stopped in time
 	backlog   *stats.BacklogRead // consume.mode backlog: the read after the producers
 	fx        faultState         // faults, consumer worker processes (faultpoint.go)
+	cp        copyState          // the copy pipeline (copy.go)
 }
 
 func (m *measurement) note(format string, args ...any) {
@@ -178,8 +179,9 @@ func (m *measurement) note(format string, args ...any) {
 // normal path calls it before the metrics are read (they need every client stopped).
 func (m *measurement) run(ctx context.Context) error {
 	m.plan()
+	defer m.releaseCopyOutput() // after teardown stopped the copiers
 	defer m.teardown()
-	if err := m.setup(); err != nil {
+	if err := m.setup(ctx); err != nil {
 		return err
 	}
 	m.warmup(ctx)
@@ -227,7 +229,12 @@ func (m *measurement) plan() {
 
 // setup creates the clients. Consumers come first: a fresh group takes seconds to form
 // (group.initial.rebalance.delay.ms), and that must happen before the measured phase.
-func (m *measurement) setup() error {
+func (m *measurement) setup(ctx context.Context) error {
+	if m.p.Copy() {
+		if err := m.setupCopy(ctx); err != nil {
+			return err
+		}
+	}
 	m.probeFsync()
 	ccfg := consumerConfig(m.s.conn, m.p, m.group, "kbench-consumer")
 	m.res.Effective.ConsumerConfig = profiles.Redact(ccfg)
@@ -314,6 +321,7 @@ func (m *measurement) warmup(ctx context.Context) {
 		}
 	}
 	m.startConsumerReaders()
+	m.waitCopiersAssigned(ctx, 30*time.Second)
 	if len(m.consumers) > 0 && !m.waitAssigned(ctx, 30*time.Second) {
 		if ctx.Err() == nil {
 			m.note("consumer group did not get every partition within 30s; end-to-end latency includes the join")
@@ -354,6 +362,7 @@ func (m *measurement) drain(ctx context.Context) (bool, error) {
 	}
 	drained := m.drainProducers(limit)
 	m.waitWorkersCaughtUp(ctx, limit)
+	m.waitCopiersCaughtUp(ctx, limit)
 	switch {
 	case ctx.Err() != nil:
 	case m.backlogMode:
@@ -491,9 +500,9 @@ func (m *measurement) newConsumers() error {
 		if err != nil {
 			return fmt.Errorf("create consumer: %w", err)
 		}
-		if err := c.Subscribe(m.topic); err != nil {
+		if err := c.Subscribe(m.consumerTopic()); err != nil {
 			_ = c.Close()
-			return fmt.Errorf("subscribe to %s: %w", m.topic, err)
+			return fmt.Errorf("subscribe to %s: %w", m.consumerTopic(), err)
 		}
 		m.consumers = append(m.consumers, &consumerWorker{cons: c, commit: m.commit, backlog: m.backlogMode, read: m.read,
 			e2e: stats.NewHistogram(), errs: map[string]int64{}, done: make(chan struct{})})
@@ -647,6 +656,9 @@ func (m *measurement) stopConsumers() bool {
 		close(m.stop)
 	}
 	ok := true
+	if m.cp.pool != nil {
+		m.cp.pool.stopAll(10 * time.Second)
+	}
 	if m.fx.pool != nil {
 		m.fx.pool.stopAll(10 * time.Second)
 	}
@@ -821,11 +833,13 @@ func (m *measurement) audit(ctx context.Context) error {
 		from, own = m.lease.start, func(id uint32) bool { return id-m.idBase < uint32(len(m.producers)) }
 	}
 	conn := m.s.conn
-	if m.p.Transactional() {
+	if m.p.Transactional() || m.p.Copy() {
 		conn.verifyIsolation = string(profiles.ReadCommitted) // aborted records must not be seen
 	}
 	cpu0 := processCPU()
-	read, timedOut, err := verifyRead(ctx, m.clients.verify, conn, m.topic, m.partitions, from, own, v, m.s.opts.drainTimeout())
+	// With the copy pipeline the audit reads the output: every acknowledged input record must be
+	// there exactly once, by identity.
+	read, timedOut, err := verifyReadTap(ctx, m.clients.verify, conn, m.consumerTopic(), m.partitions, from, own, v, m.s.opts.drainTimeout(), m.copyTap())
 	readCPU := processCPU() - cpu0
 	ledgers := m.finishedLedgers()
 	a := audit.ReconcileRead(ledgers, v, read)
@@ -834,6 +848,7 @@ func (m *measurement) audit(ctx context.Context) error {
 	a.ReadCPUSeconds = readCPU.Seconds()
 	m.res.Audit = a
 	m.auditFaults(ledgers, v)
+	m.auditCopy()
 	if !read.Complete {
 		m.note("verification read %s; lost is unknown (at most %d acknowledged records were not read back)", a.ReadSummary(), a.VerificationRead.AckedNotReadBack)
 	}

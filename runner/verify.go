@@ -39,6 +39,12 @@ var errNoLeader = errors.New("no leader")
 // complete only when every partition reached its watermark. timedOut says limit ran out; err is
 // set when the read could not be set up at all (read.Stopped says so too).
 func verifyRead(ctx context.Context, d driver.Driver, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *audit.Verifier, limit time.Duration) (read stats.VerificationRead, timedOut bool, err error) {
+	return verifyReadTap(ctx, d, conn, topic, partitions, from, own, v, limit, nil)
+}
+
+// verifyReadTap is verifyRead that also hands every kbench record it observes to tap (nil:
+// none), which the copy pipeline's audit uses to read the copier tags.
+func verifyReadTap(ctx context.Context, d driver.Driver, conn connection, topic string, partitions int, from []int64, own func(uint32) bool, v *audit.Verifier, limit time.Duration, tap func(record.Header, []byte)) (read stats.VerificationRead, timedOut bool, err error) {
 	deadline := time.Now().Add(limit)
 	read.Partitions = make([]stats.PartitionRead, partitions)
 	for p := range read.Partitions {
@@ -64,7 +70,7 @@ func verifyRead(ctx context.Context, d driver.Driver, conn connection, topic str
 		read.Complete = true
 		return read, false, nil
 	}
-	return pollVerify(ctx, c, topic, &read, len(tps), own, v, deadline, limit)
+	return pollVerify(ctx, c, topic, &read, len(tps), own, v, deadline, limit, tap)
 }
 
 // setUpVerify creates the read's consumer, takes every partition's high watermark and assigns
@@ -167,7 +173,7 @@ func leadersKnown(md *driver.Metadata, topic string, partitions int) error {
 
 // pollVerify reads the assigned partitions until each reaches its high watermark, ctx ends or
 // deadline passes, recording in read how far each partition got.
-func pollVerify(ctx context.Context, c driver.Consumer, topic string, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration) (stats.VerificationRead, bool, error) {
+func pollVerify(ctx context.Context, c driver.Consumer, topic string, read *stats.VerificationRead, remaining int, own func(uint32) bool, v *audit.Verifier, deadline time.Time, limit time.Duration, tap func(record.Header, []byte)) (stats.VerificationRead, bool, error) {
 	parts := read.Partitions
 	done := make([]bool, len(parts))
 	batch := make([]driver.Message, pollBatch)
@@ -197,6 +203,9 @@ func pollVerify(ctx context.Context, c driver.Consumer, topic string, read *stat
 		}
 		if h, err := record.DecodeHeader(m.Value); err == nil && (own == nil || own(h.Producer)) {
 			v.Observe(p, h.Producer, h.Seq)
+			if tap != nil {
+				tap(h, m.Value)
+			}
 			read.RecordsRead++
 			if testHookVerifyRecord != nil {
 				testHookVerifyRecord(read.RecordsRead)

@@ -360,6 +360,8 @@ type Result struct {
 	Availability  *Availability  `json:"availability,omitempty"`
 	Faults        *FaultReport   `json:"faults,omitempty"`
 	ConsumerAudit *ConsumerAudit `json:"consumer_audit,omitempty"`
+	// CopyAudit is the copy pipeline's account (nil: pipeline direct). See CopyAudit.
+	CopyAudit *CopyAudit `json:"copy_audit,omitempty"`
 
 	// Search is the capacity search of a `rate: search` point: every trial and the confirmed
 	// sustainable rate (nil: a fixed-rate point). See SearchReport.
@@ -520,4 +522,60 @@ type ConsumerAudit struct {
 	Skipped int64 `json:"skipped"`
 	// CaughtUp says the group's committed offsets reached every partition's end (bounded wait).
 	CaughtUp bool `json:"caught_up"`
+	// Duplicated counts records whose effect is visible more than once downstream (nil: not
+	// measured, older files). With the copy pipeline it is the records read_committed readers
+	// see more than once in the output; a redelivery inside an aborted transaction is work
+	// redone, not a duplicate.
+	Duplicated *int64 `json:"duplicated,omitempty"`
+}
+
+// CopyAudit is the copy pipeline's account (pipeline: copy): copier worker processes read the
+// producers' topic with read_committed and write each record to the output topic in
+// transactions that also commit their consumed offsets. The promise is exactly once: every
+// acknowledged input record appears once in the output as read_committed readers see it,
+// across copier kills and restarts, and nothing a fenced copier (a zombie) wrote after its
+// replacement took over ever becomes visible. Output figures come from the point's
+// verification read of the output topic with read_committed.
+type CopyAudit struct {
+	InputTopic  string `json:"input_topic"`
+	OutputTopic string `json:"output_topic"`
+	Copiers     int    `json:"copiers"`   // copier slots (workload.consumers)
+	Instances   int    `json:"instances"` // copier processes started (replacements included)
+	Kills       int    `json:"kills"`     // copiers SIGKILLed by faults
+	Zombies     int    `json:"zombies"`   // copiers paused while a replacement took over, then resumed
+	Pauses      int    `json:"pauses"`    // copiers paused and resumed without a replacement
+	// RestartsAfterError counts copiers that ended on their own (an abortable or fatal
+	// transaction error: they exit and are replaced, resuming from the committed offsets).
+	RestartsAfterError int `json:"restarts_after_error"`
+	// RestartReasons says, per such restart, which copier process ended and why.
+	RestartReasons []string `json:"restart_reasons,omitempty"`
+	// ZombiesFenced counts zombies that, once resumed, reported being fenced (or exited) within
+	// the bound; ZombieExits names how each ended.
+	ZombiesFenced int      `json:"zombies_fenced"`
+	ZombieExits   []string `json:"zombie_exits,omitempty"`
+
+	// What the copiers reported: transactions committed and aborted, fatal errors (fenced
+	// included), records copied in transactions (redeliveries included), commit latency (from
+	// sending the offsets to the commit's return: what ending a transaction costs).
+	TxnCommitted  int64          `json:"transactions_committed"`
+	TxnAborted    int64          `json:"transactions_aborted"`
+	TxnFenced     int64          `json:"transactions_fenced"`
+	CopyEvents    int64          `json:"copy_events"`
+	Redelivered   int64          `json:"redelivered"` // copy events beyond the first per record identity
+	CommitLatency LatencySummary `json:"commit_latency"`
+
+	// Against the producers' ledgers, by record identity (producer id, sequence): Missing
+	// acknowledged input records not in the output (nil: unknown, the read did not complete),
+	// Duplicates output records read more than once, AbortedVisible records of aborted input
+	// transactions visible in the output, ZombieVisible output records a copier wrote after it
+	// was made a zombie (named in ZombieVisibleExamples).
+	OutputRead            int64    `json:"output_records_read"`
+	Missing               *int64   `json:"missing,omitempty"`
+	Duplicates            int64    `json:"duplicates"`
+	AbortedVisible        int64    `json:"aborted_visible"`
+	ZombieVisible         int64    `json:"zombie_visible"`
+	ZombieVisibleExamples []string `json:"zombie_visible_examples,omitempty"`
+	// ExactlyOnce is the verdict: the read completed and nothing is missing, duplicated,
+	// aborted-but-visible or zombie-visible.
+	ExactlyOnce bool `json:"exactly_once"`
 }

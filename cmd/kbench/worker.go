@@ -36,6 +36,18 @@ func workerCommand() *cli.Command {
 				}
 				return err
 			},
+		}, {
+			Name:  "copy",
+			Usage: "copy the input topic to the output in transactions as the runner's spec on stdin says; report on stdout",
+			Action: func(c *cli.Context) error {
+				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				err := runner.RunCopierWorker(ctx, os.Stdin, os.Stdout)
+				if errors.Is(err, runner.ErrBadInput) {
+					return withCode(exitBadInput, err)
+				}
+				return err
+			},
 		}},
 	}
 }
@@ -43,7 +55,7 @@ func workerCommand() *cli.Command {
 // faultFlags are the fault schedule flags shared by run and sweep.
 func faultFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "fault", Usage: "fault during the measured phase, repeatable: `at=20s|every=20s,action=kill|pause|restart|power-loss,target=leader:P|broker:N|controller|consumer:N|brokers:N,M|all[,for=12s]` (added to the profile's faults; power-loss needs `cluster up --power-loss-sim` or a power-loss --fault-command)"},
+		&cli.StringSliceFlag{Name: "fault", Usage: "fault during the measured phase, repeatable: `at=20s|every=20s,action=kill|pause|restart|power-loss|zombie,target=leader:P|broker:N|controller|coordinator|consumer:N|copier:N|brokers:N,M|all[,for=12s]` (added to the profile's faults; power-loss needs `cluster up --power-loss-sim` or a power-loss --fault-command)"},
 		&cli.StringSliceFlag{Name: "fault-command", Usage: "remote cluster: shell command per fault operation, repeatable: `OP=COMMAND` with OP kill, start, pause, resume, restart or power-loss (run once per broker, all at once; e.g. a hypervisor hard reset); placeholders {broker} {node} {role} {topic} {partition}"},
 		&cli.DurationFlag{Name: "fault-command-timeout", Usage: "bound on each --fault-command (0: 2m)"},
 		&cli.BoolFlag{Name: "consumer-processes", Usage: "run the measuring consumers as separate worker processes (always when a fault targets a consumer)"},
