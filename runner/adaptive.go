@@ -15,9 +15,22 @@ import (
 // the bound; the decision moves both once, warmupMargin ahead of now, through the clock's live
 // bounds that every worker reads, so no record already sent changes phase.
 
-// warmupExtra is how much longer than its fixed minimum a point's warmup may run to reach steady
-// state; after it the point is measured anyway and its result says it was not steady.
-const warmupExtra = 15 * time.Second
+// warmupExtra bounds how much longer than its fixed minimum a point's warmup may run to reach
+// steady state; after it the point is measured anyway and its result says it was not steady.
+// The bound scales with the minimum (warmupExtraPerMinimum times it, between warmupExtraFloor and
+// warmupExtra): a profile that asks for a short warmup is a short run (the demo), and a point
+// that never steadies by this rule (a transactional producer's send-to-commit p99 jumps with every
+// commit) should not cost it 15 s a repetition.
+const (
+	warmupExtra           = 15 * time.Second
+	warmupExtraFloor      = 5 * time.Second
+	warmupExtraPerMinimum = 4
+)
+
+// warmupExtension is the adaptive part's bound for a point whose fixed minimum is minimum.
+func warmupExtension(minimum time.Duration) time.Duration {
+	return min(max(warmupExtraPerMinimum*minimum, warmupExtraFloor), warmupExtra)
+}
 
 // warmupMargin is how far ahead of the decision the measured phase starts: no record scheduled
 // (or, at max rate, sent) before the decision is measured.
@@ -38,7 +51,7 @@ func (m *measurement) warmupBounds() (minimum, bound time.Duration) {
 	case m.s.warming:
 		return minimum, minimum + clusterWarmupExtra
 	}
-	return minimum, minimum + warmupExtra
+	return minimum, minimum + warmupExtension(minimum)
 }
 
 // settle waits until the warmup ends (steady, or the bound), then moves the measured phase to

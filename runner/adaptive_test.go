@@ -23,8 +23,8 @@ func TestAdaptiveWarmupKfake(t *testing.T) {
 	if w == nil || !w.Adaptive || !w.IsSteady() {
 		t.Fatalf("warmup %+v: want adaptive and steady", w)
 	}
-	if w.Seconds < 3 || w.Seconds > 6 || w.MinSeconds != 0.5 || w.MaxSeconds != 15.5 {
-		t.Errorf("warmup %.2f s (min %.1f, bound %.1f): want about 3 s (three steady seconds), min 0.5, bound 15.5", w.Seconds, w.MinSeconds, w.MaxSeconds)
+	if w.Seconds < 3 || w.Seconds > 6 || w.MinSeconds != 0.5 || w.MaxSeconds != 5.5 {
+		t.Errorf("warmup %.2f s (min %.1f, bound %.1f): want about 3 s (three steady seconds), min 0.5, bound 5.5 (0.5 + the 5 s floor of the extension)", w.Seconds, w.MinSeconds, w.MaxSeconds)
 	}
 	if len(w.ProduceP99Ms) < 3 || w.Rule == "" || w.Reason == "" {
 		t.Errorf("warmup %+v: want the per-second p99s, the rule and the reason recorded", w)
@@ -46,5 +46,18 @@ func TestAdaptiveWarmupKfake(t *testing.T) {
 	}
 	if fw := fixed.Warmup; fw == nil || fw.Adaptive || fw.Steady != nil || fw.Seconds != 0.5 {
 		t.Errorf("fixed warmup %+v: want 0.5 s, not adaptive, not judged", fw)
+	}
+}
+
+// TestWarmupExtension: the adaptive part of a warmup may run 4 times the fixed minimum, at least
+// 5 s and at most 15 s.
+func TestWarmupExtension(t *testing.T) {
+	for _, c := range []struct{ minimum, want time.Duration }{
+		{0, 5 * time.Second}, {time.Second, 5 * time.Second}, {2 * time.Second, 8 * time.Second},
+		{3 * time.Second, 12 * time.Second}, {5 * time.Second, 15 * time.Second}, {time.Minute, 15 * time.Second},
+	} {
+		if got := warmupExtension(c.minimum); got != c.want {
+			t.Errorf("warmupExtension(%s) = %s, want %s", c.minimum, got, c.want)
+		}
 	}
 }
