@@ -16,6 +16,7 @@ if [ -e "$out" ]; then
   fi
 fi
 bin/kbench cluster down --dir "$dir" --wipe >/dev/null 2>&1 || true
+echo "demo: time budget about 6 minutes on 2 cores: cluster start and warm-up ~30 s, 7 rungs x (saturation + fixed load) x 3 repetitions = 42 measurements of ~7.5 s, charts and report ~30 s"
 bin/kbench sweep --profile durability-ladder --out "$out" --cluster-dir "$dir"
 bin/kbench report --in "$out" --format html --out "$out/report.html"
 echo
