@@ -3,7 +3,10 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,9 +14,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kbench/kbench/k8s"
+	"github.com/kbench/kbench/stats"
 )
 
 // manifestJobs runs `kbench k8s manifest` in-process and decodes its two Jobs strictly.
@@ -120,5 +125,109 @@ func TestTarResultsLogIsTheTar(t *testing.T) {
 	}
 	if _, err := tr.Next(); err != io.EOF {
 		t.Errorf("after the log: %v, want the end of the archive", err)
+	}
+}
+
+// TestIntegrationK8sManifestOnLocalCluster rehearses the manifest's pods on this machine: the
+// coordinator's and the workers' exact args (pod paths replaced by local files: the ConfigMap's
+// profile, the Secret's client config) against the SCRAM test cluster, two workers taking their
+// index from JOB_COMPLETION_INDEX. The coordinator's output must be a tar of the results alone.
+func TestIntegrationK8sManifestOnLocalCluster(t *testing.T) {
+	cl := authForTest(t)
+	run := fmt.Sprintf("k8s-it-%d", time.Now().UnixNano())
+	args := []string{"--workers", "2", "--profile", writeFile(t, "quick-rf1.yaml", quickRF1),
+		"--bootstrap", cl.Bootstrap(), "--client-config-secret", "kbench-client", "--run", run, "--join-timeout", "2m"}
+	code, out, stderr := runApp(t, append([]string{"k8s", "manifest"}, args...)...)
+	if code != 0 {
+		t.Fatalf("k8s manifest: exit %d: %s", code, stderr)
+	}
+	docs := strings.Split(out, "\n---\n")[1:]
+	var cm corev1.ConfigMap
+	if err := yaml.UnmarshalStrict([]byte(docs[0]), &cm); err != nil {
+		t.Fatal(err)
+	}
+	profDir, results := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(profDir, k8s.ProfileFile), []byte(cm.Data[k8s.ProfileFile]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	local := strings.NewReplacer(filepath.Join(k8s.ClientDir, k8s.ClientKey), cl.Users[0].ConfigFile, k8s.ProfileDir, profDir, k8s.ResultsDir, results)
+	localArgs := func(j batchv1.Job) []string {
+		var args []string
+		for _, a := range j.Spec.Template.Spec.Containers[0].Args {
+			args = append(args, local.Replace(a))
+		}
+		return args
+	}
+	coord, workers := manifestJobs(t, args...)
+	var procs []*exec.Cmd
+	for i := range 2 {
+		cmd := exec.Command(os.Args[0], localArgs(workers)...)
+		cmd.Env = append(os.Environ(), runMainEnv+"=1", fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i))
+		cmd.Stderr = &bytes.Buffer{}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs = append(procs, cmd)
+	}
+	r := kbench(t, localArgs(coord)...)
+	for i, p := range procs {
+		done := make(chan error, 1)
+		go func() { done <- p.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("worker %d: %v\n%s", i, err, p.Stderr)
+			}
+		case <-time.After(time.Minute):
+			p.Process.Kill() // the worker this test started, by its pid
+			t.Errorf("worker %d still running a minute after the coordinator ended", i)
+		}
+	}
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("coordinator exit %d, stderr %q", r.code, r.stderr)
+	}
+	assertFleetResultsTar(t, r.stdout, run)
+}
+
+// assertFleetResultsTar unpacks the coordinator's output and checks every point was measured
+// by both workers, lost nothing, and the log came along.
+func assertFleetResultsTar(t *testing.T, stream, run string) {
+	t.Helper()
+	dir := t.TempDir()
+	tr := tar.NewReader(strings.NewReader(stream))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("coordinator output is not a tar stream: %v", err)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(h.Name))
+		if h.Typeflag == tar.TypeDir {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		body, _ := io.ReadAll(tr)
+		if err := os.WriteFile(p, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if log, err := os.ReadFile(filepath.Join(dir, run+".log")); err != nil || !strings.Contains(string(log), "acks=1") {
+		t.Errorf("the tar's %s.log: %v %q", run, err, log)
+	}
+	res, err := stats.ReadRun(filepath.Join(dir, run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results()) != 3 {
+		t.Errorf("%d points in the tar, want quick's 3", len(res.Results()))
+	}
+	for _, p := range res.Results() {
+		if p.Status != stats.StatusOK || !p.Audit.NoneLost() || p.Fleet == nil || len(p.Fleet.Workers) != 2 {
+			t.Errorf("point %s: status %s, lost %s, fleet %+v", p.Point.ID, p.Status, p.Audit.LostText(), p.Fleet)
+		}
 	}
 }
