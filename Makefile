@@ -72,3 +72,11 @@ bench-go:
 clean:
 	$(GO) run ./cmd/kbench cluster down --wipe --dir .cache/cluster
 	rm -rf bin
+
+# image builds kbench's container image from the Dockerfile (for `kbench k8s manifest --image`);
+# needs docker (or IMAGE_TOOL=podman). Push it where the Kubernetes cluster pulls from.
+IMAGE ?= kbench:$(VERSION)
+IMAGE_TOOL ?= docker
+.PHONY: image
+image:
+	$(IMAGE_TOOL) build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .

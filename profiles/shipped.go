@@ -90,3 +90,20 @@ func shippedNames() ([]string, error) {
 	sort.Strings(names)
 	return names, nil
 }
+
+// Source returns the YAML text of a profile named as Load takes it (a shipped name or a file
+// path) and the file it reads as, so that it can be shipped elsewhere (a Kubernetes ConfigMap)
+// exactly as Load would read it.
+func Source(nameOrPath string) (file string, data []byte, err error) {
+	isPath := strings.ContainsAny(nameOrPath, `/\`) || strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml")
+	if !isPath {
+		if data, err := shippedFS.ReadFile(path.Join(shippedDir, nameOrPath+".yaml")); err == nil {
+			return "profiles/" + shippedDir + "/" + nameOrPath + ".yaml", data, nil
+		}
+	}
+	data, err = inputfile.Read(nameOrPath, "profile", inputfile.Limit)
+	if err != nil {
+		return "", nil, err
+	}
+	return nameOrPath, data, nil
+}

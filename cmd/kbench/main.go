@@ -54,10 +54,10 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			clusterCommand(),
 			runCommand(),
-			sweepCommand(),
+			withTarResults(sweepCommand()),
 			profilesCommand(),
 			exportCommand(),
-			workerCommand(),
+			workerCommand(), k8sCommand(),
 			cleanCommand(),
 			restoreCommand(),
 			plotCommand(), reportCommand(), compareCommand(),
