@@ -14,6 +14,7 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 )
 
 // FS is one mounted power-loss filesystem: Source is the real folder (what the disk holds after a
@@ -137,12 +138,26 @@ func (p *FS) unmountLocked() error {
 	if p.server == nil {
 		return nil
 	}
+	p.writeBackDirtyPages()
 	if err := p.server.Unmount(); err != nil {
 		return fmt.Errorf("unmount %s (is a process still using it? a broker must be stopped first): %w", p.Mountpoint, err)
 	}
 	p.server.Wait()
 	p.server = nil
 	return nil
+}
+
+// writeBackDirtyPages asks the kernel to write back every page still dirty on the mount (a
+// killed broker's memory-mapped index pages) while the filesystem fully serves, so they reach
+// it as ordinary writes (unsynced, so a loss drops them) before the unmount, instead of during
+// the unmount's own teardown. Best effort: an error leaves the pages to the unmount.
+func (p *FS) writeBackDirtyPages() {
+	d, err := os.Open(p.Mountpoint)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	unix.Syncfs(int(d.Fd()))
 }
 
 // Report is what a power loss would drop now (Report) or what one dropped (Lose): per file, and

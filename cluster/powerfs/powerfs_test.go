@@ -253,30 +253,35 @@ func mmapIndex(t *testing.T, mnt string) (string, *os.File) {
 	return path, f
 }
 
+// The mmap tests dirty pages from this process while another process serves the mount, as a
+// broker and its disk's daemon do: a process that both serves a FUSE mount and dirties its pages
+// can wait on itself during writeback.
+
 func TestMmapWriteWithMsyncSurvives(t *testing.T) {
-	p, mnt := mountT(t)
+	c, _, mnt := startDaemonT(t)
 	path, f := mmapIndex(t, mnt)
 	mmapWrite(t, f, 16384, 5000, []byte("entry"), true)
 	closeT(t, f)
-	if rep := loseT(t, p); rep.Unsynced != 0 {
-		t.Fatalf("lose dropped %d bytes after msync, want 0", rep.Unsynced)
+	if rep, err := c.Lose(); err != nil || rep.Unsynced != 0 {
+		t.Fatalf("lose after msync: dropped %+v (%v), want 0", rep, err)
 	}
 	want := make([]byte, 16384)
 	copy(want[5000:], "entry")
 	wantContent(t, path, want)
 }
 
-// Without msync the dirty page reaches the filesystem when the kernel writes it back (here at the
-// close; for a killed broker at its exit, or at the latest when Lose unmounts) and counts as
-// unsynced, so the loss drops it: mmap writes are as durable as write() calls, no more.
+// Without msync the dirty page reaches the filesystem when the kernel writes it back (at the
+// close, at the writer's exit, or at the latest when Lose writes back the mount's dirty pages
+// before it unmounts) and counts as unsynced, so the loss drops it: mmap writes are as durable as
+// write() calls, no more.
 func TestMmapWriteWithoutMsyncIsLost(t *testing.T) {
-	p, mnt := mountT(t)
+	c, _, mnt := startDaemonT(t)
 	path, f := mmapIndex(t, mnt)
 	mmapWrite(t, f, 16384, 5000, []byte("entry"), false)
 	closeT(t, f)
-	rep := loseT(t, p)
-	if rep.Unsynced < 5 {
-		t.Fatalf("lose dropped %d bytes, want the dirty page (at least the 5 bytes written)", rep.Unsynced)
+	rep, err := c.Lose()
+	if err != nil || rep.Unsynced < 5 {
+		t.Fatalf("lose dropped %+v (%v), want the dirty page (at least the 5 bytes written)", rep, err)
 	}
 	wantContent(t, path, make([]byte, 16384))
 }
