@@ -803,7 +803,7 @@ type Config struct {
 // NewRunner prepares a point's schedule; Start fires it.
 func NewRunner(c Config) *Runner {
 	return &Runner{schedule: c.Schedule, inj: c.Injector, md: c.Metadata, consumers: c.Consumers, copiers: c.Copiers, coord: c.Coordinator, topic: c.Topic,
-		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure)}
+		partitions: c.Partitions, clock: c.Clock, measured: time.Duration(c.Clock.End - c.Clock.Measure), allBrokers: c.AllBrokers}
 }
 
 // Firings are the faults that fired, for ComputeAvailability (read after Finish).

@@ -116,3 +116,11 @@ func TestPowerLossNeedsTheFilesystem(t *testing.T) {
 		t.Errorf("power loss with the filesystem: %v", err)
 	}
 }
+
+// TestNewRunnerKeepsThePowerLossScope: the point's power-loss.brokers reaches the runner that
+// picks the brokers (a merge once dropped it, and a single-broker point powered off all three).
+func TestNewRunnerKeepsThePowerLossScope(t *testing.T) {
+	if r := NewRunner(Config{AllBrokers: 1}); r.allBrokers != 1 {
+		t.Fatalf("NewRunner(Config{AllBrokers: 1}).allBrokers = %d, want 1", r.allBrokers)
+	}
+}
