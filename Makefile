@@ -48,7 +48,7 @@ unit:
 
 # integration runs the real-cluster tests one package at a time (each starts its own cluster).
 integration: kafka
-	KBENCH_INTEGRATION=1 $(GO) test -count=1 -p 1 -timeout 20m -run Integration -v ./... 2>&1 | tee .cache/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
+	KBENCH_INTEGRATION=1 $(GO) test -count=1 -p 1 -timeout 45m -run Integration -v ./... 2>&1 | tee .cache/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
 
 # test ends with one line counting every top-level test of both runs: "N passed, N failed".
 test: deps kafka vet build unit integration
