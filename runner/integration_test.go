@@ -270,7 +270,9 @@ func TestIntegrationCoordinatedOmission(t *testing.T) {
 			t.Errorf("resume %d: %v", leader, err)
 		}
 	}()
-	res, err := RunPoint(context.Background(), p, Options{Cluster: cl, RunID: runID})
+	// A fixed warmup: the pause must fall in the measured phase, which an adaptive warmup
+	// (ending anywhere from about 3 s to 6 s) would move.
+	res, err := RunPoint(context.Background(), p, Options{Cluster: cl, RunID: runID, FixedWarmup: true})
 	if err != nil {
 		t.Fatalf("RunPoint: %v", err)
 	}
