@@ -121,7 +121,8 @@ const maxSocketPath = 107
 
 // Serve mounts source on mountpoint and answers control requests on the unix socket until a
 // shutdown request, a signal on stop, or an unmount from outside. The socket file is replaced
-// if it is a stale socket; anything else there is refused.
+// if it is a stale socket (nothing answers on it); a live daemon's socket or any other file there
+// is refused.
 func Serve(source, mountpoint, socket string, stop <-chan os.Signal) error {
 	if len(socket) > maxSocketPath {
 		return fmt.Errorf("control socket path %s is %d bytes, longer than the %d a unix socket takes: use a shorter folder", socket, len(socket), maxSocketPath)
@@ -130,7 +131,11 @@ func Serve(source, mountpoint, socket string, stop <-chan os.Signal) error {
 		if fi.Mode()&os.ModeSocket == 0 {
 			return fmt.Errorf("control socket %s: a file that is not a socket is in the way", socket)
 		}
-		os.Remove(socket) // a dead daemon's socket
+		if c, err := net.DialTimeout("unix", socket, time.Second); err == nil {
+			c.Close()
+			return fmt.Errorf("control socket %s: a running daemon answers there; stop it first", socket)
+		}
+		os.Remove(socket) // a dead daemon's socket: nothing answers on it
 	}
 	p, err := Mount(source, mountpoint)
 	if err != nil {

@@ -1,6 +1,7 @@
 package powerfs
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,4 +102,32 @@ func exitedPid(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
+}
+
+// TestServeRefusesALiveSocket: a socket some process still answers on is not removed: Serve
+// refuses with one line before mounting anything.
+func TestServeRefusesALiveSocket(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "powerfs.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	err = Serve(filepath.Join(dir, "disk"), filepath.Join(dir, "data"), sock, nil)
+	if err == nil || !strings.Contains(err.Error(), "a running daemon answers there") {
+		t.Fatalf("Serve on a live socket: %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(sock); err != nil {
+		t.Fatalf("the live socket was removed: %v", err)
+	}
 }
