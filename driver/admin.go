@@ -130,3 +130,16 @@ type ConfigEntryResult struct {
 	Source    ConfigSource
 	IsDefault bool
 }
+
+// EndOffsetLister is an Admin that can list a topic's end offsets at either isolation level
+// (Kafka's ListOffsets with the latest-offset sentinel): at read_uncommitted the high watermark,
+// at read_committed the last stable offset (LSO), the first offset of the oldest transaction
+// still open on the partition (the high watermark when none is). A read_committed consumer reads
+// only below the LSO, so the difference is what it waits for. Optional (an Admin that cannot
+// leaves the LSO lag unmeasured); both shipped drivers implement it. Per second, never per record.
+type EndOffsetLister interface {
+	// EndOffsets returns the end offset of each of topic's partitions 0..partitions-1, at
+	// read_committed (the LSO) or read_uncommitted (the high watermark). An error for any
+	// partition fails the whole call: a partial sample would read as a smaller lag.
+	EndOffsets(ctx context.Context, topic string, partitions int, readCommitted bool) ([]int64, error)
+}

@@ -27,5 +27,8 @@ func CopySummary(r *Result) string {
 	if len(c.ZombieVisibleExamples) > 0 {
 		line += " (DEFECT: " + strings.Join(c.ZombieVisibleExamples, "; ") + ")"
 	}
+	if l := LSOLagSummary(r.Metrics.LastStableOffsetLag); l != "" && r.Metrics.Transactions == nil {
+		line += "; output " + l
+	}
 	return line
 }

@@ -163,6 +163,9 @@ type Metrics struct {
 
 	// Transactions is set when the point's producers ran transactions (see TxnMetrics).
 	Transactions *TxnMetrics `json:"transactions,omitempty"`
+	// LastStableOffsetLag is set when the topic the measuring consumers read is written in
+	// transactions (transactional producers, or the copy pipeline's output); see LSOLag.
+	LastStableOffsetLag *LSOLag `json:"last_stable_offset_lag,omitempty"`
 }
 
 // BacklogRead is how a fresh consumer group caught up with a topic the producers had filled:

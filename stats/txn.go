@@ -40,9 +40,6 @@ type TxnMetrics struct {
 	// consumer ran): read_committed consumers wait for the last stable offset, so their
 	// end-to-end latency includes the wait for the commit.
 	ConsumerIsolation string `json:"consumer_isolation_level,omitempty"`
-	// LastStableOffsetLag is not measured yet (nil): the high watermark minus the last stable
-	// offset needs a ListOffsets per isolation level per second.
-	LastStableOffsetLag *int64 `json:"last_stable_offset_lag,omitempty"`
 }
 
 // TxnAudit is the transactional side of the record audit, over every phase (warmup included),
@@ -75,18 +72,24 @@ func TxnSummary(r *Result) string {
 		return ""
 	}
 	t := r.Metrics.Transactions
-	line := fmt.Sprintf("transactions: %d committed (%.1f/s), %d aborted (%d on purpose), %.1f records each, commit latency",
-		t.Committed, t.CommitsPerSecond, t.Aborted, t.AbortedOnPurpose, t.RecordsPerTransaction)
+	line := fmt.Sprintf("transactions: %d committed (%.1f/s), %d aborted (%.1f/s, %d on purpose), %d producers fenced, %.1f records each, commit latency",
+		t.Committed, t.CommitsPerSecond, t.Aborted, t.AbortsPerSecond, t.AbortedOnPurpose, t.Fenced, t.RecordsPerTransaction)
 	if c := t.CommitLatency; c.Count > 0 {
 		line += fmt.Sprintf(" p50 %.2f ms p99 %.2f ms", c.P50Ms, c.P99Ms)
 	} else {
 		line += " -"
 	}
-	if t.Unresolved > 0 || t.Fenced > 0 {
-		line += fmt.Sprintf("; %d unresolved, %d producers fenced", t.Unresolved, t.Fenced)
+	if t.Unresolved > 0 {
+		line += fmt.Sprintf("; %d unresolved", t.Unresolved)
+	}
+	if l := LSOLagSummary(r.Metrics.LastStableOffsetLag); l != "" {
+		line += "; " + l
 	}
 	if t.ConsumerIsolation != "" {
 		line += "; consumers " + t.ConsumerIsolation
+		if e := r.Metrics.EndToEndLatency; e.Count > 0 && !r.Metrics.ConsumerBehind {
+			line += fmt.Sprintf(" (end-to-end p50 %.2f ms p99 %.2f ms)", e.P50Ms, e.P99Ms)
+		}
 	}
 	if a := r.Audit.Transactions; a != nil {
 		line += fmt.Sprintf("; audit (%s read): %d records of aborted transactions visible", a.ReadIsolation, a.AbortedVisible)

@@ -22,8 +22,10 @@ func TestTxnFieldsOptional(t *testing.T) {
 		t.Errorf("a result without transactions writes transaction fields: %s", data)
 	}
 	r := &Result{Point: profiles.Point{ID: "txn", Label: "txn txn.records=10"}}
-	r.Metrics.Transactions = &TxnMetrics{Committed: 9, Aborted: 3, AbortedOnPurpose: 3, CommitsPerSecond: 3, RecordsPerTransaction: 10,
+	r.Metrics.Transactions = &TxnMetrics{Committed: 9, Aborted: 3, AbortedOnPurpose: 3, CommitsPerSecond: 3, AbortsPerSecond: 1, Fenced: 1, RecordsPerTransaction: 10,
 		CommitLatency: LatencySummary{Count: 9, P50Ms: 80, P99Ms: 200}, ConsumerIsolation: "read_committed"}
+	r.Metrics.LastStableOffsetLag = SummarizeLSOLag("t", 2, [][]int64{{0, 4}, {7, 3}}, 1, "timed out")
+	r.Metrics.EndToEndLatency = LatencySummary{Count: 90, P50Ms: 90, P99Ms: 210}
 	r.Audit.Transactions = &TxnAudit{Committed: 9, Aborted: 3, RecordsCommitted: 90, RecordsAborted: 30, ReadIsolation: "read_committed",
 		AbortedVisible: 1, AbortedVisibleExamples: []string{"producer 1 seq 31"}}
 	data, err = json.Marshal(r)
@@ -41,7 +43,8 @@ func TestTxnFieldsOptional(t *testing.T) {
 	if err := WriteSummaryTable(&out, []*Result{plain, r, nil}); err != nil {
 		t.Fatal(err)
 	}
-	want := "txn txn.records=10: transactions: 9 committed (3.0/s), 3 aborted (3 on purpose), 10.0 records each, commit latency p50 80.00 ms p99 200.00 ms; consumers read_committed; audit (read_committed read): 1 records of aborted transactions visible (DEFECT: producer 1 seq 31)"
+	want := "txn txn.records=10: transactions: 9 committed (3.0/s), 3 aborted (1.0/s, 3 on purpose), 1 producers fenced, 10.0 records each, commit latency p50 80.00 ms p99 200.00 ms; " +
+		"LSO lag max 7 p99 7 p50 3 offsets per partition (2 samples, 1 failed); consumers read_committed (end-to-end p50 90.00 ms p99 210.00 ms); audit (read_committed read): 1 records of aborted transactions visible (DEFECT: producer 1 seq 31)"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("summary:\n%s\nwant line %q", out.String(), want)
 	}

@@ -176,3 +176,30 @@ func (a *Admin) AlterGroupOffsets(ctx context.Context, group string, offsets []d
 
 // Close closes the client.
 func (a *Admin) Close() { a.cl.Close() }
+
+var _ driver.EndOffsetLister = (*Admin)(nil)
+
+// EndOffsets lists the topic's end offsets: kadm's ListEndOffsets (read_uncommitted, the high
+// watermark) or ListCommittedOffsets (read_committed, the last stable offset).
+func (a *Admin) EndOffsets(ctx context.Context, topic string, partitions int, readCommitted bool) ([]int64, error) {
+	list := a.adm.ListEndOffsets
+	if readCommitted {
+		list = a.adm.ListCommittedOffsets
+	}
+	res, err := list(ctx, topic)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]int64, partitions)
+	for p := range partitions {
+		o, ok := res.Lookup(topic, int32(p))
+		if !ok {
+			return nil, fmt.Errorf("end offset of %s/%d: not in the answer", topic, p)
+		}
+		if o.Err != nil {
+			return nil, fmt.Errorf("end offset of %s/%d: %w", topic, p, toError(o.Err))
+		}
+		out[p] = o.Offset
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package librdkafka
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -122,3 +123,39 @@ func (a *Admin) AlterGroupOffsets(ctx context.Context, group string, offsets []d
 
 // Close closes the client.
 func (a *Admin) Close() { a.a.Close() }
+
+var _ driver.EndOffsetLister = (*Admin)(nil)
+
+// EndOffsets lists the topic's end offsets (AdminClient.ListOffsets, latest, at the isolation
+// level asked for: read_committed answers the last stable offset).
+func (a *Admin) EndOffsets(ctx context.Context, topic string, partitions int, readCommitted bool) ([]int64, error) {
+	req := make(map[kafka.TopicPartition]kafka.OffsetSpec, partitions)
+	for p := range partitions {
+		req[kafka.TopicPartition{Topic: &topic, Partition: int32(p)}] = kafka.LatestOffsetSpec
+	}
+	iso := kafka.IsolationLevelReadUncommitted
+	if readCommitted {
+		iso = kafka.IsolationLevelReadCommitted
+	}
+	res, err := a.a.ListOffsets(ctx, req, kafka.SetAdminIsolationLevel(iso))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]int64, partitions)
+	found := make([]bool, partitions)
+	for tp, info := range res.ResultInfos {
+		if tp.Topic == nil || *tp.Topic != topic || tp.Partition < 0 || int(tp.Partition) >= partitions {
+			continue
+		}
+		if info.Error.Code() != kafka.ErrNoError {
+			return nil, fmt.Errorf("end offset of %s/%d: %w", topic, tp.Partition, toError(info.Error))
+		}
+		out[tp.Partition], found[tp.Partition] = int64(info.Offset), true
+	}
+	for p, ok := range found {
+		if !ok {
+			return nil, fmt.Errorf("end offset of %s/%d: not in the answer", topic, p)
+		}
+	}
+	return out, nil
+}
