@@ -60,6 +60,7 @@ func TestRunPointTransactionsKfake(t *testing.T) {
 		t.Fatalf("no transaction audit or metrics: %+v %+v", tx, mt)
 	}
 	t.Logf("audit sent %d acked %d lost %s; txn %+v; metrics %+v", a.Sent, a.Acked, a.LostText(), *tx, *mt)
+	t.Logf("LSO lag %+v", res.Metrics.LastStableOffsetLag)
 	if tx.Aborted == 0 || tx.Committed < 3*tx.Aborted-3 || tx.RecordsAborted == 0 {
 		t.Errorf("transactions committed %d aborted %d (records %d): want about a quarter aborted", tx.Committed, tx.Aborted, tx.RecordsAborted)
 	}
@@ -74,6 +75,13 @@ func TestRunPointTransactionsKfake(t *testing.T) {
 	}
 	if res.Histograms[stats.HistTxnCommit] == "" {
 		t.Error("no transaction_commit histogram")
+	}
+	// The LSO lag sampler ran once per second of the 2 s measured phase (kfake answers
+	// ListOffsets at read_committed with its LSO; how large the lag is is the real cluster's
+	// test): 10-record transactions hold back at most 10 offsets per partition.
+	if l := res.Metrics.LastStableOffsetLag; l == nil || l.Samples < 1 || l.FailedSamples != 0 || l.Partitions != p.Workload.Partitions ||
+		l.MaxOffsets > 10 || len(l.SeriesMaxOffsets) != l.Samples {
+		t.Errorf("LSO lag %+v", l)
 	}
 	if mt.ConsumerIsolation != "read_committed" || res.Metrics.EndToEndLatency.Count == 0 {
 		t.Errorf("isolation %q, e2e count %d", mt.ConsumerIsolation, res.Metrics.EndToEndLatency.Count)
