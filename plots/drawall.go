@@ -26,7 +26,8 @@ func (c Chart) WritePNG(w io.Writer) error { return c.fig.writePNG(w) }
 func (c Chart) WriteSVG(w io.Writer) error { return c.fig.writeSVG(w) }
 
 // Charts builds every chart the run's data supports, in reading order: throughput, latency,
-// trade-off, percentile distributions, the numeric sweep (when there is one), the durability
+// trade-off, percentile distributions, the numeric sweep (when there is one), transactions (when
+// a point ran them), the durability
 // charts (runs with faults), then one timeline per drawn point. Failed and missing points are left out and named in each caption;
 // incomplete points are drawn faded or dashed and marked "(incomplete)".
 func Charts(run *stats.Run) []Chart { return chartsWithCost(run, nil) }
@@ -60,6 +61,9 @@ func chartsWithCost(run, cost *stats.Run) []Chart {
 	}
 	if ns, ok := detectNumericSweep(ps); ok {
 		add(sweepFigure(ns, cap), "Throughput and latency against "+ns.name)
+	}
+	if f, ok := transactionsFigure(ps, cap); ok { // transactions (txn.go)
+		add(f, "Transaction commit latency and last-stable-offset lag")
 	}
 	out = append(out, searchCharts(all, cap)...) // capacity search (search.go)
 	out = append(out, DurabilityCharts(run)...)

@@ -84,6 +84,9 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 		d.sections = append(d.sections, sec)
 	}
 	d.sections = append(d.sections, section{heading: "Durability audit", blocks: auditBlocks(all)})
+	if s, ok := txnSection(ok); ok { // transactions (txn.go)
+		d.sections = append(d.sections, s)
+	}
 	if s, ok := durabilitySection(ok); ok {
 		d.sections = append(d.sections, s)
 	}
