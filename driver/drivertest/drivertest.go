@@ -23,6 +23,7 @@ func Run(t *testing.T, d driver.Driver, cluster Cluster) {
 	t.Run("QueueFull", func(t *testing.T) { queueFull(t, d, cluster) })
 	t.Run("CommitAfterProcessing", func(t *testing.T) { commitAfterProcessing(t, d, cluster) })
 	t.Run("Admin", func(t *testing.T) { admin(t, d, cluster) })
+	t.Run("EndOffsets", func(t *testing.T) { endOffsets(t, d, cluster) }) // endoffsets.go
 }
 
 // results collects delivery results (copied: the Delivery is reused).
