@@ -25,7 +25,7 @@ import (
 const ChartTransactions = "transactions"
 
 // lsoLagDefinition says what the LSO lag figures are, under the chart and in the report.
-const lsoLagDefinition = "LSO lag: per partition, the high watermark minus the last stable offset (offsets already in the log that read_committed consumers cannot read yet because a transaction is still open; commit markers count too), sampled once per second of the measured phase with ListOffsets at both isolation levels; max and p99 over every (second, partition) sample."
+const lsoLagDefinition = "LSO lag: per partition, the high watermark minus the last stable offset (offsets already in the log that read_committed consumers cannot read yet because a transaction is still open; commit markers count too), sampled through the measured phase (every 200 ms: sample_interval_ms in the result file) with ListOffsets at both isolation levels; max and p99 over every (sample, partition) value."
 
 // txnRow is one transactional point's cost, as the chart and the report show it.
 type txnRow struct {

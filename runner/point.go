@@ -344,8 +344,8 @@ func (m *measurement) startProducers(ctx context.Context) {
 	}
 }
 
-// measure samples the counters (and, with transactions, the last-stable-offset lag) once a
-// second until the measured phase ends, waits for the send loops to stop, then ends the fault schedule (healing the cluster before anything reads).
+// measure samples the counters once a second (and, with transactions, the last-stable-offset
+// lag five times a second) until the measured phase ends, waits for the send loops to stop, then ends the fault schedule (healing the cluster before anything reads).
 func (m *measurement) measure(ctx context.Context) []sample {
 	lso := m.startLSOSampler(ctx) // lsolag.go: nil without transactions
 	samples := m.sampleMeasured(ctx, m.nsec)

@@ -51,8 +51,8 @@ func lastLines(s string, n int) string {
 // no aborted one; Kafka's own console consumer agrees: at read_committed it reads exactly the
 // committed records, at read_uncommitted committed plus aborted (the aborted ones were written,
 // so not seeing them is the isolation at work, not an empty log). The commit figures are there,
-// and the last-stable-offset lag is measured and bounded by the transaction size (checked again
-// at a tenth of the size).
+// and the last-stable-offset lag is measured, above 0 and bounded by the transaction size
+// (checked again at a tenth of the size).
 func TestIntegrationTransactionsCommittedOnly(t *testing.T) {
 	cl := localForTest(t)
 	p := txnPoint("txn-visibility", 1000, 3*time.Second, 1, 100, 0.3, profiles.ReadCommitted)
@@ -103,33 +103,36 @@ func TestIntegrationTransactionsCommittedOnly(t *testing.T) {
 	if fmt.Sprint(res.Effective.ProducerConfig["transactional.id"]) == "" {
 		t.Error("no transactional.id in the effective producer config")
 	}
-	checkLSOLag(t, res, 100)
+	checkLSOLag(t, res, 100, true)
 	// Transactions ten times smaller hold back at most a tenth as much (no consumers, no aborts:
-	// the producer alone, a few seconds more on the cluster).
+	// the producer alone, a few seconds more on the cluster). Their lag may well be 0 in every
+	// sample: most of a small transaction's life is its commit waiting for the records to
+	// replicate (acks=all), and below the high watermark there is nothing to hold back.
 	small := txnPoint("txn-lso-small", 1000, 3*time.Second, 0, 10, 0, profiles.ReadCommitted)
 	small.Workload.Partitions, small.Workload.ReplicationFactor = 3, 3
 	sres, err := RunPoint(context.Background(), small, Options{Cluster: cl, DrainTimeout: time.Minute})
 	if err != nil || sres.Status != stats.StatusOK {
 		t.Fatalf("RunPoint (10 records per transaction): %v, status %s (%s), notes %v", err, sres.Status, sres.Error, sres.Notes)
 	}
-	checkLSOLag(t, sres, 10)
+	checkLSOLag(t, sres, 10, false)
 	t.Logf("10 records per transaction: commit p50 %.2f ms p99 %.2f ms, %.0f commits/s", sres.Metrics.Transactions.CommitLatency.P50Ms,
 		sres.Metrics.Transactions.CommitLatency.P99Ms, sres.Metrics.Transactions.CommitsPerSecond)
 }
 
-// checkLSOLag: the last-stable-offset lag was sampled on the real cluster every second of the
-// measured phase without a failed sample, is above 0 (a transaction is open most of the time,
-// so the broker's LSO trails its high watermark), and no partition ever held back more than one
-// transaction's records (one producer: only its open transaction is below the high watermark
-// and at or above the LSO; its markers are written when it ends).
-func checkLSOLag(t *testing.T, res *stats.Result, txnRecords int64) {
+// checkLSOLag: the last-stable-offset lag was sampled on the real cluster five times a second
+// through the 3 s measured phase without a failed sample, and no partition ever held back more
+// than one transaction's records (one producer: only its open transaction is below the high
+// watermark and at or above the LSO; its markers are written when it ends). With positive set,
+// some sample saw a lag: 100-record transactions at 1000 records/s stay open about 100 ms, with
+// their first records replicated (so below the high watermark) while the rest are produced.
+func checkLSOLag(t *testing.T, res *stats.Result, txnRecords int64, positive bool) {
 	t.Helper()
 	l := res.Metrics.LastStableOffsetLag
 	if l == nil {
 		t.Fatalf("%s: no LSO lag (notes %v)", res.Point.ID, res.Notes)
 	}
-	t.Logf("%s: %s, series %v, mean %.1f, topic-wide max %d", res.Point.ID, stats.LSOLagSummary(l), l.SeriesMaxOffsets, l.MeanOffsets, l.MaxTotalOffsets)
-	if l.Samples < 2 || l.FailedSamples != 0 || l.MaxOffsets <= 0 || l.MaxOffsets > txnRecords {
-		t.Errorf("%s: LSO lag %+v, want at least 2 samples, none failed, a maximum in 1..%d offsets", res.Point.ID, *l, txnRecords)
+	t.Logf("%s: %s, series %v, mean %.2f, topic-wide max %d", res.Point.ID, stats.LSOLagSummary(l), l.SeriesMaxOffsets, l.MeanOffsets, l.MaxTotalOffsets)
+	if l.Samples < 10 || l.FailedSamples != 0 || l.IntervalMs != 200 || l.MaxOffsets > txnRecords || (positive && l.MaxOffsets <= 0) {
+		t.Errorf("%s: LSO lag %+v, want at least 10 samples, none failed, a maximum of at most %d offsets (above 0: %v)", res.Point.ID, *l, txnRecords, positive)
 	}
 }

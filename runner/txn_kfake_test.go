@@ -76,10 +76,10 @@ func TestRunPointTransactionsKfake(t *testing.T) {
 	if res.Histograms[stats.HistTxnCommit] == "" {
 		t.Error("no transaction_commit histogram")
 	}
-	// The LSO lag sampler ran once per second of the 2 s measured phase (kfake answers
+	// The LSO lag sampler ran five times a second through the 2 s measured phase (kfake answers
 	// ListOffsets at read_committed with its LSO; how large the lag is is the real cluster's
 	// test): 10-record transactions hold back at most 10 offsets per partition.
-	if l := res.Metrics.LastStableOffsetLag; l == nil || l.Samples < 1 || l.FailedSamples != 0 || l.Partitions != p.Workload.Partitions ||
+	if l := res.Metrics.LastStableOffsetLag; l == nil || l.Samples < 5 || l.IntervalMs != 200 || l.FailedSamples != 0 || l.Partitions != p.Workload.Partitions ||
 		l.MaxOffsets > 10 || len(l.SeriesMaxOffsets) != l.Samples {
 		t.Errorf("LSO lag %+v", l)
 	}

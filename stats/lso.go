@@ -11,13 +11,14 @@ import (
 // that is the offsets already in the log that a read_committed consumer cannot read yet because
 // a transaction holding them (or an earlier offset) is still open. Offsets, not records: a
 // transaction's commit or abort marker takes one offset per partition too. kbench samples it
-// once per second of the measured phase with two ListOffsets requests (read_uncommitted: the
+// every IntervalMs of the measured phase with two ListOffsets requests (read_uncommitted: the
 // high watermark; then read_committed: the LSO); a transaction that ended between the two reads
 // as 0, never as a negative lag. A read_uncommitted consumer does not wait for the LSO; a
 // read_committed one waits about lag / (records per second of the partition).
 type LSOLag struct {
 	Topic      string `json:"topic"`
 	Partitions int    `json:"partitions"`
+	IntervalMs int    `json:"sample_interval_ms"` // time between samples
 	// Samples counts the samples that answered for every partition; FailedSamples those that
 	// did not (left out: a partial sample would read as a smaller lag).
 	Samples       int `json:"samples"`
@@ -31,7 +32,7 @@ type LSOLag struct {
 	// MaxTotalOffsets is the largest sum over the partitions in one sample: what the whole
 	// topic held back from read_committed readers at its worst second.
 	MaxTotalOffsets int64 `json:"max_total_offsets"`
-	// SeriesMaxOffsets is each sample's largest partition lag, one per second in order.
+	// SeriesMaxOffsets is each sample's largest partition lag, in order (one per IntervalMs).
 	SeriesMaxOffsets []int64 `json:"series_max_offsets"`
 	// FirstError is why the first failed sample failed ("" when none did).
 	FirstError string `json:"first_error,omitempty"`
