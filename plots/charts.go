@@ -901,8 +901,11 @@ func firstNonEmpty(ss ...string) string {
 
 // histogramKey is the histogram a percentile chart draws.
 func histogramKey(chart string) string {
-	if chart == ChartPercentilesE2E {
+	switch chart {
+	case ChartPercentilesE2E:
 		return stats.HistEndToEnd
+	case ChartPercentilesTxnCommit:
+		return stats.HistTxnCommit
 	}
 	return stats.HistProduce
 }

@@ -65,6 +65,9 @@ func chartsWithCost(run, cost *stats.Run) []Chart {
 	if f, ok := transactionsFigure(ps, cap); ok { // transactions (txn.go)
 		add(f, "Transaction commit latency and last-stable-offset lag")
 	}
+	if f, ok := txnCommitPercentiles(ps, cap); ok {
+		add(f, "Transaction commit latency by percentile")
+	}
 	out = append(out, searchCharts(all, cap)...) // capacity search (search.go)
 	out = append(out, DurabilityCharts(run)...)
 	out = append(out, PowerLossCharts(run, cost)...) // power losses (powerloss.go)

@@ -20,9 +20,22 @@ import (
 // The chart and the report section draw only from stats.TxnMetrics, stats.CopyAudit and
 // stats.LSOLag; points written before kbench measured the LSO lag show it as not measured.
 
-// ChartTransactions is the transactions chart: commit latency and last-stable-offset lag by
-// point (transaction size or level).
-const ChartTransactions = "transactions"
+// Chart names of the transaction charts.
+const (
+	// ChartTransactions is commit latency and last-stable-offset lag by point (transaction size
+	// or level).
+	ChartTransactions = "transactions"
+	// ChartPercentilesTxnCommit is the HDR percentile distribution of the commit latency (the
+	// transaction_commit histogram), one line per transactional point.
+	ChartPercentilesTxnCommit = "percentiles-transaction-commit"
+)
+
+// txnCommitPercentiles draws the commit latency distribution of the points that recorded one.
+func txnCommitPercentiles(ps []point, caption []string) (figure, bool) {
+	dist, damaged := distributions(ps, stats.HistTxnCommit)
+	return percentileFigure(ChartPercentilesTxnCommit, "Transaction commit latency by percentile (CommitTransaction call to its return)",
+		ps, dist, withDamaged(caption, damaged))
+}
 
 // lsoLagDefinition says what the LSO lag figures are, under the chart and in the report.
 const lsoLagDefinition = "LSO lag: per partition, the high watermark minus the last stable offset (offsets already in the log that read_committed consumers cannot read yet because a transaction is still open; commit markers count too), sampled through the measured phase (every 200 ms: sample_interval_ms in the result file) with ListOffsets at both isolation levels; max and p99 over every (sample, partition) value."

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
@@ -33,6 +34,15 @@ func withTxn(t *testing.T) *stats.Run {
 		if i < 3 {
 			r.Metrics.LastStableOffsetLag = stats.SummarizeLSOLag(r.Point.ID, 3, [][]int64{{int64(n / 3), 0, int64(n / 2)}, {int64(n), 1, 0}}, 0, "")
 		}
+		h := stats.NewHistogram()
+		for k := range 100 {
+			h.Record(time.Duration(k+1) * time.Duration(i+1) * 100 * time.Microsecond)
+		}
+		enc, err := h.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Histograms[stats.HistTxnCommit] = enc
 		r.Metrics.EndToEndLatency = stats.LatencySummary{Count: 100, P50Ms: 5, P99Ms: 20}
 		if i == 2 {
 			r.Metrics.EndToEndLatency.P50Ms, r.Metrics.EndToEndLatency.P99Ms = 60, 130
@@ -104,6 +114,15 @@ func TestTransactionsChart(t *testing.T) {
 	}
 	if !found {
 		t.Error("no transactions chart")
+	}
+	var commitLines int
+	for _, c := range Charts(withTxn(t)) {
+		if c.Name == ChartPercentilesTxnCommit {
+			commitLines = len(c.fig.panels[0].legend)
+		}
+	}
+	if commitLines != 4 {
+		t.Errorf("commit latency percentile chart has %d lines, want one per transactional point (4)", commitLines)
 	}
 }
 
