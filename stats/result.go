@@ -138,9 +138,14 @@ type Metrics struct {
 	MeasuredSeconds float64 `json:"measured_seconds"`
 	TargetRate      float64 `json:"target_rate"` // msgs/s over all producers; 0 = max (closed loop)
 
-	Sent     Throughput `json:"sent"`     // handed to the client
-	Acked    Throughput `json:"acked"`    // delivery report without error
-	Consumed Throughput `json:"consumed"` // received by the measuring consumers (group)
+	Sent  Throughput `json:"sent"`  // handed to the client
+	Acked Throughput `json:"acked"` // delivery report without error
+	// ScheduledAckedPerSecond is set only when the producers fell behind their target: the
+	// window's records (by scheduled time) were acknowledged at this rate if counted whenever their
+	// acknowledgement came, while acknowledgements arrived in the window at the lower
+	// Acked.RecordsPerSecond (and Acked.MBPerSecond), which is then what the cluster delivered.
+	ScheduledAckedPerSecond float64    `json:"scheduled_acked_per_second,omitempty"`
+	Consumed                Throughput `json:"consumed"` // received by the measuring consumers (group)
 
 	// ProduceLatency is send to delivery report. In rate mode it is measured from the scheduled
 	// send time (no coordinated omission); ProduceLatencyRaw is from the actual Produce call.
