@@ -198,6 +198,12 @@ type Lost struct {
 // DeadAfter, or no result ResultGrace after the window (warmup + duration) ended.
 func (c *Coordinator) RunPoint(ctx context.Context, plan Plan, window time.Duration) (*Merge, []Lost, error) {
 	plan.Workers = c.workers
+	plan.Offsets = make([]Offset, c.workers)
+	for w, o := range c.Offsets() {
+		if w >= 0 && w < c.workers {
+			plan.Offsets[w] = o
+		}
+	}
 	plan.StartNs = c.now() + int64(c.t.Lead)
 	if err := c.bus.Send(Message{Kind: KindPlan, Run: c.run, From: FromCoordinator, SentNs: c.now(), Point: plan.Point.ID, Plan: &plan}); err != nil {
 		return nil, nil, fmt.Errorf("publish the plan of point %s: %w", plan.Point.ID, err)
