@@ -54,6 +54,7 @@ type Coordinator struct {
 	point    string              // the point running (progress of another is ignored)
 	live     map[int]*workerLive // its workers' last progress
 	dead     map[int]string      // its workers taken for dead (RunPoint's, under mu)
+	reported map[int]bool        // its workers whose result arrived
 	caughtUp bool                // its totals were announced caught up
 	joined   chan struct{}       // signalled on every ready
 	results  chan *Result
@@ -215,7 +216,7 @@ func (c *Coordinator) RunPoint(ctx context.Context, plan Plan, window time.Durat
 	defer check.Stop()
 	dead := map[int]string{}
 	c.mu.Lock()
-	c.point, c.live, c.dead, c.caughtUp = plan.Point.ID, map[int]*workerLive{}, dead, false
+	c.point, c.live, c.dead, c.reported, c.caughtUp = plan.Point.ID, map[int]*workerLive{}, dead, map[int]bool{}, false
 	c.mu.Unlock()
 	for len(mg.Missing()) > c.deadCount() {
 		select {
@@ -223,6 +224,7 @@ func (c *Coordinator) RunPoint(ctx context.Context, plan Plan, window time.Durat
 			if mg.Add(r) {
 				c.mu.Lock()
 				delete(dead, r.Worker)
+				c.reported[r.Worker] = true
 				c.mu.Unlock()
 			}
 		case <-check.C:
@@ -296,17 +298,17 @@ func (c *Coordinator) track(worker int, atNs int64, p Progress) bool {
 	return true
 }
 
-// totalsLocked sums the workers' progress; Produced when every worker not taken for dead
-// reported its producers drained (a dead worker's records acked before it died are counted
-// from its last report; the surviving members of the group read them).
+// totalsLocked sums the workers' progress; Produced when every worker reported its producers
+// drained, reported its result or was taken for dead (a dead worker's records acked before it
+// died are counted from its last report; the surviving members of the group read them).
 func (c *Coordinator) totalsLocked() Progress {
 	t := Progress{Point: c.point, Produced: true}
 	for w := range c.workers {
+		_, dead := c.dead[w]
+		over := dead || c.reported[w]
 		l := c.live[w]
 		if l == nil {
-			if _, dead := c.dead[w]; !dead {
-				t.Produced = false
-			}
+			t.Produced = t.Produced && over
 			continue
 		}
 		t.Acked += l.p.Acked
@@ -316,9 +318,7 @@ func (c *Coordinator) totalsLocked() Progress {
 		t.Errors += l.p.Errors
 		t.ProduceP99Ms = max(t.ProduceP99Ms, l.p.ProduceP99Ms)
 		t.HasConsumers = t.HasConsumers || l.p.HasConsumers
-		if _, dead := c.dead[w]; !l.p.Produced && !dead {
-			t.Produced = false
-		}
+		t.Produced = t.Produced && (l.p.Produced || over)
 	}
 	return t
 }
