@@ -354,6 +354,7 @@ func (s *session) fleetGroup(res *stats.Result, mg *fleet.Merge, tot fleet.Total
 		line += fmt.Sprintf("; the %d records (%.1f %%) a worker both produced and consumed, one clock: p50 %.2f ms, p99 %.2f ms",
 			sameWorker.Count, 100*float64(sameWorker.Count)/float64(mt.EndToEndLatency.Count), sameWorker.P50Ms, sameWorker.P99Ms)
 	}
+	line += "; another worker's record counts in the measured phase by its corrected send time (a worker's own by its schedule), so consumed may differ slightly from acked"
 	res.Notes = append(res.Notes, "end-to-end latency across workers: "+line)
 	return line
 }
