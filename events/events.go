@@ -73,6 +73,9 @@ type Progress struct {
 	ProduceP99Ms      float64
 	Errors            int64
 	Lag               int64
+	// Workers and WorkersAlive: a point measured by kbench workers, from their heartbeats
+	// (0: one process).
+	Workers, WorkersAlive int
 }
 
 // PointFinished carries a point's result: always set, also when the point failed or was

@@ -1,5 +1,7 @@
 package fleet
 
+import "fmt"
+
 // Offset is a worker's clock offset to the coordinator, estimated over the control topic:
 // coordinator time = worker time + OffsetNs, within ±UncertaintyNs (half the round trip of the
 // sample kept, the one with the lowest round trip, as NTP does).
@@ -35,3 +37,46 @@ func (e *OffsetEstimator) Estimate() Offset { return e.best }
 
 // ToLocal converts a coordinator time to this worker's clock.
 func (o Offset) ToLocal(coordNs int64) int64 { return coordNs - o.OffsetNs }
+
+// SendClock puts the send time a record carries (its producing worker's clock) on a consuming
+// worker's clock, so end-to-end latency across machines is (receipt - send) on one clock. The
+// correction of producer index i is the producing worker's offset minus the consumer's; it is
+// as good as the two offset estimates, so the latencies carry the sum of their uncertainties.
+type SendClock struct {
+	// CorrectionNs is added to a record's send time, by producer index (point id base first):
+	// 0 for the consumer's own producers.
+	CorrectionNs []int64
+	// Own marks the producers of the consuming worker itself (one clock, no correction).
+	Own []bool
+	// UncertaintyNs is the consumer's offset uncertainty plus the largest of the other
+	// producing workers' (0: every producer is its own, one clock).
+	UncertaintyNs int64
+}
+
+// NewSendClock is the correction table of worker self consuming a point whose producers are
+// owned as owners says (ProducerOwners), the workers' offsets as the plan carries them.
+func NewSendClock(owners []int, offsets []Offset, self int) (SendClock, error) {
+	if self < 0 || self >= len(offsets) {
+		return SendClock{}, fmt.Errorf("worker %d: the plan carries %d workers' clock offsets", self, len(offsets))
+	}
+	me := offsets[self]
+	c := SendClock{CorrectionNs: make([]int64, len(owners)), Own: make([]bool, len(owners))}
+	var worst int64
+	other := false
+	for i, w := range owners {
+		if w < 0 || w >= len(offsets) {
+			return SendClock{}, fmt.Errorf("producer %d owned by worker %d of %d", i, w, len(offsets))
+		}
+		if w == self {
+			c.Own[i] = true
+			continue
+		}
+		other = true
+		c.CorrectionNs[i] = offsets[w].OffsetNs - me.OffsetNs
+		worst = max(worst, offsets[w].UncertaintyNs)
+	}
+	if other {
+		c.UncertaintyNs = me.UncertaintyNs + worst
+	}
+	return c, nil
+}

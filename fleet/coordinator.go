@@ -51,7 +51,12 @@ type Coordinator struct {
 	mu       sync.Mutex
 	lastSeen map[int]int64
 	offsets  map[int]Offset
-	joined   chan struct{} // signalled on every ready
+	point    string              // the point running (progress of another is ignored)
+	live     map[int]*workerLive // its workers' last progress
+	dead     map[int]string      // its workers taken for dead (RunPoint's, under mu)
+	reported map[int]bool        // its workers whose result arrived
+	caughtUp bool                // its totals were announced caught up
+	joined   chan struct{}       // signalled on every ready
 	results  chan *Result
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -76,7 +81,7 @@ func (c *Coordinator) serve() {
 		case <-c.stop:
 			return
 		case <-tick.C:
-			_ = c.bus.Send(Message{Kind: KindHeartbeat, Run: c.run, From: FromCoordinator, SentNs: c.now()})
+			c.heartbeat()
 		case m := <-c.bus.Recv():
 			c.handle(m)
 		}
@@ -91,6 +96,10 @@ func (c *Coordinator) handle(m Message) {
 	c.lastSeen[m.From] = c.now()
 	c.mu.Unlock()
 	switch m.Kind {
+	case KindHeartbeat:
+		if m.Progress != nil && c.track(m.From, m.SentNs, *m.Progress) {
+			c.heartbeat() // the consumers' drain waits on this: tell them now, not in a second
+		}
 	case KindPing:
 		to := m.From
 		_ = c.bus.Send(Message{Kind: KindPong, Run: c.run, From: FromCoordinator, To: &to, SentNs: c.now(), EchoNs: m.SentNs})
@@ -190,6 +199,12 @@ type Lost struct {
 // DeadAfter, or no result ResultGrace after the window (warmup + duration) ended.
 func (c *Coordinator) RunPoint(ctx context.Context, plan Plan, window time.Duration) (*Merge, []Lost, error) {
 	plan.Workers = c.workers
+	plan.Offsets = make([]Offset, c.workers)
+	for w, o := range c.Offsets() {
+		if w >= 0 && w < c.workers {
+			plan.Offsets[w] = o
+		}
+	}
 	plan.StartNs = c.now() + int64(c.t.Lead)
 	if err := c.bus.Send(Message{Kind: KindPlan, Run: c.run, From: FromCoordinator, SentNs: c.now(), Point: plan.Point.ID, Plan: &plan}); err != nil {
 		return nil, nil, fmt.Errorf("publish the plan of point %s: %w", plan.Point.ID, err)
@@ -200,11 +215,17 @@ func (c *Coordinator) RunPoint(ctx context.Context, plan Plan, window time.Durat
 	check := time.NewTicker(c.t.Heartbeat / 2)
 	defer check.Stop()
 	dead := map[int]string{}
-	for len(mg.Missing()) > len(dead) {
+	c.mu.Lock()
+	c.point, c.live, c.dead, c.reported, c.caughtUp = plan.Point.ID, map[int]*workerLive{}, dead, map[int]bool{}, false
+	c.mu.Unlock()
+	for len(mg.Missing()) > c.deadCount() {
 		select {
 		case r := <-c.results:
 			if mg.Add(r) {
+				c.mu.Lock()
 				delete(dead, r.Worker)
+				c.reported[r.Worker] = true
+				c.mu.Unlock()
 			}
 		case <-check.C:
 			c.markDead(mg, dead, published, deadline)
@@ -213,6 +234,12 @@ func (c *Coordinator) RunPoint(ctx context.Context, plan Plan, window time.Durat
 		}
 	}
 	return mg, lostOf(mg, dead, ""), nil
+}
+
+func (c *Coordinator) deadCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.dead)
 }
 
 func (c *Coordinator) markDead(mg *Merge, dead map[int]string, published, deadline int64) {
@@ -240,4 +267,99 @@ func lostOf(mg *Merge, dead map[int]string, why string) []Lost {
 		out = append(out, Lost{Worker: w, Why: r})
 	}
 	return out
+}
+
+// workerLive is a worker's last progress report on the running point and its rates.
+type workerLive struct {
+	p               Progress
+	atNs            int64 // the worker's clock when it sent p
+	acked, consumed float64
+}
+
+// track takes a worker's progress; it reports whether the point's totals just became caught up.
+func (c *Coordinator) track(worker int, atNs int64, p Progress) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p.Point != c.point || c.live == nil {
+		return false
+	}
+	l := c.live[worker]
+	if l == nil {
+		l = &workerLive{}
+		c.live[worker] = l
+	} else if dt := float64(atNs-l.atNs) / 1e9; dt > 0 {
+		l.acked, l.consumed = float64(p.Acked-l.p.Acked)/dt, float64(p.Consumed-l.p.Consumed)/dt
+	}
+	l.p, l.atNs = p, atNs
+	if c.caughtUp || !c.totalsLocked().CaughtUp() {
+		return false
+	}
+	c.caughtUp = true
+	return true
+}
+
+// totalsLocked sums the workers' progress; Produced when every worker reported its producers
+// drained, reported its result or was taken for dead (a dead worker's records acked before it
+// died are counted from its last report; the surviving members of the group read them).
+func (c *Coordinator) totalsLocked() Progress {
+	t := Progress{Point: c.point, Produced: true}
+	for w := range c.workers {
+		_, dead := c.dead[w]
+		over := dead || c.reported[w]
+		l := c.live[w]
+		if l == nil {
+			t.Produced = t.Produced && over
+			continue
+		}
+		t.Acked += l.p.Acked
+		t.Consumed += l.p.Consumed
+		t.AckedAll += l.p.AckedAll
+		t.ConsumedAll += l.p.ConsumedAll
+		t.Errors += l.p.Errors
+		t.ProduceP99Ms = max(t.ProduceP99Ms, l.p.ProduceP99Ms)
+		t.HasConsumers = t.HasConsumers || l.p.HasConsumers
+		t.Produced = t.Produced && (l.p.Produced || over)
+	}
+	return t
+}
+
+func (c *Coordinator) heartbeat() {
+	m := Message{Kind: KindHeartbeat, Run: c.run, From: FromCoordinator, SentNs: c.now()}
+	c.mu.Lock()
+	if c.live != nil {
+		t := c.totalsLocked()
+		m.Progress, m.Point = &t, c.point
+	}
+	c.mu.Unlock()
+	_ = c.bus.Send(m)
+}
+
+// Live is the coordinator's view of the running point, for its progress line: the workers'
+// counters summed, their last rates summed, and how many workers are alive (heard from within
+// DeadAfter).
+type Live struct {
+	Progress
+	AckedPerSecond, ConsumedPerSecond float64
+	Alive, Workers                    int
+}
+
+// Live is the running point's progress as of the workers' last heartbeats.
+func (c *Coordinator) Live() Live {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := Live{Workers: c.workers}
+	if c.live != nil {
+		l.Progress = c.totalsLocked()
+	}
+	now := c.now()
+	for w := range c.workers {
+		if seen, ok := c.lastSeen[w]; ok && now-seen <= int64(c.t.DeadAfter) {
+			l.Alive++
+		}
+		if wl := c.live[w]; wl != nil {
+			l.AckedPerSecond += wl.acked
+			l.ConsumedPerSecond += wl.consumed
+		}
+	}
+	return l
 }

@@ -161,8 +161,9 @@ func startWorkers(t *testing.T, bus *memBus, run string, idx []int, share ShareF
 	errs := map[int]chan error{}
 	for _, i := range idx {
 		w := &Worker{Bus: bus.end(), RunID: run, Index: i, Timing: fast, Now: now, Share: share, Pings: 3}
-		errs[i] = make(chan error, 1)
-		go func() { errs[i] <- w.Run(ctx) }()
+		ch := make(chan error, 1)
+		errs[i] = ch
+		go func() { ch <- w.Run(ctx) }()
 	}
 	t.Cleanup(cancel)
 	return cancel, errs

@@ -63,8 +63,11 @@ func (m *Merge) Results() []*Result {
 // Totals are the summed counters of the results received.
 type Totals struct {
 	Sent, SentBytes, Acked, AckedBytes int64
+	Consumed, ConsumedBytes            int64
 	FailedByError                      map[string]int64
-	Seconds                            float64 // the longest measured window among them
+	// EndToEndUncertaintyNs is the largest of the workers' end-to-end clock uncertainties.
+	EndToEndUncertaintyNs int64
+	Seconds               float64 // the longest measured window among them
 }
 
 // Totals sums the counters.
@@ -75,6 +78,9 @@ func (m *Merge) Totals() Totals {
 		t.SentBytes += r.SentBytes
 		t.Acked += r.Acked
 		t.AckedBytes += r.AckedBytes
+		t.Consumed += r.Consumed
+		t.ConsumedBytes += r.ConsumedBytes
+		t.EndToEndUncertaintyNs = max(t.EndToEndUncertaintyNs, r.EndToEndUncertaintyNs)
 		for k, v := range r.FailedByError {
 			t.FailedByError[k] += v
 		}
@@ -122,8 +128,43 @@ func (m *Merge) Ledgers() ([]*audit.Ledger, error) {
 	return out, nil
 }
 
+// Reads decodes every result's identities read by its consumers (one verifier per member).
+func (m *Merge) Reads() ([]*audit.Verifier, error) {
+	var out []*audit.Verifier
+	for _, r := range m.Results() {
+		for _, b := range r.Reads {
+			v, err := audit.UnmarshalVerifier(b)
+			if err != nil {
+				return nil, fmt.Errorf("worker %d: %w", r.Worker, err)
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// LagBalance sums the workers' signed acknowledged-minus-read counts sample by sample: the
+// group's lag at each per-second sample (the first at the measured phase's start), never below
+// zero. Nil when no worker sent any.
+func (m *Merge) LagBalance() []int64 {
+	var out []int64
+	for _, r := range m.Results() {
+		for i, v := range r.LagBalance {
+			if i >= len(out) {
+				out = append(out, 0)
+			}
+			out[i] += v
+		}
+	}
+	for i, v := range out {
+		out[i] = max(v, 0)
+	}
+	return out
+}
+
 // Series sums the workers' per-second rates and errors; a second's p99 is the largest of the
 // workers' (an upper bound, labelled so by the caller: per-second histograms are not shipped).
+// A second's consumer lag is the group's (LagBalance), not any worker's.
 func (m *Merge) Series() []stats.Second {
 	var out []stats.Second
 	for _, r := range m.Results() {
@@ -138,6 +179,12 @@ func (m *Merge) Series() []stats.Second {
 			o.Errors += s.Errors
 			o.ProduceP99Ms = max(o.ProduceP99Ms, s.ProduceP99Ms)
 			o.EndToEndP99Ms = max(o.EndToEndP99Ms, s.EndToEndP99Ms)
+		}
+	}
+	lag := m.LagBalance()
+	for i := range out {
+		if i+1 < len(lag) { // row i ends at sample i+1, as the single-process rows
+			out[i].ConsumerLag = lag[i+1]
 		}
 	}
 	return out

@@ -47,6 +47,9 @@ type Message struct {
 	Plan   *Plan   `json:"plan,omitempty"`
 	Result *Result `json:"result,omitempty"`
 	Offset *Offset `json:"offset,omitempty"` // ready: the worker's estimate
+	// Progress: a worker's heartbeat carries its share's live counters; the coordinator's
+	// carries the point's totals over every worker (the consumers' drain waits on them).
+	Progress *Progress `json:"progress,omitempty"`
 }
 
 // Plan is a point as the coordinator hands it out: every worker measures the same point on the
@@ -58,6 +61,9 @@ type Plan struct {
 	Workers    int            `json:"workers"`
 	IDBase     uint32         `json:"id_base"`  // the point's first producer id
 	StartNs    int64          `json:"start_ns"` // warmup begins, coordinator clock
+	// Offsets are every worker's clock offset to the coordinator (by index), so a consumer can
+	// put a record produced on another worker on its own clock (end-to-end latency).
+	Offsets []Offset `json:"offsets,omitempty"`
 }
 
 // Encode returns the message's wire form.
@@ -101,4 +107,38 @@ type Result struct {
 	Ledgers       [][]byte          `json:"ledgers,omitempty"`    // audit.Ledger binary form
 	Series        []stats.Second    `json:"series,omitempty"`
 	Seconds       float64           `json:"measured_seconds"`
+
+	// The share's consumers (members of the point's one group): records read in the measured
+	// phase, the identities read (audit.Verifier binary form, one per consumer), and the signed
+	// acknowledged-minus-read count at each per-second sample (the first at the measured phase's
+	// start): the group's lag is the sum over workers, not any one worker's difference.
+	Consumed      int64    `json:"consumed,omitempty"`
+	ConsumedBytes int64    `json:"consumed_bytes,omitempty"`
+	Reads         [][]byte `json:"reads,omitempty"`
+	LagBalance    []int64  `json:"lag_balance,omitempty"`
+	// EndToEndUncertaintyNs bounds the clock error of this worker's end-to-end latencies: its
+	// own offset uncertainty plus the largest of the producing workers' (0: one clock).
+	EndToEndUncertaintyNs int64 `json:"end_to_end_uncertainty_ns,omitempty"`
 }
+
+// HistEndToEndSameWorker is the result histogram of the records a worker both produced and
+// consumed: one clock, no offset correction (a subset of the point's records).
+const HistEndToEndSameWorker = "end_to_end_same_worker"
+
+// Progress is a point's live counters. From a worker: its share's (AckedAll and ConsumedAll
+// count every phase; Produced says its producers have drained). From the coordinator: the sums
+// over the workers, Produced when every worker still alive has drained its producers.
+type Progress struct {
+	Point        string  `json:"point"`
+	Acked        int64   `json:"acked"` // measured phase
+	Consumed     int64   `json:"consumed"`
+	AckedAll     int64   `json:"acked_all"`
+	ConsumedAll  int64   `json:"consumed_all"`
+	Errors       int64   `json:"errors"`
+	ProduceP99Ms float64 `json:"produce_p99_ms"` // the last second's (coordinator: the largest)
+	Produced     bool    `json:"produced,omitempty"`
+	HasConsumers bool    `json:"has_consumers,omitempty"`
+}
+
+// CaughtUp says the point's consumers have read every acknowledged record of every producer.
+func (p Progress) CaughtUp() bool { return p.Produced && p.ConsumedAll >= p.AckedAll }

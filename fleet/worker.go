@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -25,6 +26,13 @@ type Worker struct {
 	Share  ShareFunc
 	// Pings is how many clock round trips to take when joining (0: 10).
 	Pings int
+	// Progress, when set, gives the running share's live counters for the heartbeats (nil
+	// while no share runs).
+	Progress func() *Progress
+
+	mu     sync.Mutex
+	fleet  Progress      // the coordinator's last totals
+	update chan struct{} // signalled on each
 }
 
 // Run joins (clock offset, ready), then measures every plan it receives until the coordinator
@@ -51,7 +59,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-hb.C:
-			_ = w.send(Message{Kind: KindHeartbeat})
+			var p *Progress
+			if busy && w.Progress != nil {
+				p = w.Progress()
+			}
+			_ = w.send(Message{Kind: KindHeartbeat, Progress: p})
 			if w.Now()-lastCoord > int64(t.DeadAfter) {
 				cancelShare()
 				return fmt.Errorf("worker %d: %w for %s: stopped", w.Index, ErrCoordinatorGone, t.DeadAfter)
@@ -69,6 +81,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			switch m.Kind {
 			case KindDone:
 				return nil
+			case KindHeartbeat:
+				if m.Progress != nil {
+					w.setFleet(*m.Progress)
+				}
 			case KindPlan:
 				if m.Plan == nil || done[m.Point] || busy || w.stale(*m.Plan, off) {
 					continue
@@ -92,6 +108,7 @@ func (w *Worker) measure(ctx context.Context, p Plan, off Offset, out chan<- *Re
 	if err != nil {
 		r = &Result{Status: "failed", Error: err.Error()}
 	} else {
+		sh = sh.WithConsumers(p.Point.Workload.Consumers)
 		r = w.Share(ctx, p, sh, off)
 	}
 	r.Worker, r.Point, r.Share, r.Offset = w.Index, p.Point.ID, sh, off
@@ -128,6 +145,49 @@ func (w *Worker) estimate(ctx context.Context, t Timing) (Offset, error) {
 		}
 	}
 	return est.Estimate(), nil
+}
+
+func (w *Worker) setFleet(p Progress) {
+	w.mu.Lock()
+	w.fleet = p
+	if w.update == nil {
+		w.update = make(chan struct{}, 1)
+	}
+	ch := w.update
+	w.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// WaitCaughtUp waits, bounded, until the coordinator's totals of point say every worker's
+// producers drained and the group read every acknowledged record; it returns the last totals
+// and whether they were caught up.
+func (w *Worker) WaitCaughtUp(ctx context.Context, point string, limit time.Duration) (Progress, bool) {
+	w.mu.Lock()
+	if w.update == nil {
+		w.update = make(chan struct{}, 1)
+	}
+	ch := w.update
+	w.mu.Unlock()
+	bound := time.NewTimer(limit)
+	defer bound.Stop()
+	for {
+		w.mu.Lock()
+		p := w.fleet
+		w.mu.Unlock()
+		if p.Point == point && p.CaughtUp() {
+			return p, true
+		}
+		select {
+		case <-ch:
+		case <-bound.C:
+			return p, false
+		case <-ctx.Done():
+			return p, false
+		}
+	}
 }
 
 func (w *Worker) send(m Message) error {

@@ -203,6 +203,9 @@ func resultsBlocks(all []point) []block {
 			e[0], e[1] = stats.ConsumersBehindText, stats.ConsumersBehindText
 			behind = true
 		}
+		if c := m.EndToEndClock; c != nil && m.EndToEndLatency.Count > 0 && e[0] != stats.ConsumersBehindText {
+			e[0], e[1] = e[0]+" "+c.Label(), e[1]+" "+c.Label() // across workers: never unlabelled
+		}
 		row = append(row, e[0], e[1])
 		kind := "send to ack"
 		if p.EnqueueToSocket() {

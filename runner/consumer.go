@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/kbench/kbench/audit"
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/fleet"
 	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/stats"
 )
@@ -26,6 +28,9 @@ type consumerWorker struct {
 	// waited by design). firstNs and lastNs (poll goroutine; read after done) bound the read.
 	backlog         bool
 	firstNs, lastNs int64
+	// fleet is set when the consumer is a kbench worker's member of a group spread over
+	// workers (nil: one process, one clock).
+	fleet *fleetRead
 
 	// Poll goroutine only.
 	e2e     *stats.Histogram
@@ -80,11 +85,41 @@ func (w *consumerWorker) onRecord(m *driver.Message) {
 		w.lastNs = now
 		w.c.consumed.Add(1)
 		w.c.consBytes.Add(int64(len(m.Value)))
-	} else if w.clock.member(h.Producer, h.Seq, h.SendNs) {
-		lat := time.Duration(now - h.SendNs)
+		return
+	}
+	send, own := h.SendNs, true
+	if f := w.fleet; f != nil {
+		f.read.Observe(m.Partition, h.Producer, h.Seq)
+		send, own = f.onClock(h.Producer, send)
+	}
+	if w.clock.member(h.Producer, h.Seq, send) {
+		lat := time.Duration(now - send)
 		w.e2e.Record(lat)
+		if own && w.fleet != nil {
+			w.fleet.same.Record(lat)
+		}
 		w.win.record(now, lat)
 		w.c.consumed.Add(1)
 		w.c.consBytes.Add(int64(len(m.Value)))
 	}
+}
+
+// fleetRead is what a worker's group member keeps beyond a lone consumer: the record
+// identities it read (the group's audit across workers) and the correction that puts a send
+// time taken on another worker on this worker's clock (end-to-end latency across machines).
+type fleetRead struct {
+	idBase uint32 // the point's first producer id (SendClock is indexed from it)
+	clock  fleet.SendClock
+	same   *stats.Histogram // records this worker's own producers sent: one clock, no correction
+	read   *audit.Verifier
+}
+
+// onClock is send time sendNs of a record of producer id on this worker's clock, and whether
+// the producer is this worker's own. A producer id not of the point is left as it is.
+func (f *fleetRead) onClock(producer uint32, sendNs int64) (int64, bool) {
+	i := producer - f.idBase
+	if int(i) >= len(f.clock.CorrectionNs) {
+		return sendNs, false
+	}
+	return sendNs + f.clock.CorrectionNs[i], f.clock.Own[i]
 }

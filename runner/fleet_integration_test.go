@@ -42,10 +42,14 @@ func runFleet(t *testing.T, p profiles.Point, timing fleet.Timing) (*stats.Resul
 }
 
 // TestIntegrationFleetMergesWorkers: three worker processes share a point through the control
-// topic; the merged histogram holds exactly the workers' records, their producer ids are
-// disjoint, and on a healthy cluster the audit balances: nothing lost, nothing duplicated.
+// topic, producers and the consumer group alike; the merged histogram holds exactly the workers'
+// records, their producer ids are disjoint, and on a healthy cluster the audit balances across
+// workers: nothing lost, nothing duplicated, every record read by the group exactly once. The
+// end-to-end figure carries its clock label.
 func TestIntegrationFleetMergesWorkers(t *testing.T) {
-	res, mg, err := runFleet(t, fleetPoint("fleet-ok", 1500, 3*time.Second), fleet.Timing{})
+	p := fleetPoint("fleet-ok", 1500, 3*time.Second)
+	p.Workload.Consumers = 3
+	res, mg, err := runFleet(t, p, fleet.Timing{})
 	if err != nil || res.Status != stats.StatusOK {
 		t.Fatalf("status %s err %v (%s)", res.Status, err, res.Error)
 	}
@@ -81,7 +85,44 @@ func TestIntegrationFleetMergesWorkers(t *testing.T) {
 	if r := res.Metrics.Acked.RecordsPerSecond; r < 1300 || r > 1700 {
 		t.Errorf("acked %.0f/s for a 1500/s target over three workers", r)
 	}
+	checkFleetGroup(t, res, mg)
 	t.Logf("acked %.0f/s, produce p99 %.2f ms, offsets %+v", res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms, res.Fleet.Workers)
+}
+
+// checkFleetGroup: every worker ran one member of the group and read records; the group read
+// every record in the topic exactly once, by identity; the consumed count and the end-to-end
+// histogram are the workers' sums; the end-to-end figure is labelled in the result and the
+// summary table.
+func checkFleetGroup(t *testing.T, res *stats.Result, mg *fleet.Merge) {
+	t.Helper()
+	var consumed int64
+	for _, r := range mg.Results() {
+		if r.Share.Consumers != 1 || r.Consumed == 0 || len(r.Reads) != 1 {
+			t.Errorf("worker %d: %d consumers read %d records (%d read ledgers): want one member each, reading", r.Worker, r.Share.Consumers, r.Consumed, len(r.Reads))
+		}
+		consumed += r.Consumed
+	}
+	mt, ca := res.Metrics, res.ConsumerAudit
+	if ca == nil || ca.Skipped != 0 || ca.Redelivered != 0 || ca.ProcessedUnique != res.Audit.Consumed {
+		t.Fatalf("group account across workers %+v; verification read %d records", ca, res.Audit.Consumed)
+	}
+	if mt.Consumed.Records != consumed || mt.EndToEndLatency.Count != consumed || consumed == 0 {
+		t.Fatalf("consumed %d, e2e count %d, workers' sum %d", mt.Consumed.Records, mt.EndToEndLatency.Count, consumed)
+	}
+	c := mt.EndToEndClock
+	if c == nil || c.UncertaintyMs <= 0 || c.SameWorker.Count == 0 || c.SameWorker.Count >= consumed {
+		t.Fatalf("end-to-end clock %+v: want a positive uncertainty and a proper same-worker subset of %d", c, consumed)
+	}
+	var tbl strings.Builder
+	if err := stats.WriteSummaryTable(&tbl, []*stats.Result{res}); err != nil || !strings.Contains(tbl.String(), c.Label()) {
+		t.Fatalf("summary table without %q (err %v):\n%s", c.Label(), err, tbl.String())
+	}
+	for _, w := range res.Fleet.Workers {
+		t.Logf("worker %d: acked %d (%.0f/s), consumed %d (%.0f/s), offset %.3f ms ± %.3f ms", w.Index, w.Acked, float64(w.Acked)/mt.MeasuredSeconds,
+			w.Consumed, float64(w.Consumed)/mt.MeasuredSeconds, w.ClockOffsetMs, w.UncertaintyMs)
+	}
+	t.Logf("e2e p50 %.2f ms, p99 %.2f ms %s over %d records; same worker (one clock) %d records p50 %.2f p99 %.2f ms; consumed %.0f/s",
+		mt.EndToEndLatency.P50Ms, mt.EndToEndLatency.P99Ms, c.Label(), mt.EndToEndLatency.Count, c.SameWorker.Count, c.SameWorker.P50Ms, c.SameWorker.P99Ms, mt.Consumed.RecordsPerSecond)
 }
 
 // TestIntegrationFleetWorkerKilled: a worker SIGKILLed mid-point leaves the point incomplete,

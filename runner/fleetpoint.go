@@ -34,9 +34,6 @@ type FleetOptions struct {
 	Timing        fleet.Timing
 }
 
-// fleetEndToEnd is what the result says about end-to-end latency with workers.
-const fleetEndToEnd = "not measured: workers only produce, so no record's end-to-end latency mixes two machines' clocks; the clock offsets are recorded for the start barrier"
-
 // testHookFleetPlanned, when set by a test, gets the spawned workers' pids and the plan's
 // common start (coordinator clock, unix ns) as soon as a point's plan is published.
 var testHookFleetPlanned func(pids []int, startNs int64)
@@ -67,6 +64,9 @@ func (s *session) startFleet(ctx context.Context, o FleetOptions, points []profi
 	for _, p := range points {
 		if p.Workload.Search != nil {
 			return nil, ErrBadInputf("point %s: rate: search does not run with --workers yet; give a fixed rate", p.ID)
+		}
+		if p.Workload.Consumers > 0 && p.Workload.Backlog() {
+			return nil, ErrBadInputf("point %s: consume.mode backlog does not run with --workers yet: the workers' consumers read live", p.ID)
 		}
 	}
 	f := &fleetState{opts: o, topic: fleet.ControlTopic(s.opts.topicPrefix(), s.runID)}
@@ -163,23 +163,9 @@ func (s *session) spawnWorkers(f *fleetState) error {
 
 // runFleetPoint is runPoint with the workers measuring: the coordinator creates the topic,
 // hands out the plan, merges the results exactly and runs the verification read itself.
-func (s *session) runFleetPoint(ctx context.Context, p profiles.Point) (res *stats.Result, err error) {
-	res = &stats.Result{
-		FormatVersion: stats.FormatVersion, RunID: s.runID, Profile: s.opts.Profile, Point: p,
-		Start: time.Now(), Environment: s.env, Notes: append([]string(nil), p.Notes...),
-	}
-	defer func() {
-		res.End = time.Now()
-		switch {
-		case ctx.Err() != nil:
-			res.Status, res.Error = stats.StatusIncomplete, ErrInterrupted.Error()
-			if err == nil {
-				err = ErrInterrupted
-			}
-		case err != nil:
-			res.Status, res.Error = stats.StatusFailed, err.Error()
-		}
-	}()
+func (s *session) runFleetPoint(ctx context.Context, p profiles.Point, progress progressFunc) (res *stats.Result, err error) {
+	res = s.newPointResult(p)
+	defer endPointResult(ctx, res, &err)
 	if err := s.fleet.coord.Join(ctx); err != nil {
 		return res, err
 	}
@@ -200,7 +186,7 @@ func (s *session) runFleetPoint(ctx context.Context, p profiles.Point) (res *sta
 	}
 	eff.ProducerConfig = profiles.Redact(producerConfig(s.conn, p, "kbench-producer"))
 	if p.Workload.Consumers > 0 {
-		res.Notes = append(res.Notes, "consumers: not run with --workers (workers produce only); end-to-end latency not measured")
+		eff.ConsumerConfig = profiles.Redact(consumerConfig(s.conn, p, s.groupFor(p), "kbench-consumer"))
 	}
 	idBase := s.producerIDBase()
 	dur := p.Workload.Duration
@@ -212,7 +198,9 @@ func (s *session) runFleetPoint(ctx context.Context, p profiles.Point) (res *sta
 	if testHookFleetPlanned != nil {
 		testHookFleetPlanned(s.fleet.pids(), nowNs()+int64(s.fleet.coord.Lead()))
 	}
+	stopProgress := s.fleet.reportProgress(progress, nowNs()+int64(s.fleet.coord.Lead()+p.Workload.Warmup), dur)
 	mg, lost, err := s.fleet.coord.RunPoint(ctx, plan, p.Workload.Warmup+dur)
+	stopProgress()
 	if mg == nil {
 		return res, err
 	}
@@ -220,11 +208,43 @@ func (s *session) runFleetPoint(ctx context.Context, p profiles.Point) (res *sta
 		testHookFleetMerged(mg)
 	}
 	ledgers, lerr := mg.Ledgers()
+	reads, rerr := mg.Reads()
 	s.fillFleet(res, p, mg, lost, idBase)
-	if err != nil || lerr != nil {
-		return res, errors.Join(err, lerr)
+	if err != nil || lerr != nil || rerr != nil {
+		return res, errors.Join(err, lerr, rerr)
 	}
-	return res, s.fleetAudit(ctx, res, lease, ledgers)
+	return res, s.fleetAudit(ctx, res, lease, ledgers, reads)
+}
+
+// reportProgress gives progress one line a second of the measured phase (from measureNs, the
+// coordinator's clock, for dur) from the workers' heartbeats: their summed rates and counters,
+// the largest last-second p99, and how many workers are alive. The returned stop ends it.
+func (f *fleetState) reportProgress(progress progressFunc, measureNs int64, dur time.Duration) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		measure := time.Unix(0, measureNs)
+		for i := 1; time.Duration(i)*time.Second <= dur; i++ {
+			t := time.NewTimer(time.Until(measure.Add(time.Duration(i) * time.Second)))
+			select {
+			case <-done:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			l := f.coord.Live()
+			pp := pointProgress{Elapsed: time.Duration(i) * time.Second, Duration: dur, AckedPerSecond: l.AckedPerSecond,
+				ProduceP99Ms: l.ProduceP99Ms, Errors: l.Errors, Workers: l.Workers, WorkersAlive: l.Alive}
+			if l.HasConsumers {
+				pp.Lag = max(l.AckedAll-l.ConsumedAll, 0)
+			}
+			progress(pp)
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func (f *fleetState) pids() []int {
@@ -248,7 +268,8 @@ func (s *session) fillFleet(res *stats.Result, p profiles.Point, mg *fleet.Merge
 	mt.FailedByError = tot.FailedByError
 	mt.ProduceLatencyKind = stats.LatencySendToAck
 	res.Histograms = map[string]string{}
-	for _, name := range []string{stats.HistProduce, stats.HistProduceRaw, stats.HistSendDelay} {
+	var sameWorker stats.LatencySummary
+	for _, name := range []string{stats.HistProduce, stats.HistProduceRaw, stats.HistSendDelay, stats.HistEndToEnd, fleet.HistEndToEndSameWorker} {
 		h, err := mg.Histogram(name)
 		if err != nil {
 			res.Notes = append(res.Notes, err.Error())
@@ -259,6 +280,11 @@ func (s *session) fillFleet(res *stats.Result, p profiles.Point, mg *fleet.Merge
 			mt.ProduceLatency = h.Summary()
 		case stats.HistProduceRaw:
 			mt.ProduceLatencyRaw = h.Summary()
+		case stats.HistEndToEnd:
+			mt.EndToEndLatency = h.Summary()
+		case fleet.HistEndToEndSameWorker:
+			sameWorker = h.Summary()
+			continue // in the result as EndToEndClock.SameWorker
 		}
 		if h.Count() > 0 {
 			if enc, err := h.Encode(); err == nil {
@@ -267,11 +293,15 @@ func (s *session) fillFleet(res *stats.Result, p profiles.Point, mg *fleet.Merge
 		}
 	}
 	res.Series = mg.Series()
+	rep := &stats.FleetReport{EndToEnd: "not measured: the point has no consumers"}
+	if p.Workload.Consumers > 0 {
+		mt.Consumed = throughput(tot.Consumed, tot.ConsumedBytes, secs)
+		rep.EndToEnd = s.fleetGroup(res, mg, tot, sameWorker)
+	}
 	if p.Workload.Producers < s.fleet.opts.Workers {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d producers asked for, %d run: one per worker", p.Workload.Producers, s.fleet.opts.Workers))
 	}
 	res.Notes = append(res.Notes, "per-second p99 with workers: the largest of the workers' (an upper bound); whole-point percentiles are exact (merged histograms)")
-	rep := &stats.FleetReport{EndToEnd: fleetEndToEnd}
 	byWorker := map[int]*fleet.Result{}
 	for _, r := range mg.Results() {
 		byWorker[r.Worker] = r
@@ -279,9 +309,10 @@ func (s *session) fillFleet(res *stats.Result, p profiles.Point, mg *fleet.Merge
 	}
 	for i := range s.fleet.opts.Workers {
 		sh, _ := fleet.ShareOf(p.Workload.Rate, p.Workload.Producers, s.fleet.opts.Workers, i, idBase)
-		fw := stats.FleetWorker{Index: i, Producers: sh.Producers, FirstID: sh.IDBase, Rate: sh.Rate, Status: "lost"}
+		sh = sh.WithConsumers(p.Workload.Consumers)
+		fw := stats.FleetWorker{Index: i, Producers: sh.Producers, FirstID: sh.IDBase, Rate: sh.Rate, Consumers: sh.Consumers, Status: "lost"}
 		if r := byWorker[i]; r != nil {
-			fw.Acked, fw.Status, fw.Error = r.Acked, r.Status, r.Error
+			fw.Acked, fw.Consumed, fw.Status, fw.Error = r.Acked, r.Consumed, r.Status, r.Error
 			fw.ClockOffsetMs, fw.UncertaintyMs = float64(r.Offset.OffsetNs)/1e6, float64(r.Offset.UncertaintyNs)/1e6
 		}
 		rep.Workers = append(rep.Workers, fw)
@@ -297,6 +328,37 @@ func (s *session) fillFleet(res *stats.Result, p profiles.Point, mg *fleet.Merge
 	res.Fleet = rep
 }
 
+// fleetGroup fills what the point's consumer group, spread over the workers, measured: the
+// group's lag (the workers' acknowledged-minus-read counts summed each second), whether it fell
+// behind, and end-to-end latency with its clock label. It returns the fleet report's sentence on
+// end-to-end latency.
+func (s *session) fleetGroup(res *stats.Result, mg *fleet.Merge, tot fleet.Totals, sameWorker stats.LatencySummary) string {
+	mt := &res.Metrics
+	if lags := mg.LagBalance(); len(lags) > 0 {
+		mt.ConsumerLagEnd = lags[len(lags)-1]
+		mt.ConsumerLag = stats.CheckConsumerLag(lags, mt.Acked.RecordsPerSecond)
+		mt.ConsumerBehind = (mt.ConsumerLagEnd > 0 && float64(mt.ConsumerLagEnd) > mt.Acked.RecordsPerSecond) || !mt.ConsumerLag.WithinBound
+		if mt.ConsumerBehind {
+			res.Notes = append(res.Notes, fmt.Sprintf("consumers fell behind (group lag up to %d records in the measured phase, bound %d, %d at its end): end-to-end latency measures their backlog and is not reported",
+				mt.ConsumerLag.MaxLagRecords, mt.ConsumerLag.BoundRecords, mt.ConsumerLagEnd))
+		}
+	}
+	if mt.EndToEndLatency.Count == 0 {
+		return "not measured: the consumers read no record of the measured phase"
+	}
+	c := &stats.EndToEndClock{Method: stats.EndToEndClockCorrected, UncertaintyMs: float64(tot.EndToEndUncertaintyNs) / 1e6, SameWorker: sameWorker}
+	mt.EndToEndClock = c
+	line := fmt.Sprintf("%s; offsets estimated when each worker joined (lowest of 10 round trips), drift since not included; p50 %.2f ms, p99 %.2f ms %s over %d records",
+		c.Method, mt.EndToEndLatency.P50Ms, mt.EndToEndLatency.P99Ms, c.Label(), mt.EndToEndLatency.Count)
+	if sameWorker.Count > 0 {
+		line += fmt.Sprintf("; the %d records (%.1f %%) a worker both produced and consumed, one clock: p50 %.2f ms, p99 %.2f ms",
+			sameWorker.Count, 100*float64(sameWorker.Count)/float64(mt.EndToEndLatency.Count), sameWorker.P50Ms, sameWorker.P99Ms)
+	}
+	line += "; another worker's record counts in the measured phase by its corrected send time (a worker's own by its schedule), so consumed may differ slightly from acked"
+	res.Notes = append(res.Notes, "end-to-end latency across workers: "+line)
+	return line
+}
+
 func prefixNotes(worker int, notes []string) []string {
 	out := make([]string, len(notes))
 	for i, n := range notes {
@@ -308,7 +370,7 @@ func prefixNotes(worker int, notes []string) []string {
 // fleetAudit reads the topic back and reconciles it with every reported worker's ledgers (only
 // their producer ids count: a lost worker's records are not in any ledger). Lost workers, a
 // worker's own incomplete share or an incomplete read make the point incomplete.
-func (s *session) fleetAudit(ctx context.Context, res *stats.Result, lease *topicLease, ledgers []*audit.Ledger) error {
+func (s *session) fleetAudit(ctx context.Context, res *stats.Result, lease *topicLease, ledgers []*audit.Ledger, reads []*audit.Verifier) error {
 	ids := map[uint32]bool{}
 	for _, l := range ledgers {
 		ids[l.Producer()] = true
@@ -330,6 +392,9 @@ func (s *session) fleetAudit(ctx context.Context, res *stats.Result, lease *topi
 	if err != nil {
 		return fmt.Errorf("verification read: %w", err)
 	}
+	if res.Point.Workload.Consumers > 0 {
+		res.ConsumerAudit = fleetGroupAudit(res, v, reads)
+	}
 	res.Status = stats.StatusOK
 	for _, w := range res.Fleet.Workers {
 		if w.Status != stats.StatusOK {
@@ -343,6 +408,23 @@ func (s *session) fleetAudit(ctx context.Context, res *stats.Result, lease *topi
 		res.Error = fmt.Sprintf("incomplete: %s lost mid-point", workerNames(res.Fleet.Lost))
 	}
 	return nil
+}
+
+// fleetGroupAudit accounts the consumer group spread over the workers by record identity
+// against the verification read: what every member on every worker read, merged.
+func fleetGroupAudit(res *stats.Result, verified *audit.Verifier, reads []*audit.Verifier) *stats.ConsumerAudit {
+	ca := audit.ConsumerGroup(verified, reads)
+	ca.CommitMode = "auto"
+	if res.Effective.ConsumerConfig["enable.auto.commit"] == "false" {
+		ca.CommitMode = "after-processing"
+	}
+	ca.Workers = res.Point.Workload.Consumers
+	for _, r := range reads {
+		ca.Processed += r.Observed()
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("consumer group over %d workers: %d records read (%d distinct), %d read more than once, %d in the topic read by no member (committed offsets not checked: caught_up false means not measured here)",
+		len(res.Fleet.Workers), ca.Processed, ca.ProcessedUnique, ca.Redelivered, ca.Skipped))
+	return &ca
 }
 
 func workerNames(ws []int) string {

@@ -44,29 +44,15 @@ type pointProgress struct {
 	ProduceP99Ms      float64
 	Errors            int64
 	Lag               int64
+	// Workers and WorkersAlive: a point measured by kbench workers (0: one process).
+	Workers, WorkersAlive int
 }
 
 // runPoint measures one point and always returns a result: StatusOK, StatusIncomplete (interrupted
 // or a bounded wait ran out) or StatusFailed with the error, which is also returned.
 func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progressFunc) (res *stats.Result, err error) {
-	res = &stats.Result{
-		FormatVersion: stats.FormatVersion, RunID: s.runID, Profile: s.opts.Profile, Point: p,
-		Start: time.Now(), Environment: s.env, Notes: append([]string(nil), p.Notes...),
-	}
-	defer func() {
-		res.End = time.Now()
-		switch {
-		case ctx.Err() != nil:
-			res.Status = stats.StatusIncomplete
-			res.Error = ErrInterrupted.Error()
-			if err == nil {
-				err = ErrInterrupted
-			}
-		case err != nil:
-			res.Status = stats.StatusFailed
-			res.Error = err.Error()
-		}
-	}()
+	res = s.newPointResult(p)
+	defer endPointResult(ctx, res, &err)
 
 	if w := p.Workload; w.MessageSizeMin < record.HeaderLen || w.MessageSizeMax < record.HeaderLen {
 		return res, fmt.Errorf("message size %d to %d bytes: kbench's records are at least %d bytes (the record header); nothing was sent",
@@ -121,6 +107,31 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 	return res, m.run(ctx)
 }
 
+// newPointResult is the result a point's measurement fills (one process or the workers'
+// coordinator alike): the run, the profile, the point, its notes and the environment.
+func (s *session) newPointResult(p profiles.Point) *stats.Result {
+	return &stats.Result{
+		FormatVersion: stats.FormatVersion, RunID: s.runID, Profile: s.opts.Profile, Point: p,
+		Start: time.Now(), Environment: s.env, Notes: append([]string(nil), p.Notes...),
+	}
+}
+
+// endPointResult stamps res's end and, when the point ends on ctx or an error (*err, the
+// point's returned error, which it sets to ErrInterrupted when ctx ended without one), its
+// status and error. Deferred first, it runs last: it sees the error the other cleanups joined.
+func endPointResult(ctx context.Context, res *stats.Result, err *error) {
+	res.End = time.Now()
+	switch {
+	case ctx.Err() != nil:
+		res.Status, res.Error = stats.StatusIncomplete, ErrInterrupted.Error()
+		if *err == nil {
+			*err = ErrInterrupted
+		}
+	case *err != nil:
+		res.Status, res.Error = stats.StatusFailed, (*err).Error()
+	}
+}
+
 // recordClients writes into the result which client library runs each of the point's clients,
 // and the notes of a reader that could not use its default.
 func recordClients(res *stats.Result, p profiles.Point, c pointClients) {
@@ -143,6 +154,7 @@ type measurement struct {
 	progress   progressFunc
 	lease      *topicLease // the topic and, on an existing topic, where the point's records begin
 	idBase     uint32      // first producer id (random on an existing topic: marks this point's records)
+	fleetShare bool        // a kbench worker's share: the group's lag is the coordinator's to judge
 
 	// Decided once by plan.
 	dur         time.Duration // measured phase
@@ -746,7 +758,7 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	}
 	hasConsumers := len(m.consumers) > 0 && mt.Backlog == nil
 	r.Series = m.col.rows(samples, hasConsumers)
-	if hasConsumers && len(samples) > 0 {
+	if hasConsumers && len(samples) > 0 && !m.fleetShare {
 		// Lag when the measured phase ended: the consumers are "behind" when it is more than one
 		// second of acknowledged traffic (e2e latency then measures their backlog, not Kafka).
 		lagEnd := samples[len(samples)-1].lag()

@@ -25,7 +25,7 @@ func (s *session) measure(ctx context.Context, p profiles.Point, progress progre
 		return s.runSearchPoint(ctx, p, progress)
 	}
 	if s.fleet != nil {
-		return s.runFleetPoint(ctx, p)
+		return s.runFleetPoint(ctx, p, progress)
 	}
 	return s.runPoint(ctx, p, progress)
 }

@@ -183,6 +183,7 @@ func progressTo(ev events.Sink, i, total int, p profiles.Point, rep int) progres
 		ev.Progress(events.Progress{
 			Index: i, Total: total, Point: p, Repetition: rep, Elapsed: s.Elapsed, Duration: s.Duration,
 			AckedPerSecond: s.AckedPerSecond, ProduceP99Ms: s.ProduceP99Ms, Errors: s.Errors, Lag: s.Lag,
+			Workers: s.Workers, WorkersAlive: s.WorkersAlive,
 		})
 	}
 }

@@ -154,6 +154,10 @@ type Metrics struct {
 	ProduceLatencyRaw  LatencySummary `json:"produce_latency_raw"`
 	ProduceLatencyKind string         `json:"produce_latency_kind"` // "send-to-ack", "enqueue-to-socket (acks=0)"
 	EndToEndLatency    LatencySummary `json:"end_to_end_latency"`   // send time in the record to consumer receipt
+	// EndToEndClock says how EndToEndLatency was taken when producers and consumers ran on
+	// several machines (kbench workers) and by how much clock error it may be off (nil: one
+	// process, one clock).
+	EndToEndClock *EndToEndClock `json:"end_to_end_clock,omitempty"`
 
 	FailedByError  map[string]int64 `json:"failed_by_error"` // Kafka error code name -> count
 	ConsumerLagEnd int64            `json:"consumer_lag_end"`
@@ -403,6 +407,29 @@ type FleetReport struct {
 	EndToEnd string `json:"end_to_end"`
 }
 
+// EndToEndClock is how end-to-end latency was measured across kbench workers, whose clocks
+// differ: every record's send time was put on the consuming worker's clock with the two
+// workers' offsets to the coordinator (estimated when they joined: lowest of the round trips),
+// so the figure is off by at most UncertaintyMs either way (the sum of the two workers' offset
+// uncertainties, the largest pair). SameWorker is the subset that needs no correction: records
+// a worker both produced and consumed (one clock).
+type EndToEndClock struct {
+	Method        string         `json:"method"`
+	UncertaintyMs float64        `json:"clock_uncertainty_ms"`
+	SameWorker    LatencySummary `json:"same_worker_latency"`
+}
+
+// EndToEndClockCorrected is EndToEndClock.Method when send times were offset-corrected.
+const EndToEndClockCorrected = "offset-corrected: send time put on the consuming worker's clock with both workers' offsets to the coordinator"
+
+// Label is what every shown end-to-end figure of the point carries: "± 9.0 ms clock".
+func (c *EndToEndClock) Label() string {
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf("± %.1f ms clock", c.UncertaintyMs)
+}
+
 // FleetWorker is one worker's share of a point and what became of it.
 type FleetWorker struct {
 	Index         int     `json:"index"`
@@ -410,7 +437,9 @@ type FleetWorker struct {
 	FirstID       uint32  `json:"first_producer_id"`
 	Rate          int     `json:"target_rate"` // records/s; 0: max rate
 	Acked         int64   `json:"acked"`
-	ClockOffsetMs float64 `json:"clock_offset_ms"` // coordinator = worker + offset
+	Consumers     int     `json:"consumers,omitempty"` // its members of the point's consumer group
+	Consumed      int64   `json:"consumed,omitempty"`  // records they read in the measured phase
+	ClockOffsetMs float64 `json:"clock_offset_ms"`     // coordinator = worker + offset
 	UncertaintyMs float64 `json:"clock_uncertainty_ms"`
 	Status        Status  `json:"status"` // its own share's status; "lost" when no result came
 	Error         string  `json:"error,omitempty"`

@@ -97,13 +97,17 @@ func CheckConsumerLag(lags []int64, ackedPerSecond float64) *ConsumerLagCheck {
 }
 
 // EndToEndCell is an end-to-end figure v of m for tables: "-" when none was measured,
-// ConsumersBehindText when the consumers fell behind (the figure then measures their backlog).
+// ConsumersBehindText when the consumers fell behind (the figure then measures their backlog);
+// measured across kbench workers it carries its clock uncertainty ("12.30 ± 9.0 ms clock").
 func EndToEndCell(m *Metrics, v float64) string {
 	if m.EndToEndLatency.Count == 0 {
 		return "-"
 	}
 	if !m.EndToEndReported() && m.Backlog == nil {
 		return ConsumersBehindText
+	}
+	if m.EndToEndClock != nil {
+		return fmt.Sprintf("%.2f %s", v, m.EndToEndClock.Label())
 	}
 	return fmt.Sprintf("%.2f", v)
 }

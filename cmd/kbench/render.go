@@ -63,6 +63,9 @@ func (p *screen) Progress(s events.Progress) {
 	line := fmt.Sprintf("[%d/%d] %s | %s/%s | %.0f msg/s | p99 %.2f ms | errors %d | lag %d | ETA %s",
 		s.Index+1, s.Total, s.Point.Label+repetitionText(s.Repetition), s.Elapsed.Round(time.Second), s.Duration,
 		s.AckedPerSecond, s.ProduceP99Ms, s.Errors, s.Lag, eta.Round(time.Second))
+	if s.Workers > 0 {
+		line += fmt.Sprintf(" | workers %d/%d alive", s.WorkersAlive, s.Workers)
+	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 	} else {
