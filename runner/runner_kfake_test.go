@@ -187,7 +187,8 @@ func TestRunPointKfakeClients(t *testing.T) {
 			if tt.backlog {
 				p.Workload.ConsumeMode = profiles.ConsumeBacklog
 			}
-			res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
+			// Fixed warmup: the clients are under test, not the warmup (TestAdaptiveWarmupKfake).
+			res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, FixedWarmup: true}))
 			if err != nil {
 				t.Fatalf("RunPoint: %v (notes %v)", err, res.Notes)
 			}
