@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kbench/kbench/driver"
@@ -261,6 +262,7 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 	cctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", cmdline)
+	endGroupOnCancel(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -294,6 +296,16 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 }
 
 func (c *commandInjector) activeController() (int, error) { return -1, nil }
+
+// endGroupOnCancel makes a fault command end with everything it started when its timeout
+// passes: killing the shell alone left its children (a `sleep`, an `ssh`) holding the output
+// pipe, so the injection waited for them past its timeout. The command runs in a process group
+// of its own, which cancel SIGKILLs by its id; output still open a second later is let go.
+func endGroupOnCancel(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+}
 
 // powerOff runs the user's power-loss command once per broker, all started at the same instant.
 // What the disks dropped is not knowable from here.
