@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kbench/kbench/driver"
@@ -261,6 +262,7 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 	cctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", cmdline)
+	endGroupOnCancel(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -294,6 +296,16 @@ func (c *commandInjector) do(ctx context.Context, op string, n nodeRef, vars map
 }
 
 func (c *commandInjector) activeController() (int, error) { return -1, nil }
+
+// endGroupOnCancel makes a fault command end with everything it started when its timeout
+// passes: killing the shell alone left its children (a `sleep`, an `ssh`) holding the output
+// pipe, so the injection waited for them past its timeout. The command runs in a process group
+// of its own, which cancel SIGKILLs by its id; output still open a second later is let go.
+func endGroupOnCancel(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+}
 
 // powerOff runs the user's power-loss command once per broker, all started at the same instant.
 // What the disks dropped is not knowable from here.
@@ -519,10 +531,7 @@ func (r *Runner) fire(ctx context.Context, pf plannedFault) {
 		r.events = append(r.events, ev)
 		return
 	}
-	vars := map[string]string{"topic": r.topic, "partition": ""}
-	if ev.Partition != nil {
-		vars["partition"] = strconv.Itoa(*ev.Partition)
-	}
+	vars := r.commandVars(ev.Partition)
 	injectOp, healOp := string(f.Action), ""
 	switch f.Action {
 	case profiles.FaultKill:
@@ -551,14 +560,7 @@ func (r *Runner) fire(ctx context.Context, pf plannedFault) {
 	// Hold the fault for For (a hard bounce must outlast the broker session timeout so
 	// leadership really moves), then heal, even when the measured phase ends meanwhile.
 	due := start.Add(f.For)
-	if wait := time.Until(due); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	holdUntil(ctx, due)
 	// Heal first, look up after: a metadata request now may go to the very broker that is
 	// paused and hang for its whole timeout, which would hold the SIGCONT back. The heal event
 	// takes the leaders the background poll last saw during the fault; the poll goes on
@@ -606,12 +608,42 @@ func (r *Runner) step(ctx context.Context, ev *stats.FaultEvent, op string, node
 	default:
 		in = r.inj.do(ctx, op, node, vars)
 	}
+	recordInjection(ev, in, start)
+	r.events = append(r.events, *ev)
+}
+
+// recordInjection puts what an injection or heal command did, and how long it took since start,
+// into its event.
+func recordInjection(ev *stats.FaultEvent, in injection, start time.Time) {
 	ev.DurationSeconds = time.Since(start).Seconds()
 	ev.Command, ev.ExitStatus, ev.OutputTail = in.command, in.exitStatus, in.output
 	if in.err != nil {
 		ev.Error = in.err.Error()
 	}
-	r.events = append(r.events, *ev)
+}
+
+// commandVars are the variables a fault's commands may name: the point's topic and the leader
+// target's partition (empty for other targets).
+func (r *Runner) commandVars(partition *int) map[string]string {
+	vars := map[string]string{"topic": r.topic, "partition": ""}
+	if partition != nil {
+		vars["partition"] = strconv.Itoa(*partition)
+	}
+	return vars
+}
+
+// holdUntil waits until due (a fault held for its For), or until ctx ends.
+func holdUntil(ctx context.Context, due time.Time) {
+	wait := time.Until(due)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // resolve turns a target into the node it names right now.

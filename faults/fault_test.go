@@ -88,8 +88,13 @@ func TestCommandInjector(t *testing.T) {
 	if did, err := ci.heal(context.Background()); err == nil || len(did) != 1 || !strings.Contains(did[0], "start broker 2: exit 3") {
 		t.Errorf("heal: %v, %v", did, err)
 	}
+	began := time.Now()
 	if in := ci.do(context.Background(), "pause", nodeRef{roleController, -1}, nil); in.exitStatus != -1 || !strings.Contains(in.err.Error(), "timed out") {
 		t.Errorf("pause (timeout): %+v", in)
+	}
+	// The timeout bounds the step: the shell's child (sleep 10) ends with it.
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("a command timing out after 2 s took %s: its child outlived the timeout", took.Round(time.Millisecond))
 	}
 	if in := ci.do(context.Background(), "resume", nodeRef{roleBroker, 1}, nil); in.err == nil {
 		t.Error("resume without a command must fail")

@@ -43,16 +43,9 @@ func (r *Runner) firePowerLoss(ctx context.Context, pf plannedFault) {
 		r.events = append(r.events, ev)
 		return
 	}
-	vars := map[string]string{"topic": r.topic, "partition": ""}
-	if ev.Partition != nil {
-		vars["partition"] = strconv.Itoa(*ev.Partition)
-	}
+	vars := r.commandVars(ev.Partition)
 	in, dropped := r.inj.powerOff(ctx, nodes, vars)
-	ev.DurationSeconds = time.Since(start).Seconds()
-	ev.Command, ev.ExitStatus, ev.OutputTail = in.command, in.exitStatus, in.output
-	if in.err != nil {
-		ev.Error = in.err.Error()
-	}
+	recordInjection(&ev, in, start)
 	if dropped != nil {
 		ev.UnsyncedBytesDropped = make(map[string]int64, len(dropped))
 		ev.UnsyncedSegmentBytesDropped = make(map[string]int64, len(dropped))
@@ -68,26 +61,14 @@ func (r *Runner) firePowerLoss(ctx context.Context, pf plannedFault) {
 	// Powered-off brokers come back even when the cut failed half-way: the heal below and
 	// HealAll start whatever is down.
 	due := start.Add(f.For)
-	if wait := time.Until(due); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	holdUntil(ctx, due)
 	hev := stats.FaultEvent{Fault: name, Step: "heal", Operation: "start", ScheduledOffsetSeconds: r.sinceMeasure(due),
 		NodeRole: roleBroker, NodeID: ev.NodeID, NodeIDs: ev.NodeIDs, Partition: ev.Partition, Leaders: r.leadersSeenSince(start)}
 	hctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	hstart := time.Now()
 	hev.StartOffsetSeconds = r.sinceMeasure(hstart)
-	hin := r.inj.powerOn(hctx, nodes, vars)
-	hev.DurationSeconds = time.Since(hstart).Seconds()
-	hev.Command, hev.ExitStatus, hev.OutputTail = hin.command, hin.exitStatus, hin.output
-	if hin.err != nil {
-		hev.Error = hin.err.Error()
-	}
+	recordInjection(&hev, r.inj.powerOn(hctx, nodes, vars), hstart)
 	r.events = append(r.events, hev)
 }
 

@@ -9,33 +9,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kbench/kbench/cluster"
-	"github.com/kbench/kbench/cluster/clustertest"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/safety"
 )
 
-// TestIntegrationPreflightBrokerDown: on a cluster of its own with one broker killed, a point
-// that needs replication factor 3 fails within seconds (issue 13: three "create topic: context
+// TestIntegrationPreflightBrokerDown: on the shared cluster with one broker killed (and healed
+// before the test returns, as the fault tests do), a point that needs replication factor 3 fails within seconds (issue 13: three "create topic: context
 // deadline exceeded" over 90 s) with exit 3 and one line naming the dead broker and what the
 // point needs; once the broker is back the same preflight passes.
 func TestIntegrationPreflightBrokerDown(t *testing.T) {
-	if !clustertest.Enabled() {
-		t.Skip("real-cluster test: set KBENCH_INTEGRATION=1 (make integration)")
-	}
+	cl := localForTest(t)
+	defer healShared(t, cl)
 	bin := kbenchBinary(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	cl, err := cluster.Up(ctx, cluster.Options{Dir: dir, Brokers: 3, Controllers: 1})
-	if err != nil {
-		t.Fatalf("cluster up: %v", err)
-	}
-	defer func() {
-		if err := cl.Down(context.Background(), true); err != nil {
-			t.Errorf("cluster down: %v", err)
-		}
-	}()
-	// A used cluster has topics on every broker (__consumer_offsets); this fresh one gets one.
+	dir := cl.Dir
+	// A used cluster has topics on every broker (__consumer_offsets); a fresh one gets one here.
 	a, err := clientDriver.NewAdmin(adminConfig(plainConnection(cl.Bootstrap())))
 	if err != nil {
 		t.Fatal(err)

@@ -130,7 +130,8 @@ func TestRunPointKfakeBacklog(t *testing.T) {
 	bootstrap := startKfake(t)
 	p := testPoint("backlog", 2000, 2*time.Second, 2)
 	p.Workload.ConsumeMode = profiles.ConsumeBacklog
-	res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
+	// A fixed warmup (0.5 s, 1,000 records the read must include): the read is under test.
+	res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, FixedWarmup: true}))
 	if err != nil {
 		t.Fatalf("RunPoint: %v", err)
 	}
@@ -187,7 +188,8 @@ func TestRunPointKfakeClients(t *testing.T) {
 			if tt.backlog {
 				p.Workload.ConsumeMode = profiles.ConsumeBacklog
 			}
-			res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second}))
+			// Fixed warmup: the clients are under test, not the warmup (TestAdaptiveWarmupKfake).
+			res, err := RunPoint(context.Background(), p, recordIn(t.TempDir(), Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, FixedWarmup: true}))
 			if err != nil {
 				t.Fatalf("RunPoint: %v (notes %v)", err, res.Notes)
 			}

@@ -22,7 +22,9 @@ func TestSweepReportsEventsWritesNothing(t *testing.T) {
 	out := t.TempDir()
 	log := &eventLog{}
 	points := []profiles.Point{testPoint("a", 500, 2*time.Second, 1), testPoint("b", 500, 2*time.Second, 0)}
-	if err := Sweep(context.Background(), points, Options{Bootstrap: bootstrap, OutDir: out, Events: log, DrainTimeout: 15 * time.Second}); err != nil {
+	// Fixed warmups, no cluster warm-up (TestClusterWarmupKfake and TestAdaptiveWarmupKfake
+	// have those): the events and the empty folder are under test.
+	if err := Sweep(context.Background(), points, Options{Bootstrap: bootstrap, OutDir: out, Events: log, DrainTimeout: 15 * time.Second, FixedWarmup: true}); err != nil {
 		t.Fatalf("Sweep: %v", err)
 	}
 	want := []string{"run 2 points", "start 1/2 a", "progress", "finish 1/2 a ok", "start 2/2 b", "progress", "finish 2/2 b ok", "end 2 results"}
@@ -43,7 +45,7 @@ func TestSweepReportsEventsWritesNothing(t *testing.T) {
 func TestRunPointResultFromEvent(t *testing.T) {
 	bootstrap := startKfake(t)
 	log := &eventLog{}
-	res, err := RunPoint(context.Background(), testPoint("one", 500, time.Second, 1), Options{Bootstrap: bootstrap, OutDir: t.TempDir(), Events: log, DrainTimeout: 15 * time.Second})
+	res, err := RunPoint(context.Background(), testPoint("one", 500, time.Second, 1), Options{Bootstrap: bootstrap, OutDir: t.TempDir(), Events: log, DrainTimeout: 15 * time.Second, FixedWarmup: true})
 	if err != nil || res == nil || res.Status != stats.StatusOK {
 		t.Fatalf("RunPoint: %v %+v", err, res)
 	}
@@ -66,7 +68,7 @@ func TestSweepStopsWhenResultNotRecorded(t *testing.T) {
 	bootstrap := startKfake(t)
 	f := &failingSink{}
 	points := []profiles.Point{testPoint("a", 500, time.Second, 0), testPoint("b", 500, time.Second, 0)}
-	err := Sweep(context.Background(), points, Options{Bootstrap: bootstrap, OutDir: t.TempDir(), Events: f, DrainTimeout: 15 * time.Second})
+	err := Sweep(context.Background(), points, Options{Bootstrap: bootstrap, OutDir: t.TempDir(), Events: f, DrainTimeout: 15 * time.Second, FixedWarmup: true})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Sweep: %v, want the sink's error", err)
 	}

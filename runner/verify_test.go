@@ -184,8 +184,9 @@ func TestInterruptedVerificationReadKfake(t *testing.T) {
 	defer func() { testHookVerifyRecord = nil }()
 	out := t.TempDir()
 	p := testPoint("read-interrupted", 1000, 2*time.Second, 0)
-	// No cluster warm-up: its own verification read would meet the hook first.
-	res, err := RunPoint(ctx, p, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, NoClusterWarmup: true}))
+	// Fixed warmup, so no cluster warm-up: its own verification read would meet the hook first
+	// (and the point's warmup is not under test).
+	res, err := RunPoint(ctx, p, recordIn(out, Options{Bootstrap: bootstrap, DrainTimeout: 15 * time.Second, FixedWarmup: true}))
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
@@ -237,7 +238,7 @@ func TestFailedVerificationReadKeepsCounts(t *testing.T) {
 	testHookBeforeVerify = func(topic string) { failTopicMetadata(t, c, topic, codeTopicAuthorizationFailed, 1<<30) }
 	defer func() { testHookBeforeVerify = nil }()
 	p := testPoint("read-fails", 1000, time.Second, 0)
-	res, err := RunPoint(context.Background(), p, Options{Bootstrap: strings.Join(c.ListenAddrs(), ","), DrainTimeout: 15 * time.Second})
+	res, err := RunPoint(context.Background(), p, Options{Bootstrap: strings.Join(c.ListenAddrs(), ","), DrainTimeout: 15 * time.Second, FixedWarmup: true})
 	if err == nil || !strings.Contains(err.Error(), "verification read") {
 		t.Fatalf("err = %v, want the verification read's failure", err)
 	}

@@ -49,6 +49,26 @@ func timeoutMs(o driver.AdminOptions) int32 {
 	return 60000
 }
 
+// answers sends req and turns each entry of its response into one result: the request-and-answer
+// shape every admin call here shares. The error is the request's own (as the driver's error
+// classes); each entry carries the broker's answer for that topic or resource.
+func answers[Resp kmsg.Response, E, R any](ctx context.Context, cl *kgo.Client, req kmsg.Request, entries func(Resp) []E, result func(E) R) ([]R, error) {
+	kresp, err := cl.Request(ctx, req)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	resp, ok := kresp.(Resp)
+	if !ok {
+		return nil, fmt.Errorf("franz-go admin: %s answered with %T", kmsg.NameForKey(req.Key()), kresp)
+	}
+	in := entries(resp)
+	out := make([]R, len(in))
+	for i, e := range in {
+		out[i] = result(e)
+	}
+	return out, nil
+}
+
 // CreateTopics creates topics (or, validate-only, checks that they could be).
 func (a *Admin) CreateTopics(ctx context.Context, topics []driver.TopicSpec, o driver.AdminOptions) ([]driver.TopicResult, error) {
 	req := kmsg.NewPtrCreateTopicsRequest()
@@ -63,15 +83,10 @@ func (a *Admin) CreateTopics(ctx context.Context, topics []driver.TopicSpec, o d
 		}
 		req.Topics = append(req.Topics, rt)
 	}
-	resp, err := req.RequestWith(ctx, a.cl)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]driver.TopicResult, len(resp.Topics))
-	for i, t := range resp.Topics {
-		out[i] = driver.TopicResult{Topic: t.Topic, Error: codeError(t.ErrorCode, t.ErrorMessage)}
-	}
-	return out, nil
+	return answers(ctx, a.cl, req, func(r *kmsg.CreateTopicsResponse) []kmsg.CreateTopicsResponseTopic { return r.Topics },
+		func(t kmsg.CreateTopicsResponseTopic) driver.TopicResult {
+			return driver.TopicResult{Topic: t.Topic, Error: codeError(t.ErrorCode, t.ErrorMessage)}
+		})
 }
 
 // DeleteTopics deletes topics.
@@ -84,19 +99,14 @@ func (a *Admin) DeleteTopics(ctx context.Context, topics []string, o driver.Admi
 		rt.Topic = kmsg.StringPtr(t)
 		req.Topics = append(req.Topics, rt)
 	}
-	resp, err := req.RequestWith(ctx, a.cl)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]driver.TopicResult, 0, len(resp.Topics))
-	for _, t := range resp.Topics {
-		name := ""
-		if t.Topic != nil {
-			name = *t.Topic
-		}
-		out = append(out, driver.TopicResult{Topic: name, Error: codeError(t.ErrorCode, t.ErrorMessage)})
-	}
-	return out, nil
+	return answers(ctx, a.cl, req, func(r *kmsg.DeleteTopicsResponse) []kmsg.DeleteTopicsResponseTopic { return r.Topics },
+		func(t kmsg.DeleteTopicsResponseTopic) driver.TopicResult {
+			name := ""
+			if t.Topic != nil {
+				name = *t.Topic
+			}
+			return driver.TopicResult{Topic: name, Error: codeError(t.ErrorCode, t.ErrorMessage)}
+		})
 }
 
 // DescribeConfigs reads resources' configurations.
@@ -107,24 +117,19 @@ func (a *Admin) DescribeConfigs(ctx context.Context, resources []driver.ConfigRe
 		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceType(r.Type), r.Name
 		req.Resources = append(req.Resources, rr)
 	}
-	resp, err := req.RequestWith(ctx, a.cl)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]driver.ConfigResourceResult, len(resp.Resources))
-	for i, r := range resp.Resources {
-		cfg := make(map[string]driver.ConfigEntryResult, len(r.Configs))
-		for _, e := range r.Configs {
-			v := ""
-			if e.Value != nil {
-				v = *e.Value
+	return answers(ctx, a.cl, req, func(r *kmsg.DescribeConfigsResponse) []kmsg.DescribeConfigsResponseResource { return r.Resources },
+		func(r kmsg.DescribeConfigsResponseResource) driver.ConfigResourceResult {
+			cfg := make(map[string]driver.ConfigEntryResult, len(r.Configs))
+			for _, e := range r.Configs {
+				v := ""
+				if e.Value != nil {
+					v = *e.Value
+				}
+				src := driver.ConfigSource(e.Source)
+				cfg[e.Name] = driver.ConfigEntryResult{Name: e.Name, Value: v, Source: src, IsDefault: src == driver.ConfigSourceDefault || e.IsDefault}
 			}
-			src := driver.ConfigSource(e.Source)
-			cfg[e.Name] = driver.ConfigEntryResult{Name: e.Name, Value: v, Source: src, IsDefault: src == driver.ConfigSourceDefault || e.IsDefault}
-		}
-		out[i] = driver.ConfigResourceResult{Type: driver.ResourceType(r.ResourceType), Name: r.ResourceName, Config: cfg, Error: codeError(r.ErrorCode, r.ErrorMessage)}
-	}
-	return out, nil
+			return driver.ConfigResourceResult{Type: driver.ResourceType(r.ResourceType), Name: r.ResourceName, Config: cfg, Error: codeError(r.ErrorCode, r.ErrorMessage)}
+		})
 }
 
 // IncrementalAlterConfigs sets or deletes single entries.
@@ -146,15 +151,12 @@ func (a *Admin) IncrementalAlterConfigs(ctx context.Context, resources []driver.
 		}
 		req.Resources = append(req.Resources, rr)
 	}
-	resp, err := req.RequestWith(ctx, a.cl)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]driver.ConfigResourceResult, len(resp.Resources))
-	for i, r := range resp.Resources {
-		out[i] = driver.ConfigResourceResult{Type: driver.ResourceType(r.ResourceType), Name: r.ResourceName, Error: codeError(r.ErrorCode, r.ErrorMessage)}
-	}
-	return out, nil
+	return answers(ctx, a.cl, req, func(r *kmsg.IncrementalAlterConfigsResponse) []kmsg.IncrementalAlterConfigsResponseResource {
+		return r.Resources
+	},
+		func(r kmsg.IncrementalAlterConfigsResponseResource) driver.ConfigResourceResult {
+			return driver.ConfigResourceResult{Type: driver.ResourceType(r.ResourceType), Name: r.ResourceName, Error: codeError(r.ErrorCode, r.ErrorMessage)}
+		})
 }
 
 // AlterGroupOffsets commits offsets for a group without live members; the first per-partition
