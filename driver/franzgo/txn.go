@@ -40,7 +40,8 @@ import (
 //	                FENCED_INSTANCE_ID (offsets of a static member a newer instance replaced)
 //	fatal:          INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING,
 //	                TRANSACTIONAL_ID_AUTHORIZATION_FAILED, any authorization or version error,
-//	                an unknown commit outcome, a call in the wrong state (_STATE)
+//	                an unknown commit outcome, a call in the wrong state (_STATE, or franz-go's
+//	                own state errors, which keep the name UNKNOWN)
 //	abortable:      TRANSACTION_ABORTABLE, OPERATION_NOT_ATTEMPTED, UNKNOWN_PRODUCER_ID,
 //	                ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS (the consumer's
 //	                offsets are stale), a failed record of the transaction, any other Kafka error
@@ -290,9 +291,6 @@ func txnError(err error, ending bool) driver.Error {
 		return driver.NewError(errTxnOutcomeUnknown, "_TXN_OUTCOME_UNKNOWN",
 			"the commit's outcome is unknown (franz-go does not retry such a commit; the audit decides by reading): "+err.Error(),
 			driver.Indeterminate, false, true)
-	}
-	if e.Code() == errUnknownLocal { // franz-go's own state errors (not in a transaction, ...)
-		return driver.NewError(driver.ErrState, "_STATE", e.Error(), driver.Indeterminate, false, false)
 	}
 	return txnClassed(e)
 }
