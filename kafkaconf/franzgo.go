@@ -55,7 +55,8 @@ var FranzGoDefaults = map[string]string{
 	"auto.offset.reset":             "latest", // franz-go: earliest
 	"fetch.wait.max.ms":             "500",    // franz-go: 5000
 	"partition.assignment.strategy": "range,roundrobin",
-	"transaction.timeout.ms":        "60000", // franz-go: 40000; applied with transactional.id only
+	"transaction.timeout.ms":        "60000",          // franz-go: 40000; applied with transactional.id only
+	"isolation.level":               "read_committed", // franz-go: read_uncommitted
 }
 
 // franzGoTable is every property the franz-go driver accepts or explains; aliases point at the

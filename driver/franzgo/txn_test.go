@@ -75,3 +75,22 @@ func TestTxnStateRefusals(t *testing.T) {
 		t.Error("transactional.id with enable.idempotence=false was accepted")
 	}
 }
+
+// TestIsolationDefault: a consumer without isolation.level reads read_committed, librdkafka's
+// default (franz-go's own is read_uncommitted), so a transactional point's consumers see the
+// same records under either client and the result's isolation label holds for both.
+func TestIsolationDefault(t *testing.T) {
+	for cfg, want := range map[string]string{"": "read_committed", "read_uncommitted": "read_uncommitted", "read_committed": "read_committed"} {
+		props := map[string]string{"bootstrap.servers": "127.0.0.1:1"}
+		if cfg != "" {
+			props["isolation.level"] = cfg
+		}
+		s, err := readSettings(props, roleConsumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.effective["kgo.FetchIsolationLevel"]; got != want {
+			t.Errorf("isolation.level %q: %s, want %s", cfg, got, want)
+		}
+	}
+}
