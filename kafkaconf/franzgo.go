@@ -55,6 +55,8 @@ var FranzGoDefaults = map[string]string{
 	"auto.offset.reset":             "latest", // franz-go: earliest
 	"fetch.wait.max.ms":             "500",    // franz-go: 5000
 	"partition.assignment.strategy": "range,roundrobin",
+	"transaction.timeout.ms":        "60000",          // franz-go: 40000; applied with transactional.id only
+	"isolation.level":               "read_committed", // franz-go: read_uncommitted
 }
 
 // franzGoTable is every property the franz-go driver accepts or explains; aliases point at the
@@ -85,6 +87,8 @@ var franzGoTable = map[string]FranzGoEntry{
 	"queue.buffering.max.messages":          {Kind: FranzGoInt, Maps: "the driver's buffered-record bound (Produce returns queue full) and kgo.MaxBufferedRecords"},
 	"queue.buffering.max.kbytes":            {Kind: FranzGoInt, Maps: "the driver's buffered-bytes bound (Produce returns queue full)"},
 	"message.max.bytes":                     {Kind: FranzGoInt, Maps: "kgo.BrokerMaxWriteBytes (the largest request)"},
+	"transactional.id":                      {Kind: FranzGoString, Maps: "kgo.TransactionalID (turns the idempotent producer on, as librdkafka does)"},
+	"transaction.timeout.ms":                {Kind: FranzGoMs, Maps: "kgo.TransactionTimeout (with transactional.id; franz-go's own default 40000)"},
 
 	// consumer
 	"group.id":                      {Kind: FranzGoString, Maps: "kgo.ConsumerGroup (on Subscribe)"},
@@ -147,7 +151,6 @@ var franzGoTable = map[string]FranzGoEntry{
 	"ssl.key.pem":                 {Kind: FranzGoRefused, Maps: "give the key as a file: ssl.key.location"},
 	"sasl.oauthbearer.method":     {Kind: FranzGoRefused, Maps: "kbench's franz-go driver authenticates with PLAIN and SCRAM only: use librdkafka for OAUTHBEARER"},
 	"sasl.kerberos.service.name":  {Kind: FranzGoRefused, Maps: "kbench's franz-go driver authenticates with PLAIN and SCRAM only: use librdkafka for GSSAPI"},
-	"transactional.id":            {Kind: FranzGoRefused, Maps: "kbench does not produce transactionally"},
 	"partitioner":                 {Kind: FranzGoRefused, Maps: "kbench chooses partitions itself (kgo.ManualPartitioner)"},
 	"socket.send.buffer.bytes":    {Kind: FranzGoRefused, Maps: "franz-go leaves socket buffers to the operating system"},
 	"socket.receive.buffer.bytes": {Kind: FranzGoRefused, Maps: "franz-go leaves socket buffers to the operating system"},

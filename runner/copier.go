@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/driver"
+	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/record"
 	"github.com/kbench/kbench/safety"
 )
@@ -42,6 +43,9 @@ type CopierSpec struct {
 	Instance   uint32            `json:"instance"` // the copier tag's instance (from 1)
 	TxnRecords int               `json:"txn_records"`
 	TxnMs      int64             `json:"txn_ms"`
+	// Client is the client library of the copier's consumer and producer: the point's client
+	// ("" in a spec from an older kbench: librdkafka).
+	Client profiles.Client `json:"client,omitempty"`
 }
 
 const (
@@ -124,24 +128,31 @@ func RunCopierWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 
 // start creates the clients and registers the transactional.id (fencing any older instance).
 func (cp *copier) start(ctx context.Context) error {
-	c, err := clientDriver.NewConsumer(cp.spec.Consumer)
+	d := clientDriver
+	if cp.spec.Client != "" {
+		var err error
+		if d, err = driverFor(cp.spec.Client); err != nil {
+			return fmt.Errorf("copier: %w", err)
+		}
+	}
+	c, err := d.NewConsumer(cp.spec.Consumer)
 	if err != nil {
 		return fmt.Errorf("copier consumer: %w", err)
 	}
 	cp.c = c
 	gm, ok := c.(driver.GroupMetadataConsumer)
 	if !ok {
-		return fmt.Errorf("copier: driver %s: %w", clientDriver.Name(), driver.ErrTransactionsNotSupported)
+		return fmt.Errorf("copier: driver %s: %w", d.Name(), driver.ErrTransactionsNotSupported)
 	}
 	cp.gm = gm
-	p, err := clientDriver.NewProducer(cp.spec.Producer)
+	p, err := d.NewProducer(cp.spec.Producer)
 	if err != nil {
 		return fmt.Errorf("copier producer: %w", err)
 	}
 	cp.p = p
 	tp, ok := p.(driver.TransactionalProducer)
 	if !ok {
-		return fmt.Errorf("copier: driver %s: %w", clientDriver.Name(), driver.ErrTransactionsNotSupported)
+		return fmt.Errorf("copier: driver %s: %w", d.Name(), driver.ErrTransactionsNotSupported)
 	}
 	cp.tp = tp
 	go p.Deliveries(copierDeliveries{cp})

@@ -71,8 +71,8 @@ func (m *measurement) setupCopy(ctx context.Context) error {
 	}
 	m.cp.pool = newCopierPool(command, m.p.Workload.Consumers, m.copierSpec)
 	spec := m.copierSpec(0, 0)
-	m.note("pipeline copy: %d copier processes read %s (read_committed, group %s) and write %s in transactions of up to %d records or %d ms with their offsets; transactional.id %s to -%d; copier transaction.timeout.ms %s",
-		m.p.Workload.Consumers, m.topic, m.cp.group, name, copierTxnRecords, copierTxnMs, spec.Producer["transactional.id"], m.p.Workload.Consumers-1, spec.Producer["transaction.timeout.ms"])
+	m.note("pipeline copy: %d copier processes (client %s) read %s (read_committed, group %s) and write %s in transactions of up to %d records or %d ms with their offsets; transactional.id %s to -%d; copier transaction.timeout.ms %s",
+		m.p.Workload.Consumers, spec.Client, m.topic, m.cp.group, name, copierTxnRecords, copierTxnMs, spec.Producer["transactional.id"], m.p.Workload.Consumers-1, spec.Producer["transaction.timeout.ms"])
 	for i := range m.p.Workload.Consumers {
 		if _, err := m.cp.pool.start(i); err != nil {
 			return err
@@ -107,7 +107,7 @@ func (m *measurement) copierSpec(i int, instance uint32) CopierSpec {
 		}
 	}
 	return CopierSpec{Consumer: ccfg, Producer: pcfg, Input: m.topic, Output: m.cp.out.name, Instance: instance,
-		TxnRecords: copierTxnRecords, TxnMs: copierTxnMs}
+		TxnRecords: copierTxnRecords, TxnMs: copierTxnMs, Client: m.p.ProducerClient()}
 }
 
 // consumerTopic is the topic the measuring consumers read: the output with the copy pipeline.

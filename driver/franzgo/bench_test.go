@@ -61,6 +61,43 @@ func BenchmarkProduce(b *testing.B) {
 			b.Fatalf("%d failed", a.failed.Load())
 		}
 	})
+	// transactional: the same records inside one open transaction (begun before the timer,
+	// committed after it): the per-record path of a transactional producer adds a counter, no
+	// allocation (begin and commit are per transaction, outside the per-record figure).
+	b.Run("driver-transactional", func(b *testing.B) {
+		boot := fakeCluster(b, "t", 3)
+		a := &acker{room: make(chan struct{}, 1)}
+		p := startProducer(b, map[string]string{"bootstrap.servers": boot, "linger.ms": "1", "queue.buffering.max.messages": "20000",
+			"transactional.id": "bench"}, a)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := p.InitTransactions(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := p.BeginTransaction(); err != nil {
+			b.Fatal(err)
+		}
+		rec := &driver.Record{Topic: "t", Key: key, Value: value}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; {
+			rec.Partition = int32(i % 3)
+			if err := p.Produce(rec); err == driver.QueueFull {
+				<-a.room
+				continue
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		for a.n.Load() < int64(b.N) {
+			<-a.room
+		}
+		b.StopTimer()
+		if err := p.CommitTransaction(ctx); err != nil || a.failed.Load() > 0 {
+			b.Fatalf("commit: %v; %d failed", err, a.failed.Load())
+		}
+	})
 	b.Run("client", func(b *testing.B) {
 		boot := fakeCluster(b, "t", 3)
 		cl, err := kgo.NewClient(kgo.SeedBrokers(boot), kgo.ProducerLinger(time.Millisecond), kgo.DisableIdempotentWrite(),

@@ -35,10 +35,11 @@ const (
 type settings struct {
 	opts      []kgo.Opt
 	group     string
-	maxRecs   int64 // producer: buffered records before Produce says queue full
-	maxBytes  int64 // producer: buffered key+value bytes before Produce says queue full
-	autoStore bool  // consumer: enable.auto.offset.store
-	autoCmt   bool  // consumer: enable.auto.commit
+	maxRecs   int64  // producer: buffered records before Produce says queue full
+	maxBytes  int64  // producer: buffered key+value bytes before Produce says queue full
+	autoStore bool   // consumer: enable.auto.offset.store
+	autoCmt   bool   // consumer: enable.auto.commit
+	txnID     string // producer: transactional.id ("": not transactional)
 	effective map[string]string
 }
 
@@ -287,6 +288,12 @@ func (s *settings) producer(p props) error {
 		set("kgo.RequiredAcks", "all", kgo.RequiredAcks(kgo.AllISRAcks()))
 	}
 	idem := p.bool("enable.idempotence", false)
+	if id, ok := p["transactional.id"]; ok {
+		if err := s.transactional(p, strings.TrimSpace(id)); err != nil {
+			return err
+		}
+		idem = true
+	}
 	inflight, inflightSet := p.int("max.in.flight", "max.in.flight.requests.per.connection")
 	if idem {
 		if acks != "all" {
@@ -331,6 +338,24 @@ func (s *settings) producer(p props) error {
 	// failed promise (kgo fails a record over its bound only through the promise).
 	set("kgo.MaxBufferedRecords", strconv.FormatInt(s.maxRecs, 10)+" (+64 margin)", kgo.MaxBufferedRecords(int(min(s.maxRecs+64, 1<<40))))
 	s.effective["queue.buffering.max.kbytes"] = strconv.FormatInt(kb, 10)
+	return nil
+}
+
+// transactional applies transactional.id and transaction.timeout.ms. Like librdkafka, a
+// transactional.id turns the idempotent producer on; an explicit enable.idempotence=false is
+// refused (transactions need it).
+func (s *settings) transactional(p props, id string) error {
+	if id == "" {
+		return errors.New("transactional.id: empty (give an id or leave the property out)")
+	}
+	if p.given("enable.idempotence") && !p.bool("enable.idempotence", true) {
+		return errors.New("transactional.id with enable.idempotence=false: transactions need the idempotent producer")
+	}
+	s.txnID = id
+	s.opts, s.effective["kgo.TransactionalID"] = append(s.opts, kgo.TransactionalID(id)), id
+	if d, ok := p.ms("transaction.timeout.ms"); ok {
+		s.opts, s.effective["kgo.TransactionTimeout"] = append(s.opts, kgo.TransactionTimeout(d)), d.String()
+	}
 	return nil
 }
 

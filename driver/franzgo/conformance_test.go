@@ -12,3 +12,11 @@ func TestConformance(t *testing.T) {
 		return fakeCluster(t, topic, int32(partitions))
 	})
 }
+
+// TestConformanceTransactions runs the suite's transactional part (commit, abort, offsets in a
+// transaction, fencing) on kfake.
+func TestConformanceTransactions(t *testing.T) {
+	drivertest.RunTransactions(t, New(), func(t *testing.T, topic string, partitions int) string {
+		return fakeCluster(t, topic, int32(partitions))
+	})
+}

@@ -37,6 +37,13 @@ type Producer struct {
 	bytes   atomic.Int64 // their key and value bytes
 	d       driver.Delivery
 	conns   connState
+
+	// The open transaction (transactional.id only): records Produce handed over in it (send
+	// goroutine), and its failed records with the first failure (franz-go's promise).
+	txnRecs     uint64
+	txnFailed   atomic.Int64
+	txnFirstErr atomic.Pointer[driver.Error]
+	topicIDs    map[string][16]byte // SendOffsetsToTransaction's topics (the caller's goroutine)
 }
 
 // event is one delivery result or one client error for the Deliveries goroutine.
@@ -86,6 +93,7 @@ func (p *Producer) Produce(r *driver.Record) error {
 	}
 	p.recs.Add(1)
 	p.bytes.Add(size)
+	p.txnRecs++
 	p.cl.TryProduce(p.ctx, kr, p.promise)
 	return nil
 }
@@ -93,6 +101,10 @@ func (p *Producer) Produce(r *driver.Record) error {
 // onPromise is franz-go's promise for every produced record: it passes the result on to the
 // Deliveries goroutine, or, once the producer is closed, drops it.
 func (p *Producer) onPromise(r *kgo.Record, err error) {
+	if err != nil && p.s.txnID != "" && p.txnFailed.Add(1) == 1 {
+		e := toError(err) // a failure allocates; a success does not
+		p.txnFirstErr.Store(&e)
+	}
 	select {
 	case p.events <- event{r: r, err: err}:
 		return
@@ -158,7 +170,15 @@ func (p *Producer) ProduceSync(r *driver.Record, timeout time.Duration) (int64, 
 
 // Purge fails every buffered record at once, sent or not, without waiting for the brokers:
 // their results arrive as _PURGE_INFLIGHT (indeterminate: franz-go does not say which were sent).
-func (p *Producer) Purge() { go p.cl.UnsafeAbortBufferedRecords() }
+// A transactional producer waits for the records in flight first (in the background): franz-go
+// would otherwise reuse their sequence numbers in the transaction.
+func (p *Producer) Purge() {
+	if p.s.txnID != "" {
+		go func() { _ = p.cl.AbortBufferedRecords(context.Background()) }()
+		return
+	}
+	go p.cl.UnsafeAbortBufferedRecords()
+}
 
 // Metadata asks the cluster for metadata.
 func (p *Producer) Metadata(topic *string, all bool, timeout time.Duration) (*driver.Metadata, error) {

@@ -20,3 +20,17 @@ func TestConformance(t *testing.T) {
 		return c.ListenAddrs()[0]
 	})
 }
+
+// TestConformanceTransactions runs the suite's transactional part (commit, abort, offsets in a
+// transaction, fencing) against kfake, which fences an older instance (librdkafka's own mock
+// cluster does not).
+func TestConformanceTransactions(t *testing.T) {
+	drivertest.RunTransactions(t, New(), func(t *testing.T, topic string, partitions int) string {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(partitions), topic))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c.ListenAddrs()[0]
+	})
+}
