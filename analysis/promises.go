@@ -131,17 +131,7 @@ func promisesNoLoss(r *stats.Result) bool {
 // CorrelatedPowerLoss says whether a power loss of the point took several brokers at the same
 // instant: every replica of a record may then lose the page cache that held it, which replication
 // does not cover; what that loses is a measurement (what flush settings buy), not a broken promise.
-func CorrelatedPowerLoss(r *stats.Result) bool {
-	if r.Faults == nil {
-		return false
-	}
-	for _, e := range r.Faults.Events {
-		if e.Step == "inject" && e.Operation == "power-loss" && e.Error == "" && len(e.NodeIDs) > 1 {
-			return true
-		}
-	}
-	return false
-}
+func CorrelatedPowerLoss(r *stats.Result) bool { return r.CorrelatedPowerLoss() }
 
 // RunBrokenPromises collects the broken promises of every point of a run.
 func RunBrokenPromises(run *stats.Run) []string {
