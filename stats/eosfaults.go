@@ -108,12 +108,20 @@ func describeEOSFault(e FaultEvent, c *CopyAudit) string {
 	var s string
 	switch e.Operation {
 	case "power-loss":
-		s = fmt.Sprintf("power loss of %s %s", brokerList(e), at)
+		who := brokerList(e)
+		if target == "coordinator" {
+			who = fmt.Sprintf("the transaction coordinator (%s)", who)
+		}
+		s = fmt.Sprintf("power loss of %s %s", who, at)
 		if hold > 0 {
 			s += fmt.Sprintf(" for %s", hold)
 		}
 		if all, seg, ok := droppedBytes(e); ok {
-			s += fmt.Sprintf(" (%.1f MB not fsync'ed dropped over the brokers, %.1f MB of it in the topic's log segments)", float64(all)/1e6, float64(seg)/1e6)
+			over := ""
+			if len(e.UnsyncedBytesDropped) > 1 {
+				over = " over the brokers"
+			}
+			s += fmt.Sprintf(" (%.1f MB not fsync'ed dropped%s, %.1f MB of it in the topic's log segments)", float64(all)/1e6, over, float64(seg)/1e6)
 		} else {
 			s += " (bytes dropped not known)"
 		}

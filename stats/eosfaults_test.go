@@ -44,6 +44,10 @@ func eosResults() []*Result {
 	powerOneFailed.Faults = &FaultReport{Events: []FaultEvent{{Fault: "at=3s,action=power-loss,target=all,for=2s", Step: "inject", Operation: "power-loss",
 		NodeRole: "broker", NodeID: 1, NodeIDs: []int{1}, StartOffsetSeconds: 3.0, ExitStatus: -1,
 		Error: "drop unsynced data of broker 1: powerfs lose: unmount: Device or resource busy\n (code exit status 1)"}}}
+	coordinator := txn("transactions, the coordinator loses power")
+	coordinator.Faults = &FaultReport{Events: []FaultEvent{{Fault: "at=3s,action=power-loss,target=coordinator,for=2s", Step: "inject", Operation: "power-loss",
+		NodeRole: "broker", NodeID: 3, NodeIDs: []int{3}, StartOffsetSeconds: 3.0,
+		UnsyncedBytesDropped: map[string]int64{"3": 4215599}, UnsyncedSegmentBytesDropped: map[string]int64{"3": 4215599}}}}
 	abortedVisible := txn("transactions, aborted record visible")
 	abortedVisible.Audit.Transactions.AbortedVisible = 2
 	abortedVisible.Faults = &FaultReport{Events: []FaultEvent{inject("at=2s,action=kill,target=coordinator", "kill", "broker", 3, 2.0, "")}}
@@ -51,7 +55,7 @@ func eosResults() []*Result {
 	unread.Audit.Lost, unread.Audit.VerificationRead = nil, &VerificationRead{Stopped: "its bound of 30s ran out", OffsetsRead: 43, OffsetsToRead: 100}
 	unread.Faults = powerAll.Faults
 	noFault := txn("transactions, no fault")
-	return []*Result{copyPoint, powerAll, powerOneFailed, abortedVisible, unread, noFault}
+	return []*Result{copyPoint, powerAll, powerOneFailed, abortedVisible, unread, noFault, coordinator}
 }
 
 // TestExactlyOnceFaultsGolden: per exactly-once point, the summary table names every fault that
@@ -77,6 +81,9 @@ func TestExactlyOnceFaultsGolden(t *testing.T) {
 	}
 	if got := ExactlyOnceFaults(rs[0]); !strings.Contains(got, "pause copier 1 at 3.0 s for 6.5s (40 records in its open transaction), past its transaction.timeout.ms of 5s") {
 		t.Errorf("the pause past the transaction timeout is not named: %q", got)
+	}
+	if got := ExactlyOnceFaults(rs[6]); !strings.Contains(got, "power loss of the transaction coordinator (broker 3) at 3.0 s") || !strings.HasSuffix(got, "exactly once kept") {
+		t.Errorf("the coordinator's power loss is not named: %q", got)
 	}
 	var table bytes.Buffer
 	if err := WriteSummaryTable(&table, rs); err != nil {
