@@ -83,7 +83,7 @@ func (c *Cluster) PowerOff(ids []int) (map[int]Dropped, error) {
 	}
 	var errs []error
 	for _, n := range nodes {
-		if !waitGone(n.PID, 10*time.Second) {
+		if !waitGone(n.PID, 10*time.Second) || !waitThreadsGone(n.PID, 10*time.Second) {
 			errs = append(errs, fmt.Errorf("broker %d (pid %d) survives SIGKILL", n.ID, n.PID))
 		}
 	}

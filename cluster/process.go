@@ -151,6 +151,30 @@ func waitGone(pid int, timeout time.Duration) bool {
 	}
 }
 
+// threadsGone reports whether pid is gone, or a zombie all of whose threads have exited. A killed
+// multi-threaded process (a JVM) turns into a zombie as soon as its main thread has exited, while
+// its other threads may still be exiting and holding its open files: a mount they use cannot be
+// unmounted until they are gone (a power loss's unmount failed with "Device or resource busy").
+func threadsGone(pid int) bool {
+	if !exited(pid) {
+		return false
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	return err != nil || len(tasks) <= 1
+}
+
+// waitThreadsGone waits until threadsGone(pid), at most timeout.
+func waitThreadsGone(pid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !threadsGone(pid) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
 // exited reports whether pid is gone or a zombie.
 func exited(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

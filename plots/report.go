@@ -90,6 +90,9 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	if s, ok := durabilitySection(ok); ok {
 		d.sections = append(d.sections, s)
 	}
+	if s, ok := exactlyOnceSection(all); ok { // exactlyonce.go
+		d.sections = append(d.sections, s)
+	}
 	if s, ok := powerLossSection(run, ok, opts.CostFrom); ok {
 		d.sections = append(d.sections, s)
 	}

@@ -218,3 +218,25 @@ func reportText(t *testing.T, run *stats.Run) string {
 	}
 	return buf.String()
 }
+
+// TestReportExactlyOnceFaults: a transactional point whose brokers all lost power gets the
+// "Exactly-once under faults" section naming the fault and the audit's classification; a run
+// without exactly-once points has no such section.
+func TestReportExactlyOnceFaults(t *testing.T) {
+	run := readFixture(t, "ladder")
+	if strings.Contains(reportText(t, run), "Exactly-once under faults") {
+		t.Fatal("a run without transactions has an exactly-once section")
+	}
+	r := run.Points[len(run.Points)-1].Result
+	r.Audit.Lost = new(int64(3181))
+	r.Audit.Transactions = &stats.TxnAudit{Committed: 23, Aborted: 6, RecordsCommitted: 8140, RecordsAborted: 860, ReadIsolation: "read_committed"}
+	r.Faults = &stats.FaultReport{Events: []stats.FaultEvent{{Fault: "at=3s,action=power-loss,target=all,for=2s", Step: "inject", Operation: "power-loss",
+		NodeRole: "broker", NodeID: -1, NodeIDs: []int{1, 2, 3}, StartOffsetSeconds: 3.0, UnsyncedBytesDropped: map[string]int64{"1": 1e6}}}}
+	s := reportText(t, run)
+	for _, want := range []string{"## Exactly-once under faults", "power loss of brokers 1,2,3 together at 3.0 s for 2s",
+		"8140 records of 23 committed transactions, not read back: 3181", "a measurement of what flush settings buy"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

@@ -54,3 +54,25 @@ func TestTransactionSettingsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestTransactionTimeoutRefused: a delivery timeout above the transaction timeout (the
+// producer property, else 60 s) is refused at validation with its line, not at every point's
+// start by librdkafka; raising transaction.timeout.ms in the producer properties makes it valid.
+func TestTransactionTimeoutRefused(t *testing.T) {
+	points := "sweep:\n  points:\n    - transactional: true\n      transaction.ms: 100\n"
+	p, err := Parse("t.yaml", []byte(header+"  delivery.timeout.ms: 120000\n"+points))
+	if err == nil {
+		_, err = p.Validate()
+	}
+	want := "t.yaml:15: sweep.points[0].transactional: transactional: true with workload.delivery.timeout.ms=120000 above transaction.timeout.ms=60000"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant %q", err, want)
+	}
+	p, err = Parse("t.yaml", []byte(header+"  delivery.timeout.ms: 120000\n  producer:\n    transaction.timeout.ms: 180000\n"+points))
+	if err == nil {
+		_, err = p.Validate()
+	}
+	if err != nil {
+		t.Errorf("transaction.timeout.ms 180000 in the producer properties: %v", err)
+	}
+}

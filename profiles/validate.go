@@ -448,7 +448,26 @@ func (p *Profile) txnConflicts(s Settings, w Workload) []conflict {
 		cs = append(cs, conflict{[]string{"transactional", "max.in.flight.requests.per.connection"},
 			fmt.Sprintf("transactional: true with max.in.flight.requests.per.connection=%d: transactions need at most 5", *s.MaxInFlightRequests)})
 	}
-	return cs
+	return append(cs, txnTimeoutConflict(w)...)
+}
+
+// defaultTxnTimeoutMs is the clients' transaction.timeout.ms (librdkafka's and Java's default).
+const defaultTxnTimeoutMs = 60000
+
+// txnTimeoutConflict refuses a delivery timeout longer than the transaction timeout: the
+// coordinator aborts a transaction before such a record could time out, and librdkafka refuses
+// to create the producer ("message.timeout.ms must be set <= transaction.timeout.ms"), which
+// would fail every point at its start instead of here.
+func txnTimeoutConflict(w Workload) []conflict {
+	txnMs := int64(defaultTxnTimeoutMs)
+	if v, err := strconv.ParseInt(w.ProducerProps["transaction.timeout.ms"], 10, 64); err == nil && v > 0 {
+		txnMs = v
+	}
+	if d := w.DeliveryTimeout.Milliseconds(); d > txnMs {
+		return []conflict{{[]string{"transactional", "delivery.timeout.ms"},
+			fmt.Sprintf("transactional: true with workload.delivery.timeout.ms=%d above transaction.timeout.ms=%d: a transaction times out before its records could; lower delivery.timeout.ms or set transaction.timeout.ms in workload.producer", d, txnMs)}}
+	}
+	return nil
 }
 
 // MinMessageSize is the smallest record kbench can send: its fixed record header (producer id,

@@ -203,6 +203,7 @@ func (m *measurement) auditCopy() {
 	}
 	c, instances, copied := m.cp.pool.account()
 	c.InputTopic, c.OutputTopic = m.topic, m.cp.out.name
+	c.TxnTimeoutMs, _ = strconv.Atoi(m.copierSpec(0, 0).Producer["transaction.timeout.ms"])
 	audit.CopyOutput(&c, &m.res.Audit, m.cp.tags, instances, copied)
 	m.res.CopyAudit = &c
 	processedUnique := int64(0)

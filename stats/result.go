@@ -576,11 +576,14 @@ type ConsumerAudit struct {
 type CopyAudit struct {
 	InputTopic  string `json:"input_topic"`
 	OutputTopic string `json:"output_topic"`
-	Copiers     int    `json:"copiers"`   // copier slots (workload.consumers)
-	Instances   int    `json:"instances"` // copier processes started (replacements included)
-	Kills       int    `json:"kills"`     // copiers SIGKILLed by faults
-	Zombies     int    `json:"zombies"`   // copiers paused while a replacement took over, then resumed
-	Pauses      int    `json:"pauses"`    // copiers paused and resumed without a replacement
+	Copiers     int    `json:"copiers"` // copier slots (workload.consumers)
+	// TxnTimeoutMs is the copiers' transaction.timeout.ms (0: not recorded, older files): a copier
+	// paused longer than this has its open transaction aborted by the coordinator.
+	TxnTimeoutMs int `json:"transaction_timeout_ms,omitempty"`
+	Instances    int `json:"instances"` // copier processes started (replacements included)
+	Kills        int `json:"kills"`     // copiers SIGKILLed by faults
+	Zombies      int `json:"zombies"`   // copiers paused while a replacement took over, then resumed
+	Pauses       int `json:"pauses"`    // copiers paused and resumed without a replacement
 	// RestartsAfterError counts copiers that ended on their own (an abortable or fatal
 	// transaction error: they exit and are replaced, resuming from the committed offsets).
 	RestartsAfterError int `json:"restarts_after_error"`

@@ -78,6 +78,11 @@ func WriteSummaryTable(w io.Writer, results []*Result) error {
 				return fmt.Errorf("write summary table: %w", err)
 			}
 		}
+		if line := ExactlyOnceFaults(r); line != "" {
+			if _, err := fmt.Fprintf(w, "%s: %s\n", cleanCell(r.Point.Label), line); err != nil {
+				return fmt.Errorf("write summary table: %w", err)
+			}
+		}
 	}
 	for _, r := range results {
 		if r == nil || r.Metrics.Backlog == nil {
