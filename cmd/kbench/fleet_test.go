@@ -174,9 +174,9 @@ func TestIntegrationFleetCoordinatorKilled(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "deleting topic kbench-"+run+"-control") {
 		t.Fatalf("clean --run %s: exit %d\n%s", run, r.code, r.stdout)
 	}
-	if left := topicsWithPrefix(t, a, "kbench-"+run+"-"); len(left) != 0 {
-		t.Errorf("after clean: %v left", left)
-	}
+	pollUntil(t, 30*time.Second, "the dead run's topics gone after clean", func() bool {
+		return len(topicsWithPrefix(t, a, "kbench-"+run+"-")) == 0
+	})
 	assertTopicsExist(t, a, otherTopics)
 }
 
