@@ -45,12 +45,9 @@ func runFleet(t *testing.T, p profiles.Point, timing fleet.Timing) (*stats.Resul
 
 // TestIntegrationFleetMergesWorkers: three worker processes share a point through the control
 // topic; the merged histogram holds exactly the workers' records, their producer ids are
-// disjoint, and on a healthy cluster the audit balances: nothing lost, nothing duplicated. The
-// same point then runs in one process at the same total rate: the fleet's achieved throughput
-// must match it to within noise (fleetRateTolerance), both audits clean.
+// disjoint, and on a healthy cluster the audit balances: nothing lost, nothing duplicated.
 func TestIntegrationFleetMergesWorkers(t *testing.T) {
-	p := fleetPoint("fleet-ok", 3000, 3*time.Second)
-	res, mg, err := runFleet(t, p, fleet.Timing{})
+	res, mg, err := runFleet(t, fleetPoint("fleet-ok", 1500, 3*time.Second), fleet.Timing{})
 	if err != nil || res.Status != stats.StatusOK {
 		t.Fatalf("status %s err %v (%s)", res.Status, err, res.Error)
 	}
@@ -65,7 +62,7 @@ func TestIntegrationFleetMergesWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum += h.Count()
-		if r.Share.Rate != 1000 || r.Offset.Samples == 0 {
+		if r.Share.Rate != 500 || r.Offset.Samples == 0 {
 			t.Errorf("worker %d: share %+v offset %+v", r.Worker, r.Share, r.Offset)
 		}
 		for i := range r.Share.Producers {
@@ -80,8 +77,17 @@ func TestIntegrationFleetMergesWorkers(t *testing.T) {
 	if len(ids) != 3 {
 		t.Fatalf("producer ids %v: want 3 distinct", ids)
 	}
-	assertCleanAudit(t, "fleet", res)
-	one := runOneProcess(t, p)
+	a := res.Audit
+	if a.Lost == nil || *a.Lost != 0 || a.Duplicates != 0 || a.ConsumedNotSent != 0 || a.Acked == 0 || a.Consumed != a.Acked {
+		t.Fatalf("audit does not balance across workers: %+v", a)
+	}
+	if r := res.Metrics.Acked.RecordsPerSecond; r < 1300 || r > 1700 {
+		t.Errorf("acked %.0f/s for a 1500/s target over three workers", r)
+	}
+	t.Logf("acked %.0f/s, produce p99 %.2f ms, offsets %+v", res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms, res.Fleet.Workers)
+	// The same point in one process at the same total rate: the fleet's achieved throughput
+	// must match it to within noise, both audits clean.
+	one := runOneProcess(t, res.Point)
 	assertCleanAudit(t, "one process", one)
 	assertSameThroughput(t, res, one)
 }
