@@ -312,3 +312,72 @@ func BenchmarkMerge100Workers(b *testing.B) {
 		}
 	}
 }
+
+// lossyLedgerOf is a ledger of n records whose every other record failed: the largest form an
+// audit ledger takes (both sets are bitmaps, about n/8 bytes each).
+func lossyLedgerOf(t testing.TB, id uint32, n uint64) []byte {
+	l := audit.NewLedger(id)
+	for s := range n {
+		l.Sent(s)
+		if s%2 == 0 {
+			l.Acked(s)
+		} else {
+			l.Failed(s, 1, "broker down", false)
+		}
+	}
+	b, err := l.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkPointResults100Workers is the coordinator's whole per-point cost of 100 workers'
+// results as they arrive: decoding each control message (JSON, ledgers in base64), the exact
+// histogram merge and the ledger decode, with healthy ledgers (runs) and with the largest ones
+// (every other record failed). It reports the control bytes a point's results take.
+func BenchmarkPointResults100Workers(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		ledger func(testing.TB, uint32, uint64) []byte
+	}{{"healthy", ledgerOf}, {"lossy", lossyLedgerOf}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var wire [][]byte
+			total := 0
+			for i := range 100 {
+				h := stats.NewHistogram()
+				for v := range 10000 {
+					h.Record(time.Duration(v%5000) * time.Microsecond * time.Duration(1+i%3))
+				}
+				enc, _ := h.Encode()
+				r := &Result{Worker: i, Point: "p", Histograms: map[string]string{stats.HistProduce: enc},
+					Ledgers: [][]byte{tc.ledger(b, uint32(2*i), 1_000_000), tc.ledger(b, uint32(2*i+1), 1_000_000)}}
+				raw, err := Encode(Message{Kind: KindResult, Run: "r", From: i, Point: "p", Result: r})
+				if err != nil {
+					b.Fatal(err)
+				}
+				wire, total = append(wire, raw), total+len(raw)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				m := NewMerge("p", 100)
+				for _, raw := range wire {
+					msg, err := Decode(raw)
+					if err != nil {
+						b.Fatal(err)
+					}
+					msg.Result.Worker = msg.From
+					m.Add(msg.Result)
+				}
+				if _, err := m.Histogram(stats.HistProduce); err != nil {
+					b.Fatal(err)
+				}
+				if ls, err := m.Ledgers(); err != nil || len(ls) != 200 {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(total)/1e6, "MB/point")
+		})
+	}
+}
