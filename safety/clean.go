@@ -33,6 +33,9 @@ func Clean(ctx context.Context, o CleanOptions) ([]string, error) {
 	if strings.TrimSpace(o.RunID) == "" {
 		return nil, BadInput(errors.New("clean needs --run ID (the run id in the topic names and in index.json)"))
 	}
+	if err := CheckRunID(o.RunID); err != nil {
+		return nil, BadInput(fmt.Errorf("clean --run: %w; delete such a run's topics by name (kafka-topics --delete)", err))
+	}
 	prefix := o.TopicPrefix
 	if prefix == "" {
 		prefix = DefaultTopicPrefix

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"regexp"
 	"strconv"
 	"syscall"
 
@@ -16,9 +15,6 @@ import (
 	"github.com/kbench/kbench/runner"
 	"github.com/kbench/kbench/safety"
 )
-
-// validRunID is what a run id may hold: it goes into topic names.
-var validRunID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 
 // fleetWorkerFlags are `kbench worker`'s flags (the Kubernetes manifests use these names).
 func fleetWorkerFlags() []cli.Flag {
@@ -34,8 +30,8 @@ func fleetWorkerFlags() []cli.Flag {
 }
 
 func fleetWorkerAction(c *cli.Context) error {
-	if !validRunID.MatchString(c.String("run")) {
-		return withCode(exitBadInput, fmt.Errorf("--run %q: give the coordinator's run id (letters, digits, . _ -)", c.String("run")))
+	if err := safety.CheckRunID(c.String("run")); err != nil {
+		return withCode(exitBadInput, fmt.Errorf("--run: give the coordinator's %w", err))
 	}
 	idx := c.String("index")
 	if idx == "" {
@@ -68,8 +64,8 @@ func fleetWorkerAction(c *cli.Context) error {
 // applyFleetFlags makes the sweep a coordinator when --workers is given.
 func applyFleetFlags(c *cli.Context, opts *runner.Options) error {
 	if id := c.String("run"); id != "" {
-		if !validRunID.MatchString(id) {
-			return withCode(exitBadInput, fmt.Errorf("--run %q: letters, digits, . _ - only (it goes into topic names)", id))
+		if err := safety.CheckRunID(id); err != nil {
+			return withCode(exitBadInput, fmt.Errorf("--run: %w", err))
 		}
 		opts.RunID = id
 	}

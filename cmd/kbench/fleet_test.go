@@ -31,7 +31,7 @@ func TestWorkerBadInput(t *testing.T) {
 		want string
 	}{
 		{"no run", nil, []string{"worker", "--bootstrap", "127.0.0.1:1", "--index", "0"}, "--run"},
-		{"run with a slash", nil, []string{"worker", "--run", "a/b", "--bootstrap", "127.0.0.1:1", "--index", "0"}, "--run \"a/b\""},
+		{"run with a slash", nil, []string{"worker", "--run", "a/b", "--bootstrap", "127.0.0.1:1", "--index", "0"}, "run id \"a/b\""},
 		{"no index", nil, []string{"worker", "--run", "r1", "--bootstrap", "127.0.0.1:1"}, "JOB_COMPLETION_INDEX"},
 		{"bad job index", []string{"JOB_COMPLETION_INDEX=x"}, []string{"worker", "--run", "r1", "--bootstrap", "127.0.0.1:1"}, `--index "x"`},
 		{"no bootstrap", []string{"JOB_COMPLETION_INDEX=2"}, []string{"worker", "--run", "r1"}, "--bootstrap"},

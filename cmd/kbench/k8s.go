@@ -12,6 +12,7 @@ import (
 
 	"github.com/kbench/kbench/k8s"
 	"github.com/kbench/kbench/profiles"
+	"github.com/kbench/kbench/safety"
 )
 
 // k8sCommand is `kbench k8s manifest`: the Kubernetes objects of a multi-machine sweep.
@@ -29,7 +30,7 @@ func k8sCommand() *cli.Command {
 				&cli.StringFlag{Name: "bootstrap", Usage: "bootstrap servers `HOST:PORT,...` as the pods reach the cluster under test", Required: true},
 				&cli.StringFlag{Name: "client-config-secret", Usage: "Secret `NAME` holding client.properties (and any files it names, as /etc/kbench/client/FILE); the manifest refers to it, never holds it"},
 				&cli.StringFlag{Name: "image", Value: k8s.DefaultImage, Usage: "container `IMAGE` built from the Dockerfile (make image)"},
-				&cli.StringFlag{Name: "run", Usage: "run `ID` shared by coordinator and workers (names topics and objects; default: k8s-<UTC time>)"},
+				&cli.StringFlag{Name: "run", Usage: "run `ID` shared by coordinator and workers (names topics and objects; letters, digits, . _; default: a new id from the UTC time)"},
 				&cli.StringFlag{Name: "namespace", Usage: "`NAMESPACE` of the objects (default: kubectl's)"},
 				&cli.StringFlag{Name: "topic-prefix", Usage: "topic `PREFIX` (default: kbench's)"},
 				&cli.DurationFlag{Name: "deadline", Value: 2 * time.Hour, Usage: "activeDeadlineSeconds of both Jobs: the whole sweep must end within it"},
@@ -55,10 +56,10 @@ func k8sManifestAction(c *cli.Context) error {
 	}
 	run := c.String("run")
 	if run == "" {
-		run = "k8s-" + time.Now().UTC().Format("20060102-150405")
+		run = safety.NewRunID()
 	}
-	if !validRunID.MatchString(run) {
-		return withCode(exitBadInput, fmt.Errorf("--run %q: letters, digits, . _ - only", run))
+	if err := safety.CheckRunID(run); err != nil {
+		return withCode(exitBadInput, fmt.Errorf("--run: %w", err))
 	}
 	spec := k8s.Spec{
 		Workers: c.Int("workers"), RunID: run, ProfileYAML: data, Bootstrap: c.String("bootstrap"),

@@ -66,10 +66,10 @@ func parsed(t *testing.T, args []string) *cli.Context {
 // parse with the real worker and sweep commands (s4/dist's flags), and mean what they should.
 func TestK8sContainerArgsAreRealFlags(t *testing.T) {
 	coord, workers := manifestJobs(t, "--workers", "5", "--profile", "quick", "--bootstrap", "kafka:9092",
-		"--client-config-secret", "kbench-client", "--run", "bench-7", "--topic-prefix", "perf-", "--join-timeout", "7m")
+		"--client-config-secret", "kbench-client", "--run", "bench7", "--topic-prefix", "perf-", "--join-timeout", "7m")
 	w := parsed(t, workers.Spec.Template.Spec.Containers[0].Args)
 	clientConfig := filepath.Join(k8s.ClientDir, k8s.ClientKey)
-	if w.String("run") != "bench-7" || w.String("bootstrap") != "kafka:9092" || w.String("client-config") != clientConfig ||
+	if w.String("run") != "bench7" || w.String("bootstrap") != "kafka:9092" || w.String("client-config") != clientConfig ||
 		w.String("topic-prefix") != "perf-" || w.Duration("join-timeout") != 7*time.Minute {
 		t.Errorf("worker args %v parse to run %q bootstrap %q client-config %q prefix %q join %s",
 			workers.Spec.Template.Spec.Containers[0].Args, w.String("run"), w.String("bootstrap"), w.String("client-config"), w.String("topic-prefix"), w.Duration("join-timeout"))
@@ -78,9 +78,9 @@ func TestK8sContainerArgsAreRealFlags(t *testing.T) {
 		t.Error("worker args set --index: it must come from JOB_COMPLETION_INDEX, one per pod")
 	}
 	c := parsed(t, coord.Spec.Template.Spec.Containers[0].Args)
-	if c.Int("workers") != 5 || c.String("run") != "bench-7" || c.String("profile") != filepath.Join(k8s.ProfileDir, k8s.ProfileFile) ||
+	if c.Int("workers") != 5 || c.String("run") != "bench7" || c.String("profile") != filepath.Join(k8s.ProfileDir, k8s.ProfileFile) ||
 		c.String("client-config") != clientConfig || c.String("topic-prefix") != "perf-" || !c.Bool("tar-results") ||
-		c.String("out") != filepath.Join(k8s.ResultsDir, "bench-7") || c.Bool("local-workers") {
+		c.String("out") != filepath.Join(k8s.ResultsDir, "bench7") || c.Bool("local-workers") {
 		t.Errorf("coordinator args %v parse wrong", coord.Spec.Template.Spec.Containers[0].Args)
 	}
 }
@@ -134,7 +134,7 @@ func TestTarResultsLogIsTheTar(t *testing.T) {
 // index from JOB_COMPLETION_INDEX. The coordinator's output must be a tar of the results alone.
 func TestIntegrationK8sManifestOnLocalCluster(t *testing.T) {
 	cl := authForTest(t)
-	run := fmt.Sprintf("k8s-it-%d", time.Now().UnixNano())
+	run := fmt.Sprintf("k8sit%d", time.Now().UnixNano())
 	args := []string{"--workers", "2", "--profile", writeFile(t, "quick-rf1.yaml", quickRF1),
 		"--bootstrap", cl.Bootstrap(), "--client-config-secret", "kbench-client", "--run", run, "--join-timeout", "2m"}
 	code, out, stderr := runApp(t, append([]string{"k8s", "manifest"}, args...)...)

@@ -49,7 +49,7 @@ func sweepCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-plots", Usage: "do not draw the charts at the end (`kbench plot` draws them later from the results)"},
 			&cli.IntFlag{Name: "workers", Usage: "coordinate `N` kbench worker processes that share every point, talking only through the run's control topic (started here on the local cluster or with --local-workers; else they join with `kbench worker --run RUN`)"},
 			&cli.BoolFlag{Name: "local-workers", Usage: "with --workers and --bootstrap: start the workers on this machine"},
-			&cli.StringFlag{Name: "run", Usage: "run `ID` (letters, digits, . _ -): names the run's topics; what remote workers give as --run (default: from the start time)"},
+			&cli.StringFlag{Name: "run", Usage: "run `ID` (letters, digits, . _; no dash): names the run's topics; what remote workers give as --run (default: from the start time)"},
 			&cli.DurationFlag{Name: "join-timeout", Usage: "with --workers: how long a point waits for every worker to join before it fails naming the missing ones (0: 2m)"},
 		),
 		Action: func(c *cli.Context) error {
