@@ -485,6 +485,9 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
 		if pw.txn != nil {
 			pw.txn.win = newWindow(kindProduce, m.clock, m.col)
+			if m.warmCol != nil {
+				pw.txn.warmWin = newWarmWindow(m.clock, m.warmCol)
+			}
 		}
 	}
 	for _, c := range m.consumers {
