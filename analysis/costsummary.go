@@ -36,11 +36,21 @@ func costSummaryLead(cs []*class, base *class) string {
 	if n > 1 {
 		s += fmt.Sprintf(" (median of %d repetitions [95 %% interval])", n)
 	}
-	s += ", against " + base.name + ": acknowledged throughput at saturation (max rate)"
-	if base.fixed != nil {
+	s += ", against " + base.name + ": acknowledged throughput"
+	bm := base.best.Result.Metrics
+	switch {
+	case bm.TargetRate == 0:
+		s += " at saturation (max rate)"
+	default:
+		s += fmt.Sprintf(" at an offered %.0f msgs/s", bm.TargetRate)
+	}
+	switch {
+	case base.fixed != nil:
 		s += fmt.Sprintf(", produce p99 at the common fixed load of %.0f msgs/s", base.fixed.Result.Metrics.TargetRate)
-	} else {
+	case base.best.Result.AtMaxRate():
 		s += ", produce p99 at max rate (" + queueingWords + ")"
+	default:
+		s += ", produce p99 at that rate"
 	}
 	return s + ". "
 }
