@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 budget() {
-  echo "demo: time budget 6 minutes on 2 cores (measured: about 4 1/2 from a fresh clone): build and Kafka jars ~10 s when the Go and Maven caches are warm (a first download takes longer); cluster start ~10 s, cluster warm-up ~10-20 s; 7 rungs x (saturation + fixed load) x 3 repetitions = 42 measurements of 2 s, each after a warmup that ends at steady state (1.5-6 s), ~4 min; charts, report, cluster stop ~10 s"
+  echo "demo: time budget 6 minutes on 2 cores (measured 4 1/2 to 5 from a fresh clone): build and Kafka jars ~10 s when the Go and Maven caches are warm (a first download takes longer); cluster start ~10 s, cluster warm-up ~10 s (at most 1 min); 7 rungs x (saturation + fixed load) x 3 repetitions = 42 measurements of 2 s, each after a warmup that ends at steady state (1.5-6 s) and followed by the audit read-back, ~4 1/2 min; charts, report, cluster stop ~10 s"
 }
 if [ "${1:-}" = --budget ]; then
   budget
