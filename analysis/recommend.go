@@ -141,7 +141,10 @@ func classes(ps []Point) []*class {
 
 // Recommendation is the report's conclusion: sentences and the per-level cost table.
 type Recommendation struct {
-	Lines    []string
+	Lines []string
+	// Costs is one paragraph with every level's throughput and latency against the baseline
+	// (intervals, "not distinguishable"); "" with fewer than two levels.
+	Costs    string
 	Baseline string     // the class the costs are measured against
 	CostRows [][]string // level, best point, acked MB/s, throughput vs baseline, produce p99 ms, p99 vs baseline
 }
@@ -203,6 +206,7 @@ func Recommend(ps []Point, fe Faults) Recommendation {
 		return rec
 	}
 	rec.CostRows = costRows(cs, base)
+	rec.Costs = costSummary(cs, base)
 	rec.Lines = append(rec.Lines, repeatedLines(ps)...)
 	rec.Lines = append(rec.Lines, costLines(cs, base)...)
 	var pick *class

@@ -133,3 +133,35 @@ func TestBrokenPromiseInOneRepetition(t *testing.T) {
 		t.Errorf("broken promises %q: want the duplicates of repetition 2", broken)
 	}
 }
+
+// TestCostSummaryStatesEachLevel: the report's first paragraph gives every level's throughput and
+// p99 with its 95 % interval, says "not distinguishable" where the intervals overlap, and still
+// states a real difference (flush.messages=1) as a change against the baseline.
+func TestCostSummaryStatesEachLevel(t *testing.T) {
+	run := repeatedRun(t, func(r *statstest.Run) {
+		r.Points[1].MBps, r.Points[1].P99 = r.Points[0].MBps*0.98, r.Points[0].P99*1.02 // acks=all 2 % from acks=1
+	})
+	ps := Drawn(Points(run))
+	rec := Recommend(ps, Faults{})
+	s := rec.Costs
+	if !strings.HasPrefix(s, "What each level costs (median of 3 repetitions [95 % interval]), against acks=1") {
+		t.Errorf("cost paragraph %q: want the lead naming medians, intervals and the baseline", s)
+	}
+	for _, p := range ps {
+		tp, _ := p.Figure("acked_mb_per_second")
+		lat, _ := p.Figure("produce_p99_ms")
+		for _, want := range []string{FormatEstimate(tp, FormatMBps) + " MB/s", "p99 " + FormatEstimate(lat, FormatMs) + " ms"} {
+			if !strings.Contains(s, want) || !strings.Contains(want, "[") {
+				t.Errorf("cost paragraph lacks %s's %q:\n%s", p.Level, want, s)
+			}
+		}
+	}
+	for _, want := range []string{"acks=1 (the baseline): ", "MB/s (" + NotDistinguishable + "); p99 ", "+ flush.messages=1: "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("cost paragraph lacks %q:\n%s", want, s)
+		}
+	}
+	if i := strings.Index(s, "+ flush.messages=1: "); i >= 0 && strings.Contains(s[i:], NotDistinguishable+")") {
+		t.Errorf("the fsync level's real cost is called not distinguishable:\n%s", s[i:])
+	}
+}

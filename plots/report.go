@@ -60,11 +60,17 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	faults := analysis.DetectFaults(run, all)
 
 	summary := section{heading: "Summary and recommendation"}
+	var rec analysis.Recommendation
+	if len(ok) > 0 {
+		rec = analysis.Recommend(ok, faults)
+	}
+	if rec.Costs != "" { // first: what each level costs, with its interval
+		summary.blocks = append(summary.blocks, para("%s", rec.Costs))
+	}
 	summary.blocks = append(summary.blocks, para("%s", strings.Join(caption(run, all), " ")))
 	if len(ok) == 0 {
 		summary.blocks = append(summary.blocks, para("No point of this run has measurements, so there is nothing to recommend: see \"Points not measured\" below."))
 	} else {
-		rec := analysis.Recommend(ok, faults)
 		summary.blocks = append(summary.blocks, block{kind: "list", items: rec.Lines})
 		if len(rec.CostRows) > 0 {
 			summary.blocks = append(summary.blocks, block{kind: "table",

@@ -168,7 +168,8 @@ type measurement struct {
 
 	clock     phaseClock
 	col       *collector
-	warmCol   *collector // the warmup's per-second produce latencies (adaptive warmup; nil: none)
+	warmCol   *collector    // the warmup's per-window produce latencies (adaptive warmup; nil: none)
+	warmStep  time.Duration // the warmup's window length (warmupStep)
 	producers []*producerWorker
 	consumers []*consumerWorker
 	sends     sync.WaitGroup     // the producers' send loops
@@ -486,7 +487,8 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 		m.clock.live = &liveBounds{}
 		m.clock.live.measure.Store(m.clock.Measure)
 		m.clock.live.end.Store(m.clock.End)
-		m.warmCol = newCollector(int(math.Ceil(warmup.Seconds())) + 1)
+		m.warmStep = m.warmupStep()
+		m.warmCol = newCollector(int(math.Ceil(float64(warmup)/float64(m.warmStep))) + 1)
 		go m.warmCol.run()
 	}
 	for _, pw := range m.producers {
@@ -494,11 +496,14 @@ func (m *measurement) setClock(start time.Time, warmup, dur time.Duration) {
 		pw.win = newWindow(kindProduce, m.clock, m.col)
 		pw.delayWin = newWindow(kindSendDelay, m.clock, m.col)
 		if m.warmCol != nil {
-			pw.warmWin = newWarmWindow(m.clock, m.warmCol)
+			pw.warmWin = newWarmWindow(m.clock, m.warmCol, m.warmStep)
 		}
 		pw.tl = newProducerTimelines(m.clock, m.s.opts.drainTimeout())
 		if pw.txn != nil {
 			pw.txn.win = newWindow(kindProduce, m.clock, m.col)
+			if m.warmCol != nil {
+				pw.txn.warmWin = newWarmWindow(m.clock, m.warmCol, m.warmStep)
+			}
 		}
 	}
 	for _, c := range m.consumers {

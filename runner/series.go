@@ -34,7 +34,8 @@ type window struct {
 	kind    latencyKind
 	measure int64       // start of the measured phase, unix ns
 	live    *liveBounds // non-nil: the start is read from here (an adaptive warmup may move it)
-	nsec    int         // seconds in the measured phase
+	nsec    int         // seconds in the measured phase (windows, for a warmup window)
+	step    int64       // window length, ns: one second, or the warmup's window (warmStep)
 	sec     int
 	h       *stats.Histogram
 	out     chan<- secHist
@@ -42,12 +43,13 @@ type window struct {
 }
 
 func newWindow(kind latencyKind, clock phaseClock, col *collector) window {
-	return window{kind: kind, measure: clock.Measure, live: clock.live, nsec: col.nsec, sec: -1, out: col.in, free: col.free}
+	return window{kind: kind, measure: clock.Measure, live: clock.live, nsec: col.nsec, step: int64(time.Second), sec: -1, out: col.in, free: col.free}
 }
 
-// newWarmWindow is a producer's window over the warmup: seconds counted from the clock's Start.
-func newWarmWindow(clock phaseClock, col *collector) window {
-	return window{kind: kindProduce, measure: clock.Start, nsec: col.nsec, sec: -1, out: col.in, free: col.free}
+// newWarmWindow is a producer's window over the warmup: windows of step counted from the clock's
+// Start.
+func newWarmWindow(clock phaseClock, col *collector, step time.Duration) window {
+	return window{kind: kindProduce, measure: clock.Start, nsec: col.nsec, step: int64(step), sec: -1, out: col.in, free: col.free}
 }
 
 // record adds one latency observed at now (unix ns).
@@ -56,7 +58,7 @@ func (w *window) record(now int64, lat time.Duration) {
 	if w.live != nil {
 		measure = w.live.measure.Load()
 	}
-	sec := int((now - measure) / int64(time.Second))
+	sec := int((now - measure) / w.step)
 	if sec < 0 {
 		sec = 0
 	} else if sec >= w.nsec {

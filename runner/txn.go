@@ -82,6 +82,7 @@ type txnState struct {
 
 	commit       *stats.Histogram // commit call latency, transactions ending in the measured phase
 	win          window           // per-second produce latency (the delivery goroutine's win is idle)
+	warmWin      window           // the warmup's per-second send-to-commit latency (out nil: not kept)
 	counts       stats.TxnMetrics // measured phase
 	endedRecords int64            // records of transactions ended in the measured phase
 }
@@ -215,10 +216,15 @@ func (w *producerWorker) txnAccount(outcome audit.TxnOutcome, onPurpose bool, co
 		w.c.ackedAll.Add(int64(n))
 		var acked, bytes int64
 		for i := range t.sched {
+			lat := time.Duration(now - t.sched[i])
 			if !w.clock.measured(t.sched[i]) {
+				// The adaptive warmup decides on these (a transactional record is acknowledged
+				// at its commit, so the delivery reports feed it nothing).
+				if t.warmWin.out != nil {
+					t.warmWin.record(now, lat)
+				}
 				continue
 			}
-			lat := time.Duration(now - t.sched[i])
 			w.produce.Record(lat)
 			w.produceRaw.Record(time.Duration(now - t.sent[i]))
 			t.win.record(now, lat)
@@ -250,6 +256,9 @@ func (w *producerWorker) txnAccount(outcome audit.TxnOutcome, onPurpose bool, co
 func (w *producerWorker) txnStop() {
 	w.txnEnd(0, true)
 	w.txn.win.flush()
+	if w.txn.warmWin.out != nil {
+		w.txn.warmWin.flush()
+	}
 }
 
 // initTransactions registers every producer's transactional.id (fencing any older instance).

@@ -83,6 +83,12 @@ func TestRunPointTransactionsKfake(t *testing.T) {
 		l.MaxOffsets > 10 || len(l.SeriesMaxOffsets) != l.Samples {
 		t.Errorf("LSO lag %+v", l)
 	}
+	// A transactional record is acknowledged at its commit: the adaptive warmup judges the
+	// send-to-commit latency of the warmup's commits (it once saw none and always ran to its bound),
+	// on one-second windows even for a short point (a half-second may hold no commit).
+	if w := res.Warmup; w == nil || !w.IsSteady() || w.WindowSeconds != 1 || len(w.ProduceP99Ms) < 3 || w.ProduceP99Ms[len(w.ProduceP99Ms)-1] <= 0 {
+		t.Errorf("warmup %+v: want steady on the warmup's send-to-commit p99s", w)
+	}
 	if mt.ConsumerIsolation != "read_committed" || res.Metrics.EndToEndLatency.Count == 0 {
 		t.Errorf("isolation %q, e2e count %d", mt.ConsumerIsolation, res.Metrics.EndToEndLatency.Count)
 	}

@@ -1,9 +1,13 @@
 package stats
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
-// WarmupReport is how a warmup ended: after a fixed minimum, at the first second the per-second
-// produce p99 was steady (the rule in Rule), or at its bound, not steady. A point with faults or
+// WarmupReport is how a warmup ended: after a fixed minimum, at the first window (a second, or
+// WindowSeconds) where the per-window produce p99 was steady (the rule in Rule), or at its bound,
+// not steady. A point with faults or
 // consumer processes keeps a fixed warmup (their schedule is fixed before the point starts):
 // Adaptive is then false and Steady null.
 type WarmupReport struct {
@@ -15,6 +19,22 @@ type WarmupReport struct {
 	Rule         string    `json:"rule,omitempty"`        // the steady-state rule, in words
 	Reason       string    `json:"reason,omitempty"`      // why it ended when it did
 	ProduceP99Ms []float64 `json:"per_second_produce_p99_ms,omitempty"`
+	// WindowSeconds is the length of the windows the warmup was judged on (absent in files
+	// written before it was recorded: one second). With windows other than a second, their
+	// p99s are in WindowP99Ms and ProduceP99Ms is empty.
+	WindowSeconds float64   `json:"window_seconds,omitempty"`
+	WindowP99Ms   []float64 `json:"per_window_produce_p99_ms,omitempty"`
+}
+
+// SetP99s records the warmup's per-window produce p99s (ms) on windows of step: under
+// per_second_produce_p99_ms for one-second windows, per_window_produce_p99_ms otherwise.
+func (w *WarmupReport) SetP99s(p99s []float64, step time.Duration) {
+	w.WindowSeconds = step.Seconds()
+	if step == time.Second {
+		w.ProduceP99Ms = p99s
+		return
+	}
+	w.WindowP99Ms = p99s
 }
 
 // IsSteady says the warmup was judged and reached steady state.

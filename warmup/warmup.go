@@ -9,14 +9,19 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
-// Rule says when a series of per-second produce p99s (ms, one per whole second of load) is
-// steady: its last Window seconds each had acknowledgements, and their p99s are within a factor
-// MaxRatio of each other or within AbsMs of each other (whichever is wider: at a few ms a factor
-// is noise). A second without a single acknowledgement (0 or NaN) is never steady.
+// Rule says when a series of per-window produce p99s (ms, one per whole window of Step, one
+// second unless set) is steady: its last Window windows each had acknowledgements, and their p99s
+// are within a factor MaxRatio of each other or within AbsMs of each other (whichever is wider: at
+// a few ms a factor is noise). A window without a single acknowledgement (0 or NaN) is never
+// steady. The comments below say "second" for a window of the default length.
 type Rule struct {
-	Window   int     // seconds that must agree
+	// Step is the length of one window; 0 means one second. A short point (the demo's 2 s measured
+	// phases) is judged on half-second windows: three of them agreeing take 1.5 s, not 3 s.
+	Step     time.Duration
+	Window   int     // windows that must agree
 	MaxRatio float64 // largest p99 over smallest
 	AbsMs    float64 // or largest minus smallest, in ms
 	// MaxImprovement, when set, also asks that the load has stopped getting faster, and is not
@@ -45,12 +50,36 @@ var Default = Rule{Window: 3, MaxRatio: 2, AbsMs: 20}
 // most twice the best second after the first two (the producer's own start).
 var Cluster = Rule{Window: 3, MaxRatio: 2, AbsMs: 20, MaxImprovement: 0.25, MaxOverBest: 2, SkipSeconds: 2}
 
+// WithStep is the rule on windows of step instead of one second.
+func (r Rule) WithStep(step time.Duration) Rule {
+	r.Step = step
+	return r
+}
+
+// step is the window length.
+func (r Rule) step() time.Duration {
+	if r.Step <= 0 {
+		return time.Second
+	}
+	return r.Step
+}
+
+// windowWords names the window in a rule's words: "per-second" and "second", or for other
+// lengths "per-0.5 s" and "0.5 s window".
+func (r Rule) windowWords() (per, each string) {
+	if r.step() == time.Second {
+		return "per-second", "second"
+	}
+	return fmt.Sprintf("per-%g s", r.step().Seconds()), fmt.Sprintf("%g s window", r.step().Seconds())
+}
+
 // String states the rule as reports print it.
 func (r Rule) String() string {
-	s := fmt.Sprintf("the last %d per-second produce p99s within a factor of %g of each other (or within %g ms), each second with acknowledgements",
-		r.Window, r.MaxRatio, r.AbsMs)
+	per, each := r.windowWords()
+	s := fmt.Sprintf("the last %d %s produce p99s within a factor of %g of each other (or within %g ms), each %s with acknowledgements",
+		r.Window, per, r.MaxRatio, r.AbsMs, each)
 	if r.MaxImprovement > 0 {
-		s += fmt.Sprintf(", and their median neither %g %% below nor above the median of the %d seconds before", r.MaxImprovement*100, r.Window)
+		s += fmt.Sprintf(", and their median neither %g %% below nor above the median of the %d %ss before", r.MaxImprovement*100, r.Window, each)
 	}
 	if r.MaxOverBest > 0 {
 		s += fmt.Sprintf(" and at most %g times the best second after the first %d", r.MaxOverBest, r.SkipSeconds)
@@ -119,32 +148,34 @@ func median(v []float64) float64 {
 
 // Decision is how a warmup ended.
 type Decision struct {
-	Seconds int    // whole seconds of warmup
+	Windows int    // whole windows of warmup (seconds, for the default one-second window)
 	Steady  bool   // false: the bound ran out first
 	Reason  string // one line: why it ended there
 }
 
-// Decide says whether a warmup that has run len(p99s) whole seconds ends now: not before
-// minSeconds (the fixed minimum), at the first second after it where the series is steady, and at
-// maxSeconds at the latest (not steady then). ok is false while it should go on.
-func (r Rule) Decide(p99s []float64, minSeconds, maxSeconds int) (d Decision, ok bool) {
+// Decide says whether a warmup that has run len(p99s) whole windows ends now: not before
+// minWindows (the fixed minimum), at the first window after it where the series is steady, and
+// at maxWindows at the latest (not steady then). ok is false while it should go on.
+func (r Rule) Decide(p99s []float64, minWindows, maxWindows int) (d Decision, ok bool) {
 	n := len(p99s)
+	per, _ := r.windowWords()
+	secs := func(k int) float64 { return float64(k) * r.step().Seconds() }
 	switch {
-	case n >= minSeconds && r.Steady(p99s):
+	case n >= minWindows && r.Steady(p99s):
 		w := p99s[n-max(1, r.Window):]
-		return Decision{Seconds: n, Steady: true, Reason: fmt.Sprintf("steady after %d s: last %d per-second p99s %s ms", n, len(w), formatMs(w))}, true
-	case n >= maxSeconds:
+		return Decision{Windows: n, Steady: true, Reason: fmt.Sprintf("steady after %g s: last %d %s p99s %s ms", secs(n), len(w), per, formatMs(w))}, true
+	case n >= maxWindows:
 		w := p99s[max(0, n-max(1, r.Window)):]
-		return Decision{Seconds: n, Reason: fmt.Sprintf("not steady within the %d s bound: last per-second p99s %s ms", maxSeconds, formatMs(w))}, true
+		return Decision{Windows: n, Reason: fmt.Sprintf("not steady within the %g s bound: last %s p99s %s ms", secs(maxWindows), per, formatMs(w))}, true
 	}
 	return Decision{}, false
 }
 
-// FirstSteady is the number of seconds after which a warmup over the whole series p99s would
-// have ended by Decide (-1: it would still go on).
-func (r Rule) FirstSteady(p99s []float64, minSeconds, maxSeconds int) (Decision, bool) {
+// FirstSteady is how a warmup over the whole series p99s would have ended by Decide (ok false:
+// it would still go on).
+func (r Rule) FirstSteady(p99s []float64, minWindows, maxWindows int) (Decision, bool) {
 	for n := 0; n <= len(p99s); n++ {
-		if d, ok := r.Decide(p99s[:n], minSeconds, maxSeconds); ok {
+		if d, ok := r.Decide(p99s[:n], minWindows, maxWindows); ok {
 			return d, true
 		}
 	}

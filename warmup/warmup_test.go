@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSteady(t *testing.T) {
@@ -50,7 +51,7 @@ func TestDecideOnSyntheticSeries(t *testing.T) {
 	}
 	for _, c := range cases {
 		d, ok := Default.FirstSteady(c.p99s, c.min, c.max)
-		if ok != c.wantEnd || (ok && (d.Seconds != c.wantSeconds || d.Steady != c.wantSteady)) {
+		if ok != c.wantEnd || (ok && (d.Windows != c.wantSeconds || d.Steady != c.wantSteady)) {
 			t.Errorf("%s: got %+v ended=%v, want %d s steady=%v ended=%v", c.name, d, ok, c.wantSeconds, c.wantSteady, c.wantEnd)
 		}
 		if ok && d.Reason == "" {
@@ -91,5 +92,25 @@ func TestClusterRuleWaitsUntilNoLongerImproving(t *testing.T) {
 	}
 	if !Default.Steady([]float64{811, 800, 1108}) {
 		t.Errorf("Default takes the plateau for steady: the point rule is the looser one by design")
+	}
+}
+
+// TestHalfSecondWindows: on half-second windows the same rule ends a warm series after three
+// windows (1.5 s, not 3 s), and its words, reasons and bound say half-second windows, not seconds.
+func TestHalfSecondWindows(t *testing.T) {
+	r := Default.WithStep(500 * time.Millisecond)
+	d, ok := r.FirstSteady([]float64{300, 40, 22, 25, 21}, 2, 12)
+	if !ok || !d.Steady || d.Windows != 4 || !strings.Contains(d.Reason, "steady after 2 s: last 3 per-0.5 s p99s 40.0, 22.0, 25.0 ms") {
+		t.Errorf("got %+v ok=%v: want steady after 4 windows (2 s)", d, ok)
+	}
+	d, _ = r.FirstSteady([]float64{10, 200, 10, 200, 10, 200, 10, 200, 10, 200, 10, 200}, 2, 11)
+	if d.Steady || !strings.Contains(d.Reason, "not steady within the 5.5 s bound") {
+		t.Errorf("bound reason %q: want the bound in seconds", d.Reason)
+	}
+	if s := r.String(); !strings.Contains(s, "the last 3 per-0.5 s produce p99s") || !strings.Contains(s, "each 0.5 s window with acknowledgements") {
+		t.Errorf("rule %q does not name its half-second windows", s)
+	}
+	if s := Default.String(); !strings.Contains(s, "per-second") || Default.WithStep(time.Second).String() != s {
+		t.Errorf("one-second rule %q changed its words", s)
 	}
 }
