@@ -230,13 +230,10 @@ func latencyFigure(ps []point, caption []string) figure {
 			if len(xys) == 0 {
 				continue
 			}
-			line, sc, err := plotter.NewLinePoints(xys)
+			line, sc, err := markedLine(xys, colour(si), vg.Points(1.2), s.glyph, s.dash)
 			if err != nil {
 				continue
 			}
-			c := colour(si)
-			line.Color, line.Width, line.Dashes = c, vg.Points(1.2), s.dash
-			sc.GlyphStyle = draw.GlyphStyle{Color: c, Shape: s.glyph, Radius: vg.Points(3.5)}
 			p.Add(line, sc)
 			data = append(data, &line.XYs, &sc.XYs)
 			legend = append(legend, legendEntry{label: s.name, thumbs: []plot.Thumbnailer{line, sc}})
@@ -860,17 +857,26 @@ func (acc *sweepLines) addLine(p *plot.Plot, legend []legendEntry, latency bool,
 	if len(xys) == 0 {
 		return legend
 	}
-	l, s, err := plotter.NewLinePoints(xys)
+	l, s, err := markedLine(xys, c, vg.Points(1.5), shape, dash)
 	if err != nil {
 		return legend
 	}
-	l.Color, l.Width, l.Dashes = c, vg.Points(1.5), dash
-	s.GlyphStyle = draw.GlyphStyle{Color: c, Shape: shape, Radius: vg.Points(3.5)}
 	p.Add(l, s)
 	if latency {
 		acc.lData = append(acc.lData, &l.XYs, &s.XYs)
 	}
 	return append(legend, legendEntry{name, []plot.Thumbnailer{l, s}})
+}
+
+// markedLine is one series drawn as a line with a mark at each point, both in its colour.
+func markedLine(xys plotter.XYs, c color.Color, width vg.Length, shape draw.GlyphDrawer, dash []vg.Length) (*plotter.Line, *plotter.Scatter, error) {
+	l, s, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return nil, nil, err
+	}
+	l.Color, l.Width, l.Dashes = c, width, dash
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Shape: shape, Radius: vg.Points(3.5)}
+	return l, s, nil
 }
 
 // safeFileName keeps a point id or setting name usable as a file name.

@@ -183,13 +183,10 @@ func txnPanel(yLabel string, rows []txnRow, series []txnSeries) panel {
 		if len(xys) == 0 {
 			continue
 		}
-		line, sc, err := plotter.NewLinePoints(xys)
+		line, sc, err := markedLine(xys, colour(si), vg.Points(1.2), s.glyph, s.dash)
 		if err != nil {
 			continue
 		}
-		c := colour(si)
-		line.Color, line.Width, line.Dashes = c, vg.Points(1.2), s.dash
-		sc.GlyphStyle = draw.GlyphStyle{Color: c, Shape: s.glyph, Radius: vg.Points(3.5)}
 		p.Add(line, sc)
 		data = append(data, &line.XYs, &sc.XYs)
 		legend = append(legend, legendEntry{label: s.name, thumbs: []plot.Thumbnailer{line, sc}})
