@@ -24,12 +24,9 @@ func (l *Ledger) MarshalBinary() ([]byte, error) {
 	_ = binary.Write(&b, binary.BigEndian, l.producer)
 	for _, s := range []*seqSet{&l.sent, &l.acked, &l.failed, &l.indeterminate} {
 		s.optimize()
-		raw, err := s.bm.ToBytes()
-		if err != nil {
+		if err := writeBitmap(&b, s.bm); err != nil {
 			return nil, fmt.Errorf("ledger of producer %d: %w", l.producer, err)
 		}
-		_ = binary.Write(&b, binary.BigEndian, uint32(len(raw)))
-		b.Write(raw)
 	}
 	_ = binary.Write(&b, binary.BigEndian, uint32(len(l.failures)))
 	for code, fc := range l.failures {
@@ -57,17 +54,8 @@ func UnmarshalLedger(data []byte) (*Ledger, error) {
 	}
 	l := NewLedger(id)
 	for _, s := range []*seqSet{&l.sent, &l.acked, &l.failed, &l.indeterminate} {
-		var n uint32
-		if err := binary.Read(r, binary.BigEndian, &n); err != nil {
-			return nil, fmt.Errorf("ledger of producer %d: %w", id, err)
-		}
-		if int64(n) > int64(r.Len()) {
-			return nil, fmt.Errorf("ledger of producer %d: truncated", id)
-		}
-		raw := make([]byte, n)
-		_, _ = io.ReadFull(r, raw)
-		bm := roaring64.New()
-		if _, err := bm.FromUnsafeBytes(raw); err != nil {
+		bm, err := readBitmap(r)
+		if err != nil {
 			return nil, fmt.Errorf("ledger of producer %d: %w", id, err)
 		}
 		s.bm = bm
@@ -91,4 +79,33 @@ func UnmarshalLedger(data []byte) (*Ledger, error) {
 		l.failures[int(code)] = failureCount{name: string(name), count: count}
 	}
 	return l, nil
+}
+
+// writeBitmap appends a set in roaring's portable serialization, after its length.
+func writeBitmap(b *bytes.Buffer, bm *roaring64.Bitmap) error {
+	raw, err := bm.ToBytes()
+	if err != nil {
+		return err
+	}
+	_ = binary.Write(b, binary.BigEndian, uint32(len(raw)))
+	b.Write(raw)
+	return nil
+}
+
+// readBitmap reads what writeBitmap wrote; a length past the data's end is "truncated".
+func readBitmap(r *bytes.Reader) (*roaring64.Bitmap, error) {
+	var n uint32
+	if err := binary.Read(r, binary.BigEndian, &n); err != nil {
+		return nil, err
+	}
+	if int64(n) > int64(r.Len()) {
+		return nil, errors.New("truncated")
+	}
+	raw := make([]byte, n)
+	_, _ = io.ReadFull(r, raw)
+	bm := roaring64.New()
+	if _, err := bm.FromUnsafeBytes(raw); err != nil {
+		return nil, err
+	}
+	return bm, nil
 }

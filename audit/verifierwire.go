@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 )
@@ -33,12 +32,9 @@ func (v *Verifier) MarshalBinary() ([]byte, error) {
 		}
 		_ = binary.Write(&b, binary.BigEndian, p)
 		for _, bm := range []*roaring64.Bitmap{s.bm, dups} {
-			raw, err := bm.ToBytes()
-			if err != nil {
+			if err := writeBitmap(&b, bm); err != nil {
 				return nil, fmt.Errorf("identities read of producer %d: %w", p, err)
 			}
-			_ = binary.Write(&b, binary.BigEndian, uint32(len(raw)))
-			b.Write(raw)
 		}
 	}
 	return b.Bytes(), nil
@@ -68,19 +64,11 @@ func UnmarshalVerifier(data []byte) (*Verifier, error) {
 		}
 		var bms [2]*roaring64.Bitmap
 		for i := range bms {
-			var ln uint32
-			if err := binary.Read(r, binary.BigEndian, &ln); err != nil {
+			bm, err := readBitmap(r)
+			if err != nil {
 				return nil, fmt.Errorf("identities read of producer %d: %w", p, err)
 			}
-			if int64(ln) > int64(r.Len()) {
-				return nil, fmt.Errorf("identities read of producer %d: truncated", p)
-			}
-			raw := make([]byte, ln)
-			_, _ = io.ReadFull(r, raw)
-			bms[i] = roaring64.New()
-			if _, err := bms[i].FromUnsafeBytes(raw); err != nil {
-				return nil, fmt.Errorf("identities read of producer %d: %w", p, err)
-			}
+			bms[i] = bm
 		}
 		v.seen[p] = &seqSet{bm: bms[0]}
 		if !bms[1].IsEmpty() {
