@@ -101,7 +101,7 @@ func TestIntegrationFleetCoordinatorKilled(t *testing.T) {
 	cl := authForTest(t)
 	cfg := cl.Users[0].ConfigFile
 	stamp := time.Now().UnixNano()
-	run, other := fmt.Sprintf("deadco-%d", stamp), fmt.Sprintf("otherrun-%d", stamp)
+	run, other := fmt.Sprintf("deadco%d", stamp), fmt.Sprintf("otherrun%d", stamp)
 	a := adminClient(t, cl)
 	otherTopics := []string{"kbench-" + other + "-control", "kbench-" + other + "-acks-all"}
 	createTopics(t, a, otherTopics...)
