@@ -96,4 +96,3 @@ func (a *Admin) CoordinatorTransactions(ctx context.Context, producerIDs []int64
 	}
 	return out, nil
 }
-
