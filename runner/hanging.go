@@ -164,8 +164,15 @@ func (m *measurement) checkOpenTransactions(ctx context.Context, topic string, o
 	}
 	read.OpenTransactions = classifyOpenTransactions(open, coord, own, topic, m.s.opts.Bootstrap)
 	read.TransactionsChecked = "asked"
+	hanging := 0
 	for _, o := range read.OpenTransactions {
 		m.note("%s", describeOpenTransaction(o))
+		if o.Hanging {
+			hanging++
+		}
+	}
+	if hanging > 0 && !(m.lease != nil && m.lease.existing && !m.p.Copy()) {
+		m.note("%s is a topic this run created: kbench deletes it after the point, and its hanging transaction(s) with it (the abort command matters on a topic that is kept)", topic)
 	}
 }
 
