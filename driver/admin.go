@@ -143,3 +143,40 @@ type EndOffsetLister interface {
 	// partition fails the whole call: a partial sample would read as a smaller lag.
 	EndOffsets(ctx context.Context, topic string, partitions int, readCommitted bool) ([]int64, error)
 }
+
+// TransactionInspector is an Admin that can ask the cluster which transactions are open (the
+// KIP-664 requests behind Kafka's kafka-transactions tool): what each partition's leader holds
+// open, and what the transaction coordinators know. kbench asks only when a read_committed
+// verification read did not complete, to name a transaction that holds the last stable offset
+// back. Optional: franz-go's admin implements it; confluent-kafka-go has no DescribeProducers.
+type TransactionInspector interface {
+	// OpenTransactions returns the producers that hold a transaction open on the given
+	// partitions of topic (DescribeProducers; producers without an open transaction are left
+	// out). An error for any partition fails the call: a partial answer would read as "none open".
+	OpenTransactions(ctx context.Context, topic string, partitions []int32) ([]OpenTransaction, error)
+	// CoordinatorTransactions returns what the coordinators know of the transactional.ids that
+	// now hold any of producerIDs (ListTransactions) and of the transactional.ids txnIDs
+	// (DescribeTransactions), one entry per transactional.id; an id the coordinator does not
+	// know is left out.
+	CoordinatorTransactions(ctx context.Context, producerIDs []int64, txnIDs []string) ([]CoordinatorTransaction, error)
+}
+
+// OpenTransaction is one producer's transaction open on one partition, as its leader sees it.
+type OpenTransaction struct {
+	Partition     int32
+	Leader        int32
+	ProducerID    int64
+	ProducerEpoch int16
+	StartOffset   int64     // first offset of the open transaction (the LSO cannot pass it)
+	LastWrite     time.Time // the producer's last write to the partition; zero: not known
+}
+
+// CoordinatorTransaction is a transaction coordinator's state for one transactional.id.
+type CoordinatorTransaction struct {
+	TransactionalID string
+	Coordinator     int32
+	ProducerID      int64
+	ProducerEpoch   int16
+	State           string // Kafka's name: Empty, Ongoing, PrepareCommit, CompleteAbort, ...
+	Partitions      []TopicPartition
+}

@@ -894,6 +894,9 @@ func (m *measurement) audit(ctx context.Context) error {
 	// there exactly once, by identity.
 	read, timedOut, err := verifyReadTap(ctx, m.clients.verify, conn, m.consumerTopic(), m.partitions, from, own, v, m.s.opts.drainTimeout(), m.copyTap())
 	readCPU := processCPU() - cpu0
+	if !read.Complete && read.Attempts > 0 && ctx.Err() == nil && conn.verifyIsolation == string(profiles.ReadCommitted) {
+		m.checkOpenTransactions(ctx, m.consumerTopic(), m.ownTransactionalIDs(), &read)
+	}
 	ledgers := m.finishedLedgers()
 	a := audit.ReconcileRead(ledgers, v, read)
 	a.DrainTimedOut = timedOut

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kbench/kbench/profiles"
@@ -240,6 +241,36 @@ type VerificationRead struct {
 	// upper bound on the lost records of an incomplete read, not a count of lost records.
 	AckedNotReadBack int64           `json:"acked_not_read_back"`
 	Partitions       []PartitionRead `json:"partitions,omitempty"`
+	// OpenTransactions are the transactions the cluster held open, when an incomplete
+	// read_committed read stopped, on the partitions it did not finish (DescribeProducers,
+	// KIP-664): what holds their last stable offset back. TransactionsChecked says whether
+	// they were asked ("" when not: the read completed, was interrupted or was not
+	// read_committed): "none open" or "not checked: <why>" when the list is empty.
+	OpenTransactions    []OpenTransaction `json:"open_transactions,omitempty"`
+	TransactionsChecked string            `json:"transactions_checked,omitempty"`
+}
+
+// OpenTransaction is one producer's transaction held open on a partition, with what its
+// transaction coordinator knows of it. Hanging says no coordinator will ever end it (the
+// coordinator does not know the producer id, has moved on to another epoch, has finished the
+// transaction, or does not list the partition): only an abort by hand lets the last stable
+// offset pass it.
+type OpenTransaction struct {
+	Partition     int32      `json:"partition"`
+	ProducerID    int64      `json:"producer_id"`
+	ProducerEpoch int16      `json:"producer_epoch"`
+	StartOffset   int64      `json:"start_offset"`         // first offset of the open transaction
+	LastWrite     *time.Time `json:"last_write,omitempty"` // the producer's last write there; absent: not known
+	// TransactionalID and CoordinatorState are the coordinator's transactional.id holding this
+	// producer id and its state; both absent when no coordinator knows the producer id.
+	TransactionalID  string `json:"transactional_id,omitempty"`
+	CoordinatorState string `json:"coordinator_state,omitempty"`
+	Hanging          bool   `json:"hanging"`
+	// NowMapsTo gives the point's transactional.ids the coordinator knows, with the producer id
+	// each holds now (when no coordinator knows this transaction's producer id).
+	NowMapsTo map[string]int64 `json:"now_maps_to,omitempty"`
+	// AbortCommand is Kafka's command that aborts a hanging transaction (kbench never runs it).
+	AbortCommand string `json:"abort_command,omitempty"`
 }
 
 // PartitionRead is how far the verification read got in one partition.
@@ -330,7 +361,30 @@ func (a *Audit) ReadSummary() string {
 		}
 		s += fmt.Sprintf(", %d of %d partitions at their high watermark", at, n)
 	}
+	if t := v.transactionsSummary(); t != "" {
+		s += "; " + t
+	}
 	return s + "; loss unknown"
+}
+
+// transactionsSummary is the open transactions an incomplete read found, in a few words ("":
+// not asked).
+func (v *VerificationRead) transactionsSummary() string {
+	if len(v.OpenTransactions) == 0 {
+		if v.TransactionsChecked == "" {
+			return ""
+		}
+		return "open transactions: " + v.TransactionsChecked
+	}
+	var parts []string
+	for _, o := range v.OpenTransactions {
+		kind := "open transaction"
+		if o.Hanging {
+			kind = "HANGING transaction"
+		}
+		parts = append(parts, fmt.Sprintf("%s on partition %d from offset %d (producer %d)", kind, o.Partition, o.StartOffset, o.ProducerID))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Second is one row of the per-second time series of the measured phase.
