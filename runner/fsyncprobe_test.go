@@ -2,6 +2,7 @@ package runner
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +12,10 @@ import (
 // The probe counts real appends and syncs, in a file of its own that it removes.
 func TestFsyncRate(t *testing.T) {
 	dir := t.TempDir()
+	other := filepath.Join(dir, "00000000000000000000.log") // a broker's file beside the probe
+	if err := os.WriteFile(other, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	p, err := fsyncRate(dir, 50*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -18,8 +23,8 @@ func TestFsyncRate(t *testing.T) {
 	if p.Syncs < 1 || p.Seconds < 0.05 || p.FdatasyncPerSecond <= 0 || p.FdatasyncPerSecond != float64(p.Syncs)/p.Seconds || p.Folder != dir {
 		t.Errorf("probe %+v", p)
 	}
-	if left, _ := os.ReadDir(dir); len(left) != 0 {
-		t.Errorf("probe left %d file(s) behind", len(left))
+	if left, _ := os.ReadDir(dir); len(left) != 1 || left[0].Name() != filepath.Base(other) {
+		t.Errorf("want only the broker's file left, got %v", left)
 	}
 	if _, err := fsyncRate(dir+"/missing", time.Millisecond); err == nil {
 		t.Error("a probe in a missing folder must fail")

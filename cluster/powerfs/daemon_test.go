@@ -131,3 +131,20 @@ func TestServeRefusesALiveSocket(t *testing.T) {
 		t.Fatalf("the live socket was removed: %v", err)
 	}
 }
+
+// TestServeRefusesAFileInTheWay: a file at the control socket's path that is not a socket is
+// someone else's: Serve refuses with one line and leaves it.
+func TestServeRefusesAFileInTheWay(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "powerfs.sock")
+	if err := os.WriteFile(sock, []byte("not ours"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := Serve(filepath.Join(dir, "disk"), filepath.Join(dir, "data"), sock, nil)
+	if err == nil || !strings.Contains(err.Error(), "not a socket is in the way") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Serve with a file in the way: %v, want a one-line refusal", err)
+	}
+	if b, err := os.ReadFile(sock); err != nil || string(b) != "not ours" {
+		t.Fatalf("the file in the way was touched: %q %v", b, err)
+	}
+}
