@@ -26,12 +26,7 @@ func TestFleetKfakeWorkersConsume(t *testing.T) {
 	p.Workload.Producers = 2
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	werr := make(chan error, 2)
-	for i := range 2 {
-		go func() {
-			werr <- RunFleetWorker(ctx, FleetWorkerOptions{RunID: "kf-cons", Index: i, Bootstrap: bootstrap, Log: t.Logf})
-		}()
-	}
+	werr := startKfakeWorkers(ctx, t, bootstrap, "kf-cons", 2)
 	var merged *fleet.Merge
 	testHookFleetMerged = func(m *fleet.Merge) { merged = m }
 	t.Cleanup(func() { testHookFleetMerged = nil })

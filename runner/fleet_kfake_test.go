@@ -19,12 +19,7 @@ func TestFleetKfake(t *testing.T) {
 	p.Workload.Producers = 2
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	werr := make(chan error, 2)
-	for i := range 2 {
-		go func() {
-			werr <- RunFleetWorker(ctx, FleetWorkerOptions{RunID: "kf-run", Index: i, Bootstrap: bootstrap, Log: t.Logf})
-		}()
-	}
+	werr := startKfakeWorkers(ctx, t, bootstrap, "kf-run", 2)
 	opts := recordIn(t.TempDir(), Options{Bootstrap: bootstrap, RunID: "kf-run", DrainTimeout: 15 * time.Second,
 		Fleet: &FleetOptions{Workers: 2, Timing: fleet.Timing{JoinTimeout: 30 * time.Second}}})
 	res, err := RunPoint(context.Background(), p, opts)
@@ -65,4 +60,16 @@ func TestFleetKfakeWorkerNeverJoins(t *testing.T) {
 	if err := <-werr; err != nil {
 		t.Errorf("worker 0 after the run ended: %v", err)
 	}
+}
+
+// startKfakeWorkers runs n fleet workers of run in this process; each one's end comes on the
+// channel.
+func startKfakeWorkers(ctx context.Context, t *testing.T, bootstrap, run string, n int) <-chan error {
+	werr := make(chan error, n)
+	for i := range n {
+		go func() {
+			werr <- RunFleetWorker(ctx, FleetWorkerOptions{RunID: run, Index: i, Bootstrap: bootstrap, Log: t.Logf})
+		}()
+	}
+	return werr
 }
