@@ -34,7 +34,7 @@ func costSummaryLead(cs []*class, base *class) string {
 	}
 	s := "What each level costs"
 	if n > 1 {
-		s += fmt.Sprintf(" (median of %d repetitions [95 %% interval])", n)
+		s += fmt.Sprintf(" (median of %d repetitions [95 %% interval]; the change against the baseline is measured round by round, with its 95 %% interval)", n)
 	}
 	s += ", against " + base.name + ": acknowledged throughput"
 	bm := base.best.Result.Metrics
@@ -70,10 +70,22 @@ func classThroughput(c, base *class) string {
 	case c.enqueue:
 		return v + ", nothing acknowledged"
 	}
+	if r, ok := PairedRatio(c.best, base.best, "acked_mb_per_second"); ok {
+		return v + " (" + pairedWords(r) + ")"
+	}
 	if distinct, ok := Difference(c.best, base.best, "acked_mb_per_second"); ok && !distinct {
 		return v + " (" + NotDistinguishable + ")"
 	}
 	return v + " (" + FormatPercent(c.best.Result.Metrics.Acked.MBPerSecond/base.best.Result.Metrics.Acked.MBPerSecond) + ")"
+}
+
+// pairedWords is a round by round difference: the change with its interval, and whether it is
+// more than the noise.
+func pairedWords(r RoundRatio) string {
+	if !r.Distinct() {
+		return NotDistinguishable + ": " + FormatRatio(r)
+	}
+	return FormatRatio(r)
 }
 
 // classLatency is c's produce p99 (at the fixed load when the run has one) and how it compares.
@@ -90,6 +102,9 @@ func classLatency(c, base *class) string {
 		return v + " (at max rate: " + queueingWords + ")"
 	case c == base:
 		return v
+	}
+	if r, ok := PairedRatio(lp, base.latencyPoint(), "produce_p99_ms"); ok {
+		return v + " (" + pairedWords(r) + ")"
 	}
 	if distinct, ok := Difference(lp, base.latencyPoint(), "produce_p99_ms"); ok && !distinct {
 		return v + " (" + NotDistinguishable + ")"

@@ -25,7 +25,9 @@ import (
 // mean's. For N up to 6 the median always lies inside the interval (|mean - median| <= s <=
 // t·s/√N); above, only a strongly skewed set of repetitions can put it outside.
 //
-// Two figures are "not distinguishable" when their intervals overlap. For two points with the
+// Two points of the same run are compared round by round (paired.go), which removes what drifted
+// between rounds. Where they cannot be paired (two runs, in `compare`), two figures are "not
+// distinguishable" when their intervals overlap. For two points with the
 // same noise this is a test at about the 0.5 % level (the intervals overlap unless the means
 // differ by more than 2·t·SE, i.e. √2·t standard errors of the difference), so two identical
 // points are called different about once in 200 runs, never by noise at the 5 % rate a plain

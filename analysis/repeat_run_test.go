@@ -82,7 +82,8 @@ func TestRecommendNotDistinguishable(t *testing.T) {
 	text := strings.Join(rec.Lines, "\n")
 	for _, want := range []string{
 		"acks=all has a throughput not distinguishable (",
-		"MB/s, 95 % intervals overlap) and a p99 not distinguishable (",
+		"MB/s, round by round +1.4 % [-10.7, +15.2 %]) and a p99 not distinguishable (",
+		"acks=all + idempotence costs 34.9 % throughput (93.8 vs 144.1 MB/s; round by round -34.3 % [-36.4, -32.2 %])",
 		"Each level was measured 3 times",
 		"+ flush.messages=1 costs", // a real difference is still stated
 	} {
@@ -144,7 +145,7 @@ func TestCostSummaryStatesEachLevel(t *testing.T) {
 	ps := Drawn(Points(run))
 	rec := Recommend(ps, Faults{})
 	s := rec.Costs
-	if !strings.HasPrefix(s, "What each level costs (median of 3 repetitions [95 % interval]), against acks=1") {
+	if !strings.HasPrefix(s, "What each level costs (median of 3 repetitions [95 % interval]; the change against the baseline is measured round by round, with its 95 % interval), against acks=1") {
 		t.Errorf("cost paragraph %q: want the lead naming medians, intervals and the baseline", s)
 	}
 	for _, p := range ps {
@@ -156,12 +157,12 @@ func TestCostSummaryStatesEachLevel(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"acks=1 (the baseline): ", "MB/s (" + NotDistinguishable + "); p99 ", "+ flush.messages=1: "} {
+	for _, want := range []string{"acks=1 (the baseline): ", "MB/s (" + NotDistinguishable + ": +1.4 % [-10.7, +15.2 %]); p99 ", "+ flush.messages=1: 17.7 [16.3–18.7] MB/s (-87.8 % [-89.5, -86.0 %])"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("cost paragraph lacks %q:\n%s", want, s)
 		}
 	}
-	if i := strings.Index(s, "+ flush.messages=1: "); i >= 0 && strings.Contains(s[i:], NotDistinguishable+")") {
+	if i := strings.Index(s, "+ flush.messages=1: "); i >= 0 && strings.Contains(s[i:], NotDistinguishable) {
 		t.Errorf("the fsync level's real cost is called not distinguishable:\n%s", s[i:])
 	}
 }

@@ -259,14 +259,18 @@ func FormatRate(v float64) string  { return fmt.Sprintf("%.0f", v) }
 func FormatMBps(v float64) string  { return fmt.Sprintf("%.1f", v) }
 func FormatCount(v float64) string { return fmt.Sprintf("%.0f", v) }
 
-// Difference says how two points differ in one figure when both were repeated: whether the
-// difference is more than their noise, and the sentence that says so. ok is false when either
-// point lacks repetitions of the figure (then the caller compares single numbers as before).
+// Difference says whether two repeated points differ in one figure by more than their noise:
+// round by round when they can be paired (PairedRatio), else by the overlap of their intervals.
+// ok is false when either point lacks repetitions of the figure (then the caller compares single
+// numbers as before).
 func Difference(a, b Point, key string) (distinct bool, ok bool) {
 	ea, okA := a.Figure(key)
 	eb, okB := b.Figure(key)
 	if !okA || !okB || !a.Repeated() || !b.Repeated() {
 		return false, false
+	}
+	if r, paired := PairedRatio(a, b, key); paired {
+		return r.Distinct(), true
 	}
 	return Distinguishable(ea, eb), true
 }

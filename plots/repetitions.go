@@ -38,8 +38,8 @@ func repetitionsIntro(idx stats.Index) string {
 	if idx.OrderSeed != nil {
 		s += fmt.Sprintf(" The order came from seed %d (`--seed %d` runs it again).", *idx.OrderSeed, *idx.OrderSeed)
 	}
-	return s + " Each figure is the median of the repetitions, with the 95 % confidence interval of their mean in brackets (Student t with N−1 degrees of freedom: mean ± t·s/√N). Two levels are " +
-		analysis.NotDistinguishable + " in a figure when their intervals overlap: the difference is within what the repetitions vary by. Loss and duplicate counts here are per repetition; the durability audit below adds them up over all repetitions."
+	return s + " Each figure is the median of the repetitions, with the 95 % confidence interval of their mean in brackets (Student t with N−1 degrees of freedom: mean ± t·s/√N). Two levels are compared round by round: their ratio in each round (what drifted in that round cancels), and the 95 % interval of its geometric mean over the rounds; they are " +
+		analysis.NotDistinguishable + " in a figure when that interval holds no change: the difference is within what the rounds vary by. Loss and duplicate counts here are per repetition; the durability audit below adds them up over all repetitions."
 }
 
 // figureColumns are the figures the report's interval table shows.
@@ -79,8 +79,8 @@ func figuresTable(ps []point) block {
 }
 
 // neighbourDifferences compares each level with the next in level order, in throughput and
-// produce p99: a difference in per cent where the intervals do not overlap, "not
-// distinguishable" where they do.
+// produce p99: a difference in per cent (round by round, with its interval, when the two pair)
+// where it is more than the noise, "not distinguishable" where it is not (analysis.Difference).
 func neighbourDifferences(ps []point) []string {
 	var out []string
 	for i := 1; i < len(ps); i++ {
@@ -95,11 +95,17 @@ func neighbourDifferences(ps []point) []string {
 			if !okA || !okB {
 				continue
 			}
-			if !analysis.Distinguishable(ea, eb) {
+			r, paired := analysis.PairedRatio(b, a, f.key)
+			switch distinct, _ := analysis.Difference(b, a, f.key); {
+			case paired && !distinct:
+				parts = append(parts, fmt.Sprintf("%s %s (round by round %s)", f.what, analysis.NotDistinguishable, analysis.FormatRatio(r)))
+			case !distinct:
 				parts = append(parts, fmt.Sprintf("%s %s", f.what, analysis.NotDistinguishable))
-				continue
+			case paired:
+				parts = append(parts, fmt.Sprintf("%s %s round by round (median %s)", f.what, analysis.FormatRatio(r), f.format(eb.Median)+" vs "+f.format(ea.Median)+" "+f.unit))
+			default:
+				parts = append(parts, fmt.Sprintf("%s %s (median %s)", f.what, analysis.FormatPercent(eb.Median/ea.Median), f.format(eb.Median)+" vs "+f.format(ea.Median)+" "+f.unit))
 			}
-			parts = append(parts, fmt.Sprintf("%s %s (median %s)", f.what, analysis.FormatPercent(eb.Median/ea.Median), f.format(eb.Median)+" vs "+f.format(ea.Median)+" "+f.unit))
 		}
 		if len(parts) > 0 {
 			out = append(out, fmt.Sprintf("%s against %s: %s.", b.Level, a.Level, strings.Join(parts, "; ")))

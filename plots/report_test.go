@@ -66,8 +66,8 @@ func TestReportSaysWhatHappened(t *testing.T) {
 		}, []string{"Forcing fsync"}}, // the incomplete flush point is not used for advice
 		{"ladder-repeated", []string{ // 3 repetitions, 5 % noise; acks=all and idempotence 2 % apart
 			"Each level was measured 3 times",
-			"acks=all + idempotence against acks=all: throughput not distinguishable; produce p99 not distinguishable.",
-			"acks=all against acks=1: throughput -29.7 %",
+			"acks=all + idempotence against acks=all: throughput not distinguishable (round by round -7.9 % [-20.6, +6.9 %]); produce p99 not distinguishable (round by round",
+			"acks=all against acks=1: throughput -28.7 % [-37.2, -19.0 %] round by round (median 101.4 vs 144.1 MB/s)",
 			"| acks=1 | acks=1 | 144.1 [",
 			"The order came from seed 1 (`--seed 1` runs it again)",
 			"| + flush.messages=1 | 3 | 3 | 4 |", // repetition 3 ran last in round 3
