@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbench/kbench/analysis"
 	"github.com/kbench/kbench/profiles"
 	"github.com/kbench/kbench/stats"
 )
@@ -74,5 +75,38 @@ func TestChartsUseFixedLoadForLatency(t *testing.T) {
 	}
 	if c := strings.Join(byName[ChartLatency].fig.caption, " "); !strings.Contains(c, "queueing at max rate") {
 		t.Errorf("max-rate latency chart caption %q: want it labelled queueing", c)
+	}
+}
+
+// TestNeighbourDifferencesKeepKinds: with fixed-load points, the neighbouring-level list compares
+// throughput among the saturation points and p99 among the fixed-load ones, never a level's
+// saturation point with its own fixed-load point, and judges each pair round by round.
+func TestNeighbourDifferencesKeepKinds(t *testing.T) {
+	mk := func(level string, fixed bool, mbps, p99 []float64) point {
+		var reps []*stats.Result
+		for i := range mbps {
+			r := &stats.Result{RunID: "r", Status: stats.StatusOK, Repetition: &stats.Repetition{Number: i + 1, Of: len(mbps), Round: i + 1}}
+			r.Metrics.MeasuredSeconds = 2
+			r.Metrics.Acked.MBPerSecond = mbps[i]
+			r.Metrics.ProduceLatency = stats.LatencySummary{Count: 1000, P50Ms: p99[i] / 2, P99Ms: p99[i]}
+			if fixed {
+				r.FixedLoad = &stats.FixedLoad{RatePerSecond: 10000}
+			}
+			reps = append(reps, r)
+		}
+		return point{Level: level, Result: reps[0], Repetitions: reps, Figures: analysis.FiguresOf(reps)}
+	}
+	lines := neighbourDifferences([]point{
+		mk("leader ack", false, []float64{100, 110, 220}, []float64{900, 800, 1000}),
+		mk("all ISR ack", false, []float64{50, 56, 108}, []float64{1100, 900, 1200}),
+		mk("leader ack", true, []float64{9.8, 9.8, 9.8}, []float64{4, 5, 4.5}),
+		mk("all ISR ack", true, []float64{9.8, 9.8, 9.8}, []float64{12, 14, 13}),
+	})
+	want := []string{
+		"all ISR ack against leader ack: throughput -50.0 % [-52.2, -47.7 %] round by round (median 56.0 vs 110.0 MB/s).",
+		"all ISR ack against leader ack at the fixed load: produce p99 +189.5 % [+165.7, +215.5 %] round by round (median 13.0 vs 4.50 ms).",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("neighbour lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }

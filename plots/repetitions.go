@@ -78,40 +78,66 @@ func figuresTable(ps []point) block {
 	return block{kind: "table", header: header, right: right, rows: rows}
 }
 
-// neighbourDifferences compares each level with the next in level order, in throughput and
-// produce p99: a difference in per cent (round by round, with its interval, when the two pair)
-// where it is more than the noise, "not distinguishable" where it is not (analysis.Difference).
+// neighbourFigure is a figure the neighbouring-level list compares.
+type neighbourFigure struct {
+	key, what, unit string
+	format          func(float64) string
+}
+
+var (
+	neighbourThroughput = neighbourFigure{"acked_mb_per_second", "throughput", "MB/s", analysis.FormatMBps}
+	neighbourP99        = neighbourFigure{"produce_p99_ms", "produce p99", "ms", analysis.FormatMs}
+)
+
+// neighbourDifferences compares each level with the next in level order: a difference in per
+// cent (round by round, with its interval, when the two pair) where it is more than the noise,
+// "not distinguishable" where it is not (analysis.Difference). In a run with fixed-load points,
+// throughput is compared among the saturation points and produce p99 among the fixed-load ones,
+// never a level's saturation point with its own fixed-load point.
 func neighbourDifferences(ps []point) []string {
+	if !analysis.HasFixedLoad(ps) {
+		return neighbourLines(ps, "", neighbourThroughput, neighbourP99)
+	}
+	return append(neighbourLines(analysis.SaturationPoints(ps), "", neighbourThroughput),
+		neighbourLines(analysis.LatencyPoints(ps), " at the fixed load", neighbourP99)...)
+}
+
+// neighbourLines is one line per neighbouring pair of ps, comparing figures fs.
+func neighbourLines(ps []point, where string, fs ...neighbourFigure) []string {
 	var out []string
 	for i := 1; i < len(ps); i++ {
 		a, b := ps[i-1], ps[i]
 		var parts []string
-		for _, f := range []struct {
-			key, what, unit string
-			format          func(float64) string
-		}{{"acked_mb_per_second", "throughput", "MB/s", analysis.FormatMBps}, {"produce_p99_ms", "produce p99", "ms", analysis.FormatMs}} {
-			ea, okA := a.Figure(f.key)
-			eb, okB := b.Figure(f.key)
-			if !okA || !okB {
-				continue
-			}
-			r, paired := analysis.PairedRatio(b, a, f.key)
-			switch distinct, _ := analysis.Difference(b, a, f.key); {
-			case paired && !distinct:
-				parts = append(parts, fmt.Sprintf("%s %s (round by round %s)", f.what, analysis.NotDistinguishable, analysis.FormatRatio(r)))
-			case !distinct:
-				parts = append(parts, fmt.Sprintf("%s %s", f.what, analysis.NotDistinguishable))
-			case paired:
-				parts = append(parts, fmt.Sprintf("%s %s round by round (median %s)", f.what, analysis.FormatRatio(r), f.format(eb.Median)+" vs "+f.format(ea.Median)+" "+f.unit))
-			default:
-				parts = append(parts, fmt.Sprintf("%s %s (median %s)", f.what, analysis.FormatPercent(eb.Median/ea.Median), f.format(eb.Median)+" vs "+f.format(ea.Median)+" "+f.unit))
+		for _, f := range fs {
+			if part, ok := neighbourPart(a, b, f); ok {
+				parts = append(parts, part)
 			}
 		}
 		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("%s against %s: %s.", b.Level, a.Level, strings.Join(parts, "; ")))
+			out = append(out, fmt.Sprintf("%s against %s%s: %s.", b.Level, a.Level, where, strings.Join(parts, "; ")))
 		}
 	}
 	return out
+}
+
+// neighbourPart is how b differs from a in figure f; ok false when either lacks it.
+func neighbourPart(a, b point, f neighbourFigure) (string, bool) {
+	ea, okA := a.Figure(f.key)
+	eb, okB := b.Figure(f.key)
+	if !okA || !okB {
+		return "", false
+	}
+	medians := "median " + f.format(eb.Median) + " vs " + f.format(ea.Median) + " " + f.unit
+	r, paired := analysis.PairedRatio(b, a, f.key)
+	switch distinct, _ := analysis.Difference(b, a, f.key); {
+	case paired && !distinct:
+		return fmt.Sprintf("%s %s (round by round %s)", f.what, analysis.NotDistinguishable, analysis.FormatRatio(r)), true
+	case !distinct:
+		return fmt.Sprintf("%s %s", f.what, analysis.NotDistinguishable), true
+	case paired:
+		return fmt.Sprintf("%s %s round by round (%s)", f.what, analysis.FormatRatio(r), medians), true
+	}
+	return fmt.Sprintf("%s %s (%s)", f.what, analysis.FormatPercent(eb.Median/ea.Median), medians), true
 }
 
 // repetitionRows lists every repetition of the repeated points, as measured.
