@@ -104,8 +104,13 @@ func figureDefOf(key string) (figureDef, bool) {
 	return figureDef{}, false
 }
 
-// FormatRatio prints a ratio as a change with its interval: "-67.1 % [-69.0, -65.1 %]".
+// FormatRatio prints a ratio as a change with its interval, "-67.1 % [-69.0, -65.1 %]", or as
+// factors when the interval reaches beyond double, "×17.1 [×1.02, ×287]" (a percentage of
+// +28608 reads worse than a factor of 287).
 func FormatRatio(r RoundRatio) string {
+	if r.Hi > 2 {
+		return fmt.Sprintf("×%.3g [×%.3g, ×%.3g]", r.Mean, r.Lo, r.Hi)
+	}
 	pc := func(v float64) float64 { return (v - 1) * 100 }
 	return fmt.Sprintf("%+.1f %% [%+.1f, %+.1f %%]", pc(r.Mean), pc(r.Lo), pc(r.Hi))
 }

@@ -104,7 +104,7 @@ func TestNeighbourDifferencesKeepKinds(t *testing.T) {
 	})
 	want := []string{
 		"all ISR ack against leader ack: throughput -50.0 % [-52.2, -47.7 %] round by round (median 56.0 vs 110.0 MB/s).",
-		"all ISR ack against leader ack at the fixed load: produce p99 +189.5 % [+165.7, +215.5 %] round by round (median 13.0 vs 4.50 ms).",
+		"all ISR ack against leader ack at the fixed load: produce p99 ×2.9 [×2.66, ×3.15] round by round (median 13.0 vs 4.50 ms).",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("neighbour lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
