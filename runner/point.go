@@ -104,7 +104,16 @@ func (s *session) runPoint(ctx context.Context, p profiles.Point, progress progr
 	}
 	res.Notes = append(res.Notes, flushSchedulerNotes(p, eff.BrokerConfig)...)
 	m := &measurement{s: s, p: p, clients: clients, topic: topic, partitions: partitions, res: res, progress: progress, lease: lease, idBase: s.producerIDBase()}
-	return res, m.run(ctx)
+	if !s.ctl().Local() {
+		return res, m.run(ctx)
+	}
+	guarded, stop := diskGuard{dir: s.ctl().Dir(), space: statfsSpace}.watch(ctx) // diskguard.go
+	defer stop()
+	err = m.run(guarded)
+	if low := diskLow(ctx, guarded); low != nil {
+		return res, low
+	}
+	return res, err
 }
 
 // newPointResult is the result a point's measurement fills (one process or the workers'

@@ -152,6 +152,11 @@ func (r *sweepRun) run(ctx context.Context, i int, p profiles.Point, m scheduled
 			r.stopped = fmt.Sprintf("; the other %d points were not run: the cluster did not create the topic of point %s in time", total-i-1, p.ID)
 			return true, nil
 		}
+		// The next point would fill the same disk.
+		if errors.Is(perr, ErrDiskLow) && i+1 < total {
+			r.stopped = fmt.Sprintf("; the other %d points were not run: the local cluster's disk ran low during point %s", total-i-1, p.ID)
+			return true, nil
+		}
 	}
 	return false, nil
 }
