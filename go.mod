@@ -7,6 +7,7 @@ require (
 	github.com/RoaringBitmap/roaring/v2 v2.30.0
 	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1
 	github.com/hanwen/go-fuse/v2 v2.12.1
+	github.com/prometheus/procfs v0.12.0
 	github.com/twmb/franz-go v1.22.3
 	github.com/twmb/franz-go/pkg/kadm v1.20.0
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c

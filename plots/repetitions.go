@@ -163,11 +163,21 @@ func repetitionRows(run *stats.Run, ps []point) block {
 				pos = strconv.Itoa(r.Repetition.PositionInRound)
 			}
 			rows = append(rows, append(row, pos, analysis.FormatRate(r.Metrics.Acked.RecordsPerSecond),
-				latencyOrDash(r.Metrics.ProduceLatency), r.Audit.LostText(), string(r.Status)))
+				latencyOrDash(r.Metrics.ProduceLatency), hostCPUText(r.Metrics.HostCPU), r.Audit.LostText(), string(r.Status)))
 		}
 	}
-	return block{kind: "table", header: []string{"level", "repetition", "round", "place in round", "acked msgs/s", "produce p99 ms", "lost", "status"},
-		right: []bool{false, true, true, true, true, true, true, false}, rows: rows}
+	return block{kind: "table", header: []string{"level", "repetition", "round", "place in round", "acked msgs/s", "produce p99 ms", "machine CPU % user / kernel / steal / idle", "lost", "status"},
+		right: []bool{false, true, true, true, true, true, true, true, false}, rows: rows}
+}
+
+// hostCPUText is the split of the machine's cores over a repetition's measured phase, in per
+// cent: where the time went when a repetition ran slower than its neighbours.
+func hostCPUText(h *stats.HostCPU) string {
+	if h == nil {
+		return "-"
+	}
+	pc := func(v float64) string { return strconv.FormatFloat(100*v, 'f', 0, 64) }
+	return pc(h.User) + " / " + pc(h.Kernel) + " / " + pc(h.Steal) + " / " + pc(h.Idle)
 }
 
 func latencyOrDash(s stats.LatencySummary) string {

@@ -6,6 +6,8 @@ package runner
 import (
 	"context"
 	"errors"
+	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +94,11 @@ func TestIntegrationQuickProfile(t *testing.T) {
 		}
 		if r.Point.Workload.Consumers > 0 && r.Metrics.Consumed.Records != r.Metrics.Acked.Records {
 			t.Errorf("point %s: consumed %d, acked %d", r.Point.ID, r.Metrics.Consumed.Records, r.Metrics.Acked.Records)
+		}
+		// The machine's cores over the measured phase, read back from the result file: the
+		// brokers and the client ran here, so some of it was user and kernel time.
+		if h := r.Metrics.HostCPU; h == nil || math.Abs(h.User+h.Kernel+h.IOWait+h.Steal+h.Idle-1) > 1e-6 || h.User <= 0 || h.Kernel <= 0 || h.Cores != runtime.NumCPU() {
+			t.Errorf("point %s: host CPU %+v", r.Point.ID, h)
 		}
 	}
 }

@@ -737,6 +737,9 @@ func (m *measurement) fillMetrics(samples []sample, dur time.Duration) {
 	}
 	mt.MeasuredSeconds = measured
 	mt.TargetRate = float64(m.p.Workload.Rate)
+	if len(samples) > 1 {
+		mt.HostCPU = hostCPUBetween(samples[0].host, samples[len(samples)-1].host)
+	}
 	mt.Sent = throughput(end.sent, end.sentBytes, measured)
 	mt.Acked = throughput(end.acked, end.ackedBytes, measured)
 	m.capAckedRate(samples)

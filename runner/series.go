@@ -194,6 +194,7 @@ type sample struct {
 	sent, acked, failed, cons int64
 	ackedAll, consumedAll     int64
 	sentBytes, ackedBytes, cB int64
+	host                      hostCPUTimes // hostcpu.go
 }
 
 func newCollector(nsec int) *collector {
@@ -250,7 +251,7 @@ func (c *collector) p99s(n int) []float64 {
 
 // sampleAll sums the counters of all workers.
 func sampleAll(ps []*producerWorker, cs []*consumerWorker) sample {
-	s := sample{at: time.Now()}
+	s := sample{at: time.Now(), host: readHostCPU()}
 	for _, p := range ps {
 		s.sent += p.c.sent.Load()
 		s.sentBytes += p.c.sentBytes.Load()

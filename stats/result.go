@@ -134,6 +134,20 @@ type Throughput struct {
 	MBPerSecond      float64 `json:"mb_per_second"` // Bytes / BytesPerMB / MeasuredSeconds (MB = 1024*1024 bytes, as kafka-producer-perf-test prints)
 }
 
+// HostCPU is how the cores of the machine kbench ran on spent the measured phase, as shares of
+// all cores' time (0 to 1, adding up to 1), from /proc/stat. On the local cluster the brokers ran
+// there too, so at saturation Idle is near 0 and the split says where the cores went: on a 2-core
+// VM whose hypervisor backs guest memory lazily, the slow repetitions spent about 55 % of it in
+// the kernel copying into fresh page-cache pages, the fast ones about 30 %.
+type HostCPU struct {
+	Cores  int     `json:"cores"`
+	User   float64 `json:"user"`   // user code (niced included): the client, the brokers' JVMs
+	Kernel float64 `json:"kernel"` // system, irq and softirq: system calls (file writes, sockets), page faults
+	IOWait float64 `json:"iowait"`
+	Steal  float64 `json:"steal"` // taken by the hypervisor for other guests
+	Idle   float64 `json:"idle"`
+}
+
 // Metrics are the measured phase's numbers. Names say what was measured.
 type Metrics struct {
 	MeasuredSeconds float64 `json:"measured_seconds"`
@@ -173,6 +187,9 @@ type Metrics struct {
 
 	// Transactions is set when the point's producers ran transactions (see TxnMetrics).
 	Transactions *TxnMetrics `json:"transactions,omitempty"`
+	// HostCPU is how the cores of kbench's machine spent the measured phase (nil: not read, files
+	// of older kbench, or not Linux).
+	HostCPU *HostCPU `json:"host_cpu,omitempty"`
 	// LastStableOffsetLag is set when the topic the measuring consumers read is written in
 	// transactions (transactional producers, or the copy pipeline's output); see LSOLag.
 	LastStableOffsetLag *LSOLag `json:"last_stable_offset_lag,omitempty"`

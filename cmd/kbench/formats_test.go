@@ -26,7 +26,7 @@ func TestCommandsReadOldAndRepeatedRuns(t *testing.T) {
 		{name: "plot repeated", args: []string{"plot", "--in", rep, "--out", filepath.Join(out, "p3")}, file: filepath.Join(out, "p3", "percentiles-produce.svg")},
 		{name: "report v2", args: []string{"report", "--in", v2, "--out", filepath.Join(out, "r2.md")}, file: filepath.Join(out, "r2.md"), holds: "## Durability audit"},
 		{name: "report repeated", args: []string{"report", "--in", rep, "--out", filepath.Join(out, "r3.md")}, file: filepath.Join(out, "r3.md"),
-			holds: "throughput not distinguishable; produce p99 not distinguishable"},
+			holds: "acks=all + idempotence against acks=all: throughput not distinguishable (round by round"},
 		{name: "export v2", args: []string{"export", "--in", v2, "--format", "omb", "--out", filepath.Join(out, "o2")}, file: filepath.Join(out, "o2", "*.json"), files: 3},
 		{name: "export repeated", args: []string{"export", "--in", rep, "--format", "omb", "--out", filepath.Join(out, "o3")}, file: filepath.Join(out, "o3", "*@r3.json"), files: 4},
 		{name: "compare v2", args: []string{"compare", v2, v2}, stdout: "No significant regression in B."},
