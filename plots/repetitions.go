@@ -152,8 +152,12 @@ func repetitionRows(run *stats.Run, ps []point) block {
 			continue
 		}
 		for _, rr := range rp.Repetitions {
-			row := []string{firstNonEmpty(rp.Entry.Level.Name, rp.Entry.ID), strconv.Itoa(rr.Entry.Number), strconv.Itoa(rr.Entry.Round)}
 			r := rr.Result
+			level := firstNonEmpty(rp.Entry.Level.Name, rp.Entry.ID)
+			if r != nil && r.FixedLoad != nil {
+				level += " @ fixed load"
+			}
+			row := []string{level, strconv.Itoa(rr.Entry.Number), strconv.Itoa(rr.Entry.Round)}
 			if r == nil {
 				rows = append(rows, append(row, "-", "-", "-", "-", "file not read"))
 				continue
