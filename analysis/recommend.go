@@ -144,7 +144,10 @@ type Recommendation struct {
 	Lines []string
 	// Costs is one paragraph with every level's throughput and latency against the baseline
 	// (intervals, "not distinguishable"); "" with fewer than two levels.
-	Costs    string
+	Costs string
+	// Machine says when the saturation throughputs were the limit of kbench's machine (its cores
+	// all busy), and whose; "" otherwise (MachineSentence).
+	Machine  string
 	Baseline string     // the class the costs are measured against
 	CostRows [][]string // level, best point, acked MB/s, throughput vs baseline, produce p99 ms, p99 vs baseline
 }
@@ -198,6 +201,7 @@ func Recommend(ps []Point, fe Faults) Recommendation {
 		rec.Lines = append(rec.Lines, "Every measured point is incomplete, so no recommendation is drawn from this run.")
 		return rec
 	}
+	rec.Machine = MachineSentence(ps)
 	base := baseline(cs)
 	rec.Baseline = base.name
 	if len(cs) == 1 {

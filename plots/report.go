@@ -67,6 +67,9 @@ func buildReport(run *stats.Run, opts ReportOptions) document {
 	if rec.Costs != "" { // first: what each level costs, with its interval
 		summary.blocks = append(summary.blocks, para("%s", rec.Costs))
 	}
+	if rec.Machine != "" { // and whose limit the saturation throughputs were
+		summary.blocks = append(summary.blocks, para("%s", rec.Machine))
+	}
 	summary.blocks = append(summary.blocks, para("%s", strings.Join(caption(run, all), " ")))
 	if len(ok) == 0 {
 		summary.blocks = append(summary.blocks, para("No point of this run has measurements, so there is nothing to recommend: see \"Points not measured\" below."))
