@@ -17,7 +17,8 @@ import (
 // repetitions spent 1.1 to 1.2 of the 2 cores in the kernel (perf: 36 % of all samples copying
 // into fresh page-cache pages, which the hypervisor backs only on first touch), the fast ones
 // 0.3 to 0.6. So every point records the split of the machine's cores over its measured phase,
-// read from /proc/stat once a second with the counters (off the per-record path).
+// read from /proc/stat with the measured phase's once-a-second counters (off the per-record
+// path; not in the drain's waits, which sample the counters far more often).
 
 // hostCPUTimes are the machine's cumulative CPU times (all cores, seconds); ok false when they
 // could not be read (not Linux, no /proc).
@@ -54,4 +55,11 @@ func hostCPUBetween(a, b hostCPUTimes) *stats.HostCPU {
 	}
 	return &stats.HostCPU{Cores: runtime.NumCPU(), User: user / total, Kernel: kernel / total,
 		IOWait: iowait / total, Steal: steal / total, Idle: idle / total}
+}
+
+// measuredSample is a sample of the measured phase: the counters and the machine's CPU times.
+func measuredSample(ps []*producerWorker, cs []*consumerWorker) sample {
+	s := sampleAll(ps, cs)
+	s.host = readHostCPU()
+	return s
 }

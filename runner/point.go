@@ -656,11 +656,11 @@ func (m *measurement) sampleMeasured(ctx context.Context, nsec int) []sample {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			samples = append(samples, sampleAll(m.producers, m.consumers))
+			samples = append(samples, measuredSample(m.producers, m.consumers))
 			return samples
 		case <-t.C:
 		}
-		s := sampleAll(m.producers, m.consumers)
+		s := measuredSample(m.producers, m.consumers)
 		samples = append(samples, s)
 		if m.progress != nil && i > 0 {
 			prev := samples[len(samples)-2]

@@ -107,6 +107,10 @@ func TestRunPointKfakeMaxRate(t *testing.T) {
 	if !res.Audit.NoneLost() || res.Audit.Acked == 0 || res.Audit.Consumed != res.Audit.Acked {
 		t.Errorf("audit %+v", res.Audit)
 	}
+	// The machine's cores over the measured phase: a max-rate point keeps them busy.
+	if h := res.Metrics.HostCPU; h == nil || h.User+h.Kernel <= 0 || h.Idle >= 1 {
+		t.Errorf("host CPU %+v: want the measured phase's split of the cores", h)
+	}
 	t.Logf("max rate against kfake, 1 producer, 100 B: %.0f records/s acked, produce p99 %.2f ms",
 		res.Metrics.Acked.RecordsPerSecond, res.Metrics.ProduceLatency.P99Ms)
 }

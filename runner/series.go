@@ -194,7 +194,7 @@ type sample struct {
 	sent, acked, failed, cons int64
 	ackedAll, consumedAll     int64
 	sentBytes, ackedBytes, cB int64
-	host                      hostCPUTimes // hostcpu.go
+	host                      hostCPUTimes // hostcpu.go: measured-phase samples only (sampleMeasured)
 }
 
 func newCollector(nsec int) *collector {
@@ -251,7 +251,7 @@ func (c *collector) p99s(n int) []float64 {
 
 // sampleAll sums the counters of all workers.
 func sampleAll(ps []*producerWorker, cs []*consumerWorker) sample {
-	s := sample{at: time.Now(), host: readHostCPU()}
+	s := sample{at: time.Now()}
 	for _, p := range ps {
 		s.sent += p.c.sent.Load()
 		s.sentBytes += p.c.sentBytes.Load()
