@@ -83,10 +83,15 @@ func TestIntegrationCopyKillsAndZombie(t *testing.T) {
 }
 
 // TestIntegrationCopyCoordinatorKillAndPause: the copy pipeline keeps exactly once when copier 0
-// is paused with SIGSTOP for longer than its transaction.timeout.ms (5 s here: the coordinator
-// aborts its open transaction, and once resumed the copier finds its transaction gone, stops
-// and is replaced), and then when the broker coordinating copier 0's transactions (found with
-// FindCoordinator when the fault fires) is SIGKILLed for 10 s.
+// is paused with SIGSTOP for longer than its transaction.timeout.ms (5 s here), and then when the
+// broker coordinating copier 0's transactions (found with FindCoordinator when the fault fires)
+// is SIGKILLed for 10 s. Kafka aborts a transaction past its timeout only in a periodic check
+// (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s), so whether the paused
+// copier's transaction was aborted during its 6.5 s pause depends on where that check fell: if
+// it was, the copier finds its transaction gone once resumed, stops and is replaced; if not, it
+// commits after the pause. Both are Kafka's behaviour (CI saw each), and exactly once must hold
+// either way; the test logs which happened. The fencing path itself is asserted deterministically
+// by TestIntegrationCopyKillsAndZombie.
 func TestIntegrationCopyCoordinatorKillAndPause(t *testing.T) {
 	cl := localForTest(t)
 	defer healShared(t, cl)
@@ -116,13 +121,13 @@ func TestIntegrationCopyCoordinatorKillAndPause(t *testing.T) {
 	if !killed || !paused {
 		t.Fatalf("coordinator kill ran %v, copier pause ran %v", killed, paused)
 	}
-	// The paused process is copier 0's first (instance 1): past its transaction timeout it must
-	// stop on its own and be replaced.
+	// The paused process is copier 0's first (instance 1).
 	pausedEnded := false
 	for _, r := range c.RestartReasons {
 		pausedEnded = pausedEnded || strings.HasPrefix(r, "copier 0 (instance 1) ended on its own")
 	}
-	if c.Pauses != 1 || !pausedEnded {
-		t.Errorf("pauses %d, restarts %q: the copier paused past its transaction timeout must stop and be replaced", c.Pauses, c.RestartReasons)
+	if c.Pauses != 1 {
+		t.Errorf("pauses %d, want 1", c.Pauses)
 	}
+	t.Logf("paused copier's transaction aborted by the coordinator during the pause (copier stopped and was replaced): %v; restarts %q", pausedEnded, c.RestartReasons)
 }
