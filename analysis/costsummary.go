@@ -70,22 +70,35 @@ func classThroughput(c, base *class) string {
 	case c.enqueue:
 		return v + ", nothing acknowledged"
 	}
-	if r, ok := PairedRatio(c.best, base.best, "acked_mb_per_second"); ok {
-		return v + " (" + pairedWords(r) + ")"
-	}
-	if distinct, ok := Difference(c.best, base.best, "acked_mb_per_second"); ok && !distinct {
-		return v + " (" + NotDistinguishable + ")"
+	if words, ok := judgedWords(c.best, base.best, "acked_mb_per_second"); ok {
+		return v + " (" + words + ")"
 	}
 	return v + " (" + FormatPercent(c.best.Result.Metrics.Acked.MBPerSecond/base.best.Result.Metrics.Acked.MBPerSecond) + ")"
 }
 
-// pairedWords is a round by round difference: the change with its interval, and whether it is
-// more than the noise.
-func pairedWords(r RoundRatio) string {
-	if !r.Distinct() {
-		return NotDistinguishable + ": " + FormatRatio(r)
+// judgedWords says how a differs from b when both were repeated: the round by round change with
+// its interval, prefixed "not distinguishable" when it is within the noise; or, unpaired, "not
+// distinguishable" alone. ok false: say the single numbers' difference instead.
+func judgedWords(a, b Point, key string) (string, bool) {
+	j, ok := Judge(a, b, key)
+	switch {
+	case !ok:
+		return "", false
+	case j.Paired:
+		return roundByRoundWords(j), true
+	case !j.Distinct:
+		return NotDistinguishable, true
 	}
-	return FormatRatio(r)
+	return "", false
+}
+
+// roundByRoundWords is a paired judgement's change with its interval, prefixed "not
+// distinguishable" when the interval holds no change.
+func roundByRoundWords(j Judgement) string {
+	if !j.Distinct {
+		return NotDistinguishable + ": " + FormatRatio(j.Ratio)
+	}
+	return FormatRatio(j.Ratio)
 }
 
 // classLatency is c's produce p99 (at the fixed load when the run has one) and how it compares.
@@ -103,11 +116,8 @@ func classLatency(c, base *class) string {
 	case c == base:
 		return v
 	}
-	if r, ok := PairedRatio(lp, base.latencyPoint(), "produce_p99_ms"); ok {
-		return v + " (" + pairedWords(r) + ")"
-	}
-	if distinct, ok := Difference(lp, base.latencyPoint(), "produce_p99_ms"); ok && !distinct {
-		return v + " (" + NotDistinguishable + ")"
+	if words, ok := judgedWords(lp, base.latencyPoint(), "produce_p99_ms"); ok {
+		return v + " (" + words + ")"
 	}
 	return v + " (" + FormatDeltaMs(c.latency().P99Ms-base.latency().P99Ms) + ")"
 }

@@ -6,43 +6,52 @@ import (
 )
 
 // The recommendation with repetitions: a level's cost against the baseline is stated as a
-// difference only when the two points' 95 % intervals do not overlap; otherwise the sentence and
-// the cost table say "not distinguishable" and give both intervals, so that noise never ranks two
-// levels.
+// difference only when it is more than the noise (Judge: round by round, else the two 95 %
+// intervals); otherwise the sentence and the cost table say "not distinguishable" and give the
+// intervals, so that noise never ranks two levels.
 
 // repeatedCost rewrites the throughput and latency parts of a cost sentence (tp, lat) when both
-// points were repeated and the difference is within their noise.
+// points were repeated: a stated difference gets its round by round change, one within the
+// noise becomes "not distinguishable" with both intervals.
 func repeatedCost(c, base, cl, bl Point, tp, lat string) (string, string) {
-	tp, lat = withRoundByRound(tp, c, base, "acked_mb_per_second"), withRoundByRound(lat, cl, bl, "produce_p99_ms")
-	if distinct, ok := Difference(c, base, "acked_mb_per_second"); ok && !distinct && !strings.HasPrefix(tp, "keeps") {
-		ec, _ := c.Figure("acked_mb_per_second")
-		eb, _ := base.Figure("acked_mb_per_second")
-		tp = fmt.Sprintf("has a throughput %s (%s vs %s MB/s, %s)", NotDistinguishable,
-			FormatEstimate(ec, FormatMBps), FormatEstimate(eb, FormatMBps), noiseWords(c, base, "acked_mb_per_second"))
+	if j, ok := Judge(c, base, "acked_mb_per_second"); ok {
+		switch {
+		case j.Distinct:
+			tp = withRoundByRound(tp, j)
+		case !strings.HasPrefix(tp, "keeps"):
+			ec, _ := c.Figure("acked_mb_per_second")
+			eb, _ := base.Figure("acked_mb_per_second")
+			tp = fmt.Sprintf("has a throughput %s (%s vs %s MB/s, %s)", NotDistinguishable,
+				FormatEstimate(ec, FormatMBps), FormatEstimate(eb, FormatMBps), noiseWords(j))
+		}
 	}
-	if distinct, ok := Difference(cl, bl, "produce_p99_ms"); ok && !distinct {
-		ec, _ := cl.Figure("produce_p99_ms")
-		eb, _ := bl.Figure("produce_p99_ms")
-		lat = fmt.Sprintf("a p99 %s (%s vs %s ms, %s)", NotDistinguishable, FormatEstimate(ec, FormatMs), FormatEstimate(eb, FormatMs), noiseWords(cl, bl, "produce_p99_ms"))
+	if j, ok := Judge(cl, bl, "produce_p99_ms"); ok {
+		switch {
+		case j.Distinct:
+			lat = withRoundByRound(lat, j)
+		default:
+			ec, _ := cl.Figure("produce_p99_ms")
+			eb, _ := bl.Figure("produce_p99_ms")
+			lat = fmt.Sprintf("a p99 %s (%s vs %s ms, %s)", NotDistinguishable, FormatEstimate(ec, FormatMs), FormatEstimate(eb, FormatMs), noiseWords(j))
+		}
 	}
 	return tp, lat
 }
 
-// withRoundByRound adds the round by round change and its interval to a stated difference
+// withRoundByRound adds a paired judgement's change and interval to a stated difference
 // ("costs 34.9 % throughput (93.8 vs 144.1 MB/s)"), whose own figure is the ratio of the medians.
-func withRoundByRound(part string, a, b Point, key string) string {
-	r, ok := PairedRatio(a, b, key)
-	if !ok || !r.Distinct() || !strings.HasSuffix(part, ")") {
+func withRoundByRound(part string, j Judgement) string {
+	if !j.Paired || !strings.HasSuffix(part, ")") {
 		return part
 	}
-	return strings.TrimSuffix(part, ")") + "; round by round " + FormatRatio(r) + ")"
+	return strings.TrimSuffix(part, ")") + "; round by round " + FormatRatio(j.Ratio) + ")"
 }
 
 // noiseWords says why a difference is within the noise: the round by round change's interval
 // holds no change, or the two intervals overlap.
-func noiseWords(a, b Point, key string) string {
-	if r, ok := PairedRatio(a, b, key); ok {
-		return "round by round " + FormatRatio(r)
+func noiseWords(j Judgement) string {
+	if j.Paired {
+		return "round by round " + FormatRatio(j.Ratio)
 	}
 	return "95 % intervals overlap"
 }
@@ -66,10 +75,11 @@ func repeatedCostRow(row []string, c, base, cl, bl Point) {
 // repeatedChange is a "vs baseline" cell: the round by round change with its interval when the
 // two points pair, and "not distinguishable" when the difference is within the noise.
 func repeatedChange(cell string, c, base Point, key string) string {
-	if r, ok := PairedRatio(c, base, key); ok {
-		return pairedWords(r)
-	}
-	if distinct, ok := Difference(c, base, key); ok && !distinct {
+	j, ok := Judge(c, base, key)
+	switch {
+	case ok && j.Paired:
+		return roundByRoundWords(j)
+	case ok && !j.Distinct:
 		return cell + " (" + NotDistinguishable + ")"
 	}
 	return cell

@@ -259,20 +259,27 @@ func FormatRate(v float64) string  { return fmt.Sprintf("%.0f", v) }
 func FormatMBps(v float64) string  { return fmt.Sprintf("%.1f", v) }
 func FormatCount(v float64) string { return fmt.Sprintf("%.0f", v) }
 
-// Difference says whether two repeated points differ in one figure by more than their noise:
-// round by round when they can be paired (PairedRatio), else by the overlap of their intervals.
-// ok is false when either point lacks repetitions of the figure (then the caller compares single
+// Judgement is how two repeated points differ in one figure.
+type Judgement struct {
+	Paired   bool       // judged round by round (PairedRatio); Ratio is a's against b's
+	Ratio    RoundRatio // when Paired
+	Distinct bool       // more than the noise: the ratio's interval, or else the two intervals, exclude each other
+}
+
+// Judge says whether two repeated points differ in one figure by more than their noise: round
+// by round when they can be paired (PairedRatio), else by the overlap of their intervals. ok is
+// false when either point lacks repetitions of the figure (then the caller compares single
 // numbers as before).
-func Difference(a, b Point, key string) (distinct bool, ok bool) {
+func Judge(a, b Point, key string) (Judgement, bool) {
 	ea, okA := a.Figure(key)
 	eb, okB := b.Figure(key)
 	if !okA || !okB || !a.Repeated() || !b.Repeated() {
-		return false, false
+		return Judgement{}, false
 	}
 	if r, paired := PairedRatio(a, b, key); paired {
-		return r.Distinct(), true
+		return Judgement{Paired: true, Ratio: r, Distinct: r.Distinct()}, true
 	}
-	return Distinguishable(ea, eb), true
+	return Judgement{Distinct: Distinguishable(ea, eb)}, true
 }
 
 // NotDistinguishable is the words every table and sentence uses for a difference inside the

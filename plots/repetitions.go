@@ -128,14 +128,13 @@ func neighbourPart(a, b point, f neighbourFigure) (string, bool) {
 		return "", false
 	}
 	medians := "median " + f.format(eb.Median) + " vs " + f.format(ea.Median) + " " + f.unit
-	r, paired := analysis.PairedRatio(b, a, f.key)
-	switch distinct, _ := analysis.Difference(b, a, f.key); {
-	case paired && !distinct:
-		return fmt.Sprintf("%s %s (round by round %s)", f.what, analysis.NotDistinguishable, analysis.FormatRatio(r)), true
-	case !distinct:
+	switch j, _ := analysis.Judge(b, a, f.key); {
+	case j.Paired && !j.Distinct:
+		return fmt.Sprintf("%s %s (round by round %s)", f.what, analysis.NotDistinguishable, analysis.FormatRatio(j.Ratio)), true
+	case !j.Distinct:
 		return fmt.Sprintf("%s %s", f.what, analysis.NotDistinguishable), true
-	case paired:
-		return fmt.Sprintf("%s %s round by round (%s)", f.what, analysis.FormatRatio(r), medians), true
+	case j.Paired:
+		return fmt.Sprintf("%s %s round by round (%s)", f.what, analysis.FormatRatio(j.Ratio), medians), true
 	}
 	return fmt.Sprintf("%s %s (%s)", f.what, analysis.FormatPercent(eb.Median/ea.Median), medians), true
 }
