@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/kbench/kbench/stats"
 )
@@ -34,11 +33,12 @@ func MachineSentence(ps []Point) string {
 			local, cores = local || r.Environment.LocalCluster, h.Cores
 		}
 	}
-	if len(idle) == 0 || medianOf(idle) > busyIdle {
+	medianIdle := EstimateOf(idle, 0).Median
+	if len(idle) == 0 || medianIdle > busyIdle {
 		return ""
 	}
 	s := fmt.Sprintf("At max rate the %d cores of kbench's machine were busy (median idle %.0f %%, kernel %.0f %% of them, over %d measured phases): ",
-		cores, 100*medianOf(idle), 100*medianOf(kernel), len(idle))
+		cores, 100*medianIdle, 100*EstimateOf(kernel, 0).Median, len(idle))
 	if local {
 		return s + "the client, the brokers and the controller of the local cluster shared them, so these throughputs are what this one machine allows for all of them, not what the brokers would do on machines of their own."
 	}
@@ -54,13 +54,4 @@ func (p Point) results() []*stats.Result {
 		return nil
 	}
 	return []*stats.Result{p.Result}
-}
-
-func medianOf(v []float64) float64 {
-	s := slices.Sorted(slices.Values(v))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
