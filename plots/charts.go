@@ -238,14 +238,7 @@ func latencyFigure(ps []point, caption []string) figure {
 			data = append(data, &line.XYs, &sc.XYs)
 			legend = append(legend, legendEntry{label: s.name, thumbs: []plot.Thumbnailer{line, sc}})
 		}
-		lo, hi := minMaxPositive(all)
-		if spansDecades(lo, hi) {
-			useLogY(p, lo, hi, data...)
-			p.Y.Label.Text += " (log scale)"
-		} else {
-			p.Y.Min = 0
-			p.Y.Max = math.Max(hi*1.1, 1e-3)
-		}
+		fitY(p, all, 1e-3, data...)
 		e2e := k.e2e
 		nominalLevels(p, ps, func(pt point) string { return latencyMark(pt, e2e) })
 		f.panels = append(f.panels, panel{p: p, title: k.title, legend: legend})
@@ -587,13 +580,7 @@ func percentileFigure(name, title string, ps []point, dist map[string][]stats.Qu
 	if len(legend) == 0 {
 		return figure{}, false
 	}
-	lo, hi := minMaxPositive(all)
-	if spansDecades(lo, hi) {
-		useLogY(p, lo, hi, data...)
-		p.Y.Label.Text += " (log scale)"
-	} else {
-		p.Y.Min, p.Y.Max = 0, hi*1.1
-	}
+	fitY(p, all, 0, data...)
 	p.X.Min, p.X.Max = 0, 5
 	p.X.Tick.Marker = percentileTicks
 	return figure{name: name, caption: caption, panels: []panel{{p: p, title: title, legend: legend}}}, true
@@ -705,13 +692,7 @@ func timelineLatencyPanel(series []stats.Second, enqueueToSocket bool) (*plot.Pl
 		}
 		lLegend = append(lLegend, legendEntry{name, []plot.Thumbnailer{l}})
 	}
-	lo, hi := minMaxPositive(all)
-	if spansDecades(lo, hi) {
-		useLogY(lp, lo, hi, lData...)
-		lp.Y.Label.Text += " (log scale)"
-	} else {
-		lp.Y.Min, lp.Y.Max = 0, math.Max(hi*1.1, 1e-3)
-	}
+	fitY(lp, all, 1e-3, lData...)
 	return lp, lLegend
 }
 

@@ -437,6 +437,18 @@ func toLog(v, floor float64) float64 {
 	return math.Log10(v)
 }
 
+// fitY fits p's y axis to the values all: a log scale (labelled) when they span decades, the
+// y values of data transformed with it; else 0 to 10 % above the largest, at least least.
+func fitY(p *plot.Plot, all []float64, least float64, data ...*plotter.XYs) {
+	lo, hi := minMaxPositive(all)
+	if spansDecades(lo, hi) {
+		useLogY(p, lo, hi, data...)
+		p.Y.Label.Text += " (log scale)"
+		return
+	}
+	p.Y.Min, p.Y.Max = 0, math.Max(hi*1.1, least)
+}
+
 // useLogY puts p's y axis on a log scale over [lo, hi] (positive data units) and transforms the
 // y values of data, which must be the slices the plotters draw.
 func useLogY(p *plot.Plot, lo, hi float64, data ...*plotter.XYs) {

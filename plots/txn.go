@@ -3,7 +3,6 @@ package plots
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 
@@ -191,13 +190,7 @@ func txnPanel(yLabel string, rows []txnRow, series []txnSeries) panel {
 		data = append(data, &line.XYs, &sc.XYs)
 		legend = append(legend, legendEntry{label: s.name, thumbs: []plot.Thumbnailer{line, sc}})
 	}
-	lo, hi := minMaxPositive(all)
-	if spansDecades(lo, hi) {
-		useLogY(p, lo, hi, data...)
-		p.Y.Label.Text += " (log scale)"
-	} else {
-		p.Y.Min, p.Y.Max = 0, math.Max(hi*1.1, 1)
-	}
+	fitY(p, all, 1, data...)
 	return panel{p: p, legend: legend}
 }
 
