@@ -14,9 +14,9 @@ import (
 // saturation they use all of its cores: what a throughput figure measured is then decided by
 // where that time went. On this project's 2-core VM the saturation throughput of one point ran in
 // two modes, about 120 and about 230 k msgs/s, and the host CPU told them apart: the slow
-// repetitions spent 1.1 to 1.2 of the 2 cores in the kernel (perf: 36 % of all samples copying
-// into fresh page-cache pages, which the hypervisor backs only on first touch), the fast ones
-// 0.3 to 0.6. So every point records the split of the machine's cores over its measured phase,
+// repetitions spent 1.0 to 1.3 of the 2 cores in the kernel (perf: 29 to 42 % of all samples
+// copying into fresh page-cache pages, which the hypervisor backs only on first touch), the fast
+// ones 0.3 to 0.9. So every point records the split of the machine's cores over its measured phase,
 // read from /proc/stat with the measured phase's once-a-second counters (off the per-record
 // path; not in the drain's waits, which sample the counters far more often).
 

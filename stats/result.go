@@ -137,8 +137,8 @@ type Throughput struct {
 // HostCPU is how the cores of the machine kbench ran on spent the measured phase, as shares of
 // all cores' time (0 to 1, adding up to 1), from /proc/stat. On the local cluster the brokers ran
 // there too, so at saturation Idle is near 0 and the split says where the cores went: on a 2-core
-// VM whose hypervisor backs guest memory lazily, the slow repetitions spent about 55 % of it in
-// the kernel copying into fresh page-cache pages, the fast ones about 30 %.
+// VM whose hypervisor backs guest memory lazily, the slow repetitions spent 50 to 65 % of it in
+// the kernel copying into fresh page-cache pages, the fast ones 15 to 45 %.
 type HostCPU struct {
 	Cores  int     `json:"cores"`
 	User   float64 `json:"user"`   // user code (niced included): the client, the brokers' JVMs
